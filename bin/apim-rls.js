@@ -7,9 +7,11 @@ import { dirname, join } from 'node:path';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'dist', 'scripts', 'cli.js');
 if (existsSync(built)) {
+  process.env.APIM_RLS_CLI = "1";
   await import(pathToFileURL(built).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(pathToFileURL(join(root, 'scripts', 'cli.ts')).href);
+  process.env.APIM_RLS_CLI = "1";
+  await import(pathToFileURL(join(root, "scripts", "cli.ts")).href);
 }
