@@ -9,6 +9,7 @@ import { registerPolicyBuild } from './commands/policy-build.js';
 import { registerPolicyLint } from './commands/policy-lint.js';
 import { registerPolicyFmt } from './commands/policy-fmt.js';
 import { registerPolicyEmulate } from './commands/policy-emulate.js';
+import { registerPolicyPublish } from './commands/policy-publish.js';
 import { registerRls } from './commands/rls.js';
 import { registerToken } from './commands/token.js';
 import { registerStart } from './commands/start.js';
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerPolicyLint(policy);
   registerPolicyFmt(policy);
   registerPolicyEmulate(policy);
+  registerPolicyPublish(policy);
   registerRls(program);
   registerToken(program);
   registerStart(program);

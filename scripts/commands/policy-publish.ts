@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Registers `policy publish`. Not yet implemented. */
+export function registerPolicyPublish(_program: Command): void {}
