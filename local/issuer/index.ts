@@ -1,0 +1,10 @@
+export { startDevIssuer, defaultKeyDir, defaultIssuerPort, discoveryPath, jwksPath, isLoopbackAddress } from './server.js';
+export type { DevIssuer, DevIssuerOptions, DevIssuerStats } from './server.js';
+export { mintToken, buildClaims, oidForSubject, mintRequestSchema, defaultAudience, defaultTtlSeconds, maxTtlSeconds } from './mint.js';
+export type { MintRequest } from './mint.js';
+export { openKeyStore, defaultRotationGraceSeconds, signingAlgorithm } from './keys.js';
+export type { KeyStore, KeyStoreOptions, SigningKey } from './keys.js';
+export { createDevCredential, resourceForScope, refreshMarginMs } from './credential.js';
+export type { AccessToken, TokenCredentialLike, DevCredentialOptions } from './credential.js';
+export { mintFromKeyDir, defaultIssuerUrl } from './offline.js';
+export type { MintFromKeyDirOptions } from './offline.js';
