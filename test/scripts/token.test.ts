@@ -1,0 +1,89 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startDevIssuer, type DevIssuer } from '../../local/issuer/index.js';
+import { mintRequestFromFlags } from '../../scripts/commands/token.js';
+import { CliError } from '../../scripts/exit-codes.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'cli.ts'), ...args], { cwd: repoRoot }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const flags = (over: Partial<Parameters<typeof mintRequestFromFlags>[0]>) => ({ roles: [], scp: [], aud: [], claim: [], ...over });
+
+describe('apim-rls token: flags', () => {
+  it('maps flags to a mint request', () => {
+    assert.deepEqual(mintRequestFromFlags(flags({ sub: 'alice', tid: 'contoso', roles: ['Orders.Read,Orders.Write', 'Orders.Admin'], scp: ['a b', 'c'], aud: ['api://x'], ttl: '60', claim: ['azp=client', 'n=5'] })), {
+      sub: 'alice',
+      tid: 'contoso',
+      roles: ['Orders.Read', 'Orders.Write', 'Orders.Admin'],
+      scp: ['a', 'b', 'c'],
+      aud: 'api://x',
+      ttlSeconds: 60,
+      extra: { azp: 'client', n: 5 },
+    });
+    assert.deepEqual(mintRequestFromFlags(flags({ sub: 'a', aud: ['api://x', 'api://y'] })).aud, ['api://x', 'api://y']);
+  });
+
+  it('refuses bad flags with exit code 2', () => {
+    const bad = [flags({}), flags({ sub: 'a', ttl: '0' }), flags({ sub: 'a', ttl: '1.5' }), flags({ sub: 'a', ttl: '999999' }), flags({ sub: 'a', claim: ['novalue'] }), flags({ sub: 'a', tid: '' })];
+    for (const f of bad) {
+      assert.throws(() => mintRequestFromFlags(f), (err: unknown) => err instanceof CliError && err.exitCode === 2, JSON.stringify(f));
+    }
+  });
+});
+
+describe('apim-rls token: command', () => {
+  let issuer: DevIssuer;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'apim-rls-token-'));
+    issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'keys') });
+  });
+  after(async () => {
+    await issuer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints only a token that verifies against the running issuer', async () => {
+    const r = await cli(['token', '--sub', 'alice', '--tid', 'contoso', '--roles', 'Orders.Read', '--ttl', '600', '--issuer-dir', join(dir, 'keys')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const lines = r.stdout.split('\n');
+    assert.equal(lines.length, 2);
+    assert.equal(lines[1], '');
+    const { payload } = await jwtVerify(lines[0]!, createRemoteJWKSet(new URL(issuer.jwksUri)), { issuer: issuer.issuer, audience: 'api://apim-rls-orders' });
+    assert.equal(payload.sub, 'alice');
+    assert.equal(payload.tid, 'contoso');
+    assert.deepEqual(payload.roles, ['Orders.Read']);
+    assert.equal(payload.exp! - payload.iat!, 600);
+  });
+
+  it('honours --issuer-url and --aud', async () => {
+    const r = await cli(['token', '--sub', 'bob', '--aud', 'api://other', '--issuer-url', 'http://127.0.0.1:9999/', '--issuer-dir', join(dir, 'keys')]);
+    assert.equal(r.code, 0, r.stderr);
+    const { payload } = await jwtVerify(r.stdout.trim(), createRemoteJWKSet(new URL(issuer.jwksUri)), { issuer: 'http://127.0.0.1:9999', audience: 'api://other' });
+    assert.equal(payload.sub, 'bob');
+  });
+
+  it('exits 2 with a message and no token on bad arguments', async () => {
+    for (const args of [['token', '--tid', 'contoso'], ['token', '--sub', 'a', '--ttl', 'soon'], ['token', '--sub', 'a', '--bogus']]) {
+      const r = await cli([...args, '--issuer-dir', join(dir, 'keys')]);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /--sub|--ttl|bogus/);
+    }
+  });
+});
