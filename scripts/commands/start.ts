@@ -1,4 +1,78 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { defaultPorts, startStack, type Stack, type StackOptions } from '../../local/stack.js';
 
-/** Registers the `start` command(s). Not yet implemented. */
-export function registerStart(_program: Command): void {}
+interface StartFlags {
+  gatewayPort: string;
+  issuerPort: string;
+  functionsPort: string;
+  dataDir?: string;
+  issuerDir?: string;
+}
+
+function port(value: string, flag: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new CliError(`${flag} must be a port number between 0 and 65535 (0 = any free port)`, ExitCode.BadInput);
+  return Number(value);
+}
+
+/** What `npm start` prints once everything listens: the URLs and a ready-to-copy request. */
+export function describeStack(stack: Stack): string {
+  const lines = ['apim-rls local stack is running:'];
+  for (const part of stack.parts) lines.push(`  ${part.name.padEnd(10)} ${part.url}`);
+  lines.push('');
+  const issuerFlag = stack.issuer.url === `http://127.0.0.1:${defaultPorts.issuer}` ? '' : ` --issuer-url ${stack.issuer.issuer}`;
+  const gateway = stack.parts.find((p) => p.name === 'gateway');
+  lines.push('Try it:');
+  lines.push(`  TOKEN=$(npx apim-rls token --sub alice --tid contoso --roles Orders.Read${issuerFlag})`);
+  if (gateway) {
+    lines.push(`  curl -H "Authorization: Bearer $TOKEN" ${gateway.url}/orders`);
+  } else {
+    lines.push(`  curl ${stack.issuer.discoveryUrl}`);
+    lines.push('  (only the issuer runs: the gateway and the Functions host are not part of this build yet)');
+  }
+  lines.push('', 'Ctrl-C stops everything.');
+  return lines.join('\n') + '\n';
+}
+
+/** Registers `apim-rls start` (`npm start`): the local stack until Ctrl-C / SIGTERM. */
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run the local stack: OpenID issuer, Functions host on the embedded database, gateway')
+    .option('--gateway-port <port>', 'gateway port', String(defaultPorts.gateway))
+    .option('--issuer-port <port>', 'OpenID issuer port', String(defaultPorts.issuer))
+    .option('--functions-port <port>', 'Functions host port', String(defaultPorts.functions))
+    .option('--data-dir <dir>', 'PGlite data folder (default: in memory, fresh sample data on every start)')
+    .option('--issuer-dir <dir>', 'key folder of the OpenID issuer (default .dev/issuer in the project)')
+    .exitOverride()
+    .action(async (flags: StartFlags) => {
+      const options: StackOptions = {
+        gatewayPort: port(flags.gatewayPort, '--gateway-port'),
+        issuerPort: port(flags.issuerPort, '--issuer-port'),
+        functionsPort: port(flags.functionsPort, '--functions-port'),
+      };
+      if (flags.dataDir !== undefined) options.dataDir = resolve(flags.dataDir);
+      if (flags.issuerDir !== undefined) options.issuerKeyDir = resolve(flags.issuerDir);
+      let stack: Stack;
+      try {
+        stack = await startStack(options);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (e.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${e.message.replace(/^.*EADDRINUSE:?\s*/, '')}); choose another with --gateway-port / --issuer-port / --functions-port`, ExitCode.RuntimeFailure);
+        throw new CliError(`the local stack could not start: ${e.message}`, ExitCode.RuntimeFailure);
+      }
+      process.stdout.write(describeStack(stack));
+      await new Promise<void>((done) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          done();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      process.stdout.write('stopping...\n');
+      await stack.close();
+    });
+}
