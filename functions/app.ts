@@ -1,0 +1,19 @@
+/**
+ * The Azure Functions entry (package.json `main` → dist/functions/app.js). The only module of
+ * the app that reads `process.env`: app settings are validated here at start-up (a bad setting
+ * stops the app with one clear message listing every problem), the one credential is created
+ * here, and every operation is registered with `app.http`.
+ */
+import { app } from '@azure/functions';
+import { loadConfig } from './config.js';
+import { createCredential, needsCredential } from './credential.js';
+import { registerFunctions } from './register.js';
+import { createRuntime } from './runtime.js';
+
+const config = loadConfig(process.env);
+const credential = needsCredential(config) ? createCredential(config) : undefined;
+const runtime = createRuntime({ config, ...(credential ? { credential } : {}) });
+// surface a start-up failure in the host log; each request then answers 500 through the pipeline
+runtime.catch((err: unknown) => console.error(`apim-rls: start-up failed: ${err instanceof Error ? err.message : String(err)}`));
+
+registerFunctions(app, runtime);

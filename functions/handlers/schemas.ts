@@ -1,0 +1,19 @@
+/** Request bodies. Unknown properties are refused: a client cannot send tenantId or ownerOid. */
+import { z } from 'zod';
+
+export const orderStatuses = ['open', 'shipped', 'cancelled'] as const;
+
+export const createOrderBody = z.strictObject({
+  item: z.string().trim().min(1).max(200),
+  quantity: z.number().int().min(1).max(10_000),
+});
+
+export const updateOrderBody = z
+  .strictObject({
+    item: z.string().trim().min(1).max(200).optional(),
+    quantity: z.number().int().min(1).max(10_000).optional(),
+    status: z.enum(orderStatuses).optional(),
+  })
+  .refine((b) => b.item !== undefined || b.quantity !== undefined || b.status !== undefined, {
+    message: 'at least one of item, quantity, status',
+  });

@@ -1,0 +1,42 @@
+/**
+ * The orders statements for Azure SQL (session keys in SESSION_CONTEXT, always CAST: it returns
+ * sql_variant). Each runs after the driver's sp_set_session_context prelude, in the same batch.
+ */
+import { bigint, int, sql, text } from '../session/statement.js';
+import type { OrdersQueries } from './types.js';
+
+export const mssqlOrdersQueries: OrdersQueries = {
+  list: (limit, afterId) => sql`SELECT TOP (${int(limit)}) o.id, o.tenant_id, o.owner_oid, o.item, o.quantity, o.status, o.created_at
+FROM app.orders AS o WHERE o.id > ${bigint(afterId)} ORDER BY o.id;`,
+
+  get: (id) => sql`SELECT o.id, o.tenant_id, o.owner_oid, o.item, o.quantity, o.status, o.created_at
+FROM app.orders AS o WHERE o.id = ${bigint(id)};`,
+
+  create: (input) => sql`INSERT INTO app.orders (tenant_id, owner_oid, item, quantity)
+OUTPUT inserted.id, inserted.tenant_id, inserted.owner_oid, inserted.item, inserted.quantity, inserted.status, inserted.created_at
+VALUES (CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)), CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)), ${text(input.item)}, ${int(input.quantity)});`,
+
+  update: (id, patch) => sql`DECLARE @visible bit = CASE WHEN EXISTS (SELECT 1 FROM app.orders WHERE id = ${bigint(id)}) THEN 1 ELSE 0 END;
+DECLARE @updated TABLE (id bigint, tenant_id nvarchar(64), owner_oid nvarchar(64), item nvarchar(200), quantity int, status nvarchar(16), created_at datetimeoffset);
+UPDATE app.orders SET
+  item = COALESCE(${text(patch.item ?? null)}, item),
+  quantity = COALESCE(${int(patch.quantity ?? null)}, quantity),
+  status = COALESCE(${text(patch.status ?? null)}, status)
+OUTPUT inserted.id, inserted.tenant_id, inserted.owner_oid, inserted.item, inserted.quantity, inserted.status, inserted.created_at INTO @updated
+WHERE id = ${bigint(id)};
+SELECT CAST(1 AS bit) AS visible, u.id, u.tenant_id, u.owner_oid, u.item, u.quantity, u.status, u.created_at
+FROM (SELECT 1 AS one) AS d LEFT JOIN @updated AS u ON 1 = 1 WHERE @visible = 1;`,
+
+  remove: (id) => sql`DECLARE @visible bit = CASE WHEN EXISTS (SELECT 1 FROM app.orders WHERE id = ${bigint(id)}) THEN 1 ELSE 0 END;
+DELETE FROM app.orders WHERE id = ${bigint(id)};
+SELECT CAST(1 AS bit) AS visible, CAST(@@ROWCOUNT AS int) AS deleted WHERE @visible = 1;`,
+
+  me: () => sql`SELECT CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)) AS tenant_id,
+  CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)) AS user_oid,
+  CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000)) AS roles,
+  CAST(SESSION_CONTEXT(N'request_id') AS nvarchar(128)) AS request_id,
+  USER_NAME() AS db_user,
+  (SELECT t.name FROM app.tenants AS t WHERE t.id = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))) AS tenant_name;`,
+
+  ping: () => sql`SELECT 1 AS ok;`,
+};

@@ -1,0 +1,99 @@
+/**
+ * Builds the app's long-lived parts once, from a validated config: the key source (OpenID
+ * discovery + JWKS), the trust boundary, the claim map, the database pool and identity session,
+ * the dialect's statements, and the handlers. The credential is passed in (created once at the
+ * entry); nothing here reads the environment.
+ */
+import type { AppConfig } from './config.js';
+import { createHandlers, type BoundHandler, type OperationName } from './handlers/index.js';
+import { checkClaimMap, ordersClaimMap, type ClaimMap } from './identity/claim-map.js';
+import { createOpenIdKeySource, type OpenIdKeySource } from './identity/keys.js';
+import { createTrustBoundary } from './identity/trust-boundary.js';
+import type { HandlerDeps } from './pipeline/types.js';
+import { mssqlOrdersQueries } from './queries/orders-mssql.js';
+import { postgresOrdersQueries } from './queries/orders-postgres.js';
+import { buildMssqlPoolConfig, createMssqlSession, parseMssqlUrl, type MssqlPoolLike, type TokenCredentialLike } from './session/mssql.js';
+import { createPgPool, createPgSession } from './session/pg.js';
+import { createPGliteSession, type PGliteLike } from './session/pglite.js';
+import type { IdentitySession } from './session/types.js';
+import type { config as MssqlConfig } from 'mssql';
+
+export interface RuntimeOptions {
+  config: AppConfig;
+  /** the ONE credential for Azure SQL / Azure Database for PostgreSQL (see `createCredential`) */
+  credential?: TokenCredentialLike;
+  claimMap?: ClaimMap;
+  /** default: discovery from `config.openidConfigUrl` */
+  keys?: OpenIdKeySource;
+  /** fixed clock for token times (tests) */
+  now?: () => Date;
+  /** an already-open database session (tests, the local stack sharing one PGlite) */
+  session?: IdentitySession;
+  /** an already-open PGlite for `pglite:` URLs */
+  pglite?: PGliteLike;
+  /** test seam: builds the mssql pool from its config */
+  mssqlPoolFactory?: (config: MssqlConfig) => MssqlPoolLike;
+}
+
+export interface Runtime {
+  readonly deps: HandlerDeps;
+  readonly handlers: Record<OperationName, BoundHandler>;
+  close(): Promise<void>;
+}
+
+async function openSession(options: RuntimeOptions, claimMap: ClaimMap): Promise<IdentitySession> {
+  const { config } = options;
+  const url = config.databaseUrl;
+  if (url.startsWith('pglite:')) {
+    if (options.pglite) return createPGliteSession({ db: options.pglite, role: config.dbRole });
+    const { PGlite } = await import('@electric-sql/pglite');
+    const dir = url.slice('pglite:'.length);
+    const db = dir === 'memory' || dir === '' ? new PGlite() : new PGlite(dir);
+    await db.waitReady;
+    return createPGliteSession({ db: db as unknown as PGliteLike, role: config.dbRole, closeDatabase: true });
+  }
+  if (url.startsWith('mssql:')) {
+    if (!options.credential) throw new TypeError('an mssql:// database needs the shared credential (managed identity)');
+    const target = parseMssqlUrl(url);
+    const poolConfig = buildMssqlPoolConfig({ ...target, credential: options.credential, max: config.dbPoolMax });
+    let pool: MssqlPoolLike;
+    if (options.mssqlPoolFactory) pool = options.mssqlPoolFactory(poolConfig);
+    else {
+      const sql = (await import('mssql')).default;
+      const p = new sql.ConnectionPool(poolConfig);
+      // connect in the background; requests wait for it through the pool
+      p.connect().catch(() => undefined);
+      pool = p;
+    }
+    return createMssqlSession({
+      pool,
+      sessionKeys: claimMap.map((r) => r.key),
+      maxRetries: config.dbMaxRetries,
+      retryDelayInMs: config.dbRetryDelayMs,
+    });
+  }
+  if (config.pgEntraAuth && !options.credential) throw new TypeError('APIM_RLS_PG_ENTRA_AUTH needs the shared credential');
+  const pool = createPgPool({
+    connectionString: url,
+    max: config.dbPoolMax,
+    ...(config.pgEntraAuth && options.credential ? { credential: options.credential } : {}),
+  });
+  return createPgSession({ pool, role: config.dbRole });
+}
+
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config } = options;
+  const claimMap = checkClaimMap(options.claimMap ?? ordersClaimMap);
+  const keys = options.keys ?? createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl });
+  const trust = createTrustBoundary({ config, keys, ...(options.now ? { now: options.now } : {}) });
+  const session = options.session ?? (await openSession(options, claimMap));
+  const queries = session.dialect === 'mssql' ? mssqlOrdersQueries : postgresOrdersQueries;
+  const deps: HandlerDeps = Object.freeze({ config, trust, claimMap, session, queries });
+  return {
+    deps,
+    handlers: createHandlers(deps),
+    async close() {
+      if (!options.session) await session.close();
+    },
+  };
+}

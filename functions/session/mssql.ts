@@ -1,0 +1,206 @@
+/**
+ * The Azure SQL driver (`mssql` over tedious), authenticated with a managed identity: the pool
+ * uses `authentication: { type: 'token-credential', options: { credential } }` with ONE shared
+ * `@azure/identity` credential, created at the entry and passed in (never created here), so tokens
+ * are cached and refreshed as pooled logins need them. No password, no static access token.
+ *
+ * One request = ONE batch: every mapped session key is set with `sp_set_session_context`, key and
+ * value bound as parameters, followed by the statement, in the same batch (no extra round trip).
+ *
+ * No-leak strategy — overwrite every key on every request:
+ *   `mssql`'s pool never resets a connection between uses (no sp_reset_connection on release),
+ *   so SESSION_CONTEXT set for one caller is still there for the next one. Resetting on release
+ *   would cost a round trip per request and is not offered by the pool; instead each batch
+ *   writes EVERY key of the claim map, with NULL when the caller has no such claim, before its
+ *   statement runs. A caller's batch therefore never sees a value it did not set itself.
+ *   `@read_only = 0` is deliberate: a key set with `@read_only = 1` cannot be changed again on
+ *   that connection, so the next request reusing it fails with error 15664 ("cannot set key ...
+ *   because it is read-only") — every pooled connection would break after one use. The risk
+ *   read_only=1 guards against (later SQL in the same batch rewriting identity) does not exist
+ *   here: the rest of the batch is this app's fixed statement text, with caller input only ever
+ *   in bound parameters.
+ *
+ * Acquiring a connection costs no `SELECT 1`: `validateConnection: 'socket'` checks the socket
+ * state only.
+ *
+ * Errors: 33504 (block predicate) → 403; transient errors (40613, 40197, 40501, 49918–49920,
+ * 4060, 10928, 10929, ETIMEOUT, ECONNRESET, ESOCKET, ECONNCLOSED) → bounded retry with
+ * exponential backoff, then 503 with Retry-After. Azure SQL rolls back the failed batch's
+ * transaction on these errors, which is why Microsoft's guidance is to retry them.
+ */
+import sql from 'mssql';
+import { HttpError } from '../errors.js';
+import type { SessionValues } from '../identity/claim-map.js';
+import { renderStatement, type SqlParam, type Statement } from './statement.js';
+import type { IdentitySession, QueryResult, RunOptions } from './types.js';
+
+/** What this driver needs from a `mssql.Request` (the test seam). */
+export interface MssqlRequestLike {
+  input(name: string, type: unknown, value: unknown): unknown;
+  query(command: string): Promise<{ recordset?: readonly Record<string, unknown>[]; rowsAffected: number[] }>;
+}
+/** What this driver needs from a `mssql.ConnectionPool` (the test seam). */
+export interface MssqlPoolLike {
+  request(): MssqlRequestLike;
+  close(): Promise<unknown>;
+}
+
+export interface TokenCredentialLike {
+  getToken(scopes: string | string[], options?: unknown): Promise<{ token: string; expiresOnTimestamp: number } | null>;
+}
+
+export interface MssqlPoolConfigOptions {
+  server: string;
+  database: string;
+  /** the ONE shared credential (DefaultAzureCredential or ManagedIdentityCredential) */
+  credential: TokenCredentialLike;
+  max: number;
+  port?: number;
+}
+
+/** The pool configuration: managed identity through the shared credential, no SELECT 1 on acquire. */
+export function buildMssqlPoolConfig(options: MssqlPoolConfigOptions): sql.config {
+  return {
+    server: options.server,
+    database: options.database,
+    port: options.port ?? 1433,
+    authentication: { type: 'token-credential', options: { credential: options.credential } } as sql.config['authentication'],
+    options: { encrypt: true, trustServerCertificate: false },
+    pool: { max: options.max, min: 0, idleTimeoutMillis: 30_000 },
+    validateConnection: 'socket',
+  };
+}
+
+/** `mssql://server.database.windows.net/db` → server and database. */
+export function parseMssqlUrl(url: string): { server: string; database: string; port?: number } {
+  const u = new URL(url);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (u.protocol !== 'mssql:' || !u.hostname || !database) {
+    throw new TypeError('an Azure SQL database URL has the form mssql://SERVER.database.windows.net/DATABASE');
+  }
+  if (u.username || u.password) throw new TypeError('an Azure SQL database URL must not hold a user or password (managed identity only)');
+  return u.port ? { server: u.hostname, database, port: Number(u.port) } : { server: u.hostname, database };
+}
+
+export const mssqlTransientErrorNumbers: ReadonlySet<number> = new Set([40613, 40197, 40501, 49918, 49919, 49920, 4060, 10928, 10929]);
+export const mssqlTransientErrorCodes: ReadonlySet<string> = new Set(['ETIMEOUT', 'ECONNRESET', 'ESOCKET', 'ECONNCLOSED']);
+export const mssqlBlockPredicateError = 33504;
+
+export interface MssqlSessionOptions {
+  pool: MssqlPoolLike;
+  /** EVERY session key of the claim map: each batch overwrites all of them (NULL when absent) */
+  sessionKeys: readonly string[];
+  /** retries after the first attempt; default 3 */
+  maxRetries?: number;
+  /** first backoff, doubled per retry; default 100 */
+  retryDelayInMs?: number;
+  /** Retry-After on the final 503, seconds; default 10 */
+  retryAfterSeconds?: number;
+  /** test seam */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+function errorNumber(err: unknown): number | undefined {
+  const e = err as { number?: unknown; originalError?: { number?: unknown; info?: { number?: unknown } } } | null;
+  const n = e?.number ?? e?.originalError?.number ?? e?.originalError?.info?.number;
+  return typeof n === 'number' ? n : undefined;
+}
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; originalError?: { code?: unknown } } | null;
+  const c = e?.code ?? e?.originalError?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+export function isTransientMssqlError(err: unknown): boolean {
+  const n = errorNumber(err);
+  if (n !== undefined && mssqlTransientErrorNumbers.has(n)) return true;
+  const c = errorCode(err);
+  return c !== undefined && mssqlTransientErrorCodes.has(c);
+}
+
+/** A non-transient mssql error → HTTP error (the message never reaches the response). */
+export function mssqlErrorToHttp(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  const n = errorNumber(err);
+  if (n === mssqlBlockPredicateError) return new HttpError('FN_300_FORBIDDEN_BY_POLICY', undefined, { reason: 'rls_blocked', cause: err });
+  if (n === 2627 || n === 2601 || n === 547) return new HttpError('FN_301_CONFLICT', 'the change conflicts with existing data', { reason: `conflict:${n}`, cause: err });
+  if (n === 8115 || n === 245 || n === 8152 || n === 2628) return new HttpError('FN_100_BAD_REQUEST', 'the database refused a value', { reason: `bad_value:${n}`, cause: err });
+  return new HttpError('FN_500_INTERNAL', 'the request could not be completed', { reason: `db_error:${n ?? errorCode(err) ?? 'unknown'}`, cause: err });
+}
+
+const types = {
+  text: () => sql.NVarChar(4000),
+  int: () => sql.Int,
+  bigint: () => sql.BigInt,
+} satisfies Record<SqlParam['type'], () => unknown>;
+
+/** The batch prelude for `keyCount` session keys: `@k0`/`@v0`... are bound inputs. */
+export function buildMssqlPrelude(keyCount: number): string {
+  let batch = '';
+  for (let i = 0; i < keyCount; i++) {
+    batch += `EXEC sp_set_session_context @key = @k${i}, @value = @v${i}, @read_only = 0;\n`;
+  }
+  return batch;
+}
+
+export function createMssqlSession(options: MssqlSessionOptions): IdentitySession {
+  const { pool } = options;
+  const maxRetries = options.maxRetries ?? 3;
+  const retryDelayInMs = options.retryDelayInMs ?? 100;
+  const retryAfterSeconds = options.retryAfterSeconds ?? 10;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const keys = [...options.sessionKeys];
+  const keyIndex = new Map(keys.map((k, i) => [k, i]));
+  if (keyIndex.size !== keys.length || keys.some((k) => !/^[a-z_][a-z0-9_]{0,127}$/.test(k))) {
+    throw new TypeError('mssql session: sessionKeys must be distinct lower-case identifiers');
+  }
+  // computed once: the same prelude, overwriting every key, starts every batch
+  const prelude = buildMssqlPrelude(keys.length);
+
+  async function once(identity: SessionValues, statement: Statement): Promise<QueryResult> {
+    const values: (string | null)[] = keys.map(() => null);
+    for (const { key, value } of identity) {
+      const i = keyIndex.get(key);
+      if (i === undefined) throw new TypeError(`mssql session: "${key}" is not a declared session key`);
+      values[i] = value;
+    }
+    const request = pool.request();
+    for (let i = 0; i < keys.length; i++) {
+      request.input(`k${i}`, sql.NVarChar(128), keys[i]);
+      request.input(`v${i}`, sql.NVarChar(4000), values[i]);
+    }
+    statement.params.forEach((p, i) => request.input(`a${i}`, types[p.type](), p.value));
+    const r = await request.query(prelude + renderStatement(statement, (i) => `@a${i}`));
+    const rows = r.recordset ?? [];
+    return { rows, rowCount: r.recordset ? rows.length : (r.rowsAffected[r.rowsAffected.length - 1] ?? 0) };
+  }
+
+  async function withRetry(identity: SessionValues, statement: Statement, runOptions?: RunOptions): Promise<QueryResult> {
+    for (let attempt = 0; ; attempt++) {
+      runOptions?.abortSignal?.throwIfAborted();
+      try {
+        return await once(identity, statement);
+      } catch (err) {
+        if (!isTransientMssqlError(err)) throw mssqlErrorToHttp(err);
+        if (attempt >= maxRetries) {
+          throw new HttpError('FN_503_UNAVAILABLE', undefined, {
+            reason: `db_unavailable:${errorNumber(err) ?? errorCode(err) ?? 'transient'}`,
+            retryAfterSeconds,
+            cause: err,
+          });
+        }
+        await sleep(retryDelayInMs * 2 ** attempt);
+      }
+    }
+  }
+
+  return {
+    dialect: 'mssql',
+    run: (identity, statement, runOptions) => withRetry(identity, statement, runOptions),
+    runWithoutIdentity: (statement, runOptions) => withRetry([], statement, runOptions),
+    async close() {
+      await pool.close();
+    },
+  };
+}
