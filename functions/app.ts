@@ -4,7 +4,8 @@
  * stops the app with one clear message listing every problem), the one credential is created
  * here, and every operation is registered with `app.http`.
  */
-import { app } from '@azure/functions';
+// the package is a CommonJS bundle: Node's ESM loader sees only its default export
+import azureFunctions from '@azure/functions';
 import { loadConfig } from './config.js';
 import { createCredential, needsCredential } from './credential.js';
 import { registerFunctions } from './register.js';
@@ -16,4 +17,4 @@ const runtime = createRuntime({ config, ...(credential ? { credential } : {}) })
 // surface a start-up failure in the host log; each request then answers 500 through the pipeline
 runtime.catch((err: unknown) => console.error(`apim-rls: start-up failed: ${err instanceof Error ? err.message : String(err)}`));
 
-registerFunctions(app, runtime);
+registerFunctions(azureFunctions.app, runtime);

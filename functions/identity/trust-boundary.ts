@@ -71,8 +71,8 @@ export function createTrustBoundary(options: TrustBoundaryOptions): TrustBoundar
   }
 
   async function verify(token: string): Promise<JWTPayload> {
-    const issuer = config.issuer ?? (await keys.issuer());
     try {
+      const issuer = config.issuer ?? (await keys.issuer());
       const { payload } = await jwtVerify(token, keys.getKey, {
         issuer,
         audience: audiences,

@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import sql from 'mssql';
+import { HttpError } from '../../../functions/errors.js';
+import { mapClaims, ordersClaimMap } from '../../../functions/identity/claim-map.js';
+import { mssqlOrdersQueries } from '../../../functions/queries/orders-mssql.js';
+import {
+  buildMssqlPoolConfig,
+  createMssqlSession,
+  isTransientMssqlError,
+  parseMssqlUrl,
+  type MssqlPoolLike,
+  type TokenCredentialLike,
+} from '../../../functions/session/mssql.js';
+import { loadConfig } from '../../../functions/config.js';
+import { createRuntime } from '../../../functions/runtime.js';
+import azureFunctions from '@azure/functions';
+const { HttpRequest, InvocationContext } = azureFunctions;
+import type { OpenIdKeySource } from '../../../functions/identity/keys.js';
+
+interface Input {
+  name: string;
+  type: unknown;
+  value: unknown;
+}
+interface Batch {
+  text: string;
+  inputs: Input[];
+}
+
+/** A fake mssql-shaped pool: records every batch with its bound inputs; answers from a script. */
+function fakePool(answer: (batch: Batch, n: number) => { recordset?: Record<string, unknown>[]; rowsAffected: number[] } | Error = () => ({ recordset: [], rowsAffected: [0] })) {
+  const batches: Batch[] = [];
+  let closed = false;
+  const pool: MssqlPoolLike = {
+    request() {
+      const inputs: Input[] = [];
+      return {
+        input(name: string, type: unknown, value: unknown) {
+          inputs.push({ name, type, value });
+          return this;
+        },
+        async query(text: string) {
+          const batch = { text, inputs };
+          batches.push(batch);
+          const a = answer(batch, batches.length);
+          if (a instanceof Error) throw a;
+          return a;
+        },
+      };
+    },
+    async close() {
+      closed = true;
+    },
+  };
+  return { pool, batches, isClosed: () => closed };
+}
+
+function sqlError(props: Record<string, unknown>): Error {
+  return Object.assign(new Error('simulated'), props);
+}
+
+const alice = mapClaims({ tid: 'contoso', oid: 'oid-a1', roles: ['Orders.Read', 'Orders.Write'] }, ordersClaimMap, 'req-1');
+const keys = ordersClaimMap.map((r) => r.key);
+
+describe('mssql identity session', () => {
+  it('sends ONE batch: every session key set by sp_set_session_context with key and value bound, then the statement', async () => {
+    const { pool, batches } = fakePool(() => ({ recordset: [{ id: 1 }], rowsAffected: [1] }));
+    const session = createMssqlSession({ pool, sessionKeys: keys });
+    const r = await session.run(alice, mssqlOrdersQueries.get(42));
+    assert.equal(batches.length, 1);
+    assert.deepEqual(r.rows, [{ id: 1 }]);
+    const batch = batches[0]!;
+    assert.equal(
+      batch.text,
+      [
+        'EXEC sp_set_session_context @key = @k0, @value = @v0, @read_only = 0;',
+        'EXEC sp_set_session_context @key = @k1, @value = @v1, @read_only = 0;',
+        'EXEC sp_set_session_context @key = @k2, @value = @v2, @read_only = 0;',
+        'EXEC sp_set_session_context @key = @k3, @value = @v3, @read_only = 0;',
+        'SELECT o.id, o.tenant_id, o.owner_oid, o.item, o.quantity, o.status, o.created_at',
+        'FROM app.orders AS o WHERE o.id = @a0;',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      batch.inputs.map((i) => [i.name, i.value]),
+      [
+        ['k0', 'tenant_id'], ['v0', 'contoso'],
+        ['k1', 'user_oid'], ['v1', 'oid-a1'],
+        ['k2', 'roles'], ['v2', '["Orders.Read","Orders.Write"]'],
+        ['k3', 'request_id'], ['v3', 'req-1'],
+        ['a0', 42],
+      ],
+    );
+    // keys are sysname-sized nvarchar, values nvarchar(4000), the id a bigint
+    const k0 = batch.inputs[0]!.type as { type: unknown; length: number };
+    assert.equal(k0.type, sql.NVarChar);
+    assert.equal(k0.length, 128);
+    const v0 = batch.inputs[1]!.type as { type: unknown; length: number };
+    assert.equal(v0.type, sql.NVarChar);
+    assert.equal(v0.length, 4000);
+    assert.equal(batch.inputs[8]!.type, sql.BigInt);
+    // no caller value ever appears in the SQL text
+    for (const v of ['contoso', 'oid-a1', 'Orders.Read', 'req-1', '42']) assert.ok(!batch.text.includes(v), v);
+  });
+
+  it('no leak: every batch overwrites EVERY key, with NULL for a key the caller lacks — also for the health check', async () => {
+    const { pool, batches } = fakePool();
+    const session = createMssqlSession({ pool, sessionKeys: keys });
+    await session.run(alice, mssqlOrdersQueries.list(10, 0));
+    const noRoles = mapClaims({ tid: 'fabrikam', oid: 'oid-c1' }, ordersClaimMap, 'req-2');
+    await session.run(noRoles, mssqlOrdersQueries.list(10, 0));
+    await session.run([{ key: 'tenant_id', value: 'adatum' }], mssqlOrdersQueries.list(10, 0));
+    await session.runWithoutIdentity(mssqlOrdersQueries.ping());
+    assert.equal(batches.length, 4);
+    for (const b of batches) {
+      assert.equal(b.text.match(/EXEC sp_set_session_context/g)?.length, 4, 'four keys overwritten in every batch');
+      assert.ok(!b.text.includes('@read_only = 1'));
+      assert.deepEqual(b.inputs.filter((i) => i.name.startsWith('k')).map((i) => i.value), keys);
+    }
+    const values = (b: Batch) => b.inputs.filter((i) => /^v\d$/.test(i.name)).map((i) => i.value);
+    assert.deepEqual(values(batches[1]!), ['fabrikam', 'oid-c1', '[]', 'req-2']);
+    assert.deepEqual(values(batches[2]!), ['adatum', null, null, null]);
+    assert.deepEqual(values(batches[3]!), [null, null, null, null]);
+  });
+
+  it('refuses a key outside the declared session keys (allow-list)', async () => {
+    const { pool, batches } = fakePool();
+    const session = createMssqlSession({ pool, sessionKeys: keys });
+    await assert.rejects(session.run([{ key: 'is_admin', value: '1' }], mssqlOrdersQueries.ping()), (e: unknown) => e instanceof HttpError && e.status === 500);
+    assert.equal(batches.length, 0);
+  });
+
+  it('maps error 33504 (block predicate) to 403 and does not retry it', async () => {
+    const { pool, batches } = fakePool(() => sqlError({ number: 33504 }));
+    const session = createMssqlSession({ pool, sessionKeys: keys, sleep: async () => undefined });
+    await assert.rejects(session.run(alice, mssqlOrdersQueries.create({ item: 'x', quantity: 1 })), (e: unknown) => e instanceof HttpError && e.status === 403 && e.code === 'FN_300_FORBIDDEN_BY_POLICY');
+    assert.equal(batches.length, 1);
+  });
+
+  it('maps unique and foreign-key violations to 409, other errors to 500 without the message', async () => {
+    for (const [n, status] of [[2627, 409], [2601, 409], [547, 409], [208, 500]] as const) {
+      const { pool } = fakePool(() => sqlError({ number: n, message: 'Invalid object name secret_table' }));
+      const session = createMssqlSession({ pool, sessionKeys: keys });
+      await assert.rejects(session.run(alice, mssqlOrdersQueries.ping()), (e: unknown) => e instanceof HttpError && e.status === status && !e.message.includes('secret'));
+    }
+  });
+
+  for (const transient of [40613, 40197, 40501, 49918, 49919, 49920, 4060, 10928, 10929]) {
+    it(`retries transient error ${transient} with backoff, then succeeds`, async () => {
+      const { pool, batches } = fakePool((_b, n) => (n < 3 ? sqlError({ number: transient }) : { recordset: [{ ok: 1 }], rowsAffected: [1] }));
+      const delays: number[] = [];
+      const session = createMssqlSession({ pool, sessionKeys: keys, retryDelayInMs: 50, sleep: async (ms) => void delays.push(ms) });
+      const r = await session.run(alice, mssqlOrdersQueries.ping());
+      assert.deepEqual(r.rows, [{ ok: 1 }]);
+      assert.equal(batches.length, 3);
+      assert.deepEqual(delays, [50, 100]);
+    });
+  }
+
+  for (const code of ['ETIMEOUT', 'ECONNRESET', 'ESOCKET', 'ECONNCLOSED']) {
+    it(`retries connection error ${code} a bounded number of times, then answers 503 with Retry-After`, async () => {
+      const { pool, batches } = fakePool(() => sqlError({ code, name: 'ConnectionError' }));
+      const delays: number[] = [];
+      const session = createMssqlSession({ pool, sessionKeys: keys, maxRetries: 3, retryDelayInMs: 10, retryAfterSeconds: 7, sleep: async (ms) => void delays.push(ms) });
+      await assert.rejects(session.run(alice, mssqlOrdersQueries.ping()), (e: unknown) => e instanceof HttpError && e.status === 503 && e.retryAfterSeconds === 7);
+      assert.equal(batches.length, 4, 'first attempt + 3 retries');
+      assert.deepEqual(delays, [10, 20, 40]);
+    });
+  }
+
+  it('reads the error number where tedious nests it (originalError.info.number)', () => {
+    assert.equal(isTransientMssqlError(sqlError({ originalError: { info: { number: 40613 } } })), true);
+    assert.equal(isTransientMssqlError(sqlError({ number: 33504 })), false);
+    assert.equal(isTransientMssqlError(sqlError({ code: 'ELOGIN' })), false);
+  });
+});
+
+describe('mssql pool configuration', () => {
+  const credential: TokenCredentialLike = { getToken: async () => ({ token: 'not-a-real-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+
+  it('authenticates with the shared credential (token-credential) and validates connections without SELECT 1', () => {
+    const cfg = buildMssqlPoolConfig({ server: 'srv.database.windows.net', database: 'orders', credential, max: 4 });
+    assert.deepEqual(cfg.authentication, { type: 'token-credential', options: { credential } });
+    assert.equal((cfg.authentication as { options: { credential: unknown } }).options.credential, credential, 'the same object, not a copy');
+    assert.equal(cfg.validateConnection, 'socket');
+    assert.equal(cfg.pool?.max, 4);
+    assert.equal(cfg.options?.encrypt, true);
+    assert.equal(cfg.user, undefined);
+    assert.equal(cfg.password, undefined);
+  });
+
+  it('parses mssql:// URLs and refuses a user or password in them', () => {
+    assert.deepEqual(parseMssqlUrl('mssql://srv.database.windows.net/orders'), { server: 'srv.database.windows.net', database: 'orders' });
+    assert.throws(() => parseMssqlUrl('mssql://sa:pw@srv/orders'), /managed identity only/);
+    assert.throws(() => parseMssqlUrl('mssql://srv/'), TypeError);
+  });
+
+  it('the runtime creates the pool once with the one credential passed in, and reuses it for every request', async () => {
+    const { pool, batches } = fakePool(() => ({ recordset: [], rowsAffected: [0] }));
+    const configs: unknown[] = [];
+    let tokenCalls = 0;
+    const shared: TokenCredentialLike = { getToken: async () => (tokenCalls++, { token: 't', expiresOnTimestamp: 0 }) };
+    const config = loadConfig({ APIM_RLS_DB: 'mssql://srv.database.windows.net/orders', APIM_RLS_OPENID_CONFIG_URL: 'http://127.0.0.1:9/.well-known/openid-configuration', APIM_RLS_AUDIENCE: 'api://apim-rls-orders' });
+    // a trust boundary stand-in is not needed: health has no identity
+    const keys: OpenIdKeySource = { issuer: async () => 'x', getKey: async () => { throw new Error('not used'); } };
+    const runtime = await createRuntime({
+      config,
+      credential: shared,
+      keys,
+      mssqlPoolFactory: (c) => {
+        configs.push(c);
+        return pool;
+      },
+    });
+    for (let i = 0; i < 20; i++) {
+      const res = await runtime.handlers.health.handler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), new InvocationContext({ logHandler: () => undefined }));
+      assert.equal(res.status, 200);
+    }
+    assert.equal(configs.length, 1, 'one pool');
+    const auth = (configs[0] as { authentication: { options: { credential: unknown } } }).authentication;
+    assert.equal(auth.options.credential, shared, 'the credential passed in, not a new one');
+    assert.equal(batches.length, 20, 'one batch per request: identity adds no round trip');
+    assert.equal(tokenCalls, 0, 'the driver never asks for tokens itself (tedious does, per login)');
+    await runtime.close();
+  });
+});
