@@ -3,7 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import Ajv from 'ajv-draft-04';
+import AjvDraft04 from 'ajv-draft-04';
+
+// a CommonJS module: under NodeNext the class is the default export's `default`
+type AjvClass = typeof AjvDraft04.default;
+const Ajv: AjvClass = (AjvDraft04 as unknown as { default?: AjvClass }).default ?? (AjvDraft04 as unknown as AjvClass);
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const schemaPath = join(repoRoot, '..', 'shared', 'schemas', 'host.json.schema.json');

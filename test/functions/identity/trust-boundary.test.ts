@@ -71,7 +71,8 @@ describe('trust boundary', () => {
     });
 
     it('identity headers without proof → 401 FN_202', async () => {
-      for (const h of [{ 'X-Identity-Object-Id': 'oid-a1' }, { 'X-Identity-Tenant-Id': 'contoso' }, { 'X-Identity-Roles': 'Orders.Admin' }, { 'X-MS-CLIENT-PRINCIPAL-ID': 'x' }]) {
+      const cases: Record<string, string>[] = [{ 'X-Identity-Object-Id': 'oid-a1' }, { 'X-Identity-Tenant-Id': 'contoso' }, { 'X-Identity-Roles': 'Orders.Admin' }, { 'X-MS-CLIENT-PRINCIPAL-ID': 'x' }];
+      for (const h of cases) {
         await refused(boundary('caller-token').authenticate(headers(h)), 'FN_202_UNPROVEN_IDENTITY_HEADERS', 401);
         await refused(boundary('gateway-token').authenticate(headers(h)), 'FN_202_UNPROVEN_IDENTITY_HEADERS', 401);
       }
