@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { HttpError } from '../../../functions/errors.js';
+import type { SessionValues } from '../../../functions/identity/claim-map.js';
+import { countRoundTrips } from '../../../functions/session/pg-round-trips.js';
+import { createPgPool, createPgSession } from '../../../functions/session/pg.js';
+import { createPGliteSession, type PGliteLike } from '../../../functions/session/pglite.js';
+import { int, sql, text } from '../../../functions/session/statement.js';
+import type { IdentitySession } from '../../../functions/session/types.js';
+import { startPostgresServer, postgresUnavailableReason, type PostgresServer } from '../../support/postgres-server.js';
+
+// a minimal RLS table of its own, so these driver tests do not depend on the sample
+const setupSql = `
+do $$ begin create role drv_app nologin; exception when duplicate_object then null; end $$;
+create table if not exists drv_notes (tenant text not null, body text not null);
+alter table drv_notes enable row level security;
+alter table drv_notes force row level security;
+drop policy if exists drv_tenant on drv_notes;
+create policy drv_tenant on drv_notes using (tenant = nullif(current_setting('app.tenant_id', true), ''))
+  with check (tenant = nullif(current_setting('app.tenant_id', true), ''));
+grant select, insert on drv_notes to drv_app;
+delete from drv_notes;
+insert into drv_notes values ('contoso', 'c1'), ('contoso', 'c2'), ('fabrikam', 'f1');
+`;
+
+const who = (tenant: string | null, extra: SessionValues = []): SessionValues => [{ key: 'tenant_id', value: tenant }, { key: 'request_id', value: 'r-1' }, ...extra];
+const readBack = sql`select current_user as usr, nullif(current_setting('app.tenant_id', true), '') as tenant, nullif(current_setting('app.request_id', true), '') as req, (select count(*)::int4 from drv_notes) as visible`;
+
+function driverContract(name: string, open: () => Promise<{ session: IdentitySession; probe: () => Promise<Record<string, unknown>>; close(): Promise<void> } | null>) {
+  describe(name, () => {
+    let ctx: Awaited<ReturnType<typeof open>>;
+    before(async () => {
+      ctx = await open();
+    });
+    after(async () => {
+      await ctx?.close();
+    });
+
+    it('runs as the application role with the session keys set, and sees only its tenant', async (t) => {
+      if (!ctx) return t.skip(postgresUnavailableReason);
+      const r = await ctx.session.run(who('contoso'), readBack);
+      assert.deepEqual(r.rows, [{ usr: 'drv_app', tenant: 'contoso', req: 'r-1', visible: 2 }]);
+      const f = await ctx.session.run(who('fabrikam'), readBack);
+      assert.equal(f.rows[0]?.['visible'], 1);
+    });
+
+    it('no key → no rows (fail closed)', async (t) => {
+      if (!ctx) return t.skip(postgresUnavailableReason);
+      const r = await ctx.session.run(who(null), readBack);
+      assert.equal(r.rows[0]?.['visible'], 0);
+    });
+
+    it('nothing survives the request on the connection', async (t) => {
+      if (!ctx) return t.skip(postgresUnavailableReason);
+      await ctx.session.run(who('contoso'), readBack);
+      const after = await ctx.probe();
+      assert.equal(after['tenant'], null);
+      assert.notEqual(after['usr'], 'drv_app');
+    });
+
+    it('a hostile value stays a value (escaped or bound by the driver)', async (t) => {
+      if (!ctx) return t.skip(postgresUnavailableReason);
+      const hostile = `x', true); drop table drv_notes; --\\'"`;
+      const r = await ctx.session.run(who(hostile), sql`select nullif(current_setting('app.tenant_id', true), '') as tenant, ${text(hostile)} as echo, (select count(*)::int4 from drv_notes) as visible`);
+      assert.deepEqual(r.rows, [{ tenant: hostile, echo: hostile, visible: 0 }]);
+      const still = await ctx.session.run(who('contoso'), readBack);
+      assert.equal(still.rows[0]?.['visible'], 2, 'the table is still there');
+    });
+
+    it('a failing statement rolls back its writes and leaves the connection clean', async (t) => {
+      if (!ctx) return t.skip(postgresUnavailableReason);
+      await assert.rejects(
+        ctx.session.run(who('contoso'), sql`insert into drv_notes values ('contoso', 'x'), ('contoso', ${text(null)})`),
+        (e: unknown) => e instanceof HttpError && e.status === 400,
+      );
+      const r = await ctx.session.run(who('contoso'), readBack);
+      assert.equal(r.rows[0]?.['visible'], 2);
+      assert.equal((await ctx.probe())['tenant'], null);
+    });
+
+    it('an RLS WITH CHECK violation → 403', async (t) => {
+      if (!ctx) return t.skip(postgresUnavailableReason);
+      await assert.rejects(
+        ctx.session.run(who('contoso'), sql`insert into drv_notes values ('fabrikam', ${text('sneaky')})`),
+        (e: unknown) => e instanceof HttpError && e.status === 403 && e.code === 'FN_300_FORBIDDEN_BY_POLICY',
+      );
+    });
+
+    it('binds int values with their type', async (t) => {
+      if (!ctx) return t.skip(postgresUnavailableReason);
+      const r = await ctx.session.run(who('contoso'), sql`select ${int(7)} + 1 as n, pg_typeof(${int(7)})::text as ty`);
+      assert.deepEqual(r.rows, [{ n: 8, ty: 'integer' }]);
+    });
+  });
+}
+
+describe('PostgreSQL identity session drivers', () => {
+  let server: PostgresServer | null = null;
+  let admin: pg.Client | null = null;
+  before(async () => {
+    server = await startPostgresServer();
+    if (server) {
+      admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query(setupSql);
+    }
+  });
+  after(async () => {
+    await admin?.end();
+    await server?.stop();
+  });
+
+  driverContract('pg (server, one round trip)', async () => {
+    if (!server) return null;
+    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    const session = createPgSession({ pool, role: 'drv_app' });
+    return {
+      session,
+      // with max: 1 the probe runs on the very connection the session used
+      probe: async () => (await pool.query("select current_user as usr, nullif(current_setting('app.tenant_id', true), '') as tenant")).rows[0] as Record<string, unknown>,
+      close: () => session.close(),
+    };
+  });
+
+  driverContract('pg (server, bound: four round trips)', async () => {
+    if (!server) return null;
+    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    const session = createPgSession({ pool, role: 'drv_app', mode: 'bound' });
+    return {
+      session,
+      probe: async () => (await pool.query("select current_user as usr, nullif(current_setting('app.tenant_id', true), '') as tenant")).rows[0] as Record<string, unknown>,
+      close: () => session.close(),
+    };
+  });
+
+  driverContract('PGlite (embedded)', async () => {
+    const db = new PGlite();
+    await db.exec(setupSql);
+    const session = createPGliteSession({ db: db as unknown as PGliteLike, role: 'drv_app', closeDatabase: true });
+    return {
+      session,
+      probe: async () => (await db.query("select current_user as usr, nullif(current_setting('app.tenant_id', true), '') as tenant")).rows[0] as Record<string, unknown>,
+      close: () => session.close(),
+    };
+  });
+
+  it('identity costs no extra round trip on the server: one per request, like the raw query', async (t) => {
+    if (!server) return t.skip(postgresUnavailableReason);
+    const pool = createPgPool({ connectionString: server.url, max: 2 });
+    const counter = countRoundTrips(pool);
+    const session = createPgSession({ pool, role: 'drv_app' });
+    await session.runWithoutIdentity(sql`select 1`); // connect first
+    counter.reset();
+    for (let i = 0; i < 10; i++) await session.run(who('contoso'), readBack);
+    assert.equal(counter.count, 10);
+    counter.reset();
+    for (let i = 0; i < 10; i++) await session.runWithoutIdentity(readBack);
+    assert.equal(counter.count, 10);
+    const bound = createPgSession({ pool, role: 'drv_app', mode: 'bound' });
+    counter.reset();
+    await bound.run(who('contoso'), readBack);
+    assert.equal(counter.count, 4, 'BEGIN, set_config, query, COMMIT');
+    await session.close();
+  });
+});
