@@ -27,6 +27,15 @@ export const keySpec: StructSpec = {
   },
 };
 
+/** A decryption key: Base64 text or a certificate id. */
+export type DecryptionKey = { value: Text; certificateId?: never } | { certificateId: Text; value?: never };
+
+export const decryptionKeySpec: StructSpec = {
+  attrs: [{ key: 'certificateId', xml: 'certificate-id', type: 'text' }],
+  children: [{ kind: 'content', key: 'value' }],
+  check: (k) => ((k.value === undefined) === (k.certificateId === undefined) ? 'a decryption key is exactly one of: Base64 value, certificateId' : undefined),
+};
+
 /** One `<claim>` of `<required-claims>`. `separator` splits a multi-valued claim (use " " for `scp`). */
 export interface RequiredClaim {
   name: Text;

@@ -5,7 +5,7 @@
 import type { ElementSpec } from '../model/schema.js';
 import { makeElement } from '../model/element.js';
 import type { IntValue, Text } from '../model/values.js';
-import { claimSpec, keySpec, tokenSourceCount, type JwtKey, type RequiredClaim, type TokenSource } from './jwt-parts.js';
+import { claimSpec, decryptionKeySpec, tokenSourceCount, type DecryptionKey, type RequiredClaim, type TokenSource } from './jwt-parts.js';
 
 /** The token source is optional here (APIM reads the Authorization header by default), but at most one. */
 type OptionalTokenSource = TokenSource | { headerName?: never; queryParameterName?: never; tokenValue?: never };
@@ -22,7 +22,7 @@ export type ValidateAzureAdTokenOptions = OptionalTokenSource & {
   backendApplicationIds?: Text[];
   audiences?: Text[];
   requiredClaims?: RequiredClaim[];
-  decryptionKeys?: JwtKey[];
+  decryptionKeys?: DecryptionKey[];
 };
 
 export type ValidateAzureAdToken = { kind: 'validate-azure-ad-token' } & ValidateAzureAdTokenOptions;
@@ -44,7 +44,7 @@ export const validateAzureAdTokenSpec: ElementSpec = {
     { kind: 'wrapped-texts', key: 'backendApplicationIds', xml: 'backend-application-ids', item: 'application-id' },
     { kind: 'wrapped-texts', key: 'audiences', xml: 'audiences', item: 'audience' },
     { kind: 'struct', key: 'requiredClaims', xml: 'claim', wrapper: 'required-claims', spec: claimSpec },
-    { kind: 'struct', key: 'decryptionKeys', xml: 'key', wrapper: 'decryption-keys', spec: keySpec },
+    { kind: 'struct', key: 'decryptionKeys', xml: 'key', wrapper: 'decryption-keys', spec: decryptionKeySpec },
   ],
   check: (m) =>
     m.tenantId === undefined ? 'tenantId is required' : tokenSourceCount(m) > 1 ? 'at most one of headerName, queryParameterName, tokenValue' : undefined,

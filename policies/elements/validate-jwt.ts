@@ -5,7 +5,7 @@
 import type { ElementSpec } from '../model/schema.js';
 import { makeElement } from '../model/element.js';
 import type { BoolValue, IntValue, Text } from '../model/values.js';
-import { claimSpec, keySpec, openIdConfigSpec, tokenSourceCount, type JwtKey, type OpenIdConfig, type RequiredClaim, type TokenSource } from './jwt-parts.js';
+import { claimSpec, decryptionKeySpec, keySpec, openIdConfigSpec, tokenSourceCount, type DecryptionKey, type JwtKey, type OpenIdConfig, type RequiredClaim, type TokenSource } from './jwt-parts.js';
 
 export type ValidateJwtOptions = TokenSource & {
   /** HTTP status on failure (default 401). */
@@ -21,7 +21,7 @@ export type ValidateJwtOptions = TokenSource & {
   outputTokenVariableName?: Text;
   openidConfigs?: OpenIdConfig[];
   issuerSigningKeys?: JwtKey[];
-  decryptionKeys?: JwtKey[];
+  decryptionKeys?: DecryptionKey[];
   audiences?: Text[];
   issuers?: Text[];
   requiredClaims?: RequiredClaim[];
@@ -46,7 +46,7 @@ export const validateJwtSpec: ElementSpec = {
   children: [
     { kind: 'struct', key: 'openidConfigs', xml: 'openid-config', spec: openIdConfigSpec, many: true },
     { kind: 'struct', key: 'issuerSigningKeys', xml: 'key', wrapper: 'issuer-signing-keys', spec: keySpec },
-    { kind: 'struct', key: 'decryptionKeys', xml: 'key', wrapper: 'decryption-keys', spec: keySpec },
+    { kind: 'struct', key: 'decryptionKeys', xml: 'key', wrapper: 'decryption-keys', spec: decryptionKeySpec },
     { kind: 'wrapped-texts', key: 'audiences', xml: 'audiences', item: 'audience' },
     { kind: 'wrapped-texts', key: 'issuers', xml: 'issuers', item: 'issuer' },
     { kind: 'struct', key: 'requiredClaims', xml: 'claim', wrapper: 'required-claims', spec: claimSpec },
