@@ -1,0 +1,271 @@
+/**
+ * The identity preset: one call, the whole inbound identity chain, always in this order:
+ *
+ *   1. ip-filter                     (optional: allowed caller IP ranges)
+ *   2. validate-jwt                  (issuer / OpenID configuration, audiences, tenant allow-list,
+ *                                     roles or scopes, presence of every forwarded claim, expiry,
+ *                                     signature, clock skew; the token is stored in a variable)
+ *   3. choose → return-response 401  (optional: token lifetime `exp - iat` above the maximum,
+ *                                     or a missing `iat`/`exp`)
+ *   4. set-header delete × n         (strip client-sent headers of the forwarded-identity namespace
+ *                                     and X-MS-CLIENT-PRINCIPAL*), then choose → return-response 400
+ *                                     if any other header of the namespace is left
+ *   5. set-header override × n       (forward only validated claims, read from the stored token)
+ *   6. set-header X-Request-Id       (correlation id = context.RequestId)
+ *   7. authentication-managed-identity (optional: the gateway's token for the backend)
+ *
+ * The order is fixed by this function; callers pass options, never steps, so a chain that
+ * forwards before validating or strips after forwarding cannot be expressed through it.
+ */
+import type { PolicyNode } from '../model/nodes.js';
+import type { Text } from '../model/values.js';
+import { validateJwt } from '../elements/validate-jwt.js';
+import type { JwtKey, RequiredClaim } from '../elements/jwt-parts.js';
+import { deleteHeader, setHeader } from '../elements/set-header.js';
+import { choose } from '../elements/choose.js';
+import { returnResponse } from '../elements/return-response.js';
+import { setStatus } from '../elements/set-status.js';
+import { setBody } from '../elements/set-body.js';
+import { ipFilter, type AddressRange } from '../elements/ip-filter.js';
+import { authenticationManagedIdentity } from '../elements/authentication-managed-identity.js';
+import { csharp, csharpString } from '../expressions/expr.js';
+import { requestId, tokenClaim, tokenLifetimeExceeds } from '../expressions/context.js';
+
+/** Entra issuer forms: v1 `https://sts.windows.net/{tid}/`, v2 `https://login.microsoftonline.com/{tid}/v2.0`. */
+export function entraIssuer(tenantId: string, version: 'v1' | 'v2'): string {
+  checkTenant(tenantId);
+  return version === 'v1' ? `https://sts.windows.net/${tenantId}/` : `https://login.microsoftonline.com/${tenantId}/v2.0`;
+}
+
+/** The tenant's (or `organizations`/`common`) OpenID configuration URL for v1 or v2 tokens. */
+export function entraOpenIdConfigUrl(tenant: string, version: 'v1' | 'v2'): string {
+  checkTenant(tenant);
+  return version === 'v1'
+    ? `https://login.microsoftonline.com/${tenant}/.well-known/openid-configuration`
+    : `https://login.microsoftonline.com/${tenant}/v2.0/.well-known/openid-configuration`;
+}
+
+function checkTenant(t: string): void {
+  if (typeof t !== 'string' || !/^[A-Za-z0-9.-]{1,256}$/.test(t)) throw new RangeError(`Invalid Entra tenant ${JSON.stringify(t)}`);
+}
+
+/** Where signing keys and issuers come from: exactly one of the three forms. */
+export type TokenTrust =
+  | {
+      /** OpenID configuration URL(s); keys come from their JWKS. */
+      openidConfigUrls: [Text, ...Text[]];
+      /** Accepted issuers (recommended even with discovery). */
+      issuers?: Text[];
+      issuerSigningKeys?: never;
+      entra?: never;
+    }
+  | {
+      /** Accepted issuers with explicit keys (no discovery). */
+      issuers: [Text, ...Text[]];
+      issuerSigningKeys: [JwtKey, ...JwtKey[]];
+      openidConfigUrls?: never;
+      entra?: never;
+    }
+  | {
+      /**
+       * Microsoft Entra: the allowed tenants (also enforced on `tid`) and the token version(s)
+       * accepted, which decides the issuer forms. One tenant reads its own OpenID configuration;
+       * several read `organizations`.
+       */
+      entra: { tenantIds: [string, ...string[]]; version: 'v1' | 'v2' | 'both' };
+      openidConfigUrls?: never;
+      issuers?: never;
+      issuerSigningKeys?: never;
+    };
+
+/** App permissions (`roles`) or delegated scopes (`scp`, space-separated): one or the other. */
+export type CallerPermissions =
+  | { roles: [string, ...string[]]; scopes?: never; match?: 'any' | 'all' }
+  | { scopes: [string, ...string[]]; roles?: never; match?: 'any' | 'all' };
+
+export interface ForwardedClaim {
+  /** The claim of the validated token, e.g. `oid`. */
+  claim: string;
+  /** The header it is forwarded as; must be in the forwarded-identity namespace (start with the prefix). */
+  header: string;
+}
+
+export interface IdentityChainOptions {
+  trust: TokenTrust;
+  audiences: [Text, ...Text[]];
+  /** Required roles or scopes (omit for "any authenticated caller"). */
+  permissions?: CallerPermissions;
+  /** Tenants allowed (`tid` must be one of them). Entra trust sets this from its tenant list. */
+  allowedTenants?: [string, ...string[]];
+  /** Further claims the token must carry. */
+  requiredClaims?: RequiredClaim[];
+  /** Validated claims to forward as headers. Each one is also required to be present. */
+  forwardClaims: ForwardedClaim[];
+  /** Allowed clock skew in seconds (default 0 here: APIM's own default is also 0). */
+  clockSkewSeconds?: number;
+  /** Refuse tokens whose `exp - iat` exceeds this many seconds (and tokens without `iat` or `exp`). */
+  maxTokenLifetimeSeconds?: number;
+  /** Callers allowed by IP address or range; omit to allow every address. */
+  allowedCallerIps?: (string | AddressRange)[];
+  /** Prefix of the forwarded-identity namespace (default `X-Identity-`). */
+  identityHeaderPrefix?: string;
+  /** Extra client-sent headers to strip (exact names). */
+  stripHeaders?: string[];
+  /** Correlation id header (default `X-Request-Id`); `false` for none. */
+  correlationHeader?: string | false;
+  /** Send the gateway's managed-identity token for this resource to the backend. */
+  backendManagedIdentity?: { resource: Text; clientId?: Text };
+  /** Context variable that holds the validated token (default `jwt`). */
+  tokenVariable?: string;
+  /** Header carrying the caller's token (default `Authorization`, scheme Bearer). */
+  tokenHeader?: string;
+}
+
+/** Client-principal headers App Service / Functions authentication would otherwise trust. */
+export const CLIENT_PRINCIPAL_HEADERS = [
+  'X-MS-CLIENT-PRINCIPAL',
+  'X-MS-CLIENT-PRINCIPAL-ID',
+  'X-MS-CLIENT-PRINCIPAL-NAME',
+  'X-MS-CLIENT-PRINCIPAL-IDP',
+] as const;
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function problem(status: number, title: string, detail: string, wwwAuthenticate?: string): PolicyNode {
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+  return returnResponse({
+    status: setStatus({ code: status, reason: title }),
+    headers: [
+      setHeader({ name: 'Content-Type', existsAction: 'override', values: ['application/problem+json'] }),
+      ...(wwwAuthenticate === undefined ? [] : [setHeader({ name: 'WWW-Authenticate', existsAction: 'override', values: [wwwAuthenticate] })]),
+    ],
+    body: setBody({ body }),
+  });
+}
+
+/** The inbound identity chain (without `<base />`: put it where the scope needs it). */
+export function identityChain(options: IdentityChainOptions): PolicyNode[] {
+  const prefix = options.identityHeaderPrefix ?? 'X-Identity-';
+  if (!HEADER_NAME.test(prefix) || !prefix.endsWith('-')) throw new RangeError('identityHeaderPrefix must be a header-name prefix ending in "-"');
+  const variable = options.tokenVariable ?? 'jwt';
+  if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(variable)) throw new RangeError('tokenVariable must be a simple variable name');
+  const tokenHeader = options.tokenHeader ?? 'Authorization';
+  if (!HEADER_NAME.test(tokenHeader)) throw new RangeError('tokenHeader must be a header name');
+  if (options.audiences === undefined || options.audiences.length === 0) throw new TypeError('at least one audience is required');
+  const forwards = options.forwardClaims ?? [];
+  const seen = new Set<string>();
+  for (const f of forwards) {
+    if (!HEADER_NAME.test(f.header) || !f.header.toLowerCase().startsWith(prefix.toLowerCase()) || f.header.length === prefix.length) {
+      throw new RangeError(`Forwarded header ${JSON.stringify(f.header)} must be in the ${prefix}* namespace, so the chain strips client-sent copies first`);
+    }
+    if (seen.has(f.header.toLowerCase())) throw new RangeError(`Header ${f.header} is forwarded twice`);
+    seen.add(f.header.toLowerCase());
+    if (typeof f.claim !== 'string' || f.claim === '') throw new TypeError('A forwarded claim needs a claim name');
+  }
+  const skew = options.clockSkewSeconds ?? 0;
+  if (!Number.isSafeInteger(skew) || skew < 0 || skew > 300) throw new RangeError('clockSkewSeconds must be an integer from 0 to 300');
+  const correlation = options.correlationHeader ?? 'X-Request-Id';
+  if (correlation !== false && !HEADER_NAME.test(correlation)) throw new RangeError('correlationHeader must be a header name');
+
+  // 2. what validate-jwt requires
+  const trust = options.trust;
+  let openidConfigs: { url: Text }[] | undefined;
+  let issuers: Text[] | undefined;
+  let keys: JwtKey[] | undefined;
+  let tenants = options.allowedTenants as string[] | undefined;
+  if (trust.entra !== undefined) {
+    const { tenantIds, version } = trust.entra;
+    if (tenantIds.length === 0) throw new TypeError('entra.tenantIds needs at least one tenant');
+    const versions: ('v1' | 'v2')[] = version === 'both' ? ['v1', 'v2'] : [version];
+    const discovery = tenantIds.length === 1 ? (tenantIds[0] as string) : 'organizations';
+    openidConfigs = [{ url: entraOpenIdConfigUrl(discovery, versions.includes('v2') ? 'v2' : 'v1') }];
+    issuers = tenantIds.flatMap((t) => versions.map((v) => entraIssuer(t, v)));
+    tenants = [...new Set([...(tenants ?? []), ...tenantIds])];
+  } else if (trust.openidConfigUrls !== undefined) {
+    openidConfigs = trust.openidConfigUrls.map((url) => ({ url }));
+    issuers = trust.issuers;
+  } else {
+    issuers = trust.issuers;
+    keys = trust.issuerSigningKeys;
+  }
+
+  const claims: RequiredClaim[] = [];
+  if (tenants !== undefined) claims.push({ name: 'tid', match: 'any', values: [...tenants] });
+  const perms = options.permissions;
+  if (perms !== undefined) {
+    if (perms.roles !== undefined) claims.push({ name: 'roles', match: perms.match ?? 'any', values: [...perms.roles] });
+    else claims.push({ name: 'scp', match: perms.match ?? 'any', separator: ' ', values: [...perms.scopes] });
+  }
+  claims.push(...(options.requiredClaims ?? []));
+  for (const f of forwards) {
+    if (!claims.some((c) => c.name === f.claim)) claims.push({ name: f.claim });
+  }
+
+  const chain: PolicyNode[] = [];
+  // 1. caller IPs
+  if (options.allowedCallerIps !== undefined) {
+    const addresses = options.allowedCallerIps.filter((a): a is string => typeof a === 'string');
+    const ranges = options.allowedCallerIps.filter((a): a is AddressRange => typeof a !== 'string');
+    chain.push(ipFilter({ action: 'allow', ...(addresses.length ? { addresses } : {}), ...(ranges.length ? { addressRanges: ranges } : {}) }));
+  }
+  // 2. the token
+  chain.push(
+    validateJwt({
+      headerName: tokenHeader,
+      failedValidationHttpCode: 401,
+      failedValidationErrorMessage: 'Unauthorized',
+      requireExpirationTime: true,
+      requireScheme: 'Bearer',
+      requireSignedTokens: true,
+      clockSkew: skew,
+      outputTokenVariableName: variable,
+      ...(openidConfigs ? { openidConfigs } : {}),
+      ...(keys ? { issuerSigningKeys: keys as [JwtKey, ...JwtKey[]] } : {}),
+      audiences: [...options.audiences],
+      ...(issuers ? { issuers: [...issuers] } : {}),
+      ...(claims.length ? { requiredClaims: claims } : {}),
+    }),
+  );
+  // 3. maximum lifetime
+  if (options.maxTokenLifetimeSeconds !== undefined) {
+    chain.push(
+      choose({
+        when: [
+          {
+            condition: tokenLifetimeExceeds(variable, options.maxTokenLifetimeSeconds),
+            policies: [problem(401, 'Unauthorized', 'The token lifetime exceeds what this API accepts.', 'Bearer error="invalid_token"')],
+          },
+        ],
+      }),
+    );
+  }
+  // 4. strip the namespace
+  const strip = new Map<string, string>();
+  for (const h of [...forwards.map((f) => f.header), ...CLIENT_PRINCIPAL_HEADERS, ...(options.stripHeaders ?? [])]) {
+    if (!HEADER_NAME.test(h)) throw new RangeError(`Invalid header name ${JSON.stringify(h)}`);
+    if (!strip.has(h.toLowerCase())) strip.set(h.toLowerCase(), h);
+  }
+  for (const h of strip.values()) chain.push(deleteHeader(h));
+  chain.push(
+    choose({
+      when: [
+        {
+          condition: csharp<boolean>(
+            `context.Request.Headers.Keys.Any(h => h.StartsWith(${csharpString(prefix)}, StringComparison.OrdinalIgnoreCase) || h.StartsWith("X-MS-CLIENT-PRINCIPAL", StringComparison.OrdinalIgnoreCase))`,
+          ),
+          policies: [problem(400, 'Bad Request', 'The request carries a reserved identity header.')],
+        },
+      ],
+    }),
+  );
+  // 5. forward validated claims
+  for (const f of forwards) chain.push(setHeader({ name: f.header, existsAction: 'override', values: [tokenClaim(variable, f.claim)] }));
+  // 6. correlation id
+  if (correlation !== false) chain.push(setHeader({ name: correlation, existsAction: 'override', values: [requestId()] }));
+  // 7. the gateway's own token for the backend
+  if (options.backendManagedIdentity !== undefined) {
+    const mi = options.backendManagedIdentity;
+    chain.push(authenticationManagedIdentity({ resource: mi.resource, ...(mi.clientId !== undefined ? { clientId: mi.clientId } : {}) }));
+  }
+  return chain;
+}
