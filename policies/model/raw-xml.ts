@@ -1,7 +1,19 @@
-/** Turns a `raw()` escape hatch into XML nodes with the shared parser. */
+/** Turns a `raw()` escape hatch into XML nodes with the shared parser (raw or well-formed form). */
 import type { XmlNode } from '../xml/tree.js';
+import { parsePolicyXml } from '../xml/parse.js';
+import { PolicyXmlError } from '../xml/errors.js';
 import { PolicyModelError } from './errors.js';
 
-export function rawToNodes(_xml: string): XmlNode[] {
-  throw new PolicyModelError('ERR_POLICY_RAW_XML', 'raw() needs the XML parser (policies/xml/parse.ts), which is not available yet');
+const OPEN = '<fragment>';
+
+export function rawToNodes(xml: string): XmlNode[] {
+  try {
+    return parsePolicyXml(`${OPEN}${xml}</fragment>`).children;
+  } catch (err) {
+    if (err instanceof PolicyXmlError) {
+      const column = err.line === 1 ? Math.max(1, err.column - OPEN.length) : err.column;
+      throw new PolicyModelError('ERR_POLICY_RAW_XML', `raw() holds XML that does not parse: ${err.reason} (line ${err.line}, column ${column} of the raw text)`);
+    }
+    throw err;
+  }
 }
