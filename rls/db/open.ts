@@ -1,0 +1,63 @@
+/** `openDatabase(url)`: `postgres://…`, `pglite:memory`, `pglite:DIR` or a bare directory, `mssql://SERVER/DB`. */
+import type { TokenCredential } from '@azure/identity';
+import { isAbsolute } from 'node:path';
+import { RlsError } from '../errors.js';
+import type { Database } from './types.js';
+
+export type DatabaseTarget =
+  | { kind: 'pg'; url: string }
+  | { kind: 'pglite'; dir: string | undefined }
+  | { kind: 'mssql'; url: string };
+
+/** Classifies a database URL without connecting. */
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'pg', url };
+  if (/^mssql:\/\//i.test(url)) return { kind: 'mssql', url };
+  if (/^pglite:/i.test(url)) {
+    const rest = url.slice('pglite:'.length);
+    if (rest === 'memory' || rest === '') return { kind: 'pglite', dir: undefined };
+    return { kind: 'pglite', dir: rest.replace(/^\/\/(?=\/)/, '') };
+  }
+  if (isAbsolute(url) || url.startsWith('./') || url.startsWith('../')) return { kind: 'pglite', dir: url };
+  throw new RlsError('RLS_DB_URL_INVALID', 'unknown database URL: use postgres://…, pglite:memory, pglite:DIR (or a directory path) or mssql://SERVER/DATABASE');
+}
+
+/** A string safe to print for a URL: no password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+export interface OpenDatabaseOptions {
+  /** the credential for mssql (managed identity); required for mssql:// URLs */
+  credential?: TokenCredential;
+  /** pool size for pg */
+  max?: number;
+}
+
+/** Opens a database; throws RlsError RLS_DB_URL_INVALID or RLS_DB_UNREACHABLE (message never includes a password). */
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const target = parseDatabaseUrl(url);
+  try {
+    if (target.kind === 'pglite') {
+      const { openPglite } = await import('./pglite.js');
+      return await openPglite(target.dir);
+    }
+    if (target.kind === 'pg') {
+      const { openPg } = await import('./pg.js');
+      return await openPg(target.url, { max: options.max ?? 4 });
+    }
+    if (!options.credential) throw new RlsError('RLS_DB_URL_INVALID', 'mssql:// needs a TokenCredential (managed identity)');
+    const { openMssql } = await import('./mssql.js');
+    return await openMssql(target.url, options.credential);
+  } catch (err) {
+    if (err instanceof RlsError) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new RlsError('RLS_DB_UNREACHABLE', `cannot open ${redactUrl(url)}: ${reason}`, [], { cause: err });
+  }
+}

@@ -1,0 +1,58 @@
+/** The embedded PostgreSQL (PGlite) behind the Database interface. Its only user is a superuser: RLS needs SET ROLE. */
+import { PGlite } from '@electric-sql/pglite';
+import type { Database, Executor, QueryResult, TransactionOptions } from './types.js';
+
+interface PgliteLike {
+  query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function executor(db: PgliteLike): Executor {
+  return {
+    dialect: 'postgres',
+    async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      const r = await db.query<R>(sql, [...params]);
+      return { rows: r.rows, rowCount: r.affectedRows || r.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await db.exec(sql);
+    },
+  };
+}
+
+class Rollback extends Error {
+  constructor(readonly value: unknown) {
+    super('rollback');
+  }
+}
+
+/** Wraps an open PGlite instance (the caller keeps ownership unless `close` is called). */
+export function fromPglite(pg: PGlite): Database {
+  const base = executor(pg as unknown as PgliteLike);
+  return {
+    ...base,
+    kind: 'pglite',
+    async transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+      try {
+        return await pg.transaction(async (tx) => {
+          const value = await fn(executor(tx as unknown as PgliteLike));
+          if (options.rollback) throw new Rollback(value);
+          return value;
+        });
+      } catch (err) {
+        if (err instanceof Rollback) return err.value as T;
+        throw err;
+      }
+    },
+    async close() {
+      await pg.close();
+    },
+  };
+}
+
+/** Opens PGlite in memory (`dir` undefined) or in a directory (created when missing). */
+export async function openPglite(dir?: string): Promise<Database> {
+  const pg = dir === undefined ? new PGlite() : new PGlite(dir);
+  await pg.waitReady;
+  return fromPglite(pg);
+}

@@ -1,0 +1,56 @@
+/** Parse and load an RLS spec: a TypeScript/JavaScript module, JSON or YAML file, validated with zod. */
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { RlsError, type RlsIssue } from '../errors.js';
+import { rlsSpecSchema, type RlsSpec } from './schema.js';
+
+/** Turns zod issues into `path: reason` pairs (`tables.0.tenant.column`). */
+export function issuesOf(error: z.ZodError): RlsIssue[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', reason: i.message }));
+}
+
+/** Formats issues one per line, for messages. */
+export function formatIssues(issues: readonly RlsIssue[]): string {
+  return issues.map((i) => `  ${i.path}: ${i.reason}`).join('\n');
+}
+
+/** Validates a spec object; throws `RlsError('RLS_SPEC_INVALID')` naming every path and reason. */
+export function parseSpec(input: unknown, source = 'spec'): RlsSpec {
+  const r = rlsSpecSchema.safeParse(input);
+  if (!r.success) {
+    const issues = issuesOf(r.error);
+    throw new RlsError('RLS_SPEC_INVALID', `invalid RLS spec ${source}:\n${formatIssues(issues)}`, issues);
+  }
+  return r.data;
+}
+
+/**
+ * Reads a document from a .json, .yaml/.yml, or .ts/.js/.mjs file (default export, or the
+ * named export `exportName`). Throws `RlsError('RLS_FILE_UNREADABLE')`.
+ */
+export async function loadDocument(file: string, exportName: string): Promise<unknown> {
+  const path = resolve(file);
+  const ext = extname(path).toLowerCase();
+  try {
+    if (ext === '.ts' || ext === '.js' || ext === '.mjs' || ext === '.mts') {
+      const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+      const value = mod.default ?? mod[exportName];
+      if (value === undefined) throw new Error(`exports neither a default nor "${exportName}"`);
+      return value;
+    }
+    const text = await readFile(path, 'utf8');
+    if (ext === '.json') return JSON.parse(text) as unknown;
+    if (ext === '.yaml' || ext === '.yml') return parseYaml(text) as unknown;
+    throw new Error('unknown file type (use .json, .yaml, .yml, .ts or .js)');
+  } catch (err) {
+    throw new RlsError('RLS_FILE_UNREADABLE', `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+  }
+}
+
+/** Loads and validates a spec file (.ts exports `default` or `spec`). */
+export async function loadSpec(file: string): Promise<RlsSpec> {
+  return parseSpec(await loadDocument(file, 'spec'), file);
+}
