@@ -6,7 +6,13 @@
  * issuer) → gateway (validates tokens from the issuer, forwards to the Functions host).
  * If a part fails to start, the parts already started are closed before the error propagates.
  */
+import { PGlite } from '@electric-sql/pglite';
 import { startDevIssuer, type DevIssuer } from './issuer/index.js';
+import { startFunctionsHost, type FunctionsHost, type HostLogLevel } from './functions-host/index.js';
+import { loadConfig } from '../functions/config.js';
+import type { PGliteLike } from '../functions/session/pglite.js';
+import { fromPglite } from '../rls/db/index.js';
+import { setupSampleDatabase } from '../rls/sample/index.js';
 
 export const defaultPorts = Object.freeze({ gateway: 8080, issuer: 8081, functions: 7071 });
 
@@ -23,7 +29,16 @@ export interface StackOptions {
   issuerKeyDir?: string;
   /** Milliseconds since the epoch, for every part; `Date.now` by default. */
   clock?: () => number;
+  /** Receives the Functions host's log lines (audit lines included); default: stdout. */
+  functionsLog?: (level: HostLogLevel, functionName: string, message: string) => void;
 }
+
+/** The audience callers' tokens carry (the orders API's app id URI). */
+export const stackAudience = 'api://apim-rls-orders';
+/** The resource the gateway's managed identity requests a token for, and the Functions app accepts. */
+export const stackBackendResource = 'api://apim-rls-orders-backend';
+/** The client id of the gateway's (dev) managed identity: the only gateway the Functions app trusts. */
+export const stackGatewayClientId = 'apim-rls-local-gateway';
 
 export interface StackPart {
   name: 'issuer' | 'functions' | 'gateway';
@@ -32,6 +47,7 @@ export interface StackPart {
 
 export interface Stack {
   issuer: DevIssuer;
+  functions: FunctionsHost;
   /** The parts running, in start order. */
   parts: readonly StackPart[];
   /** Where a caller sends requests: the gateway when it runs, else the furthest part up the chain. */
@@ -64,10 +80,42 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     closers.push(() => issuer.close());
     parts.push({ name: 'issuer', url: issuer.url });
 
+    // the embedded database with the orders sample: schema, RLS and seed (idempotent on a kept folder)
+    const pg = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir);
+    await pg.waitReady;
+    closers.push(() => pg.close());
+    await setupSampleDatabase(fromPglite(pg));
+
+    // the Functions app trusts only the gateway's managed identity, and takes the caller's identity from the headers it vouches for
+    const config = loadConfig({
+      APIM_RLS_DB: options.dataDir === undefined ? 'pglite:memory' : `pglite:${options.dataDir}`,
+      APIM_RLS_AUTH_MODE: 'gateway-token',
+      APIM_RLS_OPENID_CONFIG_URL: issuer.discoveryUrl,
+      APIM_RLS_ISSUER: issuer.issuer,
+      APIM_RLS_AUDIENCE: stackAudience,
+      APIM_RLS_GATEWAY_AUDIENCE: stackBackendResource,
+      APIM_RLS_GATEWAY_CLIENT_IDS: stackGatewayClientId,
+    });
+    const functionsOptions: Parameters<typeof startFunctionsHost>[0] = {
+      port: options.functionsPort ?? defaultPorts.functions,
+      host,
+      config,
+      pglite: pg as unknown as PGliteLike,
+    };
+    if (options.clock) {
+      const clock = options.clock;
+      functionsOptions.now = () => new Date(clock());
+    }
+    if (options.functionsLog) functionsOptions.log = options.functionsLog;
+    const functions = await startFunctionsHost(functionsOptions);
+    closers.push(() => functions.close());
+    parts.push({ name: 'functions', url: functions.url });
+
     return {
       issuer,
+      functions,
       parts,
-      entryUrl: issuer.url,
+      entryUrl: functions.url,
       close: closeAll,
     };
   } catch (err) {

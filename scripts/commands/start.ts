@@ -29,7 +29,7 @@ export function describeStack(stack: Stack): string {
     lines.push(`  curl -H "Authorization: Bearer $TOKEN" ${gateway.url}/orders`);
   } else {
     lines.push(`  curl ${stack.issuer.discoveryUrl}`);
-    lines.push('  (only the issuer runs: the gateway and the Functions host are not part of this build yet)');
+    lines.push('  (the gateway is not part of this build yet: the Functions host accepts only its managed-identity proof)');
   }
   lines.push('', 'Ctrl-C stops everything.');
   return lines.join('\n') + '\n';
