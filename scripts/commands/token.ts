@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { defaultKeyDir, maxTtlSeconds, mintFromKeyDir, mintRequestSchema, type MintRequest } from '../../local/issuer/index.js';
+import { sampleUsers } from '../../rls/sample/users.js';
 
 interface TokenFlags {
   sub?: string;
@@ -24,8 +25,12 @@ const splitList = (values: string[], separator: RegExp) => values.flatMap((v) =>
 export function mintRequestFromFlags(flags: TokenFlags): MintRequest {
   if (!flags.sub) throw new CliError('--sub is required', ExitCode.BadInput);
   const request: Record<string, unknown> = { sub: flags.sub };
-  if (flags.oid !== undefined) request.oid = flags.oid;
-  if (flags.tid !== undefined) request.tid = flags.tid;
+  // the local stack's directory is the sample's personas: alice's token carries alice's oid, so her seeded orders are hers
+  const persona = Object.values(sampleUsers).find((u) => u.sub === flags.sub);
+  const oid = flags.oid ?? persona?.oid;
+  const tid = flags.tid ?? persona?.tid;
+  if (oid !== undefined) request.oid = oid;
+  if (tid !== undefined) request.tid = tid;
   const roles = splitList(flags.roles, /,/);
   if (roles.length > 0) request.roles = roles;
   const scp = splitList(flags.scp, /[\s,]+/);
@@ -69,8 +74,8 @@ export function registerToken(program: Command): void {
     .command('token')
     .description("print a token signed by the local OpenID issuer's keys (created in the key folder when missing)")
     .option('--sub <sub>', 'subject (required)')
-    .option('--oid <oid>', 'object id (default: a stable UUID derived from --sub)')
-    .option('--tid <tid>', 'tenant id')
+    .option('--oid <oid>', "object id (default: the sample persona's when --sub is alice, bob, carol, dave or erin, else a stable UUID derived from --sub)")
+    .option('--tid <tid>', "tenant id (default: the sample persona's, else none)")
     .option('--roles <roles>', 'app roles, comma-separated (repeatable)', collect, [])
     .option('--scp <scopes>', 'delegated scopes, space- or comma-separated (repeatable)', collect, [])
     .option('--aud <audience>', 'audience (repeatable; default api://apim-rls-orders)', collect, [])

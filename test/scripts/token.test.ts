@@ -9,6 +9,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startDevIssuer, type DevIssuer } from '../../local/issuer/index.js';
 import { mintRequestFromFlags } from '../../scripts/commands/token.js';
 import { CliError } from '../../scripts/exit-codes.js';
+import { sampleUsers } from '../../rls/sample/index.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -27,6 +28,7 @@ describe('apim-rls token: flags', () => {
   it('maps flags to a mint request', () => {
     assert.deepEqual(mintRequestFromFlags(flags({ sub: 'alice', tid: 'contoso', roles: ['Orders.Read,Orders.Write', 'Orders.Admin'], scp: ['a b', 'c'], aud: ['api://x'], ttl: '60', claim: ['azp=client', 'n=5'] })), {
       sub: 'alice',
+      oid: sampleUsers.alice.oid,
       tid: 'contoso',
       roles: ['Orders.Read', 'Orders.Write', 'Orders.Admin'],
       scp: ['a', 'b', 'c'],
@@ -35,6 +37,16 @@ describe('apim-rls token: flags', () => {
       extra: { azp: 'client', n: 5 },
     });
     assert.deepEqual(mintRequestFromFlags(flags({ sub: 'a', aud: ['api://x', 'api://y'] })).aud, ['api://x', 'api://y']);
+    assert.equal(mintRequestFromFlags(flags({ sub: 'a' })).oid, undefined, 'no persona: the issuer derives oid');
+  });
+
+  it('takes oid and tid from the sample persona named by --sub unless given', () => {
+    const carol = mintRequestFromFlags(flags({ sub: 'carol' }));
+    assert.equal(carol.oid, sampleUsers.carol.oid);
+    assert.equal(carol.tid, 'fabrikam');
+    const overridden = mintRequestFromFlags(flags({ sub: 'carol', oid: 'x1', tid: 'contoso' }));
+    assert.equal(overridden.oid, 'x1');
+    assert.equal(overridden.tid, 'contoso');
   });
 
   it('refuses bad flags with exit code 2', () => {
@@ -66,6 +78,7 @@ describe('apim-rls token: command', () => {
     assert.equal(lines[1], '');
     const { payload } = await jwtVerify(lines[0]!, createRemoteJWKSet(new URL(issuer.jwksUri)), { issuer: issuer.issuer, audience: 'api://apim-rls-orders' });
     assert.equal(payload.sub, 'alice');
+    assert.equal(payload.oid, sampleUsers.alice.oid);
     assert.equal(payload.tid, 'contoso');
     assert.deepEqual(payload.roles, ['Orders.Read']);
     assert.equal(payload.exp! - payload.iat!, 600);
