@@ -1,0 +1,348 @@
+/**
+ * The scanner that runs before any XML parser sees APIM policy XML.
+ *
+ * APIM's raw form is not well-formed XML: attribute expressions hold unescaped `"`
+ * (`condition="@(context.Request.Headers.ContainsKey("Authorization"))"`) and element text holds
+ * `<` and `&&` (`Body.As<JObject>()`). This module finds every policy expression — an attribute
+ * value or an element text that starts with `@(` or `@{` — with a lexer that understands C#
+ * strings (regular, verbatim `@"..."`, interpolated `$"...{hole}..."`, `$@"..."`/`@$"..."`), char
+ * literals and comments, and masks it, so the rest is plain XML.
+ *
+ * Masking keeps every offset: an expression is replaced by one private-use character that numbers
+ * it (U+E000 + index) followed by filler characters (U+F8FF) and the expression's own line breaks.
+ * Lines and columns of the masked text are therefore those of the source.
+ *
+ * The well-formed form (entities escaped, as publishing with `format: xml` sends) is recognised
+ * per expression: when the value up to the XML delimiter, entity-decoded, is exactly one balanced
+ * expression, it is read that way; otherwise the raw C# scan decides where the expression ends.
+ */
+import { decodeEntities, hasOnlyValidEntities } from './entities.js';
+import type { PolicyXmlErrorCode } from './errors.js';
+
+/** A scan failure at a source offset; the parser turns it into a PolicyXmlError. */
+export class ScanFailure extends Error {
+  constructor(
+    readonly code: PolicyXmlErrorCode,
+    readonly reason: string,
+    readonly offset: number,
+  ) {
+    super(reason);
+  }
+}
+
+export interface MaskedExpression {
+  /** The expression as C# sees it (entity-decoded in the well-formed form), `@(`…`)` included. */
+  code: string;
+  block: boolean;
+  /** Source offsets of the expression text (end exclusive). */
+  start: number;
+  end: number;
+  /** Whether the source held it entity-escaped (`xml`) or verbatim (`raw`). */
+  form: 'xml' | 'raw';
+  /** Where it sits. */
+  in: 'attribute' | 'text';
+}
+
+export interface MaskedPolicyXml {
+  /** Same length and line breaks as the source, with expressions masked. */
+  masked: string;
+  expressions: MaskedExpression[];
+  /** Source offsets of every start tag `<name`, in document order. */
+  elementStarts: number[];
+}
+
+/** First masking character; the expression index is added to it. */
+export const MASK_BASE = 0xe000;
+/** Filler for the rest of a masked expression. */
+export const MASK_FILL = 0xf8ff;
+const MAX_EXPRESSIONS = MASK_FILL - MASK_BASE;
+
+const CLOSER: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+/**
+ * Scans the C# expression that starts at `start` (`@(` or `@{`) and returns the offset just
+ * after its closing bracket. Throws ScanFailure when it never closes.
+ */
+export function scanExpression(src: string, start: number, options: { lenient?: boolean } = {}): number {
+  if (src[start] !== '@' || (src[start + 1] !== '(' && src[start + 1] !== '{')) {
+    throw new ScanFailure('ERR_XML_UNTERMINATED_EXPRESSION', 'an expression starts with @( or @{', start);
+  }
+  return scanBalanced(src, start + 1, start, options.lenient === true);
+}
+
+/** src[pos] is an opening bracket; returns the offset after its matching closer. */
+function scanBalanced(src: string, pos: number, exprStart: number, lenient: boolean): number {
+  const stack: string[] = [CLOSER[src[pos] as string] as string];
+  pos++;
+  const n = src.length;
+  while (pos < n) {
+    const c = src[pos] as string;
+    const d = src[pos + 1];
+    if (c === '"') {
+      pos = skipString(src, pos + 1, false, false, exprStart, lenient);
+    } else if (c === '@' && d === '"') {
+      pos = skipString(src, pos + 2, true, false, exprStart, lenient);
+    } else if (c === '$' && d === '"') {
+      pos = skipString(src, pos + 2, false, true, exprStart, lenient);
+    } else if ((c === '$' && d === '@' && src[pos + 2] === '"') || (c === '@' && d === '$' && src[pos + 2] === '"')) {
+      pos = skipString(src, pos + 3, true, true, exprStart, lenient);
+    } else if (c === "'") {
+      pos = skipChar(src, pos + 1);
+    } else if (c === '/' && d === '/') {
+      const nl = src.indexOf('\n', pos + 2);
+      pos = nl === -1 ? n : nl;
+    } else if (c === '/' && d === '*') {
+      const close = src.indexOf('*/', pos + 2);
+      if (close === -1) throw unterminated(exprStart, 'a /* comment */ that never closes');
+      pos = close + 2;
+    } else if (c === '(' || c === '[' || c === '{') {
+      stack.push(CLOSER[c] as string);
+      pos++;
+    } else if (c === ')' || c === ']' || c === '}') {
+      const want = stack[stack.length - 1];
+      if (c !== want) {
+        if (!lenient) {
+          throw new ScanFailure('ERR_XML_EXPRESSION_BRACKET', `expression bracket '${c}' does not match; expected '${want}'`, pos);
+        }
+        // recover as a tolerant parser would: close the nearest matching bracket, or ignore this one
+        const k = stack.lastIndexOf(c);
+        if (k === -1) {
+          pos++;
+          continue;
+        }
+        stack.length = k + 1;
+      }
+      stack.pop();
+      pos++;
+      if (stack.length === 0) return pos;
+    } else {
+      pos++;
+    }
+  }
+  throw unterminated(exprStart, `expression never closes: missing '${stack.reverse().join("', '")}'`);
+}
+
+function unterminated(exprStart: number, reason: string): ScanFailure {
+  return new ScanFailure('ERR_XML_UNTERMINATED_EXPRESSION', reason, exprStart);
+}
+
+/** pos is just after the opening quote; returns the offset after the closing quote. */
+function skipString(
+  src: string,
+  pos: number,
+  verbatim: boolean,
+  interpolated: boolean,
+  exprStart: number,
+  lenient = false,
+): number {
+  const n = src.length;
+  while (pos < n) {
+    const c = src[pos];
+    if (c === '"') {
+      if (verbatim && src[pos + 1] === '"') {
+        pos += 2;
+        continue;
+      }
+      return pos + 1;
+    }
+    if (c === '\\' && !verbatim) {
+      pos += 2;
+    } else if (interpolated && c === '{') {
+      if (src[pos + 1] === '{') pos += 2;
+      else pos = scanBalanced(src, pos, exprStart, lenient);
+    } else if (interpolated && c === '}' && src[pos + 1] === '}') {
+      pos += 2;
+    } else {
+      pos++;
+    }
+  }
+  throw unterminated(exprStart, 'a C# string in the expression never closes');
+}
+
+/** pos is just after `'`: skips a char literal (`'a'`, `'\''`, `'\u0041'`) when there is one. */
+function skipChar(src: string, pos: number): number {
+  let p = pos;
+  if (src[p] === '\\') p += 2;
+  else p += 1;
+  const limit = Math.min(src.length, pos + 12);
+  while (p < limit && src[p] !== "'" && src[p] !== '\n') p++;
+  return src[p] === "'" ? p + 1 : pos;
+}
+
+/** true when `text` (already decoded) is exactly one balanced expression, up to trailing space. */
+function isWholeExpression(text: string, allowTrailingSpace: boolean, lenient = false): boolean {
+  if (!(text.startsWith('@(') || text.startsWith('@{'))) return false;
+  try {
+    const end = scanExpression(text, 0, { lenient });
+    return end === text.length || (allowTrailingSpace && text.slice(end).trim() === '');
+  } catch {
+    return false;
+  }
+}
+
+const NAME_START = /[A-Za-z_:]/;
+const WS = /\s/;
+
+/** Masks every policy expression in `src`; see the module comment. */
+export function maskPolicyXml(src: string): MaskedPolicyXml {
+  const reserved = /[\ue000-\uf8ff]/.exec(src);
+  if (reserved !== null) {
+    throw new ScanFailure(
+      'ERR_XML_RESERVED_CHARACTER',
+      'the text holds a Unicode private-use character (U+E000–U+F8FF), which the parser reserves',
+      reserved.index,
+    );
+  }
+  const out = src.split('');
+  const expressions: MaskedExpression[] = [];
+  const elementStarts: number[] = [];
+  const n = src.length;
+
+  const mask = (e: MaskedExpression): void => {
+    if (expressions.length >= MAX_EXPRESSIONS) {
+      throw new ScanFailure('ERR_XML_MALFORMED', `more than ${MAX_EXPRESSIONS} expressions in one document`, e.start);
+    }
+    out[e.start] = String.fromCharCode(MASK_BASE + expressions.length);
+    for (let k = e.start + 1; k < e.end; k++) {
+      const ch = src[k];
+      if (ch !== '\n' && ch !== '\r') out[k] = String.fromCharCode(MASK_FILL);
+    }
+    expressions.push(e);
+  };
+
+  /** A text run starts at `pos`: masks a leading expression; returns where plain text resumes. */
+  const text = (pos: number): number => {
+    let p = pos;
+    while (p < n && WS.test(src[p] as string)) p++;
+    if (src[p] !== '@' || (src[p + 1] !== '(' && src[p + 1] !== '{')) return p;
+    const lt = src.indexOf('<', p);
+    const candidate = src.slice(p, lt === -1 ? n : lt);
+    const block = src[p + 1] === '{';
+    if (hasOnlyValidEntities(candidate)) {
+      const decoded = decodeEntities(candidate);
+      if (isWholeExpression(decoded, true)) {
+        const code = decoded.trimEnd();
+        // the source span ends where the decoded code ends: count back over trailing space
+        const end = p + candidate.trimEnd().length;
+        mask({ code, block, start: p, end, form: 'xml', in: 'text' });
+        return end;
+      }
+    }
+    const end = scanExpression(src, p);
+    mask({ code: src.slice(p, end), block, start: p, end, form: 'raw', in: 'text' });
+    return end;
+  };
+
+  /** An attribute value opens with `quote` at `pos`; returns the offset after its closing quote. */
+  const attributeValue = (pos: number, quote: string): number => {
+    const v = pos + 1;
+    const close = src.indexOf(quote, v);
+    if (src[v] === '@' && (src[v + 1] === '(' || src[v + 1] === '{')) {
+      const block = src[v + 1] === '{';
+      if (close !== -1) {
+        const candidate = src.slice(v, close);
+        if (!candidate.includes('<') && hasOnlyValidEntities(candidate)) {
+          const decoded = decodeEntities(candidate);
+          if (isWholeExpression(decoded, false)) {
+            mask({ code: decoded, block, start: v, end: close, form: 'xml', in: 'attribute' });
+            return close + 1;
+          }
+        }
+      }
+      let end = -1;
+      let failure: unknown;
+      try {
+        end = scanExpression(src, v);
+      } catch (err) {
+        failure = err;
+      }
+      if (end !== -1 && src[end] === quote) {
+        mask({ code: src.slice(v, end), block, start: v, end, form: 'raw', in: 'attribute' });
+        return end + 1;
+      }
+      // brackets that do not balance (C# APIM would not compile, kept byte for byte): recover
+      if (failure instanceof ScanFailure && failure.code === 'ERR_XML_EXPRESSION_BRACKET') {
+        if (close !== -1) {
+          const candidate = src.slice(v, close);
+          if (!candidate.includes('<') && hasOnlyValidEntities(candidate)) {
+            const decoded = decodeEntities(candidate);
+            if (isWholeExpression(decoded, false, true)) {
+              mask({ code: decoded, block, start: v, end: close, form: 'xml', in: 'attribute' });
+              return close + 1;
+            }
+          }
+        }
+        try {
+          const recovered = scanExpression(src, v, { lenient: true });
+          if (src[recovered] === quote) {
+            mask({ code: src.slice(v, recovered), block, start: v, end: recovered, form: 'raw', in: 'attribute' });
+            return recovered + 1;
+          }
+        } catch {
+          // report the first failure
+        }
+      }
+      if (failure !== undefined) throw failure;
+      throw new ScanFailure('ERR_XML_MALFORMED', `expected the closing ${quote} right after the expression`, end);
+    }
+    return close === -1 ? n : close + 1;
+  };
+
+  let pos = 0;
+  let textStart = true;
+  while (pos < n) {
+    if (textStart) {
+      pos = text(pos);
+      textStart = false;
+      continue;
+    }
+    const c = src[pos];
+    if (c !== '<') {
+      pos++;
+      continue;
+    }
+    if (src.startsWith('<!--', pos)) {
+      const close = src.indexOf('-->', pos + 4);
+      if (close === -1) throw new ScanFailure('ERR_XML_MALFORMED', 'comment <!-- never closes', pos);
+      const dashes = src.indexOf('--', pos + 4);
+      if (dashes < close) {
+        const nested = src[dashes - 1] === '!' && src[dashes - 2] === '<';
+        throw new ScanFailure(
+          'ERR_XML_MALFORMED',
+          nested ? "'<!--' inside a comment: comments do not nest" : "'--' inside a comment",
+          nested ? dashes - 2 : dashes,
+        );
+      }
+      pos = close + 3;
+    } else if (src.startsWith('<![CDATA[', pos)) {
+      const close = src.indexOf(']]>', pos + 9);
+      if (close === -1) throw new ScanFailure('ERR_XML_MALFORMED', 'CDATA section never closes', pos);
+      pos = close + 3;
+    } else if (src.startsWith('<?', pos)) {
+      const close = src.indexOf('?>', pos + 2);
+      if (close === -1) throw new ScanFailure('ERR_XML_MALFORMED', 'processing instruction <? never closes', pos);
+      pos = close + 2;
+    } else if (src.startsWith('<!', pos) || src[pos + 1] === '/') {
+      const close = src.indexOf('>', pos + 2);
+      if (close === -1) throw new ScanFailure('ERR_XML_MALFORMED', 'tag never closes', pos);
+      pos = close + 1;
+    } else if (NAME_START.test(src[pos + 1] ?? '')) {
+      elementStarts.push(pos);
+      pos++;
+      // inside a start tag: attribute values are the only place quotes mean something
+      while (pos < n && src[pos] !== '>') {
+        const q = src[pos];
+        if (q === '"' || q === "'") pos = attributeValue(pos, q);
+        else pos++;
+      }
+      if (pos >= n) throw new ScanFailure('ERR_XML_MALFORMED', 'start tag never closes', elementStarts[elementStarts.length - 1] ?? 0);
+      pos++;
+    } else {
+      // a stray '<': leave it to the XML parser to report
+      pos++;
+      continue;
+    }
+    textStart = true;
+  }
+  return { masked: out.join(''), expressions, elementStarts };
+}
