@@ -1,4 +1,168 @@
+/**
+ * `apim-rls rls sql|apply|verify|drift`: parse arguments → call rls/ → print.
+ * Exit codes: 0 ok, 1 findings (verify mismatches, drift), 2 bad input (spec, cases, URL), 3 runtime failure.
+ */
 import type { Command } from 'commander';
+import { applySpec } from '../../rls/apply.js';
+import { loadCases } from '../../rls/cases.js';
+import { openDatabase, parseDatabaseUrl, redactUrl } from '../../rls/db/open.js';
+import type { Database } from '../../rls/db/types.js';
+import { driftSpec, type CatalogChange } from '../../rls/drift.js';
+import { emitMssql, emitMssqlRemove } from '../../rls/emit/mssql.js';
+import { emitPostgres, emitPostgresRemove } from '../../rls/emit/postgres.js';
+import { RlsError, type RlsErrorCode } from '../../rls/errors.js';
+import { loadSpec } from '../../rls/spec/load.js';
+import type { RlsSpec } from '../../rls/spec/schema.js';
+import { formatTruthTable, verifySpec } from '../../rls/verify.js';
+import { CliError, ExitCode } from '../exit-codes.js';
 
-/** Registers the `rls` command(s). Not yet implemented. */
-export function registerRls(_program: Command): void {}
+const exitFor: Record<RlsErrorCode, ExitCode> = {
+  RLS_SPEC_INVALID: ExitCode.BadInput,
+  RLS_FILE_UNREADABLE: ExitCode.BadInput,
+  RLS_DB_URL_INVALID: ExitCode.BadInput,
+  RLS_DIALECT_UNSUPPORTED: ExitCode.BadInput,
+  RLS_DB_UNREACHABLE: ExitCode.RuntimeFailure,
+  RLS_APPLY_INCOMPLETE: ExitCode.RuntimeFailure,
+};
+
+/** Runs a command body, turning library errors into CLI errors (message only, never a stack). */
+async function run(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    if (err instanceof RlsError) throw new CliError(err.message, exitFor[err.code], err.code);
+    const e = err as { code?: unknown; message?: unknown };
+    const state = typeof e.code === 'string' ? ` (${e.code})` : '';
+    throw new CliError(`database error${state}: ${typeof e.message === 'string' ? e.message : String(err)}; nothing was applied`, ExitCode.RuntimeFailure, 'RLS_DB_ERROR');
+  }
+}
+
+async function withDatabase<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
+  const target = parseDatabaseUrl(url);
+  let credential;
+  if (target.kind === 'mssql') {
+    // the CLI is an entry point: it may create the one shared credential (managed identity, az login, …)
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    credential = new DefaultAzureCredential();
+  }
+  let db: Database;
+  try {
+    db = await openDatabase(url, credential ? { credential } : {});
+  } catch (err) {
+    if (err instanceof RlsError && err.code === 'RLS_DB_UNREACHABLE' && target.kind === 'mssql') {
+      throw new RlsError('RLS_DB_UNREACHABLE', `${err.message}\n(Azure SQL is reached with a managed identity: run this where one is available, e.g. in Azure or after az login)`);
+    }
+    throw err;
+  }
+  try {
+    return await fn(db);
+  } finally {
+    await db.close().catch(() => undefined);
+  }
+}
+
+function printChanges(changes: readonly CatalogChange[]): string {
+  return changes
+    .map((c) => {
+      const lines = [`${c.kind.padEnd(10)} ${c.object}`];
+      if (c.actual !== undefined) lines.push(`             actual:   ${c.actual}`);
+      if (c.expected !== undefined) lines.push(`             expected: ${c.expected}`);
+      return lines.join('\n');
+    })
+    .join('\n');
+}
+
+type Format = 'text' | 'json';
+function format(value: unknown): Format {
+  if (value === 'text' || value === 'json') return value;
+  throw new CliError(`--format must be text or json`, ExitCode.BadInput);
+}
+
+function emit(spec: RlsSpec, dialect: string, remove: boolean): string {
+  if (dialect === 'postgres') return (remove ? emitPostgresRemove(spec) : emitPostgres(spec)).script;
+  if (dialect === 'mssql') return (remove ? emitMssqlRemove(spec) : emitMssql(spec)).script;
+  throw new CliError(`--dialect must be mssql or postgres`, ExitCode.BadInput);
+}
+
+/** Registers the `rls` command group. */
+export function registerRls(program: Command): void {
+  const rls = program.command('rls').description('row-level security: print, apply, verify and check drift of an RLS spec').exitOverride();
+
+  rls
+    .command('sql')
+    .description('print the SQL script for a spec')
+    .argument('<spec>', 'spec file (.ts, .json, .yaml)')
+    .requiredOption('--dialect <dialect>', 'mssql or postgres')
+    .option('--remove', 'print the matching remove script', false)
+    .exitOverride()
+    .action(async (specFile: string, opts: { dialect: string; remove: boolean }) =>
+      run(async () => {
+        const spec = await loadSpec(specFile);
+        process.stdout.write(emit(spec, opts.dialect, opts.remove));
+      }),
+    );
+
+  rls
+    .command('apply')
+    .description('apply the spec to a database in one transaction')
+    .argument('<spec>', 'spec file (.ts, .json, .yaml)')
+    .requiredOption('--db <url>', 'postgres://…, pglite:DIR, pglite:memory, a directory, or mssql://SERVER/DATABASE')
+    .option('--remove', 'apply the remove script instead', false)
+    .option('--format <format>', 'text or json', 'text')
+    .exitOverride()
+    .action(async (specFile: string, opts: { db: string; remove: boolean; format: string }) =>
+      run(async () => {
+        const fmt = format(opts.format);
+        const spec = await loadSpec(specFile);
+        const result = await withDatabase(opts.db, (db) => applySpec(db, spec, { remove: opts.remove }));
+        if (fmt === 'json') {
+          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          return;
+        }
+        const where = redactUrl(opts.db);
+        if (result.changes.length === 0) process.stdout.write(`${where}: already up to date, nothing changed\n`);
+        else process.stdout.write(`${where}: applied ${result.changes.length} change(s)\n${printChanges(result.changes)}\n`);
+      }),
+    );
+
+  rls
+    .command('verify')
+    .description('run verify cases as the application role and print a truth table (exit 1 on any mismatch)')
+    .argument('<spec>', 'spec file (.ts, .json, .yaml)')
+    .requiredOption('--db <url>', 'postgres://…, pglite:DIR, pglite:memory or a directory')
+    .requiredOption('--cases <file>', 'cases file (.ts, .json, .yaml)')
+    .option('--role <name>', 'application role to act as (default: the first in the spec)')
+    .option('--no-hardening', 'skip the checks that the role cannot switch row security off')
+    .option('--format <format>', 'text or json', 'text')
+    .exitOverride()
+    .action(async (specFile: string, opts: { db: string; cases: string; role?: string; hardening: boolean; format: string }) =>
+      run(async () => {
+        const fmt = format(opts.format);
+        const spec = await loadSpec(specFile);
+        const cases = await loadCases(opts.cases);
+        const report = await withDatabase(opts.db, (db) => verifySpec(db, spec, cases, { hardening: opts.hardening, ...(opts.role ? { role: opts.role } : {}) }));
+        process.stdout.write(fmt === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTruthTable(report));
+        if (report.mismatches > 0) process.exitCode = ExitCode.Findings;
+      }),
+    );
+
+  rls
+    .command('drift')
+    .description('compare the database catalog with the spec (exit 1 on drift)')
+    .argument('<spec>', 'spec file (.ts, .json, .yaml)')
+    .requiredOption('--db <url>', 'postgres://…, pglite:DIR, pglite:memory, a directory, or mssql://SERVER/DATABASE')
+    .option('--format <format>', 'text or json', 'text')
+    .exitOverride()
+    .action(async (specFile: string, opts: { db: string; format: string }) =>
+      run(async () => {
+        const fmt = format(opts.format);
+        const spec = await loadSpec(specFile);
+        const changes = await withDatabase(opts.db, (db) => driftSpec(db, spec));
+        if (fmt === 'json') process.stdout.write(`${JSON.stringify({ drift: changes }, null, 2)}\n`);
+        else if (changes.length === 0) process.stdout.write('no drift: the catalog matches the spec\n');
+        else process.stdout.write(`${changes.length} difference(s) between the catalog and the spec:\n${printChanges(changes)}\n`);
+        if (changes.length > 0) process.exitCode = ExitCode.Findings;
+      }),
+    );
+}
