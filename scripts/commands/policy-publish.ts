@@ -1,4 +1,178 @@
+/**
+ * `apim-rls policy publish`: compare a local policy with the one in API Management, show the
+ * diff, and write it with If-Match (or only show it, with --dry-run). Exit codes: 0 nothing to
+ * do or applied, 1 changes pending on a dry run, 2 bad input (arguments, XML, lint errors,
+ * missing named values), 3 ARM failure. Reads the environment for defaults only here.
+ */
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { DefaultAzureCredential } from '@azure/identity';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { ArmPolicyStore, type ArmPolicyStoreOptions, type TokenCredential } from '../publish/arm.js';
+import { PublishError, isInputError } from '../publish/errors.js';
+import { publishPolicy, type PolicyCodec, type PublishLintFinding, type PublishRequest, type PublishResult } from '../publish/publish.js';
+import { publishCodec } from '../publish/policy-xml.js';
+import { describeTarget, resolveTarget, serviceProblems, type ServiceRef } from '../publish/target.js';
 
-/** Registers `policy publish`. Not yet implemented. */
-export function registerPolicyPublish(_program: Command): void {}
+interface PublishFlags {
+  subscription?: string;
+  resourceGroup?: string;
+  service?: string;
+  api?: string;
+  operation?: string;
+  product?: string;
+  global?: boolean;
+  fragment?: string;
+  file?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  format: string;
+  endpoint?: string;
+}
+
+/** What the command takes from its surroundings; tests replace these, the CLI uses the defaults. */
+export interface PolicyPublishSeams {
+  /** Default: one `DefaultAzureCredential`, created when the command runs. */
+  credential?: () => TokenCredential;
+  /** Default: process.env (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME). */
+  env?: Record<string, string | undefined>;
+  /** Default: process.stdout. */
+  stdout?: (text: string) => void;
+  clientOptions?: ArmPolicyStoreOptions['clientOptions'];
+  pollIntervalInMs?: number;
+  codec?: PolicyCodec;
+  lint?: (root: Parameters<PolicyCodec['write']>[0]) => readonly PublishLintFinding[];
+}
+
+function serviceFrom(flags: PublishFlags, env: Record<string, string | undefined>): ServiceRef {
+  const svc = {
+    subscriptionId: flags.subscription ?? env.AZURE_SUBSCRIPTION_ID,
+    resourceGroup: flags.resourceGroup ?? env.AZURE_RESOURCE_GROUP,
+    serviceName: flags.service ?? env.APIM_SERVICE_NAME,
+  };
+  const problems = serviceProblems(svc);
+  if (problems.length > 0) throw new CliError(problems.join('; '), ExitCode.BadInput);
+  return svc as ServiceRef;
+}
+
+function checkEndpoint(endpoint: string | undefined): string | undefined {
+  if (endpoint === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new CliError(`--endpoint '${endpoint}' is not a URL`, ExitCode.BadInput);
+  }
+  if (url.protocol !== 'https:') throw new CliError('--endpoint must be https: the Azure SDK never sends a token over plain http', ExitCode.BadInput);
+  return url.origin;
+}
+
+async function requestsFrom(flags: PublishFlags): Promise<PublishRequest[]> {
+  const resolved = resolveTarget({
+    global: flags.global,
+    productId: flags.product,
+    apiId: flags.api,
+    operationId: flags.operation,
+    fragmentId: flags.fragment,
+  });
+  if ('problems' in resolved) throw new CliError(resolved.problems.join('; '), ExitCode.BadInput);
+  if (flags.file === undefined) throw new CliError('give the policy to publish with --file POLICY.xml', ExitCode.BadInput);
+  let source: string;
+  try {
+    source = await readFile(flags.file, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? 'unreadable';
+    throw new CliError(`cannot read ${flags.file}: ${code}`, ExitCode.BadInput);
+  }
+  return [{ target: resolved.target, source, sourceLabel: flags.file }];
+}
+
+function resultJson(r: PublishResult): Record<string, unknown> {
+  return {
+    target: r.target,
+    action: r.action,
+    applied: r.applied,
+    dryRun: r.dryRun,
+    format: r.format,
+    namedValues: r.namedValues,
+    findings: r.findings,
+    diff: r.diff,
+  };
+}
+
+function resultText(r: PublishResult): string {
+  const where = describeTarget(r.target);
+  const lines: string[] = [];
+  for (const f of r.findings) lines.push(`${f.severity} ${f.rule}${f.line !== undefined ? ` (line ${f.line})` : ''}: ${f.message}`);
+  if (r.action === 'unchanged') {
+    lines.push(`${where}: unchanged, nothing sent`);
+    return lines.join('\n') + '\n';
+  }
+  const verb = r.action === 'create' ? 'create' : 'update';
+  lines.push(r.diff.trimEnd());
+  lines.push(r.applied ? `${where}: published (${verb}, format ${r.format})` : `${where}: would ${verb} (dry run, format ${r.format})`);
+  return lines.join('\n') + '\n';
+}
+
+/** Registers `policy publish`. */
+export function registerPolicyPublish(program: Command, seams: PolicyPublishSeams = {}): void {
+  program
+    .command('publish')
+    .description('publish a policy to API Management through ARM: compare, show the diff, write with If-Match')
+    .option('--subscription <id>', 'Azure subscription id (default AZURE_SUBSCRIPTION_ID)')
+    .option('--resource-group <name>', 'resource group of the service (default AZURE_RESOURCE_GROUP)')
+    .option('--service <name>', 'API Management service name (default APIM_SERVICE_NAME)')
+    .option('--global', 'the service-wide (global) policy')
+    .option('--product <id>', 'a product policy')
+    .option('--api <id>', 'an API policy')
+    .option('--operation <id>', 'an operation policy (with --api)')
+    .option('--fragment <name>', 'a policy fragment')
+    .option('--file <policy.xml>', 'the policy to publish (raw or well-formed XML)')
+    .option('--dry-run', 'show the diff and write nothing; exit 1 when changes are pending')
+    .option('--force', 'publish despite lint errors')
+    .option('--format <format>', 'text or json', 'text')
+    .option('--endpoint <url>', 'ARM endpoint (https), default https://management.azure.com')
+    .exitOverride()
+    .action(async (flags: PublishFlags) => {
+      const out = seams.stdout ?? ((s: string) => void process.stdout.write(s));
+      const json = flags.format === 'json';
+      if (flags.format !== 'text' && !json) throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
+      try {
+        const env = seams.env ?? process.env;
+        const service = serviceFrom(flags, env);
+        const endpoint = checkEndpoint(flags.endpoint);
+        const requests = await requestsFrom(flags);
+        const store = new ArmPolicyStore({
+          credential: seams.credential ? seams.credential() : new DefaultAzureCredential(),
+          service,
+          ...(endpoint !== undefined ? { endpoint } : {}),
+          ...(seams.pollIntervalInMs !== undefined ? { pollIntervalInMs: seams.pollIntervalInMs } : {}),
+          ...(seams.clientOptions ? { clientOptions: seams.clientOptions } : {}),
+        });
+        const results: PublishResult[] = [];
+        for (const req of requests) {
+          results.push(
+            await publishPolicy(store, req, {
+              codec: seams.codec ?? publishCodec,
+              ...(seams.lint ? { lint: seams.lint } : {}),
+              dryRun: flags.dryRun === true,
+              force: flags.force === true,
+            }),
+          );
+        }
+        if (json) out(JSON.stringify({ ok: true, results: results.map(resultJson) }, null, 2) + '\n');
+        else for (const r of results) out(resultText(r));
+        const pending = results.filter((r) => r.action !== 'unchanged' && !r.applied).length;
+        if (pending > 0) throw new CliError(`dry run: ${pending} policy change(s) pending`, ExitCode.Findings, 'PUBLISH_PENDING');
+      } catch (err) {
+        if (err instanceof PublishError) {
+          if (json) out(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, ...err.details } }, null, 2) + '\n');
+          throw new CliError(err.message, isInputError(err.code) ? ExitCode.BadInput : ExitCode.RuntimeFailure, err.code);
+        }
+        if (err instanceof CliError && json && err.exitCode !== ExitCode.Findings) {
+          out(JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }, null, 2) + '\n');
+        }
+        throw err;
+      }
+    });
+}

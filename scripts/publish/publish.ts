@@ -57,10 +57,11 @@ function parseLocal(codec: PolicyCodec, req: PublishRequest): XmlElement {
   try {
     return codec.parse(req.source);
   } catch (err) {
-    const e = err as { line?: unknown; column?: unknown; message?: unknown };
+    const e = err as { line?: unknown; column?: unknown; message?: unknown; reason?: unknown; code?: unknown };
     const line = typeof e.line === 'number' ? e.line : undefined;
     const column = typeof e.column === 'number' ? e.column : undefined;
-    const msg = typeof e.message === 'string' ? e.message : String(err);
+    // PolicyXmlError: `reason` is the message without the position, which we print as file:line:col
+    const msg = typeof e.reason === 'string' && line !== undefined ? e.reason : typeof e.message === 'string' ? e.message : String(err);
     throw new PublishError(PublishErrorCode.Malformed, `${req.sourceLabel}${line !== undefined ? `:${line}:${column ?? 1}` : ''}: ${msg}`, {
       ...(line !== undefined ? { line } : {}),
       ...(column !== undefined ? { column } : {}),

@@ -1,0 +1,248 @@
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { CliError, ExitCode } from '../../../scripts/exit-codes.js';
+import { registerPolicyPublish, type PolicyPublishSeams } from '../../../scripts/commands/policy-publish.js';
+import { FakeArm, RESOURCE_GROUP, SERVICE, SUBSCRIPTION, TEST_TOKEN, fakeCredential, makeTestCertificate } from './fake-arm.js';
+
+const cert = makeTestCertificate();
+
+/** Runs `policy publish ARGS` the way scripts/cli.ts does, returning exit code and output. */
+async function run(args: string[], seams: PolicyPublishSeams): Promise<{ code: number; stdout: string; error: string }> {
+  let stdout = '';
+  const program = new Command('apim-rls').exitOverride();
+  const policy = program.command('policy').exitOverride();
+  registerPolicyPublish(policy, { ...seams, stdout: (s) => (stdout += s) });
+  try {
+    await program.parseAsync(['policy', 'publish', ...args], { from: 'user' });
+    return { code: ExitCode.Ok, stdout, error: '' };
+  } catch (err) {
+    if (err instanceof CliError) return { code: err.exitCode, stdout, error: err.message };
+    throw err;
+  }
+}
+
+const POLICY = `<policies>
+  <inbound>
+    <base />
+    <validate-jwt header-name="Authorization" failed-validation-httpcode="401">
+      <openid-config url="https://login.microsoftonline.com/{{tenant-id}}/v2.0/.well-known/openid-configuration" />
+    </validate-jwt>
+    <set-header name="x-user" exists-action="override">
+      <value>@(context.Request.Headers.GetValueOrDefault("Authorization", "").Length > 0 ? "yes" : "no")</value>
+    </set-header>
+  </inbound>
+  <backend><base /></backend>
+  <outbound><base /></outbound>
+  <on-error><base /></on-error>
+</policies>
+`;
+
+describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert === null ? 'openssl is not installed: cannot make a TLS certificate for the fake ARM endpoint' : false }, () => {
+  let arm: FakeArm;
+  let dir: string;
+  let seams: PolicyPublishSeams;
+  const svc = ['--subscription', SUBSCRIPTION, '--resource-group', RESOURCE_GROUP, '--service', SERVICE];
+  const file = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  before(async () => {
+    arm = await new FakeArm(cert!).start();
+    dir = mkdtempSync(join(tmpdir(), 'publish-cli-'));
+    seams = {
+      credential: () => fakeCredential,
+      env: {},
+      pollIntervalInMs: 1,
+      clientOptions: { tlsOptions: { ca: arm.ca }, retryOptions: { maxRetries: 0 } },
+    };
+  });
+  after(async () => {
+    await arm.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    arm.log.length = 0;
+    arm.namedValues = [{ name: 'tenant', displayName: 'tenant-id' }];
+    arm.beforePut = undefined;
+    arm.reformat = (v) => v;
+  });
+
+  test('publish creates, then a second publish is a no-op with no PUT', async () => {
+    const p = file('orders.xml', POLICY);
+    const first = await run([...svc, '--endpoint', arm.endpoint, '--api', 'orders', '--file', p], seams);
+    assert.equal(first.code, ExitCode.Ok, first.error);
+    assert.match(first.stdout, /api orders: published \(create, format rawxml\)/);
+    assert.equal(arm.puts().length, 1);
+    const put = arm.puts()[0]!;
+    assert.equal(put.resource, 'apis/orders/policies/policy');
+    assert.equal(put.ifMatch, undefined);
+    assert.equal((put.body as { properties: { format: string } }).properties.format, 'rawxml');
+    // the expression reached APIM byte for byte
+    assert.ok((put.body as { properties: { value: string } }).properties.value.includes('@(context.Request.Headers.GetValueOrDefault("Authorization", "").Length > 0 ? "yes" : "no")'));
+
+    arm.log.length = 0;
+    const second = await run([...svc, '--endpoint', arm.endpoint, '--api', 'orders', '--file', p], seams);
+    assert.equal(second.code, ExitCode.Ok, second.error);
+    assert.match(second.stdout, /api orders: unchanged, nothing sent/);
+    assert.equal(arm.puts().length, 0);
+    assert.deepEqual(arm.log.map((r) => `${r.method} ${r.resource} ${r.query.format ?? ''}`), ['GET apis/orders/policies/policy rawxml']);
+  });
+
+  test('APIM re-formatting what it stores does not make the next publish a change', async () => {
+    arm.reformat = (v) => v.replace(/>\s+</g, '><').replace('header-name="Authorization" failed-validation-httpcode="401"', 'failed-validation-httpcode="401" header-name="Authorization"');
+    const p = file('reformat.xml', POLICY);
+    assert.equal((await run([...svc, '--endpoint', arm.endpoint, '--api', 'reformat', '--file', p], seams)).code, ExitCode.Ok);
+    assert.notEqual(arm.policies.get('apis/reformat/policies/policy')!.value, POLICY);
+    arm.log.length = 0;
+    const again = await run([...svc, '--endpoint', arm.endpoint, '--api', 'reformat', '--file', p], seams);
+    assert.equal(again.code, ExitCode.Ok);
+    assert.equal(arm.puts().length, 0);
+  });
+
+  test('--dry-run shows a unified diff, writes nothing and exits 1', async () => {
+    const etag = arm.seed('apis/dry/policies/policy', POLICY);
+    const p = file('dry.xml', POLICY.replace('"yes"', '"si"'));
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--api', 'dry', '--file', p, '--dry-run'], seams);
+    assert.equal(r.code, ExitCode.Findings);
+    assert.match(r.error, /dry run: 1 policy change\(s\) pending/);
+    assert.match(r.stdout, /^--- apim: api dry\n\+\+\+ local: .*dry\.xml\n@@ /m);
+    assert.match(r.stdout, /^-.*\? "yes" : "no"\)<\/value>$/m);
+    assert.match(r.stdout, /^\+.*\? "si" : "no"\)<\/value>$/m);
+    assert.match(r.stdout, /api dry: would update \(dry run/);
+    assert.equal(arm.puts().length, 0);
+    assert.equal(arm.policies.get('apis/dry/policies/policy')!.etag, etag);
+  });
+
+  test('--dry-run with nothing to change exits 0', async () => {
+    arm.seed('apis/same/policies/policy', POLICY);
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--api', 'same', '--file', file('same.xml', POLICY), '--dry-run'], seams);
+    assert.equal(r.code, ExitCode.Ok);
+  });
+
+  test('an update sends If-Match with the ETag it compared against', async () => {
+    const etag = arm.seed('apis/upd/policies/policy', POLICY);
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--api', 'upd', '--file', file('upd.xml', POLICY.replace('"no"', '"nope"'))], seams);
+    assert.equal(r.code, ExitCode.Ok, r.error);
+    assert.equal(arm.puts()[0]!.ifMatch, etag);
+  });
+
+  test('a concurrent change between read and write: 412, exit 3, clear message', async () => {
+    arm.seed('apis/race/policies/policy', POLICY);
+    arm.beforePut = (resource) => void arm.seed(resource, POLICY.replace('<base />', '<base /><!-- someone else -->'));
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--api', 'race', '--file', file('race.xml', POLICY.replace('"no"', '"n"'))], seams);
+    assert.equal(r.code, ExitCode.RuntimeFailure);
+    assert.match(r.error, /changed in API Management since it was read \(412 PreconditionFailed\)/);
+  });
+
+  test('missing named values: exit 2 listing them, nothing written', async () => {
+    arm.namedValues = [];
+    const p = file('nv.xml', POLICY.replace('</inbound>', '<set-header name="a" exists-action="override"><value>{{api-key}}</value></set-header></inbound>'));
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--api', 'nv', '--file', p, '--format', 'json'], seams);
+    assert.equal(r.code, ExitCode.BadInput);
+    assert.match(r.error, /does not define: api-key, tenant-id/);
+    assert.deepEqual(JSON.parse(r.stdout).error.missing, ['api-key', 'tenant-id']);
+    assert.equal(JSON.parse(r.stdout).error.code, 'PUBLISH_INPUT_NAMED_VALUES');
+    assert.equal(arm.puts().length, 0);
+  });
+
+  test('malformed XML: exit 2 with line and column, ARM not called', async () => {
+    const p = file('bad.xml', '<policies>\n  <inbound>\n    <base />\n  </outbound>\n</policies>\n');
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--api', 'bad', '--file', p], seams);
+    assert.equal(r.code, ExitCode.BadInput);
+    assert.match(r.error, /bad\.xml:4:\d+: /);
+    assert.equal(arm.log.length, 0);
+  });
+
+  test('lint errors refuse to publish unless --force', async () => {
+    const lint = () => [{ rule: 'IDN001', severity: 'error' as const, message: 'validate-jwt without required claims', line: 4, column: 5 }];
+    const p = file('lint.xml', POLICY);
+    const refused = await run([...svc, '--endpoint', arm.endpoint, '--api', 'lint', '--file', p], { ...seams, lint });
+    assert.equal(refused.code, ExitCode.BadInput);
+    assert.match(refused.error, /1 lint error\(s\).*\n.*lint\.xml:4:5 IDN001 validate-jwt without required claims/);
+    assert.equal(arm.log.length, 0);
+    const forced = await run([...svc, '--endpoint', arm.endpoint, '--api', 'lint', '--file', p, '--force'], { ...seams, lint });
+    assert.equal(forced.code, ExitCode.Ok, forced.error);
+    assert.match(forced.stdout, /^error IDN001 \(line 4\): validate-jwt without required claims$/m);
+    assert.equal(arm.puts().length, 1);
+  });
+
+  test('ARM failure: exit 3 with the ARM error code; the token is never printed', async () => {
+    arm.faults.push({ method: 'PUT', resource: 'apis/fail/policies/policy', status: 400, code: 'ValidationError', message: "Error in element 'set-header' on line 7" });
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--api', 'fail', '--file', file('fail.xml', POLICY), '--format', 'json'], seams);
+    assert.equal(r.code, ExitCode.RuntimeFailure);
+    assert.match(r.error, /400 ValidationError: Error in element 'set-header' on line 7/);
+    const body = JSON.parse(r.stdout);
+    assert.equal(body.error.armCode, 'ValidationError');
+    assert.equal(body.error.status, 400);
+    assert.ok(!r.stdout.includes(TEST_TOKEN) && !r.error.includes(TEST_TOKEN));
+  });
+
+  test('each scope goes to its own ARM path', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--global'], 'policies/policy'],
+      [['--product', 'starter'], 'products/starter/policies/policy'],
+      [['--api', 'orders', '--operation', 'list'], 'apis/orders/operations/list/policies/policy'],
+    ];
+    for (const [sel, resource] of cases) {
+      arm.log.length = 0;
+      const r = await run([...svc, '--endpoint', arm.endpoint, ...sel, '--file', file('scope.xml', POLICY)], seams);
+      assert.equal(r.code, ExitCode.Ok, r.error);
+      assert.equal(arm.puts()[0]?.resource, resource);
+    }
+  });
+
+  test('a fragment is published through the long-running operation, then is unchanged', async () => {
+    const frag = '<fragment>\n  <set-header name="x-tenant" exists-action="override"><value>@(context.User.Id)</value></set-header>\n</fragment>\n';
+    const p = file('frag.xml', frag);
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--fragment', 'forward-tenant', '--file', p], seams);
+    assert.equal(r.code, ExitCode.Ok, r.error);
+    assert.ok(arm.log.some((l) => l.resource.startsWith('/operationStatuses/')), 'the client polled the operation');
+    assert.ok(arm.policies.has('policyFragments/forward-tenant'));
+    arm.log.length = 0;
+    const again = await run([...svc, '--endpoint', arm.endpoint, '--fragment', 'forward-tenant', '--file', p], seams);
+    assert.equal(again.code, ExitCode.Ok);
+    assert.equal(arm.puts().length, 0);
+  });
+
+  test('a <policies> document is refused for a fragment, and the reverse', async () => {
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--fragment', 'f', '--file', file('p.xml', POLICY)], seams);
+    assert.equal(r.code, ExitCode.BadInput);
+    assert.match(r.error, /fragment f takes a <fragment> document, not <policies>/);
+  });
+
+  test('environment supplies defaults for the service', async () => {
+    const r = await run(['--endpoint', arm.endpoint, '--global', '--file', file('env.xml', POLICY), '--dry-run'], {
+      ...seams,
+      env: { AZURE_SUBSCRIPTION_ID: SUBSCRIPTION, AZURE_RESOURCE_GROUP: RESOURCE_GROUP, APIM_SERVICE_NAME: SERVICE },
+    });
+    assert.notEqual(r.code, ExitCode.BadInput, r.error);
+    assert.ok(arm.log.length > 0);
+  });
+});
+
+describe('apim-rls policy publish: bad arguments exit 2 before any request', () => {
+  const seams: PolicyPublishSeams = { credential: () => fakeCredential, env: {} };
+  const svc = ['--subscription', SUBSCRIPTION, '--resource-group', RESOURCE_GROUP, '--service', SERVICE];
+  const cases: Array<[string, string[], RegExp]> = [
+    ['no service', ['--global', '--file', 'x.xml'], /--subscription .* is required.*--resource-group.*--service/],
+    ['no target', [...svc, '--file', 'x.xml'], /choose one target/],
+    ['two targets', [...svc, '--global', '--api', 'a', '--file', 'x.xml'], /not --global and --api/],
+    ['no file', [...svc, '--global'], /--file/],
+    ['unreadable file', [...svc, '--global', '--file', '/nonexistent/policy.xml'], /cannot read \/nonexistent\/policy\.xml: ENOENT/],
+    ['http endpoint', [...svc, '--global', '--file', 'x.xml', '--endpoint', 'http://127.0.0.1:1'], /must be https/],
+    ['bad format', [...svc, '--global', '--file', 'x.xml', '--format', 'yaml'], /--format must be text or json/],
+  ];
+  for (const [name, args, message] of cases) {
+    test(name, async () => {
+      const r = await run(args, seams);
+      assert.equal(r.code, ExitCode.BadInput);
+      assert.match(r.error, message);
+    });
+  }
+});
