@@ -47,3 +47,17 @@ describe('claim map', () => {
     assert.equal(checkClaimMap(ordersClaimMap).length, 4);
   });
 });
+
+describe('claim map from the RLS spec', () => {
+  it("the orders claim map is exactly the sample spec's session keys", async () => {
+    const { ordersSpec } = await import('../../../rls/sample/index.js');
+    const { claimMapFromSpec } = await import('../../../functions/identity/claim-map-from-spec.js');
+    assert.deepEqual(claimMapFromSpec(ordersSpec), ordersClaimMap);
+  });
+
+  it('defaults lengths by type and reads the claim name', async () => {
+    const { claimMapFromSpec } = await import('../../../functions/identity/claim-map-from-spec.js');
+    const map = claimMapFromSpec({ sessionKeys: [{ name: 'app_id', type: 'uuid', source: 'claim', claim: 'azp', required: true, multiValued: false }] });
+    assert.deepEqual(map, [{ key: 'app_id', from: { claim: 'azp' }, required: true, maxLength: 36 }]);
+  });
+});
