@@ -67,10 +67,11 @@ export function parsePolicyXmlDocument(text: string): PolicyXmlDocument {
   }
   const { masked, expressions, elementStarts } = scanned;
 
+  if (elementStarts.length === 0) throw fail('ERR_XML_ROOT', 'no root element: expected <policies> or <fragment>', 0);
   const valid = XMLValidator.validate(masked, { allowBooleanAttributes: false });
   if (valid !== true) {
     const { msg, line, col } = valid.err;
-    throw new PolicyXmlError('ERR_XML_MALFORMED', restoreMessage(msg, expressions), line, col);
+    throw new PolicyXmlError('ERR_XML_MALFORMED', restoreMessage(msg, expressions), line || 1, col || 1);
   }
 
   const top = parser.parse(masked) as FxpNode[];
