@@ -12,6 +12,9 @@ import { ArmPolicyStore, type ArmPolicyStoreOptions, type TokenCredential } from
 import { PublishError, isInputError } from '../publish/errors.js';
 import { publishPolicy, type PolicyCodec, type PublishLintFinding, type PublishRequest, type PublishResult } from '../publish/publish.js';
 import { publishCodec } from '../publish/policy-xml.js';
+import { productPolicies, type ProductPolicy } from '../../policies/product/index.js';
+import { buildPolicy } from '../../policies/model/codec.js';
+import { writePolicyXml } from '../../policies/xml/index.js';
 import { describeTarget, resolveTarget, serviceProblems, type ServiceRef } from '../publish/target.js';
 
 interface PublishFlags {
@@ -24,6 +27,7 @@ interface PublishFlags {
   global?: boolean;
   fragment?: string;
   file?: string;
+  fromBuild?: string;
   dryRun?: boolean;
   force?: boolean;
   format: string;
@@ -42,6 +46,8 @@ export interface PolicyPublishSeams {
   pollIntervalInMs?: number;
   codec?: PolicyCodec;
   lint?: (root: Parameters<PolicyCodec['write']>[0]) => readonly PublishLintFinding[];
+  /** Default: this product's policies (`policies/product`). */
+  productPolicies?: () => ProductPolicy[];
 }
 
 function serviceFrom(flags: PublishFlags, env: Record<string, string | undefined>): ServiceRef {
@@ -67,7 +73,38 @@ function checkEndpoint(endpoint: string | undefined): string | undefined {
   return url.origin;
 }
 
-async function requestsFrom(flags: PublishFlags): Promise<PublishRequest[]> {
+/** `--from-build NAME`: this product's policy NAME, built and written in the raw form. */
+function fromBuild(name: string, flags: PublishFlags, seams: PolicyPublishSeams): PublishRequest {
+  const all = (seams.productPolicies ?? productPolicies)();
+  const found = all.find((p) => p.name === name);
+  if (!found) throw new CliError(`--from-build: no product policy '${name}' (there are: ${all.map((p) => p.name).join(', ')})`, ExitCode.BadInput);
+  const isFragment = found.document.kind === 'fragment';
+  const noTarget = !flags.global && flags.product === undefined && flags.api === undefined && flags.fragment === undefined;
+  // the global policy needs no identifier, so --from-build global is enough
+  const resolved = resolveTarget(noTarget && found.scope === 'global' && !isFragment ? { global: true } : {
+    global: flags.global,
+    productId: flags.product,
+    apiId: flags.api,
+    operationId: flags.operation,
+    fragmentId: flags.fragment,
+  });
+  if ('problems' in resolved) throw new CliError(resolved.problems.join('; '), ExitCode.BadInput);
+  const want = isFragment ? 'fragment' : found.scope;
+  if (resolved.target.scope !== want) {
+    throw new CliError(`--from-build ${name} is for the ${want} scope; it cannot be published as ${describeTarget(resolved.target)}`, ExitCode.BadInput);
+  }
+  let source: string;
+  try {
+    source = writePolicyXml(buildPolicy(found.document), { form: 'raw' });
+  } catch (err) {
+    throw new CliError(`--from-build ${name}: cannot build the policy: ${err instanceof Error ? err.message : String(err)}`, ExitCode.BadInput);
+  }
+  return { target: resolved.target, source, sourceLabel: `build:${name}` };
+}
+
+async function requestsFrom(flags: PublishFlags, seams: PolicyPublishSeams): Promise<PublishRequest[]> {
+  if (flags.file !== undefined && flags.fromBuild !== undefined) throw new CliError('give either --file or --from-build, not both', ExitCode.BadInput);
+  if (flags.fromBuild !== undefined) return [fromBuild(flags.fromBuild, flags, seams)];
   const resolved = resolveTarget({
     global: flags.global,
     productId: flags.product,
@@ -76,7 +113,7 @@ async function requestsFrom(flags: PublishFlags): Promise<PublishRequest[]> {
     fragmentId: flags.fragment,
   });
   if ('problems' in resolved) throw new CliError(resolved.problems.join('; '), ExitCode.BadInput);
-  if (flags.file === undefined) throw new CliError('give the policy to publish with --file POLICY.xml', ExitCode.BadInput);
+  if (flags.file === undefined) throw new CliError('give the policy to publish with --file POLICY.xml or --from-build NAME', ExitCode.BadInput);
   let source: string;
   try {
     source = await readFile(flags.file, 'utf8');
@@ -128,6 +165,7 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
     .option('--operation <id>', 'an operation policy (with --api)')
     .option('--fragment <name>', 'a policy fragment')
     .option('--file <policy.xml>', 'the policy to publish (raw or well-formed XML)')
+    .option('--from-build <name>', "this product's policy NAME from policies/product (e.g. global, orders-api)")
     .option('--dry-run', 'show the diff and write nothing; exit 1 when changes are pending')
     .option('--force', 'publish despite lint errors')
     .option('--format <format>', 'text or json', 'text')
@@ -141,7 +179,7 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
         const env = seams.env ?? process.env;
         const service = serviceFrom(flags, env);
         const endpoint = checkEndpoint(flags.endpoint);
-        const requests = await requestsFrom(flags);
+        const requests = await requestsFrom(flags, seams);
         const store = new ArmPolicyStore({
           credential: seams.credential ? seams.credential() : new DefaultAzureCredential(),
           service,

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { CliError, ExitCode } from '../../../scripts/exit-codes.js';
 import { registerPolicyPublish, type PolicyPublishSeams } from '../../../scripts/commands/policy-publish.js';
+import { productPolicies } from '../../../policies/product/index.js';
+import { buildPolicy } from '../../../policies/model/codec.js';
+import { referencedNamedValues } from '../../../scripts/publish/named-values.js';
 import { FakeArm, RESOURCE_GROUP, SERVICE, SUBSCRIPTION, TEST_TOKEN, fakeCredential, makeTestCertificate } from './fake-arm.js';
 
 const cert = makeTestCertificate();
@@ -216,6 +219,38 @@ describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert ===
     assert.match(r.error, /fragment f takes a <fragment> document, not <policies>/);
   });
 
+  test("--from-build publishes this product's policy, and a second run sends no PUT", async () => {
+    const built = productPolicies().find((p) => p.name === 'orders-api')!;
+    const refs = referencedNamedValues(buildPolicy(built.document));
+    assert.ok(refs.length > 0, 'the product policy uses named values');
+    arm.namedValues = refs.map((n, i) => ({ name: `nv${i}`, displayName: n }));
+    const first = await run([...svc, '--endpoint', arm.endpoint, '--from-build', 'orders-api', '--api', 'orders-built'], seams);
+    assert.equal(first.code, ExitCode.Ok, first.error);
+    assert.match(first.stdout, /\+\+\+ local: build:orders-api/);
+    assert.equal(arm.puts().length, 1);
+    assert.match((arm.puts()[0]!.body as { properties: { value: string } }).properties.value, /<validate-(jwt|azure-ad-token)/);
+    arm.log.length = 0;
+    const again = await run([...svc, '--endpoint', arm.endpoint, '--from-build', 'orders-api', '--api', 'orders-built'], seams);
+    assert.equal(again.code, ExitCode.Ok, again.error);
+    assert.equal(arm.puts().length, 0);
+  });
+
+  test('--from-build global needs no target flag; a named value missing from the service is refused', async () => {
+    const built = productPolicies().find((p) => p.name === 'global')!;
+    const refs = referencedNamedValues(buildPolicy(built.document));
+    arm.namedValues = [];
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--from-build', 'global', '--dry-run'], seams);
+    if (refs.length === 0) {
+      assert.equal(r.code, ExitCode.Findings, r.error);
+      assert.match(r.stdout, /global policy: would (create|update)/);
+    } else {
+      assert.equal(r.code, ExitCode.BadInput);
+      assert.match(r.error, new RegExp(`does not define: ${refs.join(', ')}`));
+    }
+    assert.equal(arm.log[0]?.resource, 'policies/policy');
+    assert.equal(arm.puts().length, 0);
+  });
+
   test('environment supplies defaults for the service', async () => {
     const r = await run(['--endpoint', arm.endpoint, '--global', '--file', file('env.xml', POLICY), '--dry-run'], {
       ...seams,
@@ -236,6 +271,9 @@ describe('apim-rls policy publish: bad arguments exit 2 before any request', () 
     ['no file', [...svc, '--global'], /--file/],
     ['unreadable file', [...svc, '--global', '--file', '/nonexistent/policy.xml'], /cannot read \/nonexistent\/policy\.xml: ENOENT/],
     ['http endpoint', [...svc, '--global', '--file', 'x.xml', '--endpoint', 'http://127.0.0.1:1'], /must be https/],
+    ['unknown build', [...svc, '--from-build', 'nope'], /no product policy 'nope' \(there are: .*orders-api/],
+    ['build at the wrong scope', [...svc, '--from-build', 'orders-api', '--global'], /orders-api is for the api scope; it cannot be published as global policy/],
+    ['file and build', [...svc, '--global', '--file', 'x.xml', '--from-build', 'global'], /either --file or --from-build/],
     ['bad format', [...svc, '--global', '--file', 'x.xml', '--format', 'yaml'], /--format must be text or json/],
   ];
   for (const [name, args, message] of cases) {
