@@ -113,7 +113,8 @@ test('CDATA, comments, named values and liquid templates are kept as written', (
   );
   const root = parsePolicyXml(xml);
   const [comment, header, liquid, cdata] = textOf(inbound(root));
-  assert.deepEqual(comment && { kind: comment.kind, value: comment.value }, { kind: 'comment', value: ' a comment with @( and " ' });
+  assert.ok(comment?.kind === 'comment');
+  assert.equal(comment.value, ' a comment with @( and " ');
   assert.ok(header?.kind === 'element');
   assert.equal(attr(header, 'name'), '{{header-name}}');
   assert.deepEqual(textOf(childElements(header, 'value')[0] as XmlElement).map((n) => n.kind === 'text' && n.value), ['{{secret-value}}']);
