@@ -148,7 +148,8 @@ for (const backend of backends) {
       const db = await sample(t);
       if (!db) return;
       try {
-        for (const keys of [{}, { tenant_id: '', user_oid: '', roles: '' }]) {
+        const sessions: Record<string, string>[] = [{}, { tenant_id: '', user_oid: '', roles: '' }];
+        for (const keys of sessions) {
           await asApp(db, keys, async (tx) => {
             assert.equal(await count(tx, 'select count(*)::int as n from app.orders'), 0);
             assert.equal(await count(tx, 'select count(*)::int as n from app.tenants'), 0);
