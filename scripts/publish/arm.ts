@@ -59,7 +59,12 @@ function armFailure(what: string, err: unknown): PublishError {
   if (err instanceof Error && err.name === 'AbortError') {
     return new PublishError(PublishErrorCode.Arm, `${what}: cancelled`, { armCode: 'Aborted' });
   }
-  // credential failures and the like: the message is the SDK's, which never holds the token
+  if (err instanceof Error && /AuthenticationError|CredentialUnavailableError/.test(err.name)) {
+    return new PublishError(PublishErrorCode.Arm, `${what}: no token for ARM: ${firstLine(err.message)} (sign in with the Azure CLI, or provide a managed or workload identity)`, {
+      armCode: 'CredentialUnavailable',
+    });
+  }
+  // anything else: the message is the SDK's, which never holds the token
   return new PublishError(PublishErrorCode.Arm, `${what}: ${err instanceof Error ? firstLine(err.message) : String(err)}`);
 }
 

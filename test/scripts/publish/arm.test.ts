@@ -102,6 +102,23 @@ describe('ArmPolicyStore against a fake ARM endpoint', { skip: cert === null ? '
     assert.equal(arm.log.filter((r) => r.resource === 'namedValues').length, 2);
   });
 
+  test('no credential available: an ARM failure that says how to sign in, no request sent', async () => {
+    const unavailable = Object.assign(new Error('EnvironmentCredential is unavailable.\nManagedIdentityCredential: no endpoint'), { name: 'CredentialUnavailableError' });
+    const other = new ArmPolicyStore({
+      credential: { getToken: async () => Promise.reject(unavailable) },
+      service,
+      endpoint: arm.endpoint,
+      clientOptions: { tlsOptions: { ca: arm.ca }, retryOptions: { maxRetries: 0 } },
+    });
+    arm.log.length = 0;
+    const err = await other.read({ scope: 'global' }).catch((e: unknown) => e);
+    assert.ok(err instanceof PublishError);
+    assert.equal(err.code, PublishErrorCode.Arm);
+    assert.equal(err.details.armCode, 'CredentialUnavailable');
+    assert.match(err.message, /no token for ARM: EnvironmentCredential is unavailable\. \(sign in/);
+    assert.equal(arm.log.length, 0);
+  });
+
   test('a wrong token is an ARM authentication failure', async () => {
     const other = new ArmPolicyStore({
       credential: { getToken: async () => ({ token: 'someone-else', expiresOnTimestamp: Date.now() + 3_600_000 }) },

@@ -186,6 +186,15 @@ describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert ===
     assert.ok(!r.stdout.includes(TEST_TOKEN) && !r.error.includes(TEST_TOKEN));
   });
 
+  test('a policy in APIM that cannot be parsed: exit 3, nothing written', async () => {
+    arm.seed('apis/garbled/policies/policy', '<policies><inbound></policies>');
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--api', 'garbled', '--file', file('garbled.xml', POLICY), '--format', 'json'], seams);
+    assert.equal(r.code, ExitCode.RuntimeFailure);
+    assert.equal(JSON.parse(r.stdout).error.code, 'PUBLISH_ARM_REMOTE_MALFORMED');
+    assert.match(r.error, /the policy of api garbled in API Management cannot be parsed/);
+    assert.equal(arm.puts().length, 0);
+  });
+
   test('each scope goes to its own ARM path', async () => {
     const cases: Array<[string[], string]> = [
       [['--global'], 'policies/policy'],
