@@ -165,3 +165,18 @@ describe('PostgreSQL identity session drivers', () => {
     await session.close();
   });
 });
+
+describe('Azure Database for PostgreSQL: Entra token as the password', () => {
+  it('asks the shared credential for the ossrdbms scope for each new connection, over TLS', async () => {
+    const scopes: (string | string[])[] = [];
+    const credential = { getToken: async (s: string | string[]) => (scopes.push(s), { token: `entra-token-${scopes.length}`, expiresOnTimestamp: 0 }) };
+    const pool = createPgPool({ connectionString: 'postgres://func-apim-rls-orders@server.postgres.database.azure.com/orders', max: 2, credential });
+    const options = (pool as unknown as { options: { password: () => Promise<string>; ssl: unknown } }).options;
+    assert.equal(typeof options.password, 'function');
+    assert.equal(await options.password(), 'entra-token-1');
+    assert.equal(await options.password(), 'entra-token-2', 'asked per connection: the credential caches and refreshes');
+    assert.deepEqual(scopes, ['https://ossrdbms-aad.database.windows.net/.default', 'https://ossrdbms-aad.database.windows.net/.default']);
+    assert.equal(options.ssl, true);
+    await pool.end();
+  });
+});
