@@ -195,6 +195,31 @@ describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert ===
     assert.equal(arm.puts().length, 0);
   });
 
+  test('wire format: xml without expressions to escape, rawxml with them; both read back as unchanged', async () => {
+    const plain = '<policies><inbound><base /><set-header name="x-a" exists-action="delete" /></inbound></policies>';
+    const quoted = '<policies><inbound><base /><choose><when condition="@(context.Request.Headers.ContainsKey("X-Debug"))"><set-header name="x-debug" exists-action="delete" /></when></choose></inbound></policies>';
+    for (const [api, text, format] of [['plain', plain, 'xml'], ['quoted', quoted, 'rawxml']] as const) {
+      const p = file(`${api}.xml`, text);
+      arm.log.length = 0;
+      assert.equal((await run([...svc, '--endpoint', arm.endpoint, '--api', api, '--file', p], seams)).code, ExitCode.Ok);
+      const body = arm.puts()[0]!.body as { properties: { value: string; format: string } };
+      assert.equal(body.properties.format, format, api);
+      if (format === 'rawxml') assert.ok(body.properties.value.includes('condition="@(context.Request.Headers.ContainsKey("X-Debug"))"'));
+      arm.log.length = 0;
+      assert.equal((await run([...svc, '--endpoint', arm.endpoint, '--api', api, '--file', p], seams)).code, ExitCode.Ok);
+      assert.equal(arm.puts().length, 0, api);
+    }
+  });
+
+  test('a well-formed file equals the same policy stored in the raw form (expressions decoded, then compared byte for byte)', async () => {
+    arm.seed('apis/forms/policies/policy', '<policies><inbound><set-variable name="v" value="@(context.Request.Headers.GetValueOrDefault("A", ""))" /></inbound></policies>');
+    const wellFormed = file('forms.xml', '<policies>\n  <inbound>\n    <set-variable value="@(context.Request.Headers.GetValueOrDefault(&quot;A&quot;, &quot;&quot;))" name="v"/>\n  </inbound>\n</policies>\n');
+    const same = await run([...svc, '--endpoint', arm.endpoint, '--api', 'forms', '--file', wellFormed, '--dry-run'], seams);
+    assert.equal(same.code, ExitCode.Ok, same.stdout + same.error);
+    const changed = file('forms2.xml', '<policies><inbound><set-variable value="@(context.Request.Headers.GetValueOrDefault(&quot;B&quot;, &quot;&quot;))" name="v"/></inbound></policies>');
+    assert.equal((await run([...svc, '--endpoint', arm.endpoint, '--api', 'forms', '--file', changed, '--dry-run'], seams)).code, ExitCode.Findings);
+  });
+
   test('each scope goes to its own ARM path', async () => {
     const cases: Array<[string[], string]> = [
       [['--global'], 'policies/policy'],
