@@ -32,6 +32,7 @@ interface PublishFlags {
   force?: boolean;
   format: string;
   endpoint?: string;
+  timeout: string;
 }
 
 /** What the command takes from its surroundings; tests replace these, the CLI uses the defaults. */
@@ -170,12 +171,15 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
     .option('--force', 'publish despite lint errors')
     .option('--format <format>', 'text or json', 'text')
     .option('--endpoint <url>', 'ARM endpoint (https), default https://management.azure.com')
+    .option('--timeout <seconds>', 'give up on ARM after this many seconds (exit 3)', '300')
     .exitOverride()
     .action(async (flags: PublishFlags) => {
       const out = seams.stdout ?? ((s: string) => void process.stdout.write(s));
       const json = flags.format === 'json';
       if (flags.format !== 'text' && !json) throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
       try {
+        if (!/^\d{1,5}$/.test(flags.timeout) || Number(flags.timeout) < 1) throw new CliError('--timeout must be a whole number of seconds (at least 1)', ExitCode.BadInput);
+        const abortSignal = AbortSignal.timeout(Number(flags.timeout) * 1000);
         const env = seams.env ?? process.env;
         const service = serviceFrom(flags, env);
         const endpoint = checkEndpoint(flags.endpoint);
@@ -195,6 +199,7 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
               ...(seams.lint ? { lint: seams.lint } : {}),
               dryRun: flags.dryRun === true,
               force: flags.force === true,
+              abortSignal,
             }),
           );
         }
@@ -204,8 +209,9 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
         if (pending > 0) throw new CliError(`dry run: ${pending} policy change(s) pending`, ExitCode.Findings, 'PUBLISH_PENDING');
       } catch (err) {
         if (err instanceof PublishError) {
-          if (json) out(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, ...err.details } }, null, 2) + '\n');
-          throw new CliError(err.message, isInputError(err.code) ? ExitCode.BadInput : ExitCode.RuntimeFailure, err.code);
+          const e = err.details.armCode === 'Aborted' ? new PublishError(err.code, `${err.message.replace(/: cancelled$/, '')}: no answer from ARM within ${flags.timeout} s`, err.details) : err;
+          if (json) out(JSON.stringify({ ok: false, error: { code: e.code, message: e.message, ...e.details } }, null, 2) + '\n');
+          throw new CliError(e.message, isInputError(e.code) ? ExitCode.BadInput : ExitCode.RuntimeFailure, e.code);
         }
         if (err instanceof CliError && json && err.exitCode !== ExitCode.Findings) {
           out(JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }, null, 2) + '\n');

@@ -220,6 +220,14 @@ describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert ===
     assert.equal((await run([...svc, '--endpoint', arm.endpoint, '--api', 'forms', '--file', changed, '--dry-run'], seams)).code, ExitCode.Findings);
   });
 
+  test('--timeout: ARM that never answers ends the run with exit 3', async () => {
+    arm.hang.add('apis/slow/policies/policy');
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--api', 'slow', '--file', file('slow.xml', POLICY), '--timeout', '1'], seams);
+    arm.hang.clear();
+    assert.equal(r.code, ExitCode.RuntimeFailure);
+    assert.match(r.error, /reading api slow: no answer from ARM within 1 s/);
+  });
+
   test('each scope goes to its own ARM path', async () => {
     const cases: Array<[string[], string]> = [
       [['--global'], 'policies/policy'],
@@ -308,6 +316,7 @@ describe('apim-rls policy publish: bad arguments exit 2 before any request', () 
     ['unknown build', [...svc, '--from-build', 'nope'], /no product policy 'nope' \(there are: .*orders-api/],
     ['build at the wrong scope', [...svc, '--from-build', 'orders-api', '--global'], /orders-api is for the api scope; it cannot be published as global policy/],
     ['file and build', [...svc, '--global', '--file', 'x.xml', '--from-build', 'global'], /either --file or --from-build/],
+    ['bad timeout', [...svc, '--global', '--file', 'x.xml', '--timeout', 'soon'], /--timeout must be a whole number/],
     ['bad format', [...svc, '--global', '--file', 'x.xml', '--format', 'yaml'], /--format must be text or json/],
   ];
   for (const [name, args, message] of cases) {

@@ -75,6 +75,8 @@ export class FakeArm {
   beforePut: ((resource: string) => void) | undefined;
   /** Applied to a value when stored (APIM re-formats what it stores). */
   reformat: (value: string) => string = (v) => v;
+  /** Resources whose requests are never answered (until stop). */
+  readonly hang = new Set<string>();
   /** How many times an LRO status is InProgress before Succeeded. */
   lroPolls = 2;
   endpoint = '';
@@ -150,6 +152,7 @@ export class FakeArm {
 
     if (req.headers.authorization !== `Bearer ${TEST_TOKEN}`) return this.#error(res, 401, 'AuthenticationFailed', 'missing or wrong bearer token');
     if (!url.searchParams.get('api-version')) return this.#error(res, 400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+    if (this.hang.has(resource)) return;
     const faultAt = this.faults.findIndex((f) => f.method === method && resource === f.resource);
     if (faultAt >= 0) {
       const [f] = this.faults.splice(faultAt, 1);
