@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { emitMssql, emitMssqlRemove, msKeyType } from '../../../rls/emit/mssql.js';
+import { blockOperations, type RlsSpec } from '../../../rls/spec/schema.js';
+import { ordersSpec } from '../../../rls/sample/index.js';
+import { hostile, hostileSpec } from './hostile.js';
+
+const golden = (name: string) => readFileSync(join(import.meta.dirname, '..', 'golden', name), 'utf8');
+
+type Token = { kind: 'ident'; value: string } | { kind: 'nstring'; value: string } | { kind: 'guid'; value: string } | { kind: 'word'; value: string } | { kind: 'other'; value: string };
+
+/** A T-SQL tokenizer sufficient for the emitted scripts: [identifiers], N'strings', 'GUIDs', -- comments, words, punctuation. */
+function tokenize(sql: string): Token[] {
+  const out: Token[] = [];
+  const re = /(--[^\n]*)|\[((?:[^\]]|\]\])*)\]|N'((?:[^']|'')*)'|'((?:[^']|'')*)'|(@?[A-Za-z_][A-Za-z0-9_]*)|(\s+)|(.)/gy;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(sql)) !== null) {
+    if (m[1] !== undefined || m[6] !== undefined) continue;
+    if (m[2] !== undefined) out.push({ kind: 'ident', value: m[2].replace(/\]\]/g, ']') });
+    else if (m[3] !== undefined) out.push({ kind: 'nstring', value: m[3].replace(/''/g, "'") });
+    else if (m[4] !== undefined) out.push({ kind: 'guid', value: m[4] });
+    else if (m[5] !== undefined) out.push({ kind: 'word', value: m[5] });
+    else out.push({ kind: 'other', value: m[7] ?? '' });
+  }
+  return out;
+}
+
+/** Every bare word the emitter may write: T-SQL keywords, built-ins, its own parameter names and aliases. */
+const allowedWords = new Set(
+  `SET XACT_ABORT ON BEGIN TRANSACTION COMMIT GO IF SCHEMA_ID IS NULL NOT EXEC CREATE SCHEMA AUTHORIZATION DATABASE_PRINCIPAL_ID ROLE USER FROM
+   EXTERNAL PROVIDER WITH OBJECT_ID EXISTS SELECT sys database_role_members AS JOIN database_principals
+   WHERE AND ALTER ADD MEMBER REVOKE INSERT UPDATE DELETE OBJECT GRANT TO DENY CONTROL EXECUTE REFERENCES ANY SECURITY POLICY DROP OR FUNCTION
+   RETURNS TABLE SCHEMABINDING RETURN CAST SESSION_CONTEXT nvarchar uniqueidentifier int bigint OPENJSON IN FILTER PREDICATE BLOCK AFTER BEFORE STATE
+   objects END DROP USER_NAME @tenant @owner N on error exit`.split(/\s+/),
+);
+
+function policyPredicates(script: string): { type: string; fn: string; table: string; op: string | undefined }[] {
+  const out = [];
+  const re = /ADD (FILTER|BLOCK) PREDICATE (\[[^(]+\])\([^)]*\) ON (\[.+?\]\.\[.+?\])(?: (AFTER INSERT|AFTER UPDATE|BEFORE UPDATE|BEFORE DELETE))?(?:,|\n)/g;
+  for (const m of script.matchAll(re)) out.push({ type: m[1] ?? '', fn: m[2] ?? '', table: m[3] ?? '', op: m[4] });
+  return out;
+}
+
+const quoted = (s: string) => `[${s.replace(/]/g, ']]')}]`;
+
+function structural(spec: RlsSpec, script: string) {
+  // every protected table: one FILTER and one BLOCK per declared operation
+  const preds = policyPredicates(script);
+  for (const t of spec.tables) {
+    const table = `${quoted(t.schema)}.${quoted(t.name)}`;
+    const mine = preds.filter((p) => p.table === table);
+    assert.equal(mine.filter((p) => p.type === 'FILTER').length, 1, `FILTER on ${table}`);
+    const sql = { afterInsert: 'AFTER INSERT', afterUpdate: 'AFTER UPDATE', beforeUpdate: 'BEFORE UPDATE', beforeDelete: 'BEFORE DELETE' } as const;
+    for (const op of blockOperations) {
+      assert.equal(mine.filter((p) => p.type === 'BLOCK' && p.op === sql[op]).length, t.block.includes(op) ? 1 : 0, `BLOCK ${op} on ${table}`);
+    }
+    // every predicate function is created, schema-bound, before the policy
+    for (const p of mine) {
+      const at = script.indexOf(`CREATE OR ALTER FUNCTION ${p.fn}(`);
+      assert.ok(at >= 0 && at < script.indexOf('CREATE SECURITY POLICY'), `function ${p.fn} created before the policy`);
+      assert.match(script.slice(at, at + 400), /RETURNS TABLE\nWITH SCHEMABINDING\nAS\nRETURN/);
+    }
+  }
+  assert.match(script, /WITH \(STATE = ON, SCHEMABINDING = ON\);/);
+  // every session read is cast
+  const reads = script.match(/SESSION_CONTEXT\(/g) ?? [];
+  const cast = script.match(/CAST\(SESSION_CONTEXT\(N'[a-z_][a-z0-9_]*'\) AS (nvarchar\(\d+\)|uniqueidentifier|int|bigint)\)/g) ?? [];
+  assert.ok(reads.length > 0);
+  assert.equal(cast.length, reads.length, 'every SESSION_CONTEXT read is CAST');
+  // every identifier quoted: outside [..], N'..', GUID literals and comments only keywords remain
+  const tokens = tokenize(script);
+  const bare = tokens.filter((t) => t.kind === 'word' && !allowedWords.has(t.value)).map((t) => t.value);
+  assert.deepEqual([...new Set(bare)], [], 'bare words that are not keywords');
+  for (const t of tokens.filter((x) => x.kind === 'guid')) assert.match(t.value, /^[0-9a-f-]{36}$/i);
+  return tokens;
+}
+
+describe('T-SQL emitter', () => {
+  it('matches the golden files (apply and remove)', () => {
+    assert.equal(emitMssql(ordersSpec).script, golden('orders.mssql.sql'));
+    assert.equal(emitMssqlRemove(ordersSpec).script, golden('orders.mssql.remove.sql'));
+  });
+
+  it('orders: structure (filter + blocks per table, casts, quoting, least privilege, policy manager)', () => {
+    const { script, batches } = emitMssql(ordersSpec);
+    structural(ordersSpec, script);
+    // one batch per function (CREATE FUNCTION must start a batch), the policy last
+    assert.ok(batches.slice(1, -1).every((b) => b.startsWith('CREATE OR ALTER FUNCTION')));
+    assert.match(batches.at(-1) ?? '', /^CREATE SECURITY POLICY \[rls\]\.\[orders_policy\]/);
+    assert.match(batches[0] ?? '', /DROP SECURITY POLICY IF EXISTS \[rls\]\.\[orders_policy\];\s*$/);
+    assert.match(script, /CREATE USER \[func-apim-rls-orders\] FROM EXTERNAL PROVIDER WITH OBJECT_ID = '11111111-2222-3333-4444-555555555555';/);
+    assert.match(script, /REVOKE INSERT, UPDATE, DELETE ON OBJECT::\[app\]\.\[tenants\] FROM \[apim_rls_app\];/);
+    assert.match(script, /GRANT ALTER ANY SECURITY POLICY TO \[apim_rls_policy_manager\];/);
+    assert.doesNotMatch(script, /ALTER ANY SECURITY POLICY TO \[apim_rls_app\]/);
+    // the tenants table has no role rules: tenant only; orders' read rule names its roles
+    assert.match(script, /CREATE OR ALTER FUNCTION \[rls\]\.\[app_tenants_read\]\(@tenant nvarchar\(64\)\)[\s\S]*?AND \(1 = 1\)\);/);
+    assert.match(script, /\[app_orders_read\][\s\S]*?IN \(N'Orders\.Read', N'Orders\.Write'\)\) AND @owner = CAST\(SESSION_CONTEXT\(N'user_oid'\) AS nvarchar\(64\)\)/);
+  });
+
+  it('hostile names stay inside quoted identifiers and N-literals', () => {
+    const { script } = emitMssql(hostileSpec);
+    const tokens = structural(hostileSpec, script);
+    const idents = new Set(tokens.filter((t) => t.kind === 'ident').map((t) => t.value));
+    const strings = tokens.filter((t) => t.kind === 'nstring').map((t) => t.value);
+    for (const v of [hostile.schema, hostile.table, hostile.tenantColumn, hostile.ownerColumn, hostile.role, hostile.principal]) {
+      assert.ok(idents.has(v), `identifier ${v}`);
+    }
+    assert.ok(strings.includes(hostile.roleValue), 'role value as an N-literal');
+    assert.ok(strings.includes(hostile.role) && strings.includes(hostile.principal), 'names in catalog lookups as N-literals');
+    // the nested EXEC(N'CREATE SCHEMA [...]') decodes to a quoted identifier too
+    const exec = strings.find((s) => s.startsWith('CREATE SCHEMA '));
+    assert.deepEqual(tokenize(exec ?? '').filter((t) => t.kind === 'ident').map((t) => t.value), [hostile.helperSchema, 'dbo']);
+    // nothing of a hostile payload appears outside a quoted token
+    const bare = tokens.filter((t) => t.kind === 'word' || t.kind === 'other').map((t) => t.value).join(' ');
+    for (const payload of ['PASSWORD', 'evil', 'DROP TABLE', 'w']) assert.ok(!bare.includes(` ${payload} `), payload);
+  });
+
+  it('the remove script drops the policy before its functions, and the schema only when empty', () => {
+    const { script } = emitMssqlRemove(ordersSpec);
+    tokenize(script);
+    const policy = script.indexOf('DROP SECURITY POLICY IF EXISTS [rls].[orders_policy]');
+    const fn = script.indexOf('DROP FUNCTION IF EXISTS [rls].[app_orders_read]');
+    assert.ok(policy >= 0 && fn > policy);
+    assert.match(script, /IF SCHEMA_ID\(N'rls'\) IS NOT NULL AND NOT EXISTS \(SELECT 1 FROM sys\.objects/);
+    assert.match(script, /DROP ROLE \[apim_rls_app\]/);
+  });
+
+  it('the structural checks catch an unquoted identifier, an uncast read and a missing block predicate', () => {
+    const { script } = emitMssql(ordersSpec);
+    assert.throws(() => structural(ordersSpec, script.replace('ON OBJECT::[app].[orders]', 'ON OBJECT::app.orders')), /bare words/);
+    assert.throws(() => structural(ordersSpec, script.replace("CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64))", "SESSION_CONTEXT(N'user_oid')")), /CAST/);
+    assert.throws(() => structural(ordersSpec, script.replace(/,\n {2}ADD BLOCK PREDICATE [^\n]*ON \[app\]\.\[orders\] BEFORE DELETE/, '')), /BLOCK beforeDelete/);
+  });
+
+  it('casts each key type', () => {
+    assert.equal(msKeyType({ name: 'a', type: 'uuid', source: 'claim', required: true, multiValued: false }), 'uniqueidentifier');
+    assert.equal(msKeyType({ name: 'a', type: 'text', maxLength: 12, source: 'claim', required: true, multiValued: false }), 'nvarchar(12)');
+    assert.equal(msKeyType({ name: 'a', type: 'bigint', source: 'claim', required: true, multiValued: false }), 'bigint');
+  });
+});

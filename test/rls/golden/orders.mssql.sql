@@ -1,0 +1,115 @@
+-- apim-rls: apply row-level security for spec "orders" (Azure SQL). Generated; do not edit.
+-- Run with sqlcmd (stops at the first error) or `apim-rls rls apply`, which runs every batch in one transaction.
+:on error exit
+SET XACT_ABORT ON;
+BEGIN TRANSACTION;
+GO
+-- schema for predicate functions and the security policy
+IF SCHEMA_ID(N'rls') IS NULL EXEC(N'CREATE SCHEMA [rls] AUTHORIZATION [dbo]');
+-- roles (NOLOGIN by nature in SQL: database roles cannot sign in)
+IF DATABASE_PRINCIPAL_ID(N'apim_rls_app') IS NULL CREATE ROLE [apim_rls_app] AUTHORIZATION [dbo];
+IF DATABASE_PRINCIPAL_ID(N'apim_rls_policy_manager') IS NULL CREATE ROLE [apim_rls_policy_manager] AUTHORIZATION [dbo];
+-- principals from Microsoft Entra ID
+IF DATABASE_PRINCIPAL_ID(N'func-apim-rls-orders') IS NULL CREATE USER [func-apim-rls-orders] FROM EXTERNAL PROVIDER WITH OBJECT_ID = '11111111-2222-3333-4444-555555555555';
+IF NOT EXISTS (SELECT 1 FROM sys.database_role_members AS [rm] JOIN sys.database_principals AS [r] ON [r].[principal_id] = [rm].[role_principal_id] JOIN sys.database_principals AS [m] ON [m].[principal_id] = [rm].[member_principal_id] WHERE [r].[name] = N'apim_rls_app' AND [m].[name] = N'func-apim-rls-orders') ALTER ROLE [apim_rls_app] ADD MEMBER [func-apim-rls-orders];
+-- least-privilege grants: exactly the listed table privileges
+REVOKE INSERT, UPDATE, DELETE ON OBJECT::[app].[tenants] FROM [apim_rls_app];
+GRANT SELECT ON OBJECT::[app].[tenants] TO [apim_rls_app];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::[app].[orders] TO [apim_rls_app];
+DENY ALTER, CONTROL, SELECT, EXECUTE, REFERENCES ON SCHEMA::[rls] TO [apim_rls_app];
+-- only the policy manager may change the security policy
+GRANT ALTER ANY SECURITY POLICY TO [apim_rls_policy_manager];
+GRANT ALTER, REFERENCES ON SCHEMA::[rls] TO [apim_rls_policy_manager];
+-- the security policy is recreated below (its predicate functions are schema-bound to it)
+DROP SECURITY POLICY IF EXISTS [rls].[orders_policy];
+GO
+CREATE OR ALTER FUNCTION [rls].[app_tenants_read](@tenant nvarchar(64))
+RETURNS TABLE
+WITH SCHEMABINDING
+AS
+RETURN
+  SELECT 1 AS [allowed]
+  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+    AND (1 = 1));
+GO
+CREATE OR ALTER FUNCTION [rls].[app_tenants_insert](@tenant nvarchar(64))
+RETURNS TABLE
+WITH SCHEMABINDING
+AS
+RETURN
+  SELECT 1 AS [allowed]
+  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+    AND (1 = 1));
+GO
+CREATE OR ALTER FUNCTION [rls].[app_tenants_update](@tenant nvarchar(64))
+RETURNS TABLE
+WITH SCHEMABINDING
+AS
+RETURN
+  SELECT 1 AS [allowed]
+  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+    AND (1 = 1));
+GO
+CREATE OR ALTER FUNCTION [rls].[app_tenants_delete](@tenant nvarchar(64))
+RETURNS TABLE
+WITH SCHEMABINDING
+AS
+RETURN
+  SELECT 1 AS [allowed]
+  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+    AND (1 = 1));
+GO
+CREATE OR ALTER FUNCTION [rls].[app_orders_read](@tenant nvarchar(64), @owner nvarchar(64))
+RETURNS TABLE
+WITH SCHEMABINDING
+AS
+RETURN
+  SELECT 1 AS [allowed]
+  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Admin')))
+        OR (EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Read', N'Orders.Write')) AND @owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))));
+GO
+CREATE OR ALTER FUNCTION [rls].[app_orders_insert](@tenant nvarchar(64), @owner nvarchar(64))
+RETURNS TABLE
+WITH SCHEMABINDING
+AS
+RETURN
+  SELECT 1 AS [allowed]
+  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Write')) AND @owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))));
+GO
+CREATE OR ALTER FUNCTION [rls].[app_orders_update](@tenant nvarchar(64), @owner nvarchar(64))
+RETURNS TABLE
+WITH SCHEMABINDING
+AS
+RETURN
+  SELECT 1 AS [allowed]
+  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Admin')))
+        OR (EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Write')) AND @owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))));
+GO
+CREATE OR ALTER FUNCTION [rls].[app_orders_delete](@tenant nvarchar(64), @owner nvarchar(64))
+RETURNS TABLE
+WITH SCHEMABINDING
+AS
+RETURN
+  SELECT 1 AS [allowed]
+  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Admin')))
+        OR (EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Write')) AND @owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))));
+GO
+CREATE SECURITY POLICY [rls].[orders_policy]
+  ADD FILTER PREDICATE [rls].[app_tenants_read]([id]) ON [app].[tenants],
+  ADD BLOCK PREDICATE [rls].[app_tenants_insert]([id]) ON [app].[tenants] AFTER INSERT,
+  ADD BLOCK PREDICATE [rls].[app_tenants_update]([id]) ON [app].[tenants] AFTER UPDATE,
+  ADD BLOCK PREDICATE [rls].[app_tenants_update]([id]) ON [app].[tenants] BEFORE UPDATE,
+  ADD BLOCK PREDICATE [rls].[app_tenants_delete]([id]) ON [app].[tenants] BEFORE DELETE,
+  ADD FILTER PREDICATE [rls].[app_orders_read]([tenant_id], [owner_oid]) ON [app].[orders],
+  ADD BLOCK PREDICATE [rls].[app_orders_insert]([tenant_id], [owner_oid]) ON [app].[orders] AFTER INSERT,
+  ADD BLOCK PREDICATE [rls].[app_orders_update]([tenant_id], [owner_oid]) ON [app].[orders] AFTER UPDATE,
+  ADD BLOCK PREDICATE [rls].[app_orders_update]([tenant_id], [owner_oid]) ON [app].[orders] BEFORE UPDATE,
+  ADD BLOCK PREDICATE [rls].[app_orders_delete]([tenant_id], [owner_oid]) ON [app].[orders] BEFORE DELETE
+WITH (STATE = ON, SCHEMABINDING = ON);
+GO
+COMMIT TRANSACTION;
+GO
