@@ -10,7 +10,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { ArmPolicyStore, type ArmPolicyStoreOptions, type TokenCredential } from '../publish/arm.js';
 import { PublishError, isInputError } from '../publish/errors.js';
-import { publishPolicy, type PolicyCodec, type PublishLintFinding, type PublishRequest, type PublishResult } from '../publish/publish.js';
+import { publishPolicy, type PolicyCodec, type PublishOptions, type PublishRequest, type PublishResult } from '../publish/publish.js';
 import { publishCodec } from '../publish/policy-xml.js';
 import { productPolicies, type ProductPolicy } from '../../policies/product/index.js';
 import { buildPolicy } from '../../policies/model/codec.js';
@@ -46,7 +46,8 @@ export interface PolicyPublishSeams {
   clientOptions?: ArmPolicyStoreOptions['clientOptions'];
   pollIntervalInMs?: number;
   codec?: PolicyCodec;
-  lint?: (root: Parameters<PolicyCodec['write']>[0]) => readonly PublishLintFinding[];
+  /** Default: `policies/lint` through scripts/publish/lint.ts. */
+  lint?: PublishOptions['lint'];
   /** Default: this product's policies (`policies/product`). */
   productPolicies?: () => ProductPolicy[];
 }

@@ -36,8 +36,8 @@ export interface PublishRequest {
 
 export interface PublishOptions {
   codec: PolicyCodec;
-  /** The linter; error-level findings refuse the publish unless `force`. */
-  lint?: (root: XmlElement) => readonly PublishLintFinding[];
+  /** The linter, told the target (its scope changes what `<base />` may inherit); error-level findings refuse the publish unless `force`. */
+  lint?: (root: XmlElement, target: PublishTarget) => readonly PublishLintFinding[];
   /** Plan and diff only; write nothing. */
   dryRun?: boolean;
   /** Publish despite error-level lint findings. */
@@ -83,7 +83,7 @@ export async function publishPolicy(store: PolicyStore, req: PublishRequest, opt
   // 1. the local side: parse, right root, lint
   const local = parseLocal(codec, req);
   checkRoot(local, req.target, req.sourceLabel);
-  const findings = [...(options.lint?.(local) ?? [])];
+  const findings = [...(options.lint?.(local, req.target) ?? [])];
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length > 0 && options.force !== true) {
     const list = errors.map((f) => `  ${req.sourceLabel}${f.line !== undefined ? `:${f.line}:${f.column ?? 1}` : ''} ${f.rule} ${f.message}`).join('\n');
