@@ -346,3 +346,57 @@ export function maskPolicyXml(src: string): MaskedPolicyXml {
   }
   return { masked: out.join(''), expressions, elementStarts };
 }
+
+/** A string, char literal or comment inside C# expression code. */
+export interface CSharpLiteral {
+  kind: 'string' | 'char' | 'comment';
+  /** Offsets in the code, end exclusive; strings include their quotes and `@`/`$` prefixes. */
+  start: number;
+  end: number;
+}
+
+/**
+ * Lists the top-level string literals, char literals and comments of expression code, in order
+ * (an interpolated string is one literal, holes included). Tolerant: stops at an unterminated one.
+ */
+export function csharpLiterals(code: string): CSharpLiteral[] {
+  const out: CSharpLiteral[] = [];
+  const n = code.length;
+  let pos = 0;
+  try {
+    while (pos < n) {
+      const c = code[pos] as string;
+      const d = code[pos + 1];
+      const start = pos;
+      if (c === '"') pos = skipString(code, pos + 1, false, false, start, true);
+      else if (c === '@' && d === '"') pos = skipString(code, pos + 2, true, false, start, true);
+      else if (c === '$' && d === '"') pos = skipString(code, pos + 2, false, true, start, true);
+      else if ((c === '$' && d === '@' && code[pos + 2] === '"') || (c === '@' && d === '$' && code[pos + 2] === '"')) {
+        pos = skipString(code, pos + 3, true, true, start, true);
+      } else if (c === "'") {
+        pos = skipChar(code, pos + 1);
+        if (pos === start + 1) continue;
+        out.push({ kind: 'char', start, end: pos });
+        continue;
+      } else if (c === '/' && d === '/') {
+        const nl = code.indexOf('\n', pos + 2);
+        pos = nl === -1 ? n : nl;
+        out.push({ kind: 'comment', start, end: pos });
+        continue;
+      } else if (c === '/' && d === '*') {
+        const close = code.indexOf('*/', pos + 2);
+        if (close === -1) break;
+        pos = close + 2;
+        out.push({ kind: 'comment', start, end: pos });
+        continue;
+      } else {
+        pos++;
+        continue;
+      }
+      out.push({ kind: 'string', start, end: pos });
+    }
+  } catch {
+    // an unterminated literal ends the list
+  }
+  return out;
+}

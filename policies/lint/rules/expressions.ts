@@ -1,0 +1,57 @@
+/** APIM5xx: policy expressions. */
+import { isExpression, type XmlValue } from '../../xml/tree.js';
+import { csharpLiterals, scanExpression } from '../../xml/scan.js';
+import type { Rule, Visit } from '../types.js';
+
+function values(v: Visit): XmlValue[] {
+  return [...v.el.attributes.map((a) => a.value), ...v.el.children.flatMap((c) => (c.kind === 'text' ? [c.value] : []))];
+}
+
+/** Why APIM would not compile this code, or undefined. */
+export function compileProblem(code: string): string | undefined {
+  try {
+    if (scanExpression(code, 0) !== code.length) return 'text after the closing bracket';
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  const strings = csharpLiterals(code).filter((l) => l.kind === 'string' || l.kind === 'char');
+  for (let i = 1; i < strings.length; i++) {
+    const gap = code.slice((strings[i - 1] as { end: number }).end, (strings[i] as { start: number }).start);
+    if (gap.trim() === '') {
+      const a = strings[i - 1] as { start: number; end: number };
+      return `two string literals in a row (${code.slice(a.start, (strings[i] as { end: number }).end).split('\n')[0]})`;
+    }
+  }
+  return undefined;
+}
+
+export const expressionRules: Rule[] = [
+  {
+    id: 'APIM501',
+    severity: 'error',
+    summary: 'a policy expression APIM would not compile (unbalanced brackets, string literals in a row)',
+    check(ctx) {
+      for (const v of ctx.visits) {
+        for (const value of values(v)) {
+          if (!isExpression(value)) continue;
+          const problem = compileProblem(value.code);
+          if (problem !== undefined) ctx.report(v, `expression does not compile: ${problem}`);
+        }
+      }
+    },
+  },
+  {
+    id: 'APIM502',
+    severity: 'warning',
+    summary: 'an @(...) inside other text: APIM only evaluates a value that is one whole expression',
+    check(ctx) {
+      for (const v of ctx.visits) {
+        for (const value of values(v)) {
+          if (typeof value === 'string' && /@[({]/.test(value) && !/^\s*@[({]/.test(value)) {
+            ctx.report(v, 'this value mixes text and @(...): APIM sends it literally; make the whole value one expression (string concatenation inside)');
+          }
+        }
+      }
+    },
+  },
+];
