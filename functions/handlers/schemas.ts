@@ -1,16 +1,23 @@
 /** Request bodies. Unknown properties are refused: a client cannot send tenantId or ownerOid. */
 import { z } from 'zod';
 
+const itemText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+
 export const orderStatuses = ['open', 'shipped', 'cancelled'] as const;
 
 export const createOrderBody = z.strictObject({
-  item: z.string().trim().min(1).max(200),
+  item: itemText,
   quantity: z.number().int().min(1).max(10_000),
 });
 
 export const updateOrderBody = z
   .strictObject({
-    item: z.string().trim().min(1).max(200).optional(),
+    item: itemText.optional(),
     quantity: z.number().int().min(1).max(10_000).optional(),
     status: z.enum(orderStatuses).optional(),
   })

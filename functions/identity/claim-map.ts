@@ -77,6 +77,8 @@ export function mapClaims(claims: Readonly<Record<string, unknown>>, map: ClaimM
       else throw invalid(rule, 'not a string');
     }
     if (value !== null && value.length > rule.maxLength) throw invalid(rule, `longer than ${rule.maxLength} characters`);
+    // control characters (NUL above all) have no place in an identity value
+    if (value !== null && /[\u0000-\u001f\u007f]/.test(value)) throw invalid(rule, 'holding control characters');
     out.push({ key: rule.key, value });
   }
   return out;

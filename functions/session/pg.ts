@@ -19,6 +19,7 @@
  */
 import pg from 'pg';
 import type { SessionValues } from '../identity/claim-map.js';
+import { HttpError } from '../errors.js';
 import { pgErrorToHttp } from './pg-errors.js';
 import { renderStatement, type SqlParam, type Statement } from './statement.js';
 import type { IdentitySession, QueryResult, RunOptions } from './types.js';
@@ -83,6 +84,10 @@ function values(statement: Statement): (string | number | null)[] {
   return statement.params.map((p) => p.value);
 }
 
+function nulRefused(): HttpError {
+  return new HttpError('FN_100_BAD_REQUEST', 'a value contains a NUL character', { reason: 'bad_value:nul' });
+}
+
 function toResult(r: pg.QueryResult): QueryResult {
   return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount ?? r.rows.length };
 }
@@ -113,6 +118,9 @@ export function createPgSession(options: PgSessionOptions): IdentitySession {
   }
 
   async function runSingle(identity: SessionValues, statement: Statement): Promise<QueryResult> {
+    // a NUL would end the simple-protocol query text early; PostgreSQL text cannot hold one anyway
+    for (const { value } of identity) if (value?.includes('\0')) throw nulRefused();
+    for (const p of statement.params) if (typeof p.value === 'string' && p.value.includes('\0')) throw nulRefused();
     const text = `${identityPrelude(identity)};\n${renderStatement(statement, (_i, p) => literal(p))}`;
     const results = (await pool.query(text)) as unknown as pg.QueryResult[];
     const last = results[results.length - 1];

@@ -153,9 +153,14 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
         allowed.push(route.method);
         if (route.method !== method) continue;
         const params: Record<string, string> = {};
-        route.paramNames.forEach((n, i) => {
-          params[n] = decodeURIComponent(m[i + 1] ?? '');
-        });
+        try {
+          route.paramNames.forEach((n, i) => {
+            params[n] = decodeURIComponent(m[i + 1] ?? '');
+          });
+        } catch {
+          req.resume();
+          return sendProblem(res, new HttpError('FN_102_BAD_PARAMETER', 'a path segment is not valid percent-encoding'));
+        }
         matched = { route, params };
         break;
       }

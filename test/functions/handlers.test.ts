@@ -225,6 +225,7 @@ for (const backend of sampleBackends) {
           [{ body: { item: '', quantity: 0 } }, 422, 'FN_122_VALIDATION_FAILED'],
           [{ body: { item: 'ok', quantity: 1.5 } }, 422, 'FN_122_VALIDATION_FAILED'],
           [{ body: [1, 2] }, 422, 'FN_122_VALIDATION_FAILED'],
+          [{ body: { item: 'a\u0000b', quantity: 1 } }, 422, 'FN_122_VALIDATION_FAILED'],
         ];
         for (const [opts, status, code] of cases) {
           const r = await call(runtime, 'createOrder', { token: tokens.writerA, ...opts });

@@ -40,6 +40,11 @@ describe('claim map', () => {
     refusal(() => mapClaims({ tid: 't', oid: 'o', roles: Array.from({ length: 400 }, (_, i) => `Role.Number${i}`) }, ordersClaimMap, 'r'), 'FN_211_CLAIM_INVALID');
   });
 
+  it('control characters in a claim → 403 FN_211 (a NUL could cut a query short)', () => {
+    refusal(() => mapClaims({ tid: 'contoso\u0000', oid: 'o' }, ordersClaimMap, 'r'), 'FN_211_CLAIM_INVALID');
+    refusal(() => mapClaims({ tid: 'contoso', oid: 'o\n1' }, ordersClaimMap, 'r'), 'FN_211_CLAIM_INVALID');
+  });
+
   it('checks a map once at start-up', () => {
     assert.throws(() => checkClaimMap([{ key: 'Bad Key', from: { claim: 'x' }, required: false, maxLength: 10 }]), TypeError);
     assert.throws(() => checkClaimMap([{ key: 'a', from: { claim: 'x' }, required: false, maxLength: 10 }, { key: 'a', from: { claim: 'y' }, required: false, maxLength: 10 }]), TypeError);

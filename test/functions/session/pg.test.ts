@@ -88,6 +88,13 @@ function driverContract(name: string, open: () => Promise<{ session: IdentitySes
       );
     });
 
+    it('a NUL in a value is refused before anything is sent', async (t) => {
+      if (!ctx) return t.skip(postgresUnavailableReason);
+      await assert.rejects(ctx.session.run(who('contoso'), sql`select ${text('a\u0000b')} as v`), (e: unknown) => e instanceof HttpError && e.status === 400);
+      const r = await ctx.session.run(who('contoso'), readBack);
+      assert.equal(r.rows[0]?.['visible'], 2);
+    });
+
     it('binds int values with their type', async (t) => {
       if (!ctx) return t.skip(postgresUnavailableReason);
       const r = await ctx.session.run(who('contoso'), sql`select ${int(7)} + 1 as n, pg_typeof(${int(7)})::text as ty`);

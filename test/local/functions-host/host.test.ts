@@ -72,6 +72,8 @@ describe('local Functions host', () => {
     const r405 = await fetch(`${host.url}/api/orders`, { method: 'PUT' });
     assert.equal(r405.status, 405);
     assert.equal(r405.headers.get('allow'), 'GET, POST');
+    const badEncoding = await fetch(`${host.url}/api/orders/%E0%A4%A`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(badEncoding.status, 400);
     const outside = await fetch(`${host.url}/orders`);
     assert.equal(outside.status, 404, 'only under the api route prefix');
   });
