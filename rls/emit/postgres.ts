@@ -192,7 +192,11 @@ export function emitPostgresRemove(spec: RlsSpec): PostgresScript {
         `    REVOKE ALL ON TABLE ${tableRef({ schema: g.schema, name: g.table })} FROM ${pgIdent(name)};`,
       ]),
       ...[...new Set((role?.grants ?? []).map((g) => g.schema))].map((s) => `    REVOKE USAGE ON SCHEMA ${pgIdent(s)} FROM ${pgIdent(name)};`),
-      `    DROP ROLE ${pgIdent(name)};`,
+      '    BEGIN',
+      `      DROP ROLE ${pgIdent(name)};`,
+      '    EXCEPTION WHEN dependent_objects_still_exist THEN',
+      `      RAISE NOTICE 'role % still holds privileges in another database; kept', ${pgString(name)};`,
+      '    END;',
       '  END IF;',
     ].join('\n');
     statements.push(doBlock(body));

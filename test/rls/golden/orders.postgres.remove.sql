@@ -35,7 +35,11 @@ BEGIN
     REVOKE ALL ON TABLE "app"."tenants" FROM "apim_rls_app";
     REVOKE ALL ON TABLE "app"."orders" FROM "apim_rls_app";
     REVOKE USAGE ON SCHEMA "app" FROM "apim_rls_app";
-    DROP ROLE "apim_rls_app";
+    BEGIN
+      DROP ROLE "apim_rls_app";
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+      RAISE NOTICE 'role % still holds privileges in another database; kept', 'apim_rls_app';
+    END;
   END IF;
 END
 $apim_rls$;
@@ -43,7 +47,11 @@ $apim_rls$;
 DO $apim_rls$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'apim_rls_policy_manager') THEN
-    DROP ROLE "apim_rls_policy_manager";
+    BEGIN
+      DROP ROLE "apim_rls_policy_manager";
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+      RAISE NOTICE 'role % still holds privileges in another database; kept', 'apim_rls_policy_manager';
+    END;
   END IF;
 END
 $apim_rls$;
