@@ -43,7 +43,7 @@ export const expressionRules: Rule[] = [
   {
     id: 'APIM502',
     severity: 'warning',
-    summary: 'an @(...) inside other text: APIM only evaluates a value that is one whole expression',
+    summary: 'an `@(...)` inside other text: APIM only evaluates a value that is one whole expression',
     check(ctx) {
       for (const v of ctx.visits) {
         for (const value of values(v)) {

@@ -6,11 +6,16 @@ import { VALIDATORS, dominates, hasPrefix, literalAttr, valueText } from '../wal
 /** set-header elements of inbound that put an identity-namespace header on the forwarded request. */
 function forwards(ctx: RuleContext): Visit[] {
   return ctx.visits.filter((v) => {
-    if (v.el.name !== 'set-header' || v.section !== 'inbound' || insideReturnResponse(v)) return false;
+    if (v.el.name !== 'set-header' || !requestSide(v) || insideReturnResponse(v)) return false;
     const name = literalAttr(v.el, 'name');
     if (name === undefined || !hasPrefix(name.trim(), ctx.identityHeaderPrefixes)) return false;
     return literalAttr(v.el, 'exists-action')?.trim().toLowerCase() !== 'delete';
   });
+}
+
+/** inbound, or a fragment (which is included into inbound more often than anywhere else). */
+function requestSide(v: Visit): boolean {
+  return v.section === 'inbound' || v.section === 'fragment';
 }
 
 /** Elements under return-response / send-request build another message, not the forwarded request. */
@@ -19,7 +24,7 @@ function insideReturnResponse(v: Visit): boolean {
 }
 
 function validators(ctx: RuleContext): Visit[] {
-  return ctx.visits.filter((v) => VALIDATORS.has(v.el.name) && v.section === 'inbound');
+  return ctx.visits.filter((v) => VALIDATORS.has(v.el.name) && requestSide(v));
 }
 
 function headerValues(el: XmlElement): string[] {
@@ -61,7 +66,7 @@ export const identityRules: Rule[] = [
       const deletes = ctx.visits.filter(
         (v) =>
           v.el.name === 'set-header' &&
-          v.section === 'inbound' &&
+          requestSide(v) &&
           literalAttr(v.el, 'exists-action')?.trim().toLowerCase() === 'delete' &&
           hasPrefix(literalAttr(v.el, 'name')?.trim() ?? '', ctx.identityHeaderPrefixes),
       );

@@ -62,7 +62,7 @@ export const jwtRules: Rule[] = [
   {
     id: 'APIM105',
     severity: 'error',
-    summary: 'openid-config over http://: signing keys can be swapped in transit',
+    summary: 'openid-config over `http://`: signing keys can be swapped in transit',
     check(ctx) {
       for (const v of ctx.visits) {
         if (v.el.name !== 'openid-config') continue;

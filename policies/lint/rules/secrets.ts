@@ -37,7 +37,7 @@ export const secretRules: Rule[] = [
   {
     id: 'APIM301',
     severity: 'error',
-    summary: 'a literal that looks like a secret instead of a {{named value}}',
+    summary: 'a literal that looks like a secret instead of a `{{named value}}`',
     check(ctx) {
       for (const v of ctx.visits) {
         let found: string | undefined;
@@ -75,7 +75,7 @@ export const secretRules: Rule[] = [
   {
     id: 'APIM302',
     severity: 'error',
-    summary: 'a backend reached over http:// (set-backend-service base-url, send-request url)',
+    summary: 'a backend reached over `http://` (set-backend-service base-url, send-request url)',
     check(ctx) {
       const plain = (url: string) => /^\s*http:\/\//i.test(url) && !/^\s*http:\/\/(localhost|127\.0\.0\.1|\[::1\])([:/]|\s*$)/i.test(url);
       for (const v of ctx.visits) {

@@ -14,7 +14,7 @@ export const structureRules: Rule[] = [
   {
     id: 'APIM401',
     severity: 'warning',
-    summary: 'a section with no <base />: the enclosing scope\'s policies (global, product) are skipped',
+    summary: 'a section without `<base />`: the enclosing scope\'s policies (global, product) are skipped',
     check(ctx) {
       if (ctx.scope === 'global' || ctx.scope === 'fragment') return;
       for (const v of sections(ctx.visits)) {
@@ -58,7 +58,7 @@ export const structureRules: Rule[] = [
   {
     id: 'APIM404',
     severity: 'error',
-    summary: 'an unknown or repeated section under <policies>',
+    summary: 'an unknown or repeated section under `<policies>`',
     check(ctx) {
       const seen = new Set<string>();
       for (const v of sections(ctx.visits)) {
@@ -74,7 +74,7 @@ export const structureRules: Rule[] = [
   {
     id: 'APIM405',
     severity: 'warning',
-    summary: '<base /> more than once in one section: inherited policies run twice',
+    summary: '`<base />` more than once in one section: inherited policies run twice',
     check(ctx) {
       for (const v of ctx.visits) {
         if (v.section === undefined || v.ancestors.length !== 1) continue;
@@ -89,7 +89,7 @@ export const structureRules: Rule[] = [
   {
     id: 'APIM406',
     severity: 'error',
-    summary: '<base /> at global scope, where there is nothing to inherit',
+    summary: '`<base />` at global scope, where there is nothing to inherit',
     check(ctx) {
       if (ctx.scope !== 'global') return;
       for (const v of ctx.visits) {
