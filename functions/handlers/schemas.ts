@@ -1,12 +1,13 @@
 /** Request bodies. Unknown properties are refused: a client cannot send tenantId or ownerOid. */
 import { z } from 'zod';
+import { hasControlCharacter } from '../text.js';
 
 const itemText = z
   .string()
   .trim()
   .min(1)
   .max(200)
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+  .refine((s) => !hasControlCharacter(s), 'must not contain control characters');
 
 export const orderStatuses = ['open', 'shipped', 'cancelled'] as const;
 

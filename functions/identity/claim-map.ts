@@ -4,6 +4,7 @@
  * or a claim of the wrong type or length is refused (403) before any database call.
  */
 import { HttpError } from '../errors.js';
+import { hasControlCharacter } from '../text.js';
 
 export interface SessionKeyRule {
   /** the session key (`SESSION_CONTEXT(N'key')`, `current_setting('app.key')`) */
@@ -78,7 +79,7 @@ export function mapClaims(claims: Readonly<Record<string, unknown>>, map: ClaimM
     }
     if (value !== null && value.length > rule.maxLength) throw invalid(rule, `longer than ${rule.maxLength} characters`);
     // control characters (NUL above all) have no place in an identity value
-    if (value !== null && /[\u0000-\u001f\u007f]/.test(value)) throw invalid(rule, 'holding control characters');
+    if (value !== null && hasControlCharacter(value)) throw invalid(rule, 'holding control characters');
     out.push({ key: rule.key, value });
   }
   return out;
