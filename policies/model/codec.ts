@@ -13,7 +13,7 @@ import { semanticEqual, significantChildren } from './equal.js';
 import type { PolicyNode } from './nodes.js';
 import { SECTION_NAMES, sectionKey, type LayoutItem, type PolicyDocument, type PolicyFragment, type SectionName } from './document.js';
 import { PolicyModelError } from './errors.js';
-import { rawToNodes } from './raw-xml.js';
+import { rawToNodes, RAW_XML_MARKER } from './raw-xml.js';
 
 const ctx: CodecContext = {
   decodeNodes: (nodes) => decodeNodes(nodes),
@@ -28,7 +28,8 @@ function encodeNode(n: PolicyNode): XmlNode[] {
     case 'comment':
       return [{ kind: 'comment', value: n.text }];
     case 'raw':
-      return rawToNodes(n.xml);
+      // the marker lets the linter (and reviewers) see where hand-written XML starts
+      return [{ kind: 'comment', value: ` ${RAW_XML_MARKER} ` }, ...rawToNodes(n.xml)];
     case 'xml':
       return [n.node];
     default: {

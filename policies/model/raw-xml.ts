@@ -6,6 +6,9 @@ import { PolicyModelError } from './errors.js';
 
 const OPEN = '<fragment>';
 
+/** The comment written right before the nodes of a raw() escape hatch (the linter looks for it). */
+export const RAW_XML_MARKER = 'apim-rls:raw';
+
 export function rawToNodes(xml: string): XmlNode[] {
   try {
     return parsePolicyXml(`${OPEN}${xml}</fragment>`).children;

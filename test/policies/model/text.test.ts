@@ -16,6 +16,7 @@ import { PolicyModelError } from '../../../policies/model/errors.js';
 import { concat, csharpBlock, requestHeader, and, hasRequestHeader, lt, csharp } from '../../../policies/expressions/index.js';
 import { elementSamples } from '../elements/samples.js';
 import { productPolicies } from '../../../policies/product/index.js';
+import { lintPolicy } from '../../../policies/lint/index.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'fixtures', 'policies');
 
@@ -60,10 +61,13 @@ test('typed expressions: C# escaping inside, XML escaping outside (well-formed),
 test('raw() inserts parsed XML; it reads back as generic nodes; bad raw XML is refused with a code', () => {
   const doc = policyFragment([raw('<send-one-way-request mode="new"><set-url>https://x</set-url></send-one-way-request>')]);
   const tree = buildPolicy(doc);
-  const child = tree.children[0];
+  assert.deepEqual(tree.children[0], { kind: 'comment', value: ' apim-rls:raw ' });
+  const child = tree.children[1];
   assert.ok(child?.kind === 'element' && child.name === 'send-one-way-request');
   const back = parsePolicy(emitPolicy(doc));
-  assert.ok(back.kind === 'fragment' && back.policies[0]?.kind === 'xml');
+  assert.ok(back.kind === 'fragment' && back.policies[0]?.kind === 'comment' && back.policies[1]?.kind === 'xml');
+  const findings = lintPolicy(tree);
+  assert.ok(findings.some((f) => /raw XML/.test(f.message)), 'the linter sees the escape hatch');
   assert.throws(() => buildPolicy(policyFragment([raw('<a><b></a>')])), (e: unknown) => e instanceof PolicyModelError && e.code === 'ERR_POLICY_RAW_XML' && /line 1, column \d+/.test(e.message));
 });
 
