@@ -30,6 +30,14 @@ export interface TrustBoundaryOptions {
   keys: OpenIdKeySource;
   /** fixed clock for tests */
   now?: () => Date;
+  /**
+   * Verified tokens are remembered (by their exact text) for at most this long, never past
+   * their `exp` (+ clock tolerance): a repeat caller skips the signature check. Default 60000;
+   * 0 disables. Only successes are remembered; every other check still runs per request.
+   */
+  verifiedCacheInMs?: number;
+  /** default 10000 tokens; the oldest is dropped first */
+  verifiedCacheMaxEntries?: number;
 }
 
 /** Forwarded identity header suffixes (after the prefix, default `X-Identity-`) → claim. */
@@ -46,6 +54,10 @@ const bearerPattern = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$
 
 export function createTrustBoundary(options: TrustBoundaryOptions): TrustBoundary {
   const { config, keys } = options;
+  const nowMs = options.now ? () => options.now!().getTime() : () => Date.now();
+  const cacheMs = options.verifiedCacheInMs ?? 60_000;
+  const cacheMax = options.verifiedCacheMaxEntries ?? 10_000;
+  const verified = new Map<string, { payload: JWTPayload; notAfterMs: number }>();
   const allowedGateways = new Set(config.gatewayClientIds);
   const audiences = [...new Set(config.authMode === 'caller-token' ? [config.audience]
     : config.authMode === 'gateway-token' ? [config.gatewayAudience]
@@ -71,6 +83,25 @@ export function createTrustBoundary(options: TrustBoundaryOptions): TrustBoundar
   }
 
   async function verify(token: string): Promise<JWTPayload> {
+    if (cacheMs > 0) {
+      const hit = verified.get(token);
+      if (hit) {
+        if (nowMs() <= hit.notAfterMs) return hit.payload;
+        verified.delete(token);
+      }
+    }
+    const payload = Object.freeze(await verifyToken(token));
+    if (cacheMs > 0 && typeof payload.exp === 'number') {
+      if (verified.size >= cacheMax) {
+        const oldest = verified.keys().next();
+        if (!oldest.done) verified.delete(oldest.value);
+      }
+      verified.set(token, { payload, notAfterMs: Math.min(payload.exp * 1000 + config.clockToleranceSeconds * 1000, nowMs() + cacheMs) });
+    }
+    return payload;
+  }
+
+  async function verifyToken(token: string): Promise<JWTPayload> {
     try {
       const issuer = config.issuer ?? (await keys.issuer());
       const { payload } = await jwtVerify(token, keys.getKey, {

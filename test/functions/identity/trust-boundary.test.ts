@@ -161,6 +161,54 @@ describe('trust boundary', () => {
     });
   });
 
+  describe('verified-token cache', () => {
+    const counting = (config: ReturnType<typeof testConfig>) => {
+      const inner = createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl });
+      const keys = { calls: 0, issuer: () => inner.issuer(), getKey: ((...a: Parameters<typeof inner.getKey>) => (keys.calls++, inner.getKey(...a))) as typeof inner.getKey };
+      return keys;
+    };
+
+    it('checks the signature once per token, not per request; a different token is verified', async () => {
+      const config = testConfig(t.issuer);
+      const keys = counting(config);
+      const b = createTrustBoundary({ config, keys, now: fixedNow });
+      const token = await aliceToken();
+      for (let i = 0; i < 20; i++) await b.authenticate(headers({ authorization: `Bearer ${token}` }));
+      assert.equal(keys.calls, 1);
+      await b.authenticate(headers({ authorization: `Bearer ${await t.issuer.mint({ sub: 'bob', oid: 'oid-b1', tid: 'contoso' })}` }));
+      assert.equal(keys.calls, 2);
+      const off = counting(config);
+      const nocache = createTrustBoundary({ config, keys: off, now: fixedNow, verifiedCacheInMs: 0 });
+      for (let i = 0; i < 5; i++) await nocache.authenticate(headers({ authorization: `Bearer ${token}` }));
+      assert.equal(off.calls, 5);
+    });
+
+    it('never serves a token past its exp (+ clock tolerance)', async () => {
+      const config = testConfig(t.issuer);
+      let now = fixedNowMs;
+      const b = createTrustBoundary({ config, keys: createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl }), now: () => new Date(now), verifiedCacheInMs: 24 * 3600_000 });
+      const token = await t.issuer.mint({ sub: 'alice', oid: 'oid-a1', tid: 'contoso', ttlSeconds: 600 });
+      await b.authenticate(headers({ authorization: `Bearer ${token}` }));
+      now = fixedNowMs + (600 + config.clockToleranceSeconds - 1) * 1000;
+      await b.authenticate(headers({ authorization: `Bearer ${token}` }));
+      now = fixedNowMs + (600 + config.clockToleranceSeconds + 1) * 1000;
+      await refused(b.authenticate(headers({ authorization: `Bearer ${token}` })), 'FN_201_INVALID_TOKEN', 401);
+    });
+
+    it('keeps at most the configured number of tokens', async () => {
+      const config = testConfig(t.issuer);
+      const keys = counting(config);
+      const b = createTrustBoundary({ config, keys, now: fixedNow, verifiedCacheMaxEntries: 2 });
+      const tokens = await Promise.all(['a', 'b', 'c'].map((sub) => t.issuer.mint({ sub, oid: `oid-${sub}`, tid: 'contoso' })));
+      for (const tok of tokens) await b.authenticate(headers({ authorization: `Bearer ${tok}` }));
+      assert.equal(keys.calls, 3);
+      await b.authenticate(headers({ authorization: `Bearer ${tokens[0]!}` }));
+      assert.equal(keys.calls, 4, 'the oldest was dropped');
+      await b.authenticate(headers({ authorization: `Bearer ${tokens[2]!}` }));
+      assert.equal(keys.calls, 4);
+    });
+  });
+
   it('an unreachable OpenID configuration → 503 with Retry-After (fail closed), retried on the next request', async () => {
     const config = testConfig(t.issuer, { APIM_RLS_OPENID_CONFIG_URL: 'http://127.0.0.1:9/.well-known/openid-configuration' });
     const b = createTrustBoundary({ config, keys: createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl, timeoutInMs: 2000 }), now: fixedNow });
