@@ -11,6 +11,8 @@ export interface When {
   /** A boolean policy expression. */
   condition: PolicyExpression;
   policies: PolicyNode[];
+  /** Comments written right before this `<when>`. */
+  comments?: string[];
 }
 
 export interface ChooseOptions {
@@ -23,6 +25,7 @@ export type Choose = { kind: 'choose' } & ChooseOptions;
 const whenSpec: StructSpec = {
   attrs: [{ key: 'condition', xml: 'condition', type: 'text' }],
   children: [{ kind: 'policies', key: 'policies' }],
+  leadingComments: true,
   check: (m) => (typeof m.condition !== 'object' || m.condition === null ? 'when needs a policy expression as its condition' : undefined),
 };
 

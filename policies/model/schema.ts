@@ -45,6 +45,11 @@ export interface StructSpec {
   children: readonly ChildSpec[];
   /** A rule across fields (for example "exactly one token source"); returns a reason or undefined. */
   check?: (model: Record<string, unknown>) => string | undefined;
+  /**
+   * Comments written right before this structure (model key `comments`, a list of comment
+   * texts): lets a repeated structure such as `<when>` keep the comments that introduce it.
+   */
+  leadingComments?: boolean;
 }
 
 export interface ElementSpec extends StructSpec {
@@ -172,6 +177,12 @@ export function normalizeModel(spec: StructSpec, input: Obj, path: string): Obj 
       }
     }
   }
+  if (spec.leadingComments && input.comments !== undefined) {
+    known.add('comments');
+    const c = input.comments;
+    if (!Array.isArray(c) || !c.every((x) => typeof x === 'string' && !x.includes('--'))) throw new TypeError(`${path}: comments must be a list of comment texts without "--"`);
+    if (c.length > 0) out.comments = [...c];
+  }
   for (const k of Object.keys(input)) {
     if (k !== 'kind' && !known.has(k) && input[k] !== undefined) throw new TypeError(`${path}: unknown option ${JSON.stringify(k)}`);
   }
@@ -215,7 +226,10 @@ export function encodeStruct(name: string, spec: StructSpec, model: Obj, ctx: Co
         break;
       case 'struct': {
         const list = c.many || c.wrapper !== undefined ? (v as Obj[]) : [v as Obj];
-        const els = list.map((x) => encodeStruct(c.xml, c.spec, x, ctx));
+        const els = list.flatMap((x): XmlNode[] => [
+          ...(c.spec.leadingComments && Array.isArray(x.comments) ? (x.comments as string[]).map((value): XmlNode => ({ kind: 'comment', value })) : []),
+          encodeStruct(c.xml, c.spec, x, ctx),
+        ]);
         if (c.wrapper !== undefined) children.push({ kind: 'element', name: c.wrapper, attributes: [], children: els });
         else children.push(...els);
         break;
@@ -267,7 +281,12 @@ export function decodeStruct(spec: StructSpec, el: XmlElement, ctx: CodecContext
     if (kids.length === 1) out[content.key] = copyValue((kids[0] as { value: XmlValue }).value);
     return spec.check?.(out) === undefined ? out : null;
   }
+  let pending: string[] = [];
   for (const k of kids) {
+    if (k.kind === 'comment') {
+      pending.push(k.value);
+      continue;
+    }
     if (k.kind !== 'element') return null;
     const c = spec.children.find((x) =>
       x.kind === 'struct' ? (x.wrapper ?? x.xml) === k.name : x.kind !== 'content' && x.xml === k.name,
@@ -322,8 +341,14 @@ export function decodeStruct(spec: StructSpec, el: XmlElement, ctx: CodecContext
         break;
     }
     if (v === NO) return null;
+    if (pending.length > 0) {
+      if (c.kind !== 'struct' || c.wrapper !== undefined || !c.spec.leadingComments) return null;
+      (v as Obj).comments = pending;
+      pending = [];
+    }
     if (repeat) ((out[c.key] ??= []) as unknown[]).push(v);
     else out[c.key] = v;
   }
+  if (pending.length > 0) return null;
   return spec.check?.(out) === undefined ? out : null;
 }

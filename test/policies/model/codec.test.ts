@@ -117,3 +117,16 @@ test('a set-header inside choose inside retry decodes typed at every level', () 
   assert.ok(c?.kind === 'choose');
   assert.equal(c.when[0].policies[0]?.kind, 'set-header');
 });
+
+test('comments before a <when> stay with it; a comment the model cannot place keeps the choose generic', () => {
+  const when = (cond: string) => element('when', [{ name: 'condition', value: ex(cond) }], [element('base')]);
+  const el = element('choose', [], [{ kind: 'comment', value: ' a ' }, when('@(true)'), { kind: 'comment', value: ' b ' }, { kind: 'comment', value: ' c ' }, when('@(false)')]);
+  const node = decodeElement(el);
+  assert.ok(node.kind === 'choose');
+  assert.deepEqual(node.when.map((w) => w.comments), [[' a '], [' b ', ' c ']]);
+  assert.ok(semanticEqual(buildPolicy(policyFragment([node])).children[0] as XmlNode, el));
+  const trailing = element('choose', [], [when('@(true)'), { kind: 'comment', value: ' end ' }]);
+  assert.equal(decodeElement(trailing).kind, 'xml');
+  const beforeOtherwise = element('choose', [], [when('@(true)'), { kind: 'comment', value: ' x ' }, element('otherwise')]);
+  assert.equal(decodeElement(beforeOtherwise).kind, 'xml');
+});
