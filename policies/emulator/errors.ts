@@ -1,0 +1,53 @@
+/**
+ * The emulator's errors, one class with a closed union of stable codes.
+ *
+ * - `EXPR_SYNTAX`: an expression that is not valid C# (as far as the subset goes).
+ * - `EXPR_UNSUPPORTED`: valid C# the interpreter does not implement (names the construct).
+ * - `EXPR_RUNTIME`: the expression failed while running (a C# exception in APIM); inside a
+ *   policy this becomes `context.LastError` with reason `ExpressionValueEvaluationFailure`.
+ * - `UNSUPPORTED_ELEMENT`: a policy element the emulator does not run.
+ * - `INVALID_POLICY`: a policy element with missing or bad attributes.
+ * - `INVALID_REQUEST`: the request given to `send()` is malformed.
+ */
+export type EmulatorErrorCode =
+  | 'EXPR_SYNTAX'
+  | 'EXPR_UNSUPPORTED'
+  | 'EXPR_RUNTIME'
+  | 'UNSUPPORTED_ELEMENT'
+  | 'INVALID_POLICY'
+  | 'INVALID_REQUEST';
+
+export class EmulatorError extends Error {
+  constructor(
+    readonly code: EmulatorErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EmulatorError';
+  }
+}
+
+/** An error inside one expression; `pos` is the offset in the expression's code. */
+export class ExpressionError extends EmulatorError {
+  constructor(
+    code: 'EXPR_SYNTAX' | 'EXPR_UNSUPPORTED' | 'EXPR_RUNTIME',
+    readonly detail: string,
+    readonly pos: number,
+  ) {
+    super(code, detail);
+    this.name = 'ExpressionError';
+  }
+}
+
+/** Line and column (1-based) of `pos` within `code`. */
+export function lineCol(code: string, pos: number): { line: number; column: number } {
+  let line = 1;
+  let column = 1;
+  for (let i = 0; i < pos && i < code.length; i++) {
+    if (code[i] === '\n') {
+      line++;
+      column = 1;
+    } else column++;
+  }
+  return { line, column };
+}

@@ -1,0 +1,1178 @@
+/**
+ * The interpreter: walks the syntax tree of one expression against a host (`context`, a clock,
+ * a random source). It never reaches JS properties directly: primitives have explicit member
+ * tables here, everything else is a HostObject listing its own members.
+ */
+import { randomUUID } from 'node:crypto';
+import { ExpressionError } from '../errors.js';
+import { typeToString, type Arg, type Expr, type Stmt, type TypeRef } from './ast.js';
+import { JProperty, JToken, parseJson, toJson, unwrapJson, type Json } from './json.js';
+import { JwtValue } from './jwt-value.js';
+import { CsDateTime, CsDictionary, CsException, CsGuid, CsRandom, CsTimeSpan, HostObject, NO_MEMBER, convertTo, formatDate } from './values.js';
+
+/** What an expression can reach besides its own locals. */
+export interface EvalHost {
+  /** The `context` object. */
+  context: unknown;
+  /** Milliseconds since the epoch (DateTime.UtcNow). */
+  now(): number;
+  /** [0, 1) (new Random()). */
+  random(): number;
+}
+
+/** A value standing for a static type in `Type.Member` (DateTime, string, Convert...). */
+class StaticType {
+  constructor(readonly name: string) {}
+}
+
+class Lambda {
+  constructor(
+    readonly params: string[],
+    readonly body: Expr | Stmt,
+    readonly env: Env,
+  ) {}
+}
+
+class Encoding extends HostObject {
+  readonly typeName = 'Encoding';
+  constructor(readonly name: 'utf-8' | 'ascii' | 'utf-16le') {
+    super();
+  }
+  override callMethod(name: string, args: unknown[]): unknown {
+    if (name === 'GetBytes') return new Uint8Array(Buffer.from(str(args[0]), this.name === 'utf-16le' ? 'utf16le' : this.name === 'ascii' ? 'latin1' : 'utf8'));
+    if (name === 'GetString') {
+      if (!(args[0] instanceof Uint8Array)) throw new CsException('ArgumentException', 'GetString expects a byte[].');
+      return Buffer.from(args[0]).toString(this.name === 'utf-16le' ? 'utf16le' : this.name === 'ascii' ? 'latin1' : 'utf8');
+    }
+    return NO_MEMBER;
+  }
+}
+
+class Env {
+  readonly vars = new Map<string, unknown>();
+  constructor(readonly parent: Env | null) {}
+  lookup(name: string): { found: boolean; value: unknown } {
+    if (this.vars.has(name)) return { found: true, value: this.vars.get(name) };
+    return this.parent ? this.parent.lookup(name) : { found: false, value: undefined };
+  }
+  assign(name: string, value: unknown): boolean {
+    if (this.vars.has(name)) {
+      this.vars.set(name, value);
+      return true;
+    }
+    return this.parent ? this.parent.assign(name, value) : false;
+  }
+}
+
+const STATIC_TYPES = new Set([
+  'DateTime', 'DateTimeOffset', 'TimeSpan', 'string', 'String', 'Convert', 'Encoding', 'Guid', 'Math', 'int', 'Int32', 'long', 'Int64',
+  'double', 'Double', 'bool', 'Boolean', 'StringComparison', 'StringSplitOptions', 'JObject', 'JArray', 'JToken', 'Uri', 'WebUtility',
+  'System.Net.WebUtility', 'System.Text.Encoding', 'System.Convert', 'System.DateTime', 'System.String', 'System.Guid', 'Formatting',
+  'Newtonsoft.Json.Formatting', 'Regex', 'System.Text.RegularExpressions.Regex', 'char', 'Char', 'System.TimeSpan',
+]);
+
+const MAX_STEPS = 1_000_000;
+
+interface Frame {
+  host: EvalHost;
+  pos: number;
+  steps: number;
+}
+
+/** Evaluates a parsed expression. Runtime failures throw ExpressionError('EXPR_RUNTIME'). */
+export function evaluateExpr(expr: Expr, host: EvalHost): unknown {
+  const f: Frame = { host, pos: expr.pos, steps: 0 };
+  try {
+    return ev(expr, new Env(null), f);
+  } catch (err) {
+    throw wrapError(err, f);
+  }
+}
+
+/** Runs a statement block; its `return` value is the result. */
+export function evaluateBlock(body: Stmt[], host: EvalHost): unknown {
+  const f: Frame = { host, pos: body[0]?.pos ?? 0, steps: 0 };
+  try {
+    const env = new Env(null);
+    for (const s of body) {
+      const r = exec(s, env, f);
+      if (r !== undefined) {
+        if (r.type === 'return') return r.value;
+        throw new ExpressionError('EXPR_SYNTAX', `'${r.type}' outside a loop`, f.pos);
+      }
+    }
+    throw new CsException('InvalidOperationException', 'The expression block ended without a return statement.');
+  } catch (err) {
+    throw wrapError(err, f);
+  }
+}
+
+function wrapError(err: unknown, f: Frame): Error {
+  if (err instanceof ExpressionError) return err;
+  if (err instanceof CsException) return new ExpressionError('EXPR_RUNTIME', `${err.exceptionType}: ${err.message}`, f.pos);
+  if (err instanceof RangeError) return new ExpressionError('EXPR_RUNTIME', `${err.message}`, f.pos);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function unsupported(what: string, f: Frame): never {
+  throw new ExpressionError('EXPR_UNSUPPORTED', `unsupported C# construct: ${what}`, f.pos);
+}
+
+type Completion = undefined | { type: 'return'; value: unknown } | { type: 'break' } | { type: 'continue' };
+
+function exec(s: Stmt, env: Env, f: Frame): Completion {
+  f.pos = s.pos;
+  if (++f.steps > MAX_STEPS) throw new CsException('InvalidOperationException', 'The expression ran too long (step limit).');
+  switch (s.k) {
+    case 'decl':
+      for (const d of s.names) env.vars.set(d.name, d.init ? ev(d.init, env, f) : null);
+      return undefined;
+    case 'expr':
+      ev(s.x, env, f);
+      return undefined;
+    case 'return':
+      return { type: 'return', value: s.x ? ev(s.x, env, f) : undefined };
+    case 'if':
+      if (truthy(ev(s.c, env, f), f)) return exec(s.then, new Env(env), f);
+      return s.else ? exec(s.else, new Env(env), f) : undefined;
+    case 'block': {
+      const inner = new Env(env);
+      for (const x of s.body) {
+        const r = exec(x, inner, f);
+        if (r) return r;
+      }
+      return undefined;
+    }
+    case 'foreach': {
+      const items = enumerate(ev(s.iter, env, f), f);
+      for (const item of items) {
+        const inner = new Env(env);
+        inner.vars.set(s.name, item);
+        const r = exec(s.body, inner, f);
+        if (r?.type === 'break') break;
+        if (r?.type === 'return') return r;
+      }
+      return undefined;
+    }
+    case 'for': {
+      const loop = new Env(env);
+      if (s.init) exec(s.init, loop, f);
+      while (s.c === null || truthy(ev(s.c, loop, f), f)) {
+        const r = exec(s.body, new Env(loop), f);
+        if (r?.type === 'break') break;
+        if (r?.type === 'return') return r;
+        for (const u of s.update) ev(u, loop, f);
+        if (++f.steps > MAX_STEPS) throw new CsException('InvalidOperationException', 'The expression ran too long (step limit).');
+      }
+      return undefined;
+    }
+    case 'while':
+      while (truthy(ev(s.c, env, f), f)) {
+        const r = exec(s.body, new Env(env), f);
+        if (r?.type === 'break') break;
+        if (r?.type === 'return') return r;
+        if (++f.steps > MAX_STEPS) throw new CsException('InvalidOperationException', 'The expression ran too long (step limit).');
+      }
+      return undefined;
+    case 'break':
+      return { type: 'break' };
+    case 'continue':
+      return { type: 'continue' };
+    case 'throw': {
+      const v = s.x ? ev(s.x, env, f) : null;
+      throw new CsException('Exception', v instanceof CsExceptionValue ? v.message : 'Exception of type System.Exception was thrown.');
+    }
+  }
+}
+
+class CsExceptionValue extends HostObject {
+  readonly typeName = 'Exception';
+  constructor(readonly message: string) {
+    super();
+  }
+  override getMember(name: string): unknown {
+    return name === 'Message' ? this.message : NO_MEMBER;
+  }
+}
+
+function truthy(v: unknown, f: Frame): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v instanceof JToken && typeof v.value === 'boolean') return v.value;
+  throw new ExpressionError('EXPR_RUNTIME', `InvalidCastException: a condition must be bool, not ${typeName(v)}`, f.pos);
+}
+
+function ev(e: Expr, env: Env, f: Frame): unknown {
+  f.pos = e.pos;
+  switch (e.k) {
+    case 'lit':
+      return e.v;
+    case 'interp': {
+      let out = '';
+      for (const p of e.parts) {
+        if (typeof p === 'string') out += p;
+        else {
+          const v = ev(p.expr, env, f);
+          out += p.format !== undefined ? formatValue(v, p.format) : str(v);
+        }
+      }
+      return out;
+    }
+    case 'id': {
+      const local = env.lookup(e.name);
+      if (local.found) return local.value;
+      if (e.name === 'context') return f.host.context;
+      if (STATIC_TYPES.has(e.name)) return new StaticType(e.name);
+      throw new ExpressionError('EXPR_UNSUPPORTED', `unknown name '${e.name}'`, e.pos);
+    }
+    case 'member': {
+      if (e.obj.k === 'id' && !env.lookup(e.obj.name).found && e.obj.name !== 'context') {
+        // dotted static type names: System.Text.Encoding.UTF8
+        const dotted = dottedName(e);
+        if (dotted && STATIC_TYPES.has(dotted)) return new StaticType(dotted);
+      } else if (e.obj.k === 'member') {
+        const dotted = dottedName(e);
+        if (dotted && STATIC_TYPES.has(dotted) && !env.lookup(dotted.split('.')[0]!).found) return new StaticType(dotted);
+      }
+      const obj = ev(e.obj, env, f);
+      f.pos = e.pos;
+      if (obj === null || obj === undefined) {
+        if (e.nullCond) return null;
+        throw new CsException('NullReferenceException', `Object reference not set to an instance of an object (reading '${e.name}').`);
+      }
+      return getMember(obj, e.name, f);
+    }
+    case 'call':
+      return call(e, env, f);
+    case 'index': {
+      const obj = ev(e.obj, env, f);
+      if (obj === null || obj === undefined) {
+        if (e.nullCond) return null;
+        throw new CsException('NullReferenceException', 'Object reference not set to an instance of an object (indexing).');
+      }
+      const args = e.args.map((a) => ev(a, env, f));
+      f.pos = e.pos;
+      return getIndex(obj, args, f);
+    }
+    case 'unary': {
+      const x = ev(e.x, env, f);
+      switch (e.op) {
+        case '!':
+          return !truthy(x, f);
+        case '-':
+          return -num(x, f);
+        case '+':
+          return num(x, f);
+        default:
+          return ~num(x, f);
+      }
+    }
+    case 'incdec': {
+      const old = num(ev(e.x, env, f), f);
+      const next = e.op === '++' ? old + 1 : old - 1;
+      assignTo(e.x, next, env, f);
+      return e.prefix ? next : old;
+    }
+    case 'binary':
+      return binary(e.op, e.l, e.r, env, f);
+    case 'cond':
+      return truthy(ev(e.c, env, f), f) ? ev(e.a, env, f) : ev(e.b, env, f);
+    case 'cast':
+      return cast(ev(e.x, env, f), e.type, f);
+    case 'is': {
+      const v = ev(e.x, env, f);
+      const ok = isType(v, e.type, f);
+      if (ok && e.bind) env.vars.set(e.bind, v);
+      return ok;
+    }
+    case 'as': {
+      const v = ev(e.x, env, f);
+      return isType(v, e.type, f) ? v : null;
+    }
+    case 'lambda':
+      return new Lambda(e.params, e.body, env);
+    case 'new':
+      return construct(e.type, e.args.map((a) => ev(a.value, env, f)), e.init ? e.init.map((x) => ev(x, env, f)) : null, f);
+    case 'typeName':
+      return new StaticType(e.type.name);
+    case 'assign': {
+      let value = ev(e.value, env, f);
+      if (e.op !== '=') {
+        const cur = ev(e.target, env, f);
+        if (e.op === '??=') {
+          if (cur !== null && cur !== undefined) return cur;
+        } else value = arith(e.op[0]!, cur, value, f);
+      }
+      assignTo(e.target, value, env, f);
+      return value;
+    }
+  }
+}
+
+function dottedName(e: Expr): string | null {
+  if (e.k === 'id') return e.name;
+  if (e.k === 'member') {
+    const left = dottedName(e.obj);
+    return left === null ? null : `${left}.${e.name}`;
+  }
+  return null;
+}
+
+function assignTo(target: Expr, value: unknown, env: Env, f: Frame): void {
+  if (target.k === 'id') {
+    if (!env.assign(target.name, value)) throw new ExpressionError('EXPR_SYNTAX', `assignment to undeclared name '${target.name}'`, target.pos);
+    return;
+  }
+  if (target.k === 'index') {
+    const obj = ev(target.obj, env, f);
+    const key = ev(target.args[0]!, env, f);
+    if (Array.isArray(obj) || obj instanceof Uint8Array) {
+      obj[num(key, f)] = value as never;
+      return;
+    }
+    if (obj instanceof HostObject && obj.setIndex(key, value)) return;
+    unsupported(`assignment through an indexer of ${typeName(obj)}`, f);
+  }
+  unsupported('assignment to a member', f);
+}
+
+// ---- calls ----------------------------------------------------------------------------------
+
+function evalArgs(args: Arg[], env: Env, f: Frame): { positional: unknown[]; named: Record<string, unknown> } {
+  const positional: unknown[] = [];
+  const named: Record<string, unknown> = {};
+  for (const a of args) {
+    const v = ev(a.value, env, f);
+    if (a.name) named[a.name] = v;
+    else positional.push(v);
+  }
+  return { positional, named };
+}
+
+function call(e: Extract<Expr, { k: 'call' }>, env: Env, f: Frame): unknown {
+  const callee = e.callee;
+  const typeArgs = e.typeArgs.map(typeToString);
+  if (callee.k === 'member') {
+    const target = callee.obj.k === 'id' && !env.lookup(callee.obj.name).found && callee.obj.name !== 'context' && !STATIC_TYPES.has(callee.obj.name)
+      ? staticFromDotted(callee.obj, f)
+      : callee.obj.k === 'member' && STATIC_TYPES.has(dottedName(callee.obj) ?? '') && !env.lookup((dottedName(callee.obj) ?? '').split('.')[0]!).found
+        ? new StaticType(dottedName(callee.obj)!)
+        : ev(callee.obj, env, f);
+    const { positional, named } = evalArgs(e.args, env, f);
+    f.pos = e.pos;
+    if (target === null || target === undefined) {
+      if (callee.nullCond) return null;
+      throw new CsException('NullReferenceException', `Object reference not set to an instance of an object (calling '${callee.name}').`);
+    }
+    return callMethod(target, callee.name, positional, typeArgs, named, f);
+  }
+  const fn = ev(callee, env, f);
+  if (fn instanceof Lambda) {
+    const { positional } = evalArgs(e.args, env, f);
+    return invoke(fn, positional, f);
+  }
+  return unsupported(`call of ${typeName(fn)}`, f);
+}
+
+function staticFromDotted(e: Extract<Expr, { k: 'id' }>, f: Frame): never {
+  f.pos = e.pos;
+  throw new ExpressionError('EXPR_UNSUPPORTED', `unknown name '${e.name}'`, e.pos);
+}
+
+function invoke(fn: unknown, args: unknown[], f: Frame): unknown {
+  if (!(fn instanceof Lambda)) throw new ExpressionError('EXPR_RUNTIME', `expected a lambda, got ${typeName(fn)}`, f.pos);
+  const env = new Env(fn.env);
+  fn.params.forEach((p, i) => env.vars.set(p, args[i]));
+  if ('k' in fn.body && isStmt(fn.body)) {
+    const r = exec(fn.body, env, f);
+    return r?.type === 'return' ? r.value : undefined;
+  }
+  return ev(fn.body as Expr, env, f);
+}
+
+function isStmt(x: Expr | Stmt): x is Stmt {
+  return x.k === 'block';
+}
+
+function getMember(obj: unknown, name: string, f: Frame): unknown {
+  if (obj instanceof StaticType) return staticMember(obj.name, name, f);
+  if (obj instanceof HostObject) {
+    const v = obj.getMember(name);
+    if (v !== NO_MEMBER) return v;
+    if (name === 'Count' || name === 'Length') {
+      const items = obj.enumerate();
+      if (items) return items.length;
+    }
+    return unsupported(`member '${name}' of ${obj.typeName}`, f);
+  }
+  if (typeof obj === 'string') {
+    if (name === 'Length') return obj.length;
+  } else if (Array.isArray(obj) || obj instanceof Uint8Array) {
+    if (name === 'Length' || name === 'Count') return obj.length;
+  }
+  return unsupported(`member '${name}' of ${typeName(obj)}`, f);
+}
+
+function getIndex(obj: unknown, args: unknown[], f: Frame): unknown {
+  const key = args[0];
+  if (typeof obj === 'string') {
+    const i = num(key, f);
+    if (i < 0 || i >= obj.length) throw new CsException('IndexOutOfRangeException', 'Index was outside the bounds of the array.');
+    return obj[i];
+  }
+  if (Array.isArray(obj) || obj instanceof Uint8Array) {
+    const i = num(key, f);
+    if (!Number.isInteger(i) || i < 0 || i >= obj.length) throw new CsException('IndexOutOfRangeException', 'Index was outside the bounds of the array.');
+    return obj[i];
+  }
+  if (obj instanceof HostObject) {
+    const v = obj.getIndex(key);
+    if (v !== NO_MEMBER) return v;
+  }
+  return unsupported(`indexer of ${typeName(obj)}`, f);
+}
+
+function callMethod(target: unknown, name: string, args: unknown[], typeArgs: string[], named: Record<string, unknown>, f: Frame): unknown {
+  if (target instanceof StaticType) return staticCall(target.name, name, args, typeArgs, f);
+  if (name === 'ToString' && args.length === 0 && !(target instanceof CsGuid) && !(target instanceof JToken)) return str(target);
+  if (name === 'GetType') unsupported('GetType()', f);
+  if (target instanceof HostObject) {
+    const v = target.callMethod(name, args, typeArgs, named);
+    if (v !== NO_MEMBER) return v;
+    const items = target.enumerate();
+    if (items) return linq(items, name, args, f);
+    if (name === 'Equals') return equals(target, args[0]);
+    return unsupported(`method '${name}' of ${target.typeName}`, f);
+  }
+  if (typeof target === 'string') return stringMethod(target, name, args, f);
+  if (Array.isArray(target) || target instanceof Uint8Array) return listMethod(target, name, args, f);
+  if (typeof target === 'number') {
+    if (name === 'ToString') return formatValue(target, str(args[0]));
+    if (name === 'Equals') return target === args[0];
+    if (name === 'CompareTo') return Math.sign(target - num(args[0], f));
+  }
+  if (typeof target === 'boolean' && name === 'Equals') return target === args[0];
+  if (target instanceof Lambda && name === 'Invoke') return invoke(target, args, f);
+  return unsupported(`method '${name}' of ${typeName(target)}`, f);
+}
+
+function comparison(arg: unknown): boolean {
+  return arg === 'OrdinalIgnoreCase' || arg === 'InvariantCultureIgnoreCase' || arg === 'CurrentCultureIgnoreCase' || arg === true;
+}
+
+function stringMethod(s: string, name: string, args: unknown[], f: Frame): unknown {
+  const a0 = args[0];
+  switch (name) {
+    case 'ToLower':
+    case 'ToLowerInvariant':
+      return s.toLowerCase();
+    case 'ToUpper':
+    case 'ToUpperInvariant':
+      return s.toUpperCase();
+    case 'Trim':
+    case 'TrimStart':
+    case 'TrimEnd': {
+      const chars = args.length ? (args.flatMap((x) => (Array.isArray(x) ? x : [x])) as unknown[]).map(str) : null;
+      const isTrim = (c: string): boolean => (chars ? chars.includes(c) : /\s/.test(c));
+      let a = 0;
+      let b = s.length;
+      if (name !== 'TrimEnd') while (a < b && isTrim(s[a]!)) a++;
+      if (name !== 'TrimStart') while (b > a && isTrim(s[b - 1]!)) b--;
+      return s.slice(a, b);
+    }
+    case 'Split': {
+      let options = 'None';
+      let count = Infinity;
+      const seps: string[] = [];
+      for (const x of args) {
+        if (x === 'RemoveEmptyEntries' || x === 'TrimEntries' || x === 'None') options = x;
+        else if (typeof x === 'number') count = x;
+        else if (Array.isArray(x)) seps.push(...x.map(str));
+        else if (typeof x === 'string') seps.push(x);
+        else if (x !== null) unsupported(`Split separator of ${typeName(x)}`, f);
+      }
+      let parts: string[] = [];
+      if (seps.length === 0) parts = s.split(/\s/);
+      else {
+        let cur = '';
+        for (let i = 0; i < s.length; ) {
+          const sep = parts.length < count - 1 ? seps.find((x) => x.length && s.startsWith(x, i)) : undefined;
+          if (sep !== undefined) {
+            parts.push(cur);
+            cur = '';
+            i += sep.length;
+          } else cur += s[i++];
+        }
+        parts.push(cur);
+      }
+      if (options === 'TrimEntries') parts = parts.map((p) => p.trim());
+      if (options === 'RemoveEmptyEntries') parts = parts.filter((p) => p !== '');
+      return parts;
+    }
+    case 'StartsWith':
+      return comparison(args[1]) ? s.toLowerCase().startsWith(str(a0).toLowerCase()) : s.startsWith(str(a0));
+    case 'EndsWith':
+      return comparison(args[1]) ? s.toLowerCase().endsWith(str(a0).toLowerCase()) : s.endsWith(str(a0));
+    case 'Contains':
+      return comparison(args[1]) ? s.toLowerCase().includes(str(a0).toLowerCase()) : s.includes(str(a0));
+    case 'IndexOf':
+    case 'LastIndexOf': {
+      const ic = comparison(args[args.length - 1]);
+      const hay = ic ? s.toLowerCase() : s;
+      const needle = ic ? str(a0).toLowerCase() : str(a0);
+      if (name === 'IndexOf') return typeof args[1] === 'number' ? hay.indexOf(needle, args[1]) : hay.indexOf(needle);
+      return hay.lastIndexOf(needle);
+    }
+    case 'Substring': {
+      const start = num(a0, f);
+      const len = args.length > 1 ? num(args[1], f) : s.length - start;
+      if (start < 0 || len < 0 || start + len > s.length) throw new CsException('ArgumentOutOfRangeException', 'Index and length must refer to a location within the string.');
+      return s.substr(start, len);
+    }
+    case 'Replace':
+      if (str(a0) === '') throw new CsException('ArgumentException', 'String cannot be of zero length.');
+      return s.split(str(a0)).join(args[1] === null ? '' : str(args[1]));
+    case 'Equals':
+      return comparison(args[1]) ? typeof a0 === 'string' && s.toLowerCase() === a0.toLowerCase() : s === a0;
+    case 'CompareTo':
+      return s < str(a0) ? -1 : s > str(a0) ? 1 : 0;
+    case 'PadLeft':
+      return s.padStart(num(a0, f), args.length > 1 ? str(args[1]) : ' ');
+    case 'PadRight':
+      return s.padEnd(num(a0, f), args.length > 1 ? str(args[1]) : ' ');
+    case 'Insert':
+      return s.slice(0, num(a0, f)) + str(args[1]) + s.slice(num(a0, f));
+    case 'Remove':
+      return args.length > 1 ? s.slice(0, num(a0, f)) + s.slice(num(a0, f) + num(args[1], f)) : s.slice(0, num(a0, f));
+    case 'ToCharArray':
+      return [...s];
+    case 'AsJwt':
+      return JwtValue.decode(s);
+    case 'Normalize':
+      return s.normalize();
+    case 'ToString':
+      return s;
+  }
+  return linq([...s], name, args, f);
+}
+
+function listMethod(list: unknown[] | Uint8Array, name: string, args: unknown[], f: Frame): unknown {
+  if (Array.isArray(list)) {
+    if (name === 'Add') {
+      list.push(args[0]);
+      return undefined;
+    }
+    if (name === 'AddRange') {
+      list.push(...enumerate(args[0], f));
+      return undefined;
+    }
+    if (name === 'IndexOf') return list.findIndex((x) => equals(x, args[0]));
+  }
+  return linq([...list], name, args, f);
+}
+
+function linq(items: unknown[], name: string, args: unknown[], f: Frame): unknown {
+  const fn = args[0];
+  const pred = (x: unknown, i: number): boolean => truthy(invoke(fn, [x, i], f), f);
+  const pick = (x: unknown): unknown => (fn instanceof Lambda ? invoke(fn, [x], f) : x);
+  switch (name) {
+    case 'Any':
+      return fn === undefined ? items.length > 0 : items.some(pred);
+    case 'All':
+      return items.every(pred);
+    case 'Select':
+      return items.map((x, i) => invoke(fn, [x, i], f));
+    case 'SelectMany':
+      return items.flatMap((x) => enumerate(invoke(fn, [x], f), f));
+    case 'Where':
+      return items.filter(pred);
+    case 'Count':
+      return fn === undefined ? items.length : items.filter(pred).length;
+    case 'First':
+    case 'FirstOrDefault':
+    case 'Last':
+    case 'LastOrDefault':
+    case 'Single':
+    case 'SingleOrDefault': {
+      const matches = fn === undefined ? items : items.filter(pred);
+      const orDefault = name.endsWith('OrDefault');
+      if (matches.length === 0) {
+        if (orDefault) return null;
+        throw new CsException('InvalidOperationException', 'Sequence contains no matching element');
+      }
+      if (name.startsWith('Single') && matches.length > 1) throw new CsException('InvalidOperationException', 'Sequence contains more than one matching element');
+      return name.startsWith('Last') ? matches[matches.length - 1] : matches[0];
+    }
+    case 'Contains':
+      return items.some((x) => (comparison(args[1]) && typeof x === 'string' && typeof fn === 'string' ? x.toLowerCase() === fn.toLowerCase() : equals(x, fn)));
+    case 'ToArray':
+    case 'ToList':
+    case 'AsEnumerable':
+      return items;
+    case 'Skip':
+      return items.slice(num(fn, f));
+    case 'Take':
+      return items.slice(0, num(fn, f));
+    case 'Reverse':
+      return [...items].reverse();
+    case 'Distinct':
+      return items.filter((x, i) => items.findIndex((y) => equals(x, y)) === i);
+    case 'Concat':
+      return [...items, ...enumerate(fn, f)];
+    case 'OrderBy':
+    case 'OrderByDescending': {
+      const keyed = items.map((x) => ({ x, k: pick(x) }));
+      keyed.sort((a, b) => compare(a.k, b.k, f));
+      if (name === 'OrderByDescending') keyed.reverse();
+      return keyed.map((e) => e.x);
+    }
+    case 'Sum':
+      return items.reduce<number>((acc, x) => acc + num(pick(x), f), 0);
+    case 'Max':
+    case 'Min': {
+      if (items.length === 0) throw new CsException('InvalidOperationException', 'Sequence contains no elements');
+      const vals = items.map(pick);
+      return vals.reduce((a, b) => (compare(a, b, f) * (name === 'Max' ? 1 : -1) >= 0 ? a : b));
+    }
+    case 'ElementAt':
+      return getIndex(items, [fn], f);
+    case 'Join':
+      break;
+  }
+  return unsupported(`method '${name}' of a sequence`, f);
+}
+
+function enumerate(v: unknown, f: Frame): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return [...v];
+  if (v instanceof Uint8Array) return [...v];
+  if (v instanceof HostObject) {
+    const items = v.enumerate();
+    if (items) return items;
+  }
+  return unsupported(`enumeration of ${typeName(v)}`, f);
+}
+
+// ---- statics --------------------------------------------------------------------------------
+
+function baseName(type: string): string {
+  return type.replace(/^System\.(Text\.(RegularExpressions\.)?|Net\.)?/, '').replace(/^Newtonsoft\.Json\./, '');
+}
+
+function staticMember(type: string, name: string, f: Frame): unknown {
+  const t = baseName(type);
+  switch (`${t}.${name}`) {
+    case 'DateTime.UtcNow':
+    case 'DateTime.Now':
+    case 'DateTimeOffset.UtcNow':
+    case 'DateTimeOffset.Now':
+      return new CsDateTime(f.host.now());
+    case 'DateTime.Today':
+      return new CsDateTime(f.host.now() - (f.host.now() % 86400000));
+    case 'DateTime.MinValue':
+      return new CsDateTime(-62135596800000);
+    case 'DateTime.MaxValue':
+      return new CsDateTime(253402300799999);
+    case 'TimeSpan.Zero':
+      return new CsTimeSpan(0);
+    case 'string.Empty':
+    case 'String.Empty':
+      return '';
+    case 'Encoding.UTF8':
+      return new Encoding('utf-8');
+    case 'Encoding.ASCII':
+      return new Encoding('ascii');
+    case 'Encoding.Unicode':
+      return new Encoding('utf-16le');
+    case 'Guid.Empty':
+      return new CsGuid('00000000-0000-0000-0000-000000000000');
+    case 'int.MaxValue':
+    case 'Int32.MaxValue':
+      return 2147483647;
+    case 'int.MinValue':
+    case 'Int32.MinValue':
+      return -2147483648;
+    case 'Math.PI':
+      return Math.PI;
+    case 'Formatting.None':
+    case 'Formatting.Indented':
+      return name;
+  }
+  if (t === 'StringComparison' || t === 'StringSplitOptions') return name;
+  return unsupported(`static member ${type}.${name}`, f);
+}
+
+function staticCall(type: string, name: string, args: unknown[], typeArgs: string[], f: Frame): unknown {
+  const t = baseName(type);
+  const a0 = args[0];
+  switch (`${t}.${name}`) {
+    case 'string.Join':
+    case 'String.Join': {
+      const items = args.length === 2 ? enumerate(args[1], f) : args.slice(1);
+      return items.map(str).join(str(a0));
+    }
+    case 'string.Concat':
+    case 'String.Concat':
+      return (args.length === 1 && Array.isArray(a0) ? a0 : args).map(str).join('');
+    case 'string.Format':
+    case 'String.Format':
+      return csFormat(str(a0), args.length === 2 && Array.isArray(args[1]) ? args[1] : args.slice(1));
+    case 'string.IsNullOrEmpty':
+    case 'String.IsNullOrEmpty':
+      return a0 === null || a0 === undefined || a0 === '';
+    case 'string.IsNullOrWhiteSpace':
+    case 'String.IsNullOrWhiteSpace':
+      return a0 === null || a0 === undefined || str(a0).trim() === '';
+    case 'string.Equals':
+    case 'String.Equals':
+      return comparison(args[2]) ? str(a0).toLowerCase() === str(args[1]).toLowerCase() : a0 === args[1];
+    case 'string.Compare':
+    case 'String.Compare': {
+      const [x, y] = comparison(args[2]) ? [str(a0).toLowerCase(), str(args[1]).toLowerCase()] : [str(a0), str(args[1])];
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case 'Convert.ToBase64String':
+      if (!(a0 instanceof Uint8Array)) throw new CsException('ArgumentException', 'ToBase64String expects a byte[].');
+      return Buffer.from(a0).toString('base64');
+    case 'Convert.FromBase64String': {
+      const s = str(a0).replace(/\s/g, '');
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw new CsException('FormatException', 'The input is not a valid Base-64 string.');
+      return new Uint8Array(Buffer.from(s, 'base64'));
+    }
+    case 'Convert.ToInt32':
+    case 'Convert.ToInt64':
+    case 'int.Parse':
+    case 'Int32.Parse':
+    case 'long.Parse':
+    case 'Int64.Parse': {
+      if (typeof a0 === 'number') return Math.round(a0);
+      const s = str(a0).trim();
+      if (!/^[+-]?\d+$/.test(s)) throw new CsException('FormatException', 'Input string was not in a correct format.');
+      return Number(s);
+    }
+    case 'Convert.ToDouble':
+    case 'double.Parse':
+    case 'Double.Parse': {
+      const n = Number(str(a0).trim());
+      if (Number.isNaN(n) || str(a0).trim() === '') throw new CsException('FormatException', 'Input string was not in a correct format.');
+      return n;
+    }
+    case 'Convert.ToString':
+      return str(a0);
+    case 'Convert.ToBoolean':
+    case 'bool.Parse':
+    case 'Boolean.Parse': {
+      if (typeof a0 === 'boolean') return a0;
+      const s = str(a0).trim().toLowerCase();
+      if (s !== 'true' && s !== 'false') throw new CsException('FormatException', 'String was not recognized as a valid Boolean.');
+      return s === 'true';
+    }
+    case 'DateTime.Parse':
+    case 'DateTimeOffset.Parse': {
+      const ms = Date.parse(str(a0));
+      if (Number.isNaN(ms)) throw new CsException('FormatException', 'String was not recognized as a valid DateTime.');
+      return new CsDateTime(ms);
+    }
+    case 'DateTimeOffset.FromUnixTimeSeconds':
+      return new CsDateTime(num(a0, f) * 1000);
+    case 'TimeSpan.FromMilliseconds':
+      return new CsTimeSpan(num(a0, f));
+    case 'TimeSpan.FromSeconds':
+      return new CsTimeSpan(num(a0, f) * 1000);
+    case 'TimeSpan.FromMinutes':
+      return new CsTimeSpan(num(a0, f) * 60000);
+    case 'TimeSpan.FromHours':
+      return new CsTimeSpan(num(a0, f) * 3600000);
+    case 'TimeSpan.FromDays':
+      return new CsTimeSpan(num(a0, f) * 86400000);
+    case 'Guid.NewGuid':
+      return new CsGuid(randomUUID());
+    case 'Guid.Parse': {
+      const s = str(a0).trim().toLowerCase();
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(s)) throw new CsException('FormatException', 'Unrecognized Guid format.');
+      return new CsGuid(s);
+    }
+    case 'Math.Min':
+      return Math.min(num(a0, f), num(args[1], f));
+    case 'Math.Max':
+      return Math.max(num(a0, f), num(args[1], f));
+    case 'Math.Abs':
+      return Math.abs(num(a0, f));
+    case 'Math.Floor':
+      return Math.floor(num(a0, f));
+    case 'Math.Ceiling':
+      return Math.ceil(num(a0, f));
+    case 'Math.Round':
+      return args.length > 1 ? Number(num(a0, f).toFixed(num(args[1], f))) : bankersRound(num(a0, f));
+    case 'Math.Pow':
+      return Math.pow(num(a0, f), num(args[1], f));
+    case 'JObject.Parse':
+    case 'JArray.Parse':
+    case 'JToken.Parse':
+      return parseJson(str(a0));
+    case 'JObject.FromObject':
+    case 'JToken.FromObject':
+      return new JToken(toJson(a0));
+    case 'Uri.EscapeDataString':
+      return encodeURIComponent(str(a0)).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+    case 'Uri.UnescapeDataString':
+      return decodeURIComponent(str(a0));
+    case 'WebUtility.UrlEncode':
+      return encodeURIComponent(str(a0)).replace(/%20/g, '+');
+    case 'WebUtility.UrlDecode':
+      return decodeURIComponent(str(a0).replace(/\+/g, ' '));
+    case 'WebUtility.HtmlEncode':
+      return str(a0).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    case 'char.IsDigit':
+    case 'Char.IsDigit':
+      return /^[0-9]$/.test(str(a0));
+    case 'char.IsLetter':
+    case 'Char.IsLetter':
+      return /^\p{L}$/u.test(str(a0));
+  }
+  void typeArgs;
+  return unsupported(`static method ${type}.${name}`, f);
+}
+
+function bankersRound(n: number): number {
+  const r = Math.round(n);
+  return Math.abs(n % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** `string.Format` / composite format: `{0}`, `{1:format}`, `{{`/`}}`. */
+export function csFormat(format: string, args: unknown[]): string {
+  return format.replace(/\{\{|\}\}|\{(\d+)(?:,(-?\d+))?(?::([^}]*))?\}/g, (m, idx: string | undefined, align: string | undefined, fmt: string | undefined) => {
+    if (m === '{{') return '{';
+    if (m === '}}') return '}';
+    const i = Number(idx);
+    if (i >= args.length) throw new CsException('FormatException', 'Index (zero based) must be greater than or equal to zero and less than the size of the argument list.');
+    let s = fmt !== undefined ? formatValue(args[i], fmt) : str(args[i]);
+    if (align) {
+      const w = Number(align);
+      s = w < 0 ? s.padEnd(-w) : s.padStart(w);
+    }
+    return s;
+  });
+}
+
+function formatValue(v: unknown, format: string): string {
+  if (v instanceof CsDateTime) return formatDate(v.ms, format);
+  if (typeof v === 'number') {
+    if (format === '' ) return str(v);
+    const m = /^([NnFfDdXx])(\d*)$/.exec(format);
+    if (m) {
+      const digits = m[2] === '' ? undefined : Number(m[2]);
+      switch (m[1]) {
+        case 'F':
+        case 'f':
+          return v.toFixed(digits ?? 2);
+        case 'N':
+        case 'n':
+          return v.toLocaleString('en-US', { minimumFractionDigits: digits ?? 2, maximumFractionDigits: digits ?? 2 });
+        case 'D':
+        case 'd':
+          return String(Math.trunc(v)).padStart(digits ?? 0, '0');
+        case 'X':
+          return Math.trunc(v).toString(16).toUpperCase().padStart(digits ?? 0, '0');
+        default:
+          return Math.trunc(v).toString(16).padStart(digits ?? 0, '0');
+      }
+    }
+    const fixed = /^0+(?:\.(0+))?$/.exec(format);
+    if (fixed) {
+      const intWidth = format.split('.')[0]!.length;
+      const s = v.toFixed(fixed[1]?.length ?? 0);
+      const [i, d] = s.split('.');
+      return i!.padStart(intWidth, '0') + (d !== undefined ? '.' + d : '');
+    }
+  }
+  if (v instanceof CsGuid) return v.callMethod('ToString', [format]) as string;
+  return str(v);
+}
+
+function construct(type: TypeRef | null, args: unknown[], init: unknown[] | null, f: Frame): unknown {
+  if (type === null) return init ?? [];
+  const name = baseName(type.name);
+  if (type.array > 0) {
+    if (name === 'byte') return init ? new Uint8Array(init.map((x) => num(x, f))) : new Uint8Array(num(args[0], f));
+    if (init) return init;
+    return new Array<unknown>(num(args[0], f)).fill(name === 'string' ? null : 0);
+  }
+  switch (name) {
+    case 'Random':
+      return new CsRandom(() => f.host.random());
+    case 'JObject': {
+      const o: Record<string, Json> = {};
+      for (const a of [...args, ...(init ?? [])].flatMap((x) => (Array.isArray(x) ? x : [x]))) {
+        if (a instanceof JProperty) o[a.name] = a.value;
+        else if (a instanceof JToken && a.typeName === 'JObject') Object.assign(o, a.value);
+        else if (a !== undefined) unsupported(`new JObject(${typeName(a)})`, f);
+      }
+      return new JToken(o);
+    }
+    case 'JArray':
+      return new JToken([...args, ...(init ?? [])].flatMap((x) => (Array.isArray(x) ? x : [x])).map(toJson));
+    case 'JProperty':
+      return new JProperty(str(args[0]), toJson(args[1]));
+    case 'JValue':
+      return new JToken(toJson(args[0]));
+    case 'List':
+    case 'HashSet':
+      return [...(args[0] !== undefined ? enumerate(args[0], f) : []), ...(init ?? [])];
+    case 'Dictionary': {
+      const d = new CsDictionary(typeToString(type));
+      for (const p of init ?? []) {
+        if (!Array.isArray(p) || p.length !== 2) unsupported('dictionary initializer entry', f);
+        d.map.set(str((p as unknown[])[0]), (p as unknown[])[1]);
+      }
+      return d;
+    }
+    case '$pair':
+      return args;
+    case 'DateTime':
+      return new CsDateTime(Date.UTC(num(args[0], f), num(args[1], f) - 1, num(args[2], f), num(args[3] ?? 0, f), num(args[4] ?? 0, f), num(args[5] ?? 0, f)));
+    case 'TimeSpan':
+      if (args.length === 3) return new CsTimeSpan((num(args[0], f) * 3600 + num(args[1], f) * 60 + num(args[2], f)) * 1000);
+      if (args.length === 4) return new CsTimeSpan((num(args[0], f) * 86400 + num(args[1], f) * 3600 + num(args[2], f) * 60 + num(args[3], f)) * 1000);
+      break;
+    case 'Exception':
+    case 'InvalidOperationException':
+    case 'ArgumentException':
+      return new CsExceptionValue(args.length ? str(args[0]) : 'Exception of type System.Exception was thrown.');
+    case 'string':
+      if (Array.isArray(args[0])) return (args[0] as unknown[]).map(str).join('');
+      return str(args[0]).repeat(num(args[1], f));
+  }
+  return unsupported(`new ${typeToString(type)}(...)`, f);
+}
+
+// ---- operators, conversions -----------------------------------------------------------------
+
+function binary(op: string, le: Expr, re: Expr, env: Env, f: Frame): unknown {
+  if (op === '&&') return truthy(ev(le, env, f), f) && truthy(ev(re, env, f), f);
+  if (op === '||') return truthy(ev(le, env, f), f) || truthy(ev(re, env, f), f);
+  if (op === '??') {
+    const l = ev(le, env, f);
+    return l === null || l === undefined ? ev(re, env, f) : l;
+  }
+  const l = ev(le, env, f);
+  const r = ev(re, env, f);
+  f.pos = re.pos;
+  switch (op) {
+    case '==':
+      return equals(l, r);
+    case '!=':
+      return !equals(l, r);
+    case '<':
+      return nullableCompare(l, r, f, (c) => c < 0);
+    case '>':
+      return nullableCompare(l, r, f, (c) => c > 0);
+    case '<=':
+      return nullableCompare(l, r, f, (c) => c <= 0);
+    case '>=':
+      return nullableCompare(l, r, f, (c) => c >= 0);
+    case '&':
+    case '|':
+    case '^':
+      if (typeof l === 'boolean' && typeof r === 'boolean') return op === '&' ? l && r : op === '|' ? l || r : l !== r;
+      return op === '&' ? num(l, f) & num(r, f) : op === '|' ? num(l, f) | num(r, f) : num(l, f) ^ num(r, f);
+  }
+  return arith(op, l, r, f);
+}
+
+function nullableCompare(l: unknown, r: unknown, f: Frame, test: (c: number) => boolean): boolean {
+  if (l === null || r === null || l === undefined || r === undefined) return false;
+  return test(compare(l, r, f));
+}
+
+function arith(op: string, l: unknown, r: unknown, f: Frame): unknown {
+  if (op === '+') {
+    if (typeof l === 'string' || typeof r === 'string') return str(l) + str(r);
+    if (l instanceof CsDateTime && r instanceof CsTimeSpan) return new CsDateTime(l.ms + r.ms);
+    if (l instanceof CsTimeSpan && r instanceof CsTimeSpan) return new CsTimeSpan(l.ms + r.ms);
+    if (l === null || r === null) return null;
+    return num(l, f) + num(r, f);
+  }
+  if (op === '-') {
+    if (l instanceof CsDateTime && r instanceof CsDateTime) return new CsTimeSpan(l.ms - r.ms);
+    if (l instanceof CsDateTime && r instanceof CsTimeSpan) return new CsDateTime(l.ms - r.ms);
+    if (l instanceof CsTimeSpan && r instanceof CsTimeSpan) return new CsTimeSpan(l.ms - r.ms);
+    if (l === null || r === null) return null;
+    return num(l, f) - num(r, f);
+  }
+  const a = num(l, f);
+  const b = num(r, f);
+  switch (op) {
+    case '*':
+      return a * b;
+    case '/':
+      if (Number.isInteger(a) && Number.isInteger(b)) {
+        if (b === 0) throw new CsException('DivideByZeroException', 'Attempted to divide by zero.');
+        return Math.trunc(a / b);
+      }
+      return a / b;
+    case '%':
+      if (b === 0 && Number.isInteger(a)) throw new CsException('DivideByZeroException', 'Attempted to divide by zero.');
+      return a % b;
+  }
+  return unsupported(`operator ${op}`, f);
+}
+
+function prim(v: unknown): unknown {
+  return v instanceof JToken ? unwrapJson(v) : v;
+}
+
+export function equals(a: unknown, b: unknown): boolean {
+  a = prim(a);
+  b = prim(b);
+  if (a === undefined) a = null;
+  if (b === undefined) b = null;
+  if (a === b) return true;
+  if (a instanceof HostObject) return a.csEquals(b);
+  return false;
+}
+
+function compare(a: unknown, b: unknown, f: Frame): number {
+  a = prim(a);
+  b = prim(b);
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (a instanceof HostObject) {
+    const c = a.compareTo(b);
+    if (c !== undefined) return c;
+  }
+  throw new ExpressionError('EXPR_RUNTIME', `cannot compare ${typeName(a)} with ${typeName(b)}`, f.pos);
+}
+
+function num(v: unknown, f: Frame): number {
+  v = prim(v);
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.length === 1) return v.charCodeAt(0);
+  throw new ExpressionError('EXPR_RUNTIME', `InvalidCastException: expected a number, not ${typeName(v)}`, f.pos);
+}
+
+/** C#'s ToString() of a value. */
+export function str(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return String(v);
+  if (v instanceof HostObject) return v.toCsString();
+  if (v instanceof Uint8Array) return 'System.Byte[]';
+  if (Array.isArray(v)) return 'System.String[]';
+  if (v instanceof StaticType) return v.name;
+  return 'System.Object';
+}
+
+export function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'double';
+  if (typeof v === 'boolean') return 'bool';
+  if (v instanceof HostObject) return v.typeName;
+  if (v instanceof Uint8Array) return 'byte[]';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof Lambda) return 'lambda';
+  if (v instanceof StaticType) return v.name;
+  return 'object';
+}
+
+const CASTABLE = new Set([
+  'string', 'String', 'int', 'long', 'Int32', 'Int64', 'double', 'float', 'decimal', 'bool', 'Boolean', 'object', 'Jwt', 'JObject', 'JArray',
+  'JToken', 'JValue', 'DateTime', 'TimeSpan', 'IEnumerable', 'IList', 'List', 'char', 'byte', 'Guid', 'IReadOnlyDictionary', 'Dictionary',
+]);
+
+function isType(v: unknown, t: TypeRef, f: Frame): boolean {
+  const name = baseName(t.name);
+  if (!CASTABLE.has(name)) unsupported(`type test against ${typeToString(t)}`, f);
+  if (v === null || v === undefined) return false;
+  if (t.array > 0) return Array.isArray(v) || (name === 'byte' && v instanceof Uint8Array);
+  switch (name) {
+    case 'string':
+    case 'String':
+      return typeof v === 'string';
+    case 'int':
+    case 'long':
+    case 'Int32':
+    case 'Int64':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'double':
+    case 'float':
+    case 'decimal':
+      return typeof v === 'number';
+    case 'bool':
+    case 'Boolean':
+      return typeof v === 'boolean';
+    case 'object':
+      return true;
+    case 'Jwt':
+      return v instanceof JwtValue;
+    case 'JObject':
+    case 'JArray':
+    case 'JValue':
+      return v instanceof JToken && v.typeName === name;
+    case 'JToken':
+      return v instanceof JToken;
+    case 'DateTime':
+      return v instanceof CsDateTime;
+    case 'TimeSpan':
+      return v instanceof CsTimeSpan;
+    case 'Guid':
+      return v instanceof CsGuid;
+    case 'IEnumerable':
+    case 'IList':
+    case 'List':
+      return Array.isArray(v);
+    case 'IReadOnlyDictionary':
+    case 'Dictionary':
+      return v instanceof CsDictionary;
+    default:
+      return false;
+  }
+}
+
+function cast(v: unknown, t: TypeRef, f: Frame): unknown {
+  const name = baseName(t.name);
+  if (!CASTABLE.has(name)) unsupported(`cast to ${typeToString(t)}`, f);
+  if (v === null || v === undefined) {
+    if (!t.nullable && t.array === 0 && ['int', 'long', 'Int32', 'Int64', 'double', 'float', 'decimal', 'bool', 'Boolean', 'char', 'byte', 'DateTime', 'TimeSpan'].includes(name)) {
+      throw new CsException('InvalidCastException', `Null object cannot be converted to a value type (${name}).`);
+    }
+    return null;
+  }
+  if (v instanceof JToken && t.array === 0) {
+    const inner = v.value;
+    switch (name) {
+      case 'string':
+      case 'String':
+        if (inner !== null && typeof inner === 'object') throw new CsException('ArgumentException', `Can not convert ${v.typeName} to String.`);
+        return inner === null ? null : v.toCsString();
+      case 'int':
+      case 'long':
+      case 'Int32':
+      case 'Int64':
+        if (typeof inner === 'number') return Math.round(inner);
+        if (typeof inner === 'string' && /^[+-]?\d+$/.test(inner.trim())) return Number(inner);
+        throw new CsException('FormatException', 'Input string was not in a correct format.');
+      case 'double':
+      case 'float':
+      case 'decimal':
+        if (typeof inner === 'number') return inner;
+        throw new CsException('FormatException', 'Input string was not in a correct format.');
+      case 'bool':
+      case 'Boolean':
+        if (typeof inner === 'boolean') return inner;
+        throw new CsException('FormatException', 'String was not recognized as a valid Boolean.');
+    }
+  }
+  if (isType(v, t, f)) return v;
+  if (typeof v === 'number' && ['int', 'long', 'Int32', 'Int64', 'double', 'float', 'decimal', 'byte', 'char'].includes(name)) {
+    return name === 'char' ? String.fromCharCode(v) : ['double', 'float', 'decimal'].includes(name) ? v : Math.trunc(v);
+  }
+  if (typeof v === 'string' && v.length === 1 && ['int', 'long', 'byte'].includes(name)) return v.charCodeAt(0);
+  if (name === 'IEnumerable' && v instanceof HostObject && v.enumerate()) return v.enumerate();
+  if ((name === 'IEnumerable' || name === 'IList') && typeof v === 'string') return [...v];
+  throw new CsException('InvalidCastException', `Unable to cast object of type '${typeName(v)}' to type '${typeToString(t)}'.`);
+}
+
+// re-exported for the element runtime (GetValueOrDefault<T> conversions)
+export { convertTo };

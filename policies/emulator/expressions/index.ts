@@ -1,0 +1,36 @@
+/** Compile once, run per request: a policy expression as a function of the host. */
+import type { XmlExpression } from '../../xml/tree.js';
+import { ExpressionError, lineCol } from '../errors.js';
+import { evaluateBlock, evaluateExpr, type EvalHost } from './evaluate.js';
+import { parseExpression } from './parse.js';
+
+export type { EvalHost } from './evaluate.js';
+export { str as csString, equals as csEquals, csFormat } from './evaluate.js';
+export { parseExpression, parseBareExpression } from './parse.js';
+
+export interface CompiledExpression {
+  code: string;
+  run(host: EvalHost): unknown;
+}
+
+/**
+ * Parses an expression once. Syntax and unsupported constructs throw now (ExpressionError with
+ * the position in `code`); runtime failures throw from `run`.
+ */
+export function compileExpression(expression: XmlExpression | string): CompiledExpression {
+  const code = typeof expression === 'string' ? expression : expression.code;
+  const parsed = parseExpression(code);
+  if (parsed.block) {
+    const body = parsed.body;
+    return { code, run: (host) => evaluateBlock(body, host) };
+  }
+  const expr = parsed.expr;
+  return { code, run: (host) => evaluateExpr(expr, host) };
+}
+
+/** "… at line L, column C of the expression" for messages. */
+export function describeExpressionError(err: ExpressionError, code: string): string {
+  const { line, column } = lineCol(code, err.pos);
+  const snippet = code.slice(err.pos, err.pos + 30).split('\n')[0];
+  return `${err.detail} at expression line ${line}, column ${column}${snippet ? ` (near "${snippet}")` : ''}`;
+}
