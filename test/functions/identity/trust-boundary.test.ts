@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HttpError } from '../../../functions/errors.js';
-import { createOpenIdKeySource } from '../../../functions/identity/keys.js';
+import { createOpenIdKeySource, type OpenIdKeySource } from '../../../functions/identity/keys.js';
 import { createTrustBoundary, type HeaderGetter, type TrustBoundary } from '../../../functions/identity/trust-boundary.js';
 import { fixedNow, fixedNowMs, gatewayClientId, startTestIssuer, testConfig, type TestIssuer } from '../support/issuer.js';
 
@@ -164,7 +164,14 @@ describe('trust boundary', () => {
   describe('verified-token cache', () => {
     const counting = (config: ReturnType<typeof testConfig>) => {
       const inner = createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl });
-      const keys = { calls: 0, issuer: () => inner.issuer(), getKey: ((...a: Parameters<typeof inner.getKey>) => (keys.calls++, inner.getKey(...a))) as typeof inner.getKey };
+      const keys: { calls: number } & OpenIdKeySource = {
+        calls: 0,
+        issuer: () => inner.issuer(),
+        getKey: ((...a: Parameters<typeof inner.getKey>) => {
+          keys.calls++;
+          return inner.getKey(...a);
+        }) as OpenIdKeySource['getKey'],
+      };
       return keys;
     };
 
