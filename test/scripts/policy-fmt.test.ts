@@ -1,0 +1,82 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+let dir = '';
+
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const MESSY = `<!-- exported -->
+<policies>
+  <inbound>
+      <base/>
+   <choose><when condition="@(context.Request.Headers.GetValueOrDefault("X-A","") == "b" && true)">
+        <set-body>@(context.Request.Body.As<JObject>() != null && true)</set-body></when></choose>
+  </inbound>
+</policies>`;
+
+const XML = `<!-- exported -->
+<policies>
+    <inbound>
+        <base />
+        <choose>
+            <when condition="@(context.Request.Headers.GetValueOrDefault(&quot;X-A&quot;,&quot;&quot;) == &quot;b&quot; &amp;&amp; true)">
+                <set-body>@(context.Request.Body.As&lt;JObject&gt;() != null &amp;&amp; true)</set-body>
+            </when>
+        </choose>
+    </inbound>
+</policies>
+`;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'apim-rls-fmt-'));
+  writeFileSync(join(dir, 'messy.xml'), MESSY);
+  writeFileSync(join(dir, 'canonical.xml'), XML);
+  writeFileSync(join(dir, 'broken.xml'), '<policies>\n  <inbound>\n  </outbound>\n</policies>\n');
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('policy fmt prints the canonical well-formed form', () => {
+  const r = cli('policy', 'fmt', join(dir, 'messy.xml'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, XML);
+});
+
+test('policy fmt --raw prints APIM raw form, expressions verbatim and decoded', () => {
+  const r = cli('policy', 'fmt', '--raw', '--indent', '2', join(dir, 'messy.xml'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.includes('    <when condition="@(context.Request.Headers.GetValueOrDefault("X-A","") == "b" && true)">\n'), r.stdout);
+  assert.ok(r.stdout.includes('<set-body>@(context.Request.Body.As<JObject>() != null && true)</set-body>'));
+});
+
+test('policy fmt --check: 0 for a canonical file, 1 otherwise', () => {
+  const ok = cli('policy', 'fmt', '--check', join(dir, 'canonical.xml'));
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout, '');
+  const messy = cli('policy', 'fmt', '--check', join(dir, 'messy.xml'));
+  assert.equal(messy.code, 1);
+  assert.match(messy.stderr, /not in canonical form/);
+  // the well-formed canonical file is not the canonical raw form
+  assert.equal(cli('policy', 'fmt', '--check', '--raw', join(dir, 'canonical.xml')).code, 1);
+});
+
+test('policy fmt: malformed or unreadable input exits 2 with file:line:column', () => {
+  const broken = join(dir, 'broken.xml');
+  const r = cli('policy', 'fmt', broken);
+  assert.equal(r.code, 2);
+  assert.ok(r.stderr.startsWith(`apim-rls: ${broken}:3:3: `), r.stderr);
+  assert.match(r.stderr, /ERR_XML_MALFORMED/);
+  assert.equal(r.stdout, '');
+  const missing = cli('policy', 'fmt', join(dir, 'missing.xml'));
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read .*missing\.xml: ENOENT/);
+  assert.equal(cli('policy', 'fmt', '--indent', 'x', join(dir, 'messy.xml')).code, 2);
+});
