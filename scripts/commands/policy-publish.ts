@@ -12,6 +12,7 @@ import { ArmPolicyStore, type ArmPolicyStoreOptions, type TokenCredential } from
 import { PublishError, isInputError } from '../publish/errors.js';
 import { publishPolicy, type PolicyCodec, type PublishOptions, type PublishRequest, type PublishResult } from '../publish/publish.js';
 import { publishCodec } from '../publish/policy-xml.js';
+import { lintForPublish } from '../publish/lint.js';
 import { productPolicies, type ProductPolicy } from '../../policies/product/index.js';
 import { buildPolicy } from '../../policies/model/codec.js';
 import { writePolicyXml } from '../../policies/xml/index.js';
@@ -197,7 +198,7 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
           results.push(
             await publishPolicy(store, req, {
               codec: seams.codec ?? publishCodec,
-              ...(seams.lint ? { lint: seams.lint } : {}),
+              lint: seams.lint ?? lintForPublish,
               dryRun: flags.dryRun === true,
               force: flags.force === true,
               abortSignal,

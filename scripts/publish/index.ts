@@ -9,3 +9,4 @@ export { referencedNamedValues, missingNamedValues } from './named-values.js';
 export { canonicalText } from './canonical.js';
 export { unifiedDiff, type UnifiedDiffOptions } from './diff.js';
 export { publishCodec } from './policy-xml.js';
+export { lintForPublish } from './lint.js';

@@ -33,6 +33,8 @@ const POLICY = `<policies>
     <base />
     <validate-jwt header-name="Authorization" failed-validation-httpcode="401">
       <openid-config url="https://login.microsoftonline.com/{{tenant-id}}/v2.0/.well-known/openid-configuration" />
+      <audiences><audience>api://orders</audience></audiences>
+      <issuers><issuer>https://login.microsoftonline.com/{{tenant-id}}/v2.0</issuer></issuers>
     </validate-jwt>
     <set-header name="x-user" exists-action="override">
       <value>@(context.Request.Headers.GetValueOrDefault("Authorization", "").Length > 0 ? "yes" : "no")</value>
@@ -43,6 +45,9 @@ const POLICY = `<policies>
   <on-error><base /></on-error>
 </policies>
 `;
+
+/** At global scope there is nothing to inherit: `<base />` is an error there (APIM406). */
+const GLOBAL_POLICY = POLICY.replace(/<base \/>/g, '');
 
 describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert === null ? 'openssl is not installed: cannot make a TLS certificate for the fake ARM endpoint' : false }, () => {
   let arm: FakeArm;
@@ -162,17 +167,26 @@ describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert ===
     assert.equal(arm.log.length, 0);
   });
 
-  test('lint errors refuse to publish unless --force', async () => {
-    const lint = () => [{ rule: 'IDN001', severity: 'error' as const, message: 'validate-jwt without required claims', line: 4, column: 5 }];
-    const p = file('lint.xml', POLICY);
-    const refused = await run([...svc, '--endpoint', arm.endpoint, '--api', 'lint', '--file', p], { ...seams, lint });
+  test('lint errors (the real linter) refuse to publish unless --force; warnings are printed', async () => {
+    const p = file('lint.xml', POLICY.replace('<audiences><audience>api://orders</audience></audiences>', ''));
+    const refused = await run([...svc, '--endpoint', arm.endpoint, '--api', 'lint', '--file', p], seams);
     assert.equal(refused.code, ExitCode.BadInput);
-    assert.match(refused.error, /1 lint error\(s\).*\n.*lint\.xml:4:5 IDN001 validate-jwt without required claims/);
+    assert.match(refused.error, /1 lint error\(s\).*\n.*lint\.xml:4:5 APIM101 validate-jwt has no <audiences>/);
     assert.equal(arm.log.length, 0);
-    const forced = await run([...svc, '--endpoint', arm.endpoint, '--api', 'lint', '--file', p, '--force'], { ...seams, lint });
+    const forced = await run([...svc, '--endpoint', arm.endpoint, '--api', 'lint', '--file', p, '--force'], seams);
     assert.equal(forced.code, ExitCode.Ok, forced.error);
-    assert.match(forced.stdout, /^error IDN001 \(line 4\): validate-jwt without required claims$/m);
+    assert.match(forced.stdout, /^error APIM101 \(line 4\): validate-jwt has no <audiences>/m);
     assert.equal(arm.puts().length, 1);
+  });
+
+  test('the lint hook is told the target', async () => {
+    const seen: string[] = [];
+    const lint = (_root: unknown, target: { scope: string }) => {
+      seen.push(target.scope);
+      return [];
+    };
+    await run([...svc, '--endpoint', arm.endpoint, '--product', 'p1', '--file', file('l2.xml', POLICY), '--dry-run'], { ...seams, lint });
+    assert.deepEqual(seen, ['product']);
   });
 
   test('ARM failure: exit 3 with the ARM error code; the token is never printed', async () => {
@@ -236,7 +250,7 @@ describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert ===
     ];
     for (const [sel, resource] of cases) {
       arm.log.length = 0;
-      const r = await run([...svc, '--endpoint', arm.endpoint, ...sel, '--file', file('scope.xml', POLICY)], seams);
+      const r = await run([...svc, '--endpoint', arm.endpoint, ...sel, '--file', file('scope.xml', sel[0] === '--global' ? GLOBAL_POLICY : POLICY)], seams);
       assert.equal(r.code, ExitCode.Ok, r.error);
       assert.equal(arm.puts()[0]?.resource, resource);
     }
@@ -294,12 +308,12 @@ describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert ===
   });
 
   test('environment supplies defaults for the service', async () => {
-    const r = await run(['--endpoint', arm.endpoint, '--global', '--file', file('env.xml', POLICY), '--dry-run'], {
+    const r = await run(['--endpoint', arm.endpoint, '--global', '--file', file('env.xml', GLOBAL_POLICY.replace('"no"', '"env"')), '--dry-run'], {
       ...seams,
       env: { AZURE_SUBSCRIPTION_ID: SUBSCRIPTION, AZURE_RESOURCE_GROUP: RESOURCE_GROUP, APIM_SERVICE_NAME: SERVICE },
     });
-    assert.notEqual(r.code, ExitCode.BadInput, r.error);
-    assert.ok(arm.log.length > 0);
+    assert.equal(r.code, ExitCode.Findings, r.error);
+    assert.equal(arm.log[0]?.resource, 'policies/policy');
   });
 });
 
