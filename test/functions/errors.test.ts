@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { errorTable, HttpError, problemResponse, type ErrorCode } from '../../functions/errors.js';
 
@@ -31,5 +32,14 @@ describe('errors', () => {
     const u = problemResponse(new HttpError('FN_200_UNAUTHENTICATED'));
     assert.equal(u.headers['www-authenticate'], 'Bearer');
     assert.equal(u.headers['retry-after'], undefined);
+  });
+});
+
+describe('errors documentation', () => {
+  it("the README's error table lists exactly the declared codes, with their statuses", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('<!-- section:functions -->'), readme.indexOf('<!-- /section:functions -->'));
+    const rows = [...section.matchAll(/^\| `(FN_\d{3}_[A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
+    assert.deepEqual(rows, Object.entries(errorTable).map(([code, e]) => [code, e.status]));
   });
 });

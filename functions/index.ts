@@ -1,0 +1,21 @@
+/** The Functions app as a library (the Functions entry is `app.ts`): exports only. */
+export { loadConfig, ConfigError, authModes, settingNames, type AppConfig, type AuthMode } from './config.js';
+export { createCredential, needsCredential } from './credential.js';
+export { errorTable, HttpError, ValidationError, problemResponse, type ErrorCode, type ProblemDocument } from './errors.js';
+export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+export { registerFunctions, type HttpRegistrar } from './register.js';
+export { createHandlers, operations, type OperationName, type BoundHandler } from './handlers/index.js';
+export { writeAudit, type AuditEntry } from './audit.js';
+export { createTrustBoundary, identityHeaderClaims, type TrustBoundary, type VerifiedIdentity } from './identity/trust-boundary.js';
+export { createOpenIdKeySource, type OpenIdKeySource } from './identity/keys.js';
+export { mapClaims, checkClaimMap, ordersClaimMap, type ClaimMap, type SessionKeyRule, type SessionValues } from './identity/claim-map.js';
+export { claimMapFromSpec } from './identity/claim-map-from-spec.js';
+export { requestIdFrom } from './identity/request-id.js';
+export type { IdentitySession, Dialect, QueryResult, RunOptions } from './session/types.js';
+export { sql, text, int, bigint, type Statement, type SqlParam } from './session/statement.js';
+export { createPgPool, createPgSession, postgresEntraScope } from './session/pg.js';
+export { createPGliteSession, type PGliteLike } from './session/pglite.js';
+export { createMssqlSession, buildMssqlPoolConfig, parseMssqlUrl, mssqlTransientErrorNumbers, type MssqlPoolLike } from './session/mssql.js';
+export { countRoundTrips } from './session/pg-round-trips.js';
+export { postgresOrdersQueries } from './queries/orders-postgres.js';
+export { mssqlOrdersQueries } from './queries/orders-mssql.js';
