@@ -181,6 +181,10 @@ function isWholeExpression(text: string, allowTrailingSpace: boolean, lenient = 
 }
 
 const NAME_START = /[A-Za-z_:]/;
+const FILLED = /[^\r\n]/g;
+/** The run of a start tag up to the next quote or `>`. */
+const TAG_PLAIN = /[^"'>]*/y;
+const FILL = String.fromCharCode(MASK_FILL);
 const WS = /\s/;
 
 /** Masks every policy expression in `src`; see the module comment. */
@@ -193,7 +197,6 @@ export function maskPolicyXml(src: string): MaskedPolicyXml {
       reserved.index,
     );
   }
-  const out = src.split('');
   const expressions: MaskedExpression[] = [];
   const elementStarts: number[] = [];
   const n = src.length;
@@ -201,11 +204,6 @@ export function maskPolicyXml(src: string): MaskedPolicyXml {
   const mask = (e: MaskedExpression): void => {
     if (expressions.length >= MAX_EXPRESSIONS) {
       throw new ScanFailure('ERR_XML_MALFORMED', `more than ${MAX_EXPRESSIONS} expressions in one document`, e.start);
-    }
-    out[e.start] = String.fromCharCode(MASK_BASE + expressions.length);
-    for (let k = e.start + 1; k < e.end; k++) {
-      const ch = src[k];
-      if (ch !== '\n' && ch !== '\r') out[k] = String.fromCharCode(MASK_FILL);
     }
     expressions.push(e);
   };
@@ -296,9 +294,9 @@ export function maskPolicyXml(src: string): MaskedPolicyXml {
       textStart = false;
       continue;
     }
-    const c = src[pos];
-    if (c !== '<') {
-      pos++;
+    if (src[pos] !== '<') {
+      const lt = src.indexOf('<', pos);
+      pos = lt === -1 ? n : lt;
       continue;
     }
     if (src.startsWith('<!--', pos)) {
@@ -330,10 +328,13 @@ export function maskPolicyXml(src: string): MaskedPolicyXml {
       elementStarts.push(pos);
       pos++;
       // inside a start tag: attribute values are the only place quotes mean something
-      while (pos < n && src[pos] !== '>') {
+      while (pos < n) {
+        TAG_PLAIN.lastIndex = pos;
+        TAG_PLAIN.test(src);
+        pos = TAG_PLAIN.lastIndex;
         const q = src[pos];
         if (q === '"' || q === "'") pos = attributeValue(pos, q);
-        else pos++;
+        else break;
       }
       if (pos >= n) throw new ScanFailure('ERR_XML_MALFORMED', 'start tag never closes', elementStarts[elementStarts.length - 1] ?? 0);
       pos++;
@@ -344,7 +345,15 @@ export function maskPolicyXml(src: string): MaskedPolicyXml {
     }
     textStart = true;
   }
-  return { masked: out.join(''), expressions, elementStarts };
+  // expressions were found in document order: splice the masks in between untouched slices
+  let masked = '';
+  let last = 0;
+  expressions.forEach((e, i) => {
+    masked += src.slice(last, e.start) + String.fromCharCode(MASK_BASE + i) + src.slice(e.start + 1, e.end).replace(FILLED, FILL);
+    last = e.end;
+  });
+  masked += src.slice(last);
+  return { masked, expressions, elementStarts };
 }
 
 /** A string, char literal or comment inside C# expression code. */
