@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { DefaultAzureCredential } from '@azure/identity';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { ArmPolicyStore, type ArmPolicyStoreOptions, type TokenCredential } from '../publish/arm.js';
-import { PublishError, isInputError } from '../publish/errors.js';
+import { PublishError, PublishErrorCode, isInputError } from '../publish/errors.js';
 import { publishPolicy, type PolicyCodec, type PublishOptions, type PublishRequest, type PublishResult } from '../publish/publish.js';
 import { publishCodec } from '../publish/policy-xml.js';
 import { lintForPublish } from '../publish/lint.js';
@@ -91,7 +91,7 @@ function fromBuild(name: string, flags: PublishFlags, seams: PolicyPublishSeams)
     operationId: flags.operation,
     fragmentId: flags.fragment,
   });
-  if ('problems' in resolved) throw new CliError(resolved.problems.join('; '), ExitCode.BadInput);
+  if ('problems' in resolved) throw new CliError(resolved.problems.join('; '), ExitCode.BadInput, PublishErrorCode.BadTarget);
   const want = isFragment ? 'fragment' : found.scope;
   if (resolved.target.scope !== want) {
     throw new CliError(`--from-build ${name} is for the ${want} scope; it cannot be published as ${describeTarget(resolved.target)}`, ExitCode.BadInput);
@@ -115,7 +115,7 @@ async function requestsFrom(flags: PublishFlags, seams: PolicyPublishSeams): Pro
     operationId: flags.operation,
     fragmentId: flags.fragment,
   });
-  if ('problems' in resolved) throw new CliError(resolved.problems.join('; '), ExitCode.BadInput);
+  if ('problems' in resolved) throw new CliError(resolved.problems.join('; '), ExitCode.BadInput, PublishErrorCode.BadTarget);
   if (flags.file === undefined) throw new CliError('give the policy to publish with --file POLICY.xml or --from-build NAME', ExitCode.BadInput);
   let source: string;
   try {

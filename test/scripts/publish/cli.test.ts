@@ -333,6 +333,14 @@ describe('apim-rls policy publish: bad arguments exit 2 before any request', () 
     ['bad timeout', [...svc, '--global', '--file', 'x.xml', '--timeout', 'soon'], /--timeout must be a whole number/],
     ['bad format', [...svc, '--global', '--file', 'x.xml', '--format', 'yaml'], /--format must be text or json/],
   ];
+  test('--format json prints the refusal as a coded error', async () => {
+    const r = await run([...svc, '--global', '--api', 'a', '--file', 'x.xml', '--format', 'json'], seams);
+    assert.equal(r.code, ExitCode.BadInput);
+    const body = JSON.parse(r.stdout);
+    assert.equal(body.ok, false);
+    assert.equal(body.error.code, 'PUBLISH_INPUT_TARGET');
+    assert.match(body.error.message, /choose one target/);
+  });
   for (const [name, args, message] of cases) {
     test(name, async () => {
       const r = await run(args, seams);
