@@ -86,3 +86,5 @@ export const sampleCases: VerifyCaseInput[] = [
     writes: [{ name: 'insert own', op: 'insert', table: 'app.orders', values: order('contoso', alice.oid, 'z-new'), expect: 'blocked' }],
   },
 ];
+
+export default sampleCases;

@@ -1,0 +1,145 @@
+/**
+ * The `apim-rls rls` commands as a user runs them: a spawned CLI against a PGlite directory in a
+ * temporary folder and against the private PostgreSQL server.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../../../rls/db/open.js';
+import { sampleCases, sampleSchemaSql, seedSample } from '../../../rls/sample/index.js';
+import { serverDatabaseUrl } from '../../rls/support/backends.js';
+
+const repoRoot = join(import.meta.dirname, '..', '..', '..');
+const spec = join(repoRoot, 'rls', 'sample', 'spec.ts');
+const cases = join(repoRoot, 'rls', 'sample', 'cases.ts');
+const golden = (name: string) => readFileSync(join(repoRoot, 'test', 'rls', 'golden', name), 'utf8');
+const tmp = mkdtempSync(join(tmpdir(), 'apim-rls-cli-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'cli.ts'), 'rls', ...args], { cwd: repoRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function withDb<T>(url: string, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+  const db = await openDatabase(url);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+describe('rls sql', () => {
+  it('prints the T-SQL and PostgreSQL scripts (the golden files)', async () => {
+    const ms = await cli('sql', spec, '--dialect', 'mssql');
+    assert.equal(ms.code, 0, ms.stderr);
+    assert.equal(ms.stdout, golden('orders.mssql.sql'));
+    const pgRemove = await cli('sql', spec, '--dialect', 'postgres', '--remove');
+    assert.equal(pgRemove.code, 0, pgRemove.stderr);
+    assert.equal(pgRemove.stdout, golden('orders.postgres.remove.sql'));
+  });
+
+  it('an unknown dialect or a bad spec exits 2 with the path and reason, no stack trace', async () => {
+    const d = await cli('sql', spec, '--dialect', 'oracle');
+    assert.equal(d.code, 2);
+    assert.match(d.stderr, /--dialect must be mssql or postgres/);
+    const bad = join(tmp, 'bad.yaml');
+    writeFileSync(bad, readFileSync(join(repoRoot, 'test', 'rls', 'golden', 'orders.spec.yaml'), 'utf8').replace('key: tenant_id\n    owner:', 'key: tenant\n    owner:'));
+    const r = await cli('sql', bad, '--dialect', 'postgres');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /tables\.1\.tenant\.key: names no session key "tenant"/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.equal(r.stdout, '');
+  });
+});
+
+const targets: { name: string; url: () => Promise<string | null> }[] = [
+  { name: 'a PGlite directory', url: async () => `pglite:${mkdtempSync(join(tmp, 'pglite-'))}/db` },
+  { name: 'the private PostgreSQL server', url: serverDatabaseUrl },
+];
+
+for (const target of targets) {
+  describe(`rls apply | drift | verify on ${target.name}`, () => {
+    let url: string | null = null;
+    before(async () => {
+      url = await target.url();
+      if (url) {
+        await withDb(url, async (db) => {
+          await db.exec(sampleSchemaSql);
+          await seedSample(db);
+        });
+      }
+    });
+
+    it('a bad spec is refused with exit 2 and nothing is applied', async (t) => {
+      if (!url) return t.skip('PostgreSQL server binaries not installed');
+      const bad = join(tmp, 'bad-apply.json');
+      writeFileSync(bad, JSON.stringify({ version: 1, name: 'orders', sessionKeys: [], tables: [] }));
+      const r = await cli('apply', bad, '--db', url);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /sessionKeys: Too small/i);
+      assert.match(r.stderr, /applicationRoles: /);
+      const policies = await withDb(url, (db) => db.query("select 1 from pg_policies where schemaname = 'app'"));
+      assert.equal(policies.rows.length, 0);
+    });
+
+    it('apply, apply again (nothing changes), drift clean, drift after a policy dropped by hand (exit 1)', async (t) => {
+      if (!url) return t.skip('PostgreSQL server binaries not installed');
+      const first = await cli('apply', spec, '--db', url);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /applied \d+ change\(s\)/);
+      const second = await cli('apply', spec, '--db', url, '--format', 'json');
+      assert.equal(second.code, 0, second.stderr);
+      assert.deepEqual(JSON.parse(second.stdout), { dialect: 'postgres', changes: [], committed: false });
+      const clean = await cli('drift', spec, '--db', url);
+      assert.equal(clean.code, 0, clean.stderr);
+      assert.match(clean.stdout, /no drift/);
+      await withDb(url, (db) => db.exec('drop policy apim_rls_tenant_isolation on app.orders'));
+      const drift = await cli('drift', spec, '--db', url);
+      assert.equal(drift.code, 1);
+      assert.match(drift.stdout, /missing {4}policy "apim_rls_tenant_isolation" on "app"\."orders"/);
+      const repaired = await cli('apply', spec, '--db', url);
+      assert.equal(repaired.code, 0);
+      assert.equal((await cli('drift', spec, '--db', url)).code, 0);
+    });
+
+    it('verify prints the truth table (exit 0); a deliberately wrong case exits 1', async (t) => {
+      if (!url) return t.skip('PostgreSQL server binaries not installed');
+      assert.equal((await cli('apply', spec, '--db', url)).code, 0);
+      const ok = await cli('verify', spec, '--db', url, '--cases', cases);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /no session keys: nothing visible, nothing writable +rows app\.orders +0 +0 +ok/);
+      assert.match(ok.stdout, /checks, all as expected/);
+      const wrongFile = join(tmp, `wrong-${Math.random().toString(36).slice(2)}.json`);
+      const wrong = structuredClone(sampleCases);
+      const first = wrong[0];
+      assert.ok(first);
+      first.rows = { 'app.orders': 5 };
+      writeFileSync(wrongFile, JSON.stringify({ cases: wrong }));
+      const bad = await cli('verify', spec, '--db', url, '--cases', wrongFile, '--no-hardening');
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout, /rows app\.orders +5 +3 +MISMATCH/);
+      assert.match(bad.stdout, /1 of \d+ checks did not match/);
+    });
+  });
+}
+
+describe('rls with Azure SQL', () => {
+  it('an unreachable server exits 3 with a clear message', async () => {
+    const r = await cli('drift', spec, '--db', 'mssql://127.0.0.1:1/orders');
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /cannot open mssql:\/\/127\.0\.0\.1:1\/orders/);
+    assert.match(r.stderr, /managed identity/);
+  });
+});
