@@ -170,7 +170,7 @@ function skipChar(src: string, pos: number): number {
 }
 
 /** true when `text` (already decoded) is exactly one balanced expression, up to trailing space. */
-function isWholeExpression(text: string, allowTrailingSpace: boolean, lenient = false): boolean {
+export function isWholeExpression(text: string, allowTrailingSpace: boolean, lenient = false): boolean {
   if (!(text.startsWith('@(') || text.startsWith('@{'))) return false;
   try {
     const end = scanExpression(text, 0, { lenient });
@@ -320,6 +320,9 @@ export function maskPolicyXml(src: string): MaskedPolicyXml {
       const close = src.indexOf('?>', pos + 2);
       if (close === -1) throw new ScanFailure('ERR_XML_MALFORMED', 'processing instruction <? never closes', pos);
       pos = close + 2;
+    } else if (/^<!DOCTYPE/i.test(src.slice(pos, pos + 9))) {
+      // policies never need one, and entity declarations are how XML bombs and XXE start
+      throw new ScanFailure('ERR_XML_MALFORMED', 'a DOCTYPE is not allowed in policy XML', pos);
     } else if (src.startsWith('<!', pos) || src[pos + 1] === '/') {
       const close = src.indexOf('>', pos + 2);
       if (close === -1) throw new ScanFailure('ERR_XML_MALFORMED', 'tag never closes', pos);

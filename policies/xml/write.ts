@@ -14,6 +14,7 @@
  */
 import { XMLBuilder } from 'fast-xml-parser';
 import { escapeAttribute, escapeText } from './entities.js';
+import { isWholeExpression } from './scan.js';
 import type { XmlComment, XmlElement, XmlNode, XmlValue } from './tree.js';
 import type { PolicyXmlDocument } from './parse.js';
 
@@ -43,10 +44,23 @@ export function writePolicyXml(root: XmlElement | PolicyXmlDocument, options: Wr
     return String.fromCharCode(TOKEN_BASE + tokens.length - 1);
   };
 
-  const attributeText = (v: XmlValue): string =>
-    typeof v === 'string' ? escapeAttribute(v) : form === 'raw' ? v.code : escapeAttribute(v.code);
-  const textValue = (v: XmlValue): string =>
-    typeof v === 'string' ? escapeText(v) : form === 'raw' ? v.code : escapeText(v.code);
+  // Only what reads back the same is written: in the raw form an expression is emitted verbatim,
+  // so one that does not scan as a single expression could end its attribute early.
+  const attributeText = (v: XmlValue): string => {
+    if (typeof v === 'string') {
+      if (/^@[({]/.test(v)) throw new TypeError(`a plain attribute value cannot start with @( or @{ (APIM reads it as an expression): ${v.slice(0, 40)}`);
+      return escapeAttribute(v);
+    }
+    if (!isWholeExpression(v.code, false) && !isWholeExpression(v.code, false, true)) {
+      throw new TypeError(`not one policy expression @(...) or @{...}: ${v.code.slice(0, 40)}`);
+    }
+    return form === 'raw' ? v.code : escapeAttribute(v.code);
+  };
+  const textValue = (v: XmlValue): string => {
+    if (typeof v === 'string') return escapeText(v);
+    if (!isWholeExpression(v.code, false)) throw new TypeError(`not one policy expression @(...) or @{...}: ${v.code.slice(0, 40)}`);
+    return form === 'raw' ? v.code : escapeText(v.code);
+  };
   const commentText = (c: XmlComment): string => {
     if (c.value.includes('--') || c.value.endsWith('-')) throw new TypeError("a comment must not contain '--' or end with '-'");
     return c.value;

@@ -199,3 +199,11 @@ test('errors: the root must be policies or fragment', () => {
 test('errors: private-use characters are refused, not silently mangled', () => {
   throwsAt('<policies>\n<inbound>\ue000</inbound></policies>', 'ERR_XML_RESERVED_CHARACTER', 2, 10);
 });
+
+test('errors: a DOCTYPE (entity declarations, XML bombs) is refused', () => {
+  throwsAt('<?xml version="1.0"?>\n<!DOCTYPE policies [<!ENTITY a "aaaa">]>\n<policies>&a;</policies>', 'ERR_XML_MALFORMED', 2, 1, /DOCTYPE/);
+});
+
+test('a plain attribute that starts like an expression but is not one is an error, not a guess', () => {
+  throwsAt('<policies>\n  <inbound a="@(x) tail" />\n</policies>', 'ERR_XML_MALFORMED', 2, 19, /closing "/);
+});

@@ -76,4 +76,10 @@ test('the writer refuses what it cannot write faithfully', () => {
   assert.throws(() => writePolicyXml(element('policies', [], [{ kind: 'cdata', value: 'a ]]> b' }])), TypeError);
   assert.throws(() => writePolicyXml(element('policies', [{ name: 'a', value: '1' }, { name: 'a', value: '2' }])), TypeError);
   assert.throws(() => writePolicyXml(element('policies'), { indent: 'x' }), TypeError);
+  // in the raw form an expression is verbatim: one that is not a single expression could break out of its attribute
+  const injected = element('policies', [{ name: 'a', value: expr('@(x)" evil="1') }]);
+  assert.throws(() => writePolicyXml(injected, { form: 'raw' }), /not one policy expression/);
+  assert.throws(() => writePolicyXml(injected), /not one policy expression/);
+  assert.throws(() => writePolicyXml(element('policies', [], [{ kind: 'text', value: expr('@(a</policies>') }]), { form: 'raw' }), TypeError);
+  assert.throws(() => writePolicyXml(element('policies', [{ name: 'a', value: '@(looks like one' }])), /plain attribute value/);
 });
