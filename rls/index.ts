@@ -1,0 +1,10 @@
+export { RlsError, type RlsErrorCode, type RlsIssue } from './errors.js';
+export * from './spec/schema.js';
+export { loadSpec, parseSpec } from './spec/load.js';
+export { emitPostgres, emitPostgresRemove, pgPolicyNames, type PostgresScript } from './emit/postgres.js';
+export { emitMssql, emitMssqlRemove, type MssqlScript } from './emit/mssql.js';
+export { openDatabase, parseDatabaseUrl, type Database, type Executor } from './db/index.js';
+export { applySpec, type ApplyOptions, type ApplyResult } from './apply.js';
+export { driftSpec, type CatalogChange } from './drift.js';
+export { loadCases, parseCases, type VerifyCase, type VerifyCases, type WriteProbe } from './cases.js';
+export { verifySpec, formatTruthTable, sessionValuesFromClaims, type VerifyReport, type VerifyRow } from './verify.js';
