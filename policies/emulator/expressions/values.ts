@@ -95,6 +95,9 @@ export class MultiDict extends HostObject {
   delete(name: string): void {
     this.map.delete(name.toLowerCase());
   }
+  clear(): void {
+    this.map.clear();
+  }
   names(): string[] {
     return [...this.map.values()].map((e) => e.name);
   }

@@ -1,0 +1,320 @@
+/**
+ * Policy tree → steps, once. A step is a function of the per-request run; `send()` only runs
+ * steps. Expressions are parsed here, named values substituted here, keys sources created
+ * here: nothing on the request path parses XML or C#.
+ */
+import { attr, childElements, isExpression, type XmlElement, type XmlValue } from '../xml/tree.js';
+import { EmulatorError, ExpressionError } from './errors.js';
+import type { LastError, ProxyContext, ResponseState } from './context.js';
+import { compileExpression, csString, describeExpressionError, type EvalHost } from './expressions/index.js';
+import type { KeyCache } from './jwt/keys.js';
+import type { MultiDict } from './expressions/values.js';
+import type { MessageBody } from './context.js';
+
+export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
+
+/** A token credential in the shape of @azure/core-auth's TokenCredential. */
+export interface TokenCredentialLike {
+  getToken(scopes: string | string[]): Promise<{ token: string; expiresOnTimestamp: number } | null>;
+}
+
+export interface BackendRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  /** Aborted when forward-request's timeout passes. */
+  signal: AbortSignal;
+}
+
+export interface BackendResponse {
+  status: number;
+  reason?: string;
+  headers?: Record<string, string | string[]>;
+  body?: string | Uint8Array;
+}
+
+/** An in-process backend, instead of real HTTP. */
+export type BackendHandler = (request: BackendRequest) => Promise<BackendResponse>;
+
+export interface TraceEntry {
+  source: string;
+  severity: string;
+  message: string;
+  metadata?: Record<string, string>;
+}
+
+export interface MetricEntry {
+  name: string;
+  namespace: string;
+  value: number;
+  dimensions: Record<string, string>;
+}
+
+/** Shared, long-lived state and seams of one emulator instance. */
+export interface Services {
+  now(): number;
+  random(): number;
+  sleep(ms: number): Promise<void>;
+  backendHandler?: BackendHandler;
+  fetch: typeof globalThis.fetch;
+  credential?: TokenCredentialLike;
+  keyCache: KeyCache;
+  azureAdOpenIdConfigUrl(tenantId: string): string;
+}
+
+/** One request in flight. */
+export interface Run extends EvalHost {
+  context: ProxyContext;
+  services: Services;
+  trace: TraceEntry[];
+  metrics: MetricEntry[];
+  backendCalls: { method: string; url: string; headers: Record<string, string> }[];
+  /** CORS headers to add to whatever response leaves. */
+  corsHeaders: Record<string, string> | null;
+  /** remaining/total calls headers of rate limits, added to the response that leaves. */
+  limitHeaders: Record<string, string> | null;
+  /** The response a return-response is building. */
+  returning: ResponseState | null;
+}
+
+export type Step = (run: Run) => void | Promise<void>;
+
+/** Stops the pipeline with this response (return-response, mock-response, cors preflight). */
+export class ReturnSignal {
+  constructor(readonly response: ResponseState) {}
+}
+
+/** A policy failed: on-error runs with LastError set and the response prepared here. */
+export class PolicyFailure {
+  constructor(
+    readonly error: Omit<LastError, 'section' | 'path' | 'scope'> & { section?: string; path?: string; scope?: string },
+    readonly status: number,
+    readonly body: string | null,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+export type NamedValues = Record<string, string> | ((name: string) => string | undefined);
+export type PolicyRoot = XmlElement;
+
+export interface CompileOptions {
+  namedValues: NamedValues;
+  fragments: Record<string, XmlElement>;
+  services: Services;
+}
+
+/** Where an element is compiled: which message it changes and how to name it in errors. */
+export interface CompileContext {
+  options: CompileOptions;
+  section: SectionName;
+  /** `request` in inbound/backend, `response` in outbound/on-error; return-response sets its own. */
+  target: 'request' | 'response' | 'return';
+  path: string;
+  scope: string;
+  /** Fragments being included (cycle check). */
+  including: string[];
+}
+
+export type ElementCompiler = (el: XmlElement, cc: CompileContext) => Step;
+
+const registry = new Map<string, ElementCompiler>();
+
+/** Registers the runtime of one element (called by the elements/ modules). */
+export function defineElement(name: string, compiler: ElementCompiler): void {
+  registry.set(name, compiler);
+}
+
+function attrText(el: XmlElement, name: string): string {
+  const v = attr(el, name);
+  return typeof v === 'string' ? v : '';
+}
+
+export function where(el: XmlElement): string {
+  return el.loc ? ` at ${el.loc.line}:${el.loc.column}` : '';
+}
+
+/** Compiles a list of policy elements into steps. `base` compiles the enclosing scope's section. */
+export function compileElements(nodes: readonly XmlElement['children'][number][], cc: CompileContext, base: () => Step[]): Step[] {
+  const steps: Step[] = [];
+  let index = 0;
+  for (const node of nodes) {
+    if (node.kind !== 'element') {
+      if (node.kind === 'text' && typeof node.value === 'string' && node.value.trim() === '') continue;
+      if (node.kind === 'comment') continue;
+      if (node.kind === 'text' || node.kind === 'cdata') throw new EmulatorError('INVALID_POLICY', `unexpected text in <${cc.section}>${node.loc ? ` at ${node.loc.line}:${node.loc.column}` : ''}`);
+      continue;
+    }
+    if (node.name === 'base') {
+      steps.push(...base());
+      continue;
+    }
+    const compiler = registry.get(node.name);
+    if (!compiler) throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported element <${node.name}>${where(node)}`);
+    const path = `${cc.path}/${node.name}[${index++}]`;
+    const step = compiler(node, { ...cc, path });
+    const annotate = (err: unknown): unknown => {
+      if (err instanceof PolicyFailure && err.error.path === undefined) {
+        err.error.path = path;
+        err.error.section = cc.section;
+        err.error.scope = cc.scope;
+        if (!err.error.policyId) err.error.policyId = attrText(node, 'id');
+      }
+      return err;
+    };
+    steps.push((run) => {
+      try {
+        const r = step(run);
+        return r === undefined
+          ? r
+          : r.catch((err: unknown) => {
+              throw annotate(err);
+            });
+      } catch (err) {
+        throw annotate(err);
+      }
+    });
+  }
+  return steps;
+}
+
+/** Runs steps in order; only awaits the ones that return a promise. */
+export async function runSteps(steps: readonly Step[], run: Run): Promise<void> {
+  for (const step of steps) {
+    const r = step(run);
+    if (r !== undefined) await r;
+  }
+}
+
+// ---- values ---------------------------------------------------------------------------------
+
+function lookupNamed(named: NamedValues, name: string): string | undefined {
+  return typeof named === 'function' ? named(name) : Object.hasOwn(named, name) ? named[name] : undefined;
+}
+
+/** Replaces `{{name}}` references; an unknown name fails the compile (APIM refuses to save it). */
+export function substituteNamedValues(text: string, cc: CompileContext, el: XmlElement): string {
+  if (!text.includes('{{')) return text;
+  return text.replace(/\{\{([^{}]+)\}\}/g, (_m, name: string) => {
+    const v = lookupNamed(cc.options.namedValues, name.trim());
+    if (v === undefined) throw new EmulatorError('INVALID_POLICY', `named value '${name.trim()}' is not defined (used by <${el.name}>${where(el)})`);
+    return v;
+  });
+}
+
+/** A compiled attribute/text value: evaluated per request (expressions) or constant. */
+export type ValueFn = (run: Run) => unknown;
+
+function runtimeFailure(err: unknown, el: XmlElement, code: string): never | PolicyFailure {
+  if (err instanceof ExpressionError && err.code === 'EXPR_RUNTIME') {
+    throw new PolicyFailure(
+      { source: el.name, reason: 'ExpressionValueEvaluationFailure', message: `Expression evaluation failed. ${describeExpressionError(err, code)}`, policyId: '' },
+      500,
+      JSON.stringify({ statusCode: 500, message: 'Internal server error' }),
+    );
+  }
+  if (err instanceof ExpressionError) {
+    throw new EmulatorError(err.code, `<${el.name}>${where(el)}: ${describeExpressionError(err, code)}`);
+  }
+  throw err;
+}
+
+/** Compiles a value; expressions return their raw C# value. */
+export function compileValue(v: XmlValue, cc: CompileContext, el: XmlElement): ValueFn {
+  if (!isExpression(v)) {
+    const text = substituteNamedValues(v, cc, el);
+    return () => text;
+  }
+  const code = substituteNamedValues(v.code, cc, el);
+  let compiled;
+  try {
+    compiled = compileExpression({ ...v, code });
+  } catch (err) {
+    if (err instanceof ExpressionError) throw new EmulatorError(err.code, `<${el.name}>${where(el)}: ${describeExpressionError(err, code)}`);
+    throw err;
+  }
+  return (run) => {
+    try {
+      return compiled.run(run);
+    } catch (err) {
+      return runtimeFailure(err, el, code);
+    }
+  };
+}
+
+/** Compiles a value evaluated to a string (C# ToString of the result). */
+export function compileString(v: XmlValue, cc: CompileContext, el: XmlElement): (run: Run) => string {
+  if (!isExpression(v)) {
+    const text = substituteNamedValues(v, cc, el);
+    return () => text;
+  }
+  const fn = compileValue(v, cc, el);
+  return (run) => csString(fn(run));
+}
+
+/** An attribute as a string function, or undefined when absent. */
+export function attrString(el: XmlElement, name: string, cc: CompileContext): ((run: Run) => string) | undefined {
+  const v = attr(el, name);
+  return v === undefined ? undefined : compileString(v, cc, el);
+}
+
+/** A constant attribute (no expressions allowed), or the default. */
+export function constAttr(el: XmlElement, name: string, cc: CompileContext, fallback?: string): string | undefined {
+  const v = attr(el, name);
+  if (v === undefined) return fallback;
+  if (isExpression(v)) throw new EmulatorError('INVALID_POLICY', `<${el.name}>${where(el)}: attribute ${name} does not accept an expression in the emulator`);
+  return substituteNamedValues(v, cc, el);
+}
+
+export function requireAttr(el: XmlElement, name: string): XmlValue {
+  const v = attr(el, name);
+  if (v === undefined) throw new EmulatorError('INVALID_POLICY', `<${el.name}>${where(el)} needs the attribute ${name}`);
+  return v;
+}
+
+export function intAttr(el: XmlElement, name: string, cc: CompileContext, fallback?: number): number | undefined {
+  const s = constAttr(el, name, cc);
+  if (s === undefined) return fallback;
+  const n = Number(s);
+  if (!Number.isFinite(n)) throw new EmulatorError('INVALID_POLICY', `<${el.name}>${where(el)}: ${name}="${s}" is not a number`);
+  return n;
+}
+
+export function boolAttr(el: XmlElement, name: string, cc: CompileContext, fallback: boolean): boolean {
+  const s = constAttr(el, name, cc);
+  if (s === undefined) return fallback;
+  if (!/^(true|false)$/i.test(s)) throw new EmulatorError('INVALID_POLICY', `<${el.name}>${where(el)}: ${name}="${s}" is not true or false`);
+  return s.toLowerCase() === 'true';
+}
+
+/** The text content of an element (a plain string or one expression). */
+export function elementText(el: XmlElement): XmlValue {
+  const parts = el.children.filter((c) => c.kind === 'text' || c.kind === 'cdata');
+  if (parts.length === 1 && parts[0]!.kind === 'text' && isExpression(parts[0]!.value)) return parts[0]!.value;
+  return parts.map((p) => (typeof p.value === 'string' ? p.value : p.value.code)).join('');
+}
+
+export function childTexts(el: XmlElement, container: string, item: string, cc: CompileContext): string[] | null {
+  const c = childElements(el, container)[0];
+  if (!c) return null;
+  return childElements(c, item).map((x) => {
+    const t = elementText(x);
+    if (isExpression(t)) throw new EmulatorError('INVALID_POLICY', `<${item}>${where(x)} does not accept an expression in the emulator`);
+    return substituteNamedValues(t, cc, x).trim();
+  });
+}
+
+// ---- messages -------------------------------------------------------------------------------
+
+/** The headers and body a step in this place changes. */
+export function targetMessage(run: Run, cc: CompileContext): { headers: MultiDict; body: MessageBody } {
+  const t = cc.target;
+  if (t === 'request') return run.context.request;
+  if (t === 'return' && run.returning) return run.returning;
+  return run.context.response;
+}
+
+/** A JSON error body as APIM writes it. */
+export function errorBody(status: number, message: string): string {
+  return JSON.stringify({ statusCode: status, message });
+}

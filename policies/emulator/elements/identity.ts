@@ -1,0 +1,214 @@
+/** validate-jwt, validate-azure-ad-token, authentication-managed-identity, authentication-basic. */
+import { attr, childElements, type XmlElement } from '../../xml/tree.js';
+import {
+  PolicyFailure,
+  attrString,
+  boolAttr,
+  compileString,
+  constAttr,
+  defineElement,
+  elementText,
+  errorBody,
+  intAttr,
+  substituteNamedValues,
+  where,
+  type CompileContext,
+  type Run,
+} from '../compile.js';
+import { EmulatorError } from '../errors.js';
+import { StaticKeySource, VerificationKey, type KeySource } from '../jwt/keys.js';
+import { validateJwtToken, type JwtValidationConfig, type RequiredClaim } from '../jwt/validate.js';
+import { isExpression } from '../../xml/tree.js';
+
+export const defaultJwtErrorMessage = 'Unauthorized. Access token is missing or invalid.';
+
+function texts(el: XmlElement, container: string, item: string, cc: CompileContext): string[] | null {
+  const c = childElements(el, container)[0];
+  if (!c) return null;
+  return childElements(c, item).map((x) => {
+    const t = elementText(x);
+    if (isExpression(t)) throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: an expression in <${item}>${where(x)}`);
+    return substituteNamedValues(t, cc, x).trim();
+  });
+}
+
+function requiredClaims(el: XmlElement, cc: CompileContext): RequiredClaim[] {
+  const c = childElements(el, 'required-claims')[0];
+  if (!c) return [];
+  return childElements(c, 'claim').map((claim) => {
+    const name = constAttr(claim, 'name', cc);
+    if (!name) throw new EmulatorError('INVALID_POLICY', `<claim>${where(claim)} needs a name`);
+    const match = (constAttr(claim, 'match', cc, 'all') ?? 'all').toLowerCase();
+    if (match !== 'all' && match !== 'any') throw new EmulatorError('INVALID_POLICY', `<claim>${where(claim)}: match="${match}" is not all or any`);
+    const separator = constAttr(claim, 'separator', cc);
+    const values = childElements(claim, 'value').map((v) => {
+      const t = elementText(v);
+      if (isExpression(t)) throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: an expression in <value>${where(v)}`);
+      return substituteNamedValues(t, cc, v).trim();
+    });
+    return separator ? { name, match, separator, values } : { name, match, values };
+  });
+}
+
+function inlineKeys(el: XmlElement, container: string, cc: CompileContext): VerificationKey[] {
+  const c = childElements(el, container)[0];
+  if (!c) return [];
+  return childElements(c, 'key').map((k) => {
+    if (attr(k, 'certificate-id') !== undefined) throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: <key certificate-id>${where(k)} (certificates are not emulated; use n/e or a Base64 key)`);
+    const id = constAttr(k, 'id', cc);
+    const n = constAttr(k, 'n', cc);
+    const e = constAttr(k, 'e', cc);
+    if (n !== undefined || e !== undefined) {
+      if (!n || !e) throw new EmulatorError('INVALID_POLICY', `<key>${where(k)} needs both n and e`);
+      return new VerificationKey({ kty: 'RSA', n, e }, id);
+    }
+    const t = elementText(k);
+    if (isExpression(t)) throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: an expression in <key>${where(k)}`);
+    const b64 = substituteNamedValues(t, cc, k).trim();
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new EmulatorError('INVALID_POLICY', `<key>${where(k)} is not Base64`);
+    // an explicit symmetric key: the only way HS256 is ever accepted
+    return new VerificationKey({ kty: 'oct', k: Buffer.from(b64, 'base64').toString('base64url') }, id);
+  });
+}
+
+interface TokenSource {
+  (run: Run): string | null;
+}
+
+function tokenSource(el: XmlElement, cc: CompileContext, defaultHeader: string | undefined): TokenSource {
+  const header = constAttr(el, 'header-name', cc);
+  const query = constAttr(el, 'query-parameter-name', cc);
+  const value = attr(el, 'token-value');
+  const scheme = constAttr(el, 'require-scheme', cc);
+  if (value !== undefined) {
+    const fn = compileString(value, cc, el);
+    return (run) => {
+      const t = fn(run);
+      return t === '' ? null : t;
+    };
+  }
+  if (query) return (run) => run.context.request.url.query.get(query)?.[0] ?? null;
+  const name = header ?? defaultHeader ?? 'Authorization';
+  return (run) => {
+    const raw = run.context.request.headers.get(name)?.[0];
+    if (raw === undefined || raw.trim() === '') return null;
+    const v = raw.trim();
+    if (scheme) {
+      // "<scheme> <token>", scheme compared case-insensitively; anything else: no token
+      const m = /^(\S+)\s+(\S+)$/.exec(v);
+      if (!m || m[1]!.toLowerCase() !== scheme.toLowerCase()) return null;
+      return m[2]!;
+    }
+    const m = /^Bearer\s+(\S+)$/i.exec(v);
+    return m ? m[1]! : v;
+  };
+}
+
+function jwtStep(source: string, el: XmlElement, cc: CompileContext, tokenOf: TokenSource, config: JwtValidationConfig, extra?: (payload: Record<string, unknown>) => { reason: string; message: string } | null): (run: Run) => Promise<void> {
+  const status = intAttr(el, 'failed-validation-httpcode', cc, 401)!;
+  const message = attrString(el, 'failed-validation-error-message', cc);
+  const outputVar = constAttr(el, 'output-token-variable-name', cc);
+  const failure = (run: Run, reason: string, text: string): PolicyFailure =>
+    new PolicyFailure({ source, reason, message: text, policyId: '' }, status, errorBody(status, message ? message(run) : defaultJwtErrorMessage));
+  return async (run) => {
+    const token = tokenOf(run);
+    if (token === null) throw failure(run, 'TokenNotPresent', 'JWT not present.');
+    const result = await validateJwtToken(token, config, run.services.now());
+    if (!result.ok) throw failure(run, result.reason, result.message);
+    if (extra) {
+      const problem = extra(result.jwt.payload as Record<string, unknown>);
+      if (problem) throw failure(run, problem.reason, problem.message);
+    }
+    if (outputVar) run.context.variables.map.set(outputVar, result.jwt);
+  };
+}
+
+defineElement('validate-jwt', (el, cc) => {
+  if (childElements(el, 'decryption-keys').length) throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: <decryption-keys>${where(el)} (encrypted tokens are not emulated)`);
+  const sources: KeySource[] = [];
+  for (const oc of childElements(el, 'openid-config')) {
+    const url = constAttr(oc, 'url', cc);
+    if (!url) throw new EmulatorError('INVALID_POLICY', `<openid-config>${where(oc)} needs a url`);
+    sources.push(cc.options.services.keyCache.openId(url));
+  }
+  const keys = inlineKeys(el, 'issuer-signing-keys', cc);
+  if (keys.length) sources.push(new StaticKeySource(keys));
+  const config: JwtValidationConfig = {
+    keySources: sources,
+    audiences: texts(el, 'audiences', 'audience', cc),
+    issuers: texts(el, 'issuers', 'issuer', cc),
+    requiredClaims: requiredClaims(el, cc),
+    requireExpirationTime: boolAttr(el, 'require-expiration-time', cc, true),
+    requireSignedTokens: boolAttr(el, 'require-signed-tokens', cc, true),
+    clockSkewSeconds: intAttr(el, 'clock-skew', cc, 0)!,
+  };
+  return jwtStep('validate-jwt', el, cc, tokenSource(el, cc, 'Authorization'), config);
+});
+
+defineElement('validate-azure-ad-token', (el, cc) => {
+  if (childElements(el, 'decryption-keys').length) throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: <decryption-keys>${where(el)} (encrypted tokens are not emulated)`);
+  const tenant = constAttr(el, 'tenant-id', cc);
+  if (!tenant) throw new EmulatorError('INVALID_POLICY', `<validate-azure-ad-token>${where(el)} needs tenant-id`);
+  const services = cc.options.services;
+  const audiences = texts(el, 'audiences', 'audience', cc);
+  const backendApps = texts(el, 'backend-application-ids', 'application-id', cc);
+  const clientApps = texts(el, 'client-application-ids', 'application-id', cc);
+  const aud = audiences || backendApps ? [...(audiences ?? []), ...(backendApps ?? []), ...(backendApps ?? []).map((a) => `api://${a}`)] : null;
+  const config: JwtValidationConfig = {
+    keySources: [services.keyCache.openId(services.azureAdOpenIdConfigUrl(tenant))],
+    audiences: aud,
+    // Entra ID v1 and v2 issuers of this tenant
+    issuers: [`https://sts.windows.net/${tenant}/`, `https://login.microsoftonline.com/${tenant}/v2.0`],
+    requiredClaims: requiredClaims(el, cc),
+    requireExpirationTime: true,
+    requireSignedTokens: true,
+    clockSkewSeconds: intAttr(el, 'clock-skew', cc, 0)!,
+  };
+  const clientCheck = clientApps
+    ? (payload: Record<string, unknown>) => {
+        const app = typeof payload.appid === 'string' ? payload.appid : typeof payload.azp === 'string' ? payload.azp : undefined;
+        if (app !== undefined && clientApps.includes(app)) return null;
+        return { reason: 'TokenClientApplicationNotAllowed', message: `Client application ${app ?? '(none)'} is not allowed. Access denied.` };
+      }
+    : undefined;
+  return jwtStep('validate-azure-ad-token', el, cc, tokenSource(el, cc, 'Authorization'), config, clientCheck);
+});
+
+defineElement('authentication-managed-identity', (el, cc) => {
+  const resource = attrString(el, 'resource', cc);
+  if (!resource) throw new EmulatorError('INVALID_POLICY', `<authentication-managed-identity>${where(el)} needs resource`);
+  const outputVar = constAttr(el, 'output-token-variable-name', cc);
+  const ignoreError = boolAttr(el, 'ignore-error', cc, false);
+  const credential = cc.options.services.credential;
+  return async (run) => {
+    const r = resource(run);
+    const scope = r.endsWith('/.default') ? r : `${r.replace(/\/$/, '')}/.default`;
+    let token: string | null = null;
+    if (credential) {
+      try {
+        token = (await credential.getToken(scope))?.token ?? null;
+      } catch {
+        token = null;
+      }
+    }
+    if (token === null) {
+      if (ignoreError) return;
+      throw new PolicyFailure(
+        { source: 'authentication-managed-identity', reason: 'ManagedIdentityTokenNotAvailable', message: `Could not obtain a managed identity token for ${r}.`, policyId: '' },
+        500,
+        errorBody(500, 'Internal server error'),
+      );
+    }
+    if (outputVar) run.context.variables.map.set(outputVar, token);
+    else run.context.request.headers.set('Authorization', [`Bearer ${token}`]);
+  };
+});
+
+defineElement('authentication-basic', (el, cc) => {
+  const user = attrString(el, 'username', cc);
+  const password = attrString(el, 'password', cc);
+  if (!user || !password) throw new EmulatorError('INVALID_POLICY', `<authentication-basic>${where(el)} needs username and password`);
+  return (run) => {
+    run.context.request.headers.set('Authorization', [`Basic ${Buffer.from(`${user(run)}:${password(run)}`, 'utf8').toString('base64')}`]);
+  };
+});

@@ -1,0 +1,286 @@
+/**
+ * `emulate(policy, options).send(request)`: the test harness and the engine of the local
+ * gateway. The policy (and its enclosing scopes) is compiled once in `emulate`; `send` runs the
+ * recipe: inbound → backend → outbound, on-error when a policy fails.
+ */
+import { randomUUID } from 'node:crypto';
+import { buildPolicy } from '../model/codec.js';
+import type { PolicyDocument, PolicyFragment } from '../model/document.js';
+import { parsePolicyXml } from '../xml/parse.js';
+import { childElements, type XmlElement } from '../xml/tree.js';
+import {
+  PolicyFailure,
+  ReturnSignal,
+  compileElements,
+  runSteps,
+  type BackendHandler,
+  type CompileContext,
+  type CompileOptions,
+  type MetricEntry,
+  type NamedValues,
+  type Run,
+  type SectionName,
+  type Services,
+  type Step,
+  type TokenCredentialLike,
+  type TraceEntry,
+} from './compile.js';
+import { MessageBody, ProxyContext, RequestState, ResponseState, UrlState, urlFrom, type ContextInfo, type LastError } from './context.js';
+import { EmulatorError } from './errors.js';
+import { CsDictionary, CsGuid, MultiDict } from './expressions/values.js';
+import { KeyCache, type FetchLike } from './jwt/keys.js';
+import './elements/index.js';
+
+/** A policy as XML text, the parsed tree, or a typed document from policies/model. */
+export type PolicyInput = string | XmlElement | PolicyDocument | PolicyFragment;
+
+export interface EmulateOptions {
+  /** Enclosing scopes, outermost first (global → product → API); `<base />` walks up this chain. */
+  scopes?: PolicyInput[];
+  /** Fragments for include-fragment, by fragment id. */
+  fragments?: Record<string, PolicyInput>;
+  /** `{{name}}` values; an unknown name fails the compile. */
+  namedValues?: NamedValues;
+  /** Default backend (the API's service URL) when no set-backend-service sets one. */
+  backendUrl?: string;
+  /** In-process backend used by forward-request instead of HTTP. */
+  backend?: BackendHandler;
+  /** For authentication-managed-identity. */
+  credential?: TokenCredentialLike;
+  /** Clock in ms since the epoch (token times, rate-limit windows, key cache). Default Date.now. */
+  now?: () => number;
+  /** [0, 1) source for `new Random()`. Default Math.random. */
+  random?: () => number;
+  /** retry's waits. Default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Shared OpenID key cache (share one between emulators, as one APIM instance does). */
+  keyCache?: KeyCache;
+  /** fetch for OpenID discovery/JWKS when no keyCache is given, and for forward-request. */
+  fetch?: typeof globalThis.fetch;
+  /** OpenID configuration URL of an Entra tenant (validate-azure-ad-token). */
+  azureAdOpenIdConfigUrl?: (tenantId: string) => string;
+  /** Api, Operation, Product, Subscription, User and Deployment seen by expressions. */
+  context?: ContextInfo;
+  /** The API's URL suffix on the gateway (`/orders`): stripped from the caller's path before forwarding. */
+  apiPath?: string;
+}
+
+export interface EmulatorRequest {
+  method?: string;
+  /** Absolute URL the caller used, e.g. `https://contoso.azure-api.net/orders/1?x=1`. */
+  url: string;
+  headers?: Record<string, string | readonly string[]>;
+  /** Text, bytes, or a value sent as JSON. */
+  body?: string | Uint8Array | object;
+  /** Caller's IP (ip-filter). Default 127.0.0.1. */
+  ipAddress?: string;
+  /** Template parameters of the matched operation (rewrite-uri, MatchedParameters). */
+  matchedParameters?: Record<string, string>;
+  /** Trace on (context.Tracing). */
+  tracing?: boolean;
+}
+
+export interface EmulatorResult {
+  status: number;
+  reason: string;
+  /** Header name (lower case) → values joined with ", ". */
+  headers: Record<string, string>;
+  body: string;
+  bodyBytes: Uint8Array;
+  variables: Record<string, unknown>;
+  trace: TraceEntry[];
+  metrics: MetricEntry[];
+  lastError: LastError | null;
+  /** The requests forward-request sent (method, URL, headers). */
+  backendCalls: { method: string; url: string; headers: Record<string, string> }[];
+}
+
+export interface Emulator {
+  send(request: EmulatorRequest): Promise<EmulatorResult>;
+}
+
+const SECTIONS: SectionName[] = ['inbound', 'backend', 'outbound', 'on-error'];
+
+/** Turns any accepted policy form into the generic XML tree. */
+export function toPolicyTree(policy: PolicyInput): XmlElement {
+  if (typeof policy === 'string') return parsePolicyXml(policy);
+  if ((policy as XmlElement).kind === 'element') return policy as XmlElement;
+  const kind = (policy as { kind?: unknown }).kind;
+  if (kind === 'policies' || kind === 'fragment') return buildPolicy(policy as PolicyDocument | PolicyFragment);
+  throw new TypeError('policy must be XML text, an XmlElement or a typed policy document');
+}
+
+/** Compiles the policy with its scope chain; throws EmulatorError for what it cannot run. */
+export function emulate(policy: PolicyInput, options: EmulateOptions = {}): Emulator {
+  const chain = [...(options.scopes ?? []), policy].map(toPolicyTree);
+  for (const root of chain) {
+    if (root.name !== 'policies') throw new EmulatorError('INVALID_POLICY', `a policy document has the root <policies>, not <${root.name}>`);
+  }
+  const fragments: Record<string, XmlElement> = {};
+  for (const [id, f] of Object.entries(options.fragments ?? {})) fragments[id] = toPolicyTree(f);
+  const now = options.now ?? Date.now;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const services: Services = {
+    now,
+    random: options.random ?? Math.random,
+    sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    fetch: fetchImpl,
+    keyCache: options.keyCache ?? new KeyCache({ now, fetch: fetchImpl as unknown as FetchLike }),
+    azureAdOpenIdConfigUrl: options.azureAdOpenIdConfigUrl ?? ((t) => `https://login.microsoftonline.com/${t}/v2.0/.well-known/openid-configuration`),
+  };
+  if (options.backend) services.backendHandler = options.backend;
+  if (options.credential) services.credential = options.credential;
+  const compileOptions: CompileOptions = { namedValues: options.namedValues ?? {}, fragments, services };
+  const scopeNames = ['global', 'product', 'api', 'operation'];
+  const scopeName = (level: number): string => scopeNames[scopeNames.length - chain.length + level] ?? `scope${level}`;
+
+  const compileSection = (section: SectionName, level: number): Step[] => {
+    if (level < 0) return [];
+    const root = chain[level]!;
+    const el = childElements(root, section)[0];
+    // a scope without the section inherits it
+    if (!el) return compileSection(section, level - 1);
+    const cc: CompileContext = {
+      options: compileOptions,
+      section,
+      target: section === 'inbound' || section === 'backend' ? 'request' : 'response',
+      path: section,
+      scope: scopeName(level),
+      including: [],
+    };
+    return compileElements(el.children, cc, () => compileSection(section, level - 1));
+  };
+  const steps = Object.fromEntries(SECTIONS.map((s) => [s, compileSection(s, chain.length - 1)])) as Record<SectionName, Step[]>;
+  const backendBase = options.backendUrl;
+  const apiPath = (options.apiPath ?? '').replace(/\/$/, '');
+  const info = options.context ?? {};
+
+  return {
+    async send(request: EmulatorRequest): Promise<EmulatorResult> {
+      const run = createRun(request, services, info, backendBase, apiPath);
+      await execute(steps, run);
+      return result(run);
+    },
+  };
+}
+
+function createRun(request: EmulatorRequest, services: Services, info: ContextInfo, backendBase: string | undefined, apiPath: string): Run {
+  let original;
+  try {
+    original = urlFrom(request.url);
+  } catch {
+    throw new EmulatorError('INVALID_REQUEST', `request url ${JSON.stringify(request.url)} is not an absolute URL`);
+  }
+  const headers = new MultiDict();
+  for (const [k, v] of Object.entries(request.headers ?? {})) headers.append(k, typeof v === 'string' ? [v] : [...v]);
+  let body: Uint8Array;
+  if (request.body === undefined) body = new Uint8Array(0);
+  else if (typeof request.body === 'string') body = Buffer.from(request.body, 'utf8');
+  else if (request.body instanceof Uint8Array) body = request.body;
+  else {
+    body = Buffer.from(JSON.stringify(request.body), 'utf8');
+    if (!headers.has('content-type')) headers.set('Content-Type', ['application/json']);
+  }
+  // the backend URL: service URL + the caller's path below the API suffix
+  let opPath = original.path;
+  if (apiPath && (opPath === apiPath || opPath.startsWith(apiPath + '/'))) opPath = opPath.slice(apiPath.length);
+  const base = new URL(backendBase ?? `${original.base.protocol}//${original.base.host}`);
+  const url = new UrlState(base, opPath === '/' ? '' : opPath, original.query.clone());
+  const matched = new CsDictionary('IReadOnlyDictionary<string, string>', true, Object.entries(request.matchedParameters ?? {}));
+  const req = new RequestState((request.method ?? 'GET').toUpperCase(), url, urlFrom(request.url), headers, new MessageBody(body), request.ipAddress ?? '127.0.0.1', matched);
+  const startedAt = services.now();
+  const context = new ProxyContext(req, new CsGuid(randomUUID()), startedAt, services.now, info, request.tracing ?? false);
+  return {
+    context,
+    services,
+    now: services.now,
+    random: services.random,
+    trace: [],
+    metrics: [],
+    backendCalls: [],
+    corsHeaders: null,
+    limitHeaders: null,
+    returning: null,
+  };
+}
+
+/** The recipe: inbound → backend → outbound; on-error on a failure; a return stops the pipeline. */
+async function execute(steps: Record<SectionName, Step[]>, run: Run): Promise<void> {
+  let section: SectionName = 'inbound';
+  try {
+    await runSteps(steps.inbound, run);
+    section = 'backend';
+    await runSteps(steps.backend, run);
+    section = 'outbound';
+    await runSteps(steps.outbound, run);
+  } catch (err) {
+    if (err instanceof ReturnSignal) {
+      run.context.response = err.response;
+      return;
+    }
+    if (!(err instanceof PolicyFailure)) throw err;
+    await onError(steps, run, err, section);
+  }
+}
+
+async function onError(steps: Record<SectionName, Step[]>, run: Run, failure: PolicyFailure, section: SectionName): Promise<void> {
+  run.context.lastError = {
+    source: failure.error.source,
+    reason: failure.error.reason,
+    message: failure.error.message,
+    section: failure.error.section ?? section,
+    path: failure.error.path ?? '',
+    policyId: failure.error.policyId,
+    scope: failure.error.scope ?? '',
+  };
+  // the failing policy's own response; on-error may change or replace it
+  if (failure.body !== null || failure.status !== run.context.response.statusCode) {
+    const r = new ResponseState(failure.status, reasonPhrase(failure.status));
+    if (failure.body !== null) {
+      r.headers.set('Content-Type', ['application/json']);
+      r.body.set(failure.body);
+    }
+    for (const [k, v] of Object.entries(failure.headers)) r.headers.set(k, [v]);
+    run.context.response = r;
+  }
+  try {
+    await runSteps(steps['on-error'], run);
+  } catch (err) {
+    if (err instanceof ReturnSignal) {
+      run.context.response = err.response;
+      return;
+    }
+    if (err instanceof PolicyFailure) {
+      // a failure inside on-error: APIM answers 500 and stops
+      run.context.response = new ResponseState(500, 'Internal Server Error');
+      return;
+    }
+    throw err;
+  }
+}
+
+function reasonPhrase(status: number): string {
+  const r: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 504: 'Gateway Timeout' };
+  return r[status] ?? '';
+}
+
+function result(run: Run): EmulatorResult {
+  const res = run.context.response;
+  for (const [k, v] of Object.entries(run.limitHeaders ?? {})) if (!res.headers.has(k)) res.headers.set(k, [v]);
+  for (const [k, v] of Object.entries(run.corsHeaders ?? {})) res.headers.set(k, [v]);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of res.headers.entries()) headers[k.toLowerCase()] = v.join(', ');
+  const bytes = res.body.bytes;
+  return {
+    status: res.statusCode,
+    reason: res.statusReason,
+    headers,
+    body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+    bodyBytes: bytes,
+    variables: Object.fromEntries(run.context.variables.map),
+    trace: run.trace,
+    metrics: run.metrics,
+    lastError: run.context.lastError,
+    backendCalls: run.backendCalls,
+  };
+}

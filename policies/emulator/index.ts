@@ -1,0 +1,12 @@
+export { emulate, toPolicyTree } from './harness.js';
+export type { Emulator, EmulateOptions, EmulatorRequest, EmulatorResult, PolicyInput } from './harness.js';
+export type { BackendHandler, BackendRequest, BackendResponse, MetricEntry, NamedValues, TokenCredentialLike, TraceEntry } from './compile.js';
+export type { ContextInfo, LastError } from './context.js';
+export { EmulatorError, ExpressionError } from './errors.js';
+export type { EmulatorErrorCode } from './errors.js';
+export { KeyCache, OpenIdKeySource } from './jwt/keys.js';
+export type { FetchLike, OpenIdKeySourceOptions } from './jwt/keys.js';
+export { validateJwtToken } from './jwt/validate.js';
+export type { JwtFailureReason, JwtValidationConfig, JwtValidationResult, RequiredClaim } from './jwt/validate.js';
+export { compileExpression } from './expressions/index.js';
+export type { CompiledExpression } from './expressions/index.js';

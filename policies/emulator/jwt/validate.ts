@@ -1,0 +1,153 @@
+/**
+ * Token validation as validate-jwt / validate-azure-ad-token do it, with real signatures (jose).
+ * Order: parse → signature (key by kid; algorithm must fit the key; `none` refused) → lifetime
+ * (exp required unless told otherwise, clock skew) → audience → issuer → required claims.
+ * Failures carry APIM's reason and message; messages never include the token.
+ */
+import { compactVerify, errors as joseErrors } from 'jose';
+import { JwtValue } from '../expressions/jwt-value.js';
+import { KeyFetchError, type KeySource, type VerificationKey } from './keys.js';
+
+/** APIM's validate-jwt failure reasons (a closed union). */
+export type JwtFailureReason =
+  | 'TokenNotPresent'
+  | 'JwtInvalid'
+  | 'TokenSignatureInvalid'
+  | 'TokenSignatureKeyNotFound'
+  | 'TokenExpired'
+  | 'TokenNotYetValid'
+  | 'TokenAudienceNotAllowed'
+  | 'TokenIssuerNotAllowed'
+  | 'TokenClaimNotFound'
+  | 'TokenClaimValueNotAllowed';
+
+export interface RequiredClaim {
+  name: string;
+  /** `all` (default): every listed value must be present; `any`: at least one. */
+  match: 'all' | 'any';
+  /** Splits a string claim into several values (e.g. `scp` with " "). */
+  separator?: string;
+  values: string[];
+}
+
+export interface JwtValidationConfig {
+  keySources: KeySource[];
+  /** null: audience not checked. */
+  audiences: string[] | null;
+  /** null: issuer not checked (unless a discovery document names one). */
+  issuers: string[] | null;
+  requiredClaims: RequiredClaim[];
+  requireExpirationTime: boolean;
+  requireSignedTokens: boolean;
+  clockSkewSeconds: number;
+}
+
+export type JwtValidationResult = { ok: true; jwt: JwtValue } | { ok: false; reason: JwtFailureReason; message: string };
+
+function fail(reason: JwtFailureReason, message: string): JwtValidationResult {
+  return { ok: false, reason, message };
+}
+
+const decoder = new TextDecoder();
+
+function decodeSegment(seg: string): Record<string, unknown> | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(seg)) return undefined;
+  try {
+    const v: unknown = JSON.parse(decoder.decode(Buffer.from(seg, 'base64url')));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Validates one compact JWS. `nowMs` is the emulator's clock. */
+export async function validateJwtToken(token: string, config: JwtValidationConfig, nowMs: number): Promise<JwtValidationResult> {
+  const parts = token.split('.');
+  if (parts.length !== 3) return fail('JwtInvalid', 'JWT is not well formed. Access denied.');
+  const header = decodeSegment(parts[0]!);
+  const unverifiedPayload = parts[1] === '' ? undefined : decodeSegment(parts[1]!);
+  if (!header || !unverifiedPayload || typeof header.alg !== 'string' || 'b64' in header) return fail('JwtInvalid', 'JWT is not well formed. Access denied.');
+  const alg = header.alg;
+  const kid = typeof header.kid === 'string' ? header.kid : undefined;
+
+  let payload: Record<string, unknown>;
+  if (alg === 'none') {
+    if (config.requireSignedTokens || parts[2] !== '') return fail('TokenSignatureInvalid', 'The token is not signed (alg none). Access denied.');
+    payload = unverifiedPayload;
+  } else {
+    let candidates: VerificationKey[] = [];
+    try {
+      for (const source of config.keySources) candidates.push(...(await source.keysFor(kid)));
+    } catch (err) {
+      if (!(err instanceof KeyFetchError)) throw err;
+      candidates = [];
+    }
+    if (candidates.length === 0) {
+      return fail('TokenSignatureKeyNotFound', kid !== undefined ? `Signature key for ID ${kid} was not found. Access denied.` : 'Signature key was not found. Access denied.');
+    }
+    const usable = candidates.filter((k) => k.algorithms.includes(alg));
+    if (usable.length === 0) {
+      // e.g. an HS256 token against RSA keys (key confusion): the algorithm does not fit any key
+      return fail('TokenSignatureInvalid', `Signature validation failed: algorithm ${alg} is not allowed for the signing key. Access denied.`);
+    }
+    let verified: Record<string, unknown> | undefined;
+    for (const key of usable) {
+      try {
+        // the signed input is exactly header.payload, so the payload decoded above is what was verified
+        await compactVerify(token, await key.forAlgorithm(alg), { algorithms: [alg] });
+        verified = unverifiedPayload;
+        break;
+      } catch (err) {
+        if (err instanceof joseErrors.JWSSignatureVerificationFailed) continue;
+        if (err instanceof joseErrors.JOSEError) return fail('JwtInvalid', 'JWT is not well formed. Access denied.');
+        if (err instanceof TypeError || err instanceof SyntaxError) continue;
+        throw err;
+      }
+    }
+    if (!verified) return fail('TokenSignatureInvalid', 'Signature validation failed. Access denied.');
+    payload = verified;
+  }
+
+  // lifetime
+  const now = nowMs / 1000;
+  const skew = config.clockSkewSeconds;
+  const exp = payload.exp;
+  const nbf = payload.nbf;
+  if (exp !== undefined && typeof exp !== 'number') return fail('JwtInvalid', 'JWT is not well formed (exp). Access denied.');
+  if (nbf !== undefined && typeof nbf !== 'number') return fail('JwtInvalid', 'JWT is not well formed (nbf). Access denied.');
+  if (exp === undefined && config.requireExpirationTime) return fail('TokenExpired', 'Lifetime validation failed. The token is missing an Expiration Time. Access denied.');
+  if (exp !== undefined && now > exp + skew) return fail('TokenExpired', 'Token is expired. Access denied.');
+  if (nbf !== undefined && now + skew < nbf) return fail('TokenNotYetValid', 'Token is not valid yet. Access denied.');
+
+  // audience
+  if (config.audiences !== null) {
+    const aud = payload.aud;
+    const tokenAud = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
+    if (!tokenAud.some((a) => config.audiences!.includes(a))) return fail('TokenAudienceNotAllowed', `Audience ${tokenAud.join(',') || '(none)'} is not allowed. Access denied.`);
+  }
+
+  // issuer: the configured issuers, plus the one a discovery document names
+  const allowedIssuers = config.issuers === null ? [] : [...config.issuers];
+  for (const s of config.keySources) {
+    const iss = s.issuer();
+    if (iss) allowedIssuers.push(iss);
+  }
+  if (config.issuers !== null || allowedIssuers.length > 0) {
+    const iss = payload.iss;
+    if (typeof iss !== 'string' || !allowedIssuers.includes(iss)) return fail('TokenIssuerNotAllowed', `Issuer ${typeof iss === 'string' ? iss : '(none)'} is not allowed. Access denied.`);
+  }
+
+  const jwt = new JwtValue(header as never, payload as never);
+
+  // required claims: first every missing claim, then values
+  const missing = config.requiredClaims.filter((c) => payload[c.name] === undefined || payload[c.name] === null).map((c) => c.name);
+  if (missing.length) return fail('TokenClaimNotFound', `JWT token is missing the following claims: ${missing.join(', ')}. Access denied.`);
+  for (const c of config.requiredClaims) {
+    if (c.values.length === 0) continue;
+    let values = jwt.getClaims().get(c.name) ?? [];
+    if (c.separator) values = values.flatMap((v) => v.split(c.separator!)).filter((v) => v !== '');
+    const ok = c.match === 'any' ? c.values.some((v) => values.includes(v)) : c.values.every((v) => values.includes(v));
+    if (!ok) return fail('TokenClaimValueNotAllowed', `Claim ${c.name} value of ${values.join(',')} is not allowed. Access denied.`);
+  }
+  return { ok: true, jwt };
+}
