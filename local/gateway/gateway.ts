@@ -1,0 +1,148 @@
+/**
+ * `startGateway`: the local APIM. Compiles this product's policies (global → product → API →
+ * operation) with the emulator once per operation at start-up, then serves the API's paths:
+ * each request runs its operation's compiled pipeline, and `forward-request` sends it to the
+ * backend (the API's service URL).
+ *
+ * By default the policies are the product's own (`policies/product`), fed with local values:
+ * the dev issuer's discovery URL and issuer, any tenant, and the gateway's dev managed identity
+ * (`authentication-managed-identity`) as proof for the backend.
+ */
+import { emulate, KeyCache, type EmulateOptions, type Emulator, type PolicyInput, type TokenCredentialLike } from '../../policies/emulator/index.js';
+import { globalPolicy, ordersApiPolicy, type OrdersApiPolicyOptions } from '../../policies/product/index.js';
+import type { XmlElement } from '../../policies/xml/tree.js';
+import { ordersApi, type ApiDefinition, type ApiOperation } from './routes.js';
+import { startGatewayServer, type GatewayExchange, type GatewayResult, type PipelineSet, type PolicyPipeline } from './server.js';
+
+export { defaultGatewayPort } from './server.js';
+
+/** The resource the gateway's managed identity requests a token for (the Functions app's app id URI for gateways). */
+export const localBackendResource = 'api://apim-rls-orders-backend';
+/** The client id of the gateway's dev managed identity. */
+export const localGatewayClientId = 'apim-rls-local-gateway';
+
+export type GatewayScope = 'global' | 'product' | 'api' | 'operation';
+
+export interface GatewayPolicy {
+  scope: GatewayScope;
+  document: PolicyInput;
+  /** For `operation` scope: the operation it applies to. */
+  operationId?: string;
+}
+
+/** What the gateway needs from the identity provider; a running `DevIssuer` fits. */
+export interface GatewayIssuer {
+  issuer: string;
+  discoveryUrl: string;
+  /** A managed-identity stand-in; used for `authentication-managed-identity` unless `credential` is given. */
+  credential?(clientId: string): TokenCredentialLike;
+}
+
+export interface GatewayOptions {
+  /** 0 picks a free port; default 0 (the CLI and the stack default to 8080). */
+  port?: number;
+  host?: string;
+  /** The API's service URL, e.g. `http://127.0.0.1:7071/api`: operation paths are appended to it. */
+  backendUrl: string;
+  issuer: GatewayIssuer;
+  /** The policies to run; default: the product's global and orders-API policies with local values. */
+  policies?: readonly GatewayPolicy[];
+  /** Overrides for the default orders-API policy (rate limit, tenants, lifetime, ...). */
+  policyOptions?: OrdersApiPolicyOptions;
+  /** The gateway's managed identity; default `issuer.credential(localGatewayClientId)`; null: none. */
+  credential?: TokenCredentialLike | null;
+  api?: ApiDefinition;
+  /** Milliseconds since the epoch (token times, rate-limit windows, key cache). */
+  clock?: () => number;
+  maxBodyBytes?: number;
+  /** Shared OpenID key cache (one per gateway by default, as one APIM instance has). */
+  keyCache?: KeyCache;
+}
+
+export interface Gateway {
+  url: string;
+  /** The OpenID key cache every operation shares (its fetch count is a diagnostic). */
+  keyCache: KeyCache;
+  close(): Promise<void>;
+}
+
+const emptyPolicies = (): XmlElement => ({ kind: 'element', name: 'policies', attributes: [], children: [] });
+/** APIM's default global policy: forward to the backend. */
+const defaultGlobal = `<policies><inbound /><backend><forward-request /></backend><outbound /><on-error /></policies>`;
+
+/** The product's policies with local values. */
+export function localPolicies(issuer: GatewayIssuer, withManagedIdentity: boolean, overrides: OrdersApiPolicyOptions = {}): GatewayPolicy[] {
+  return [
+    { scope: 'global', document: globalPolicy() },
+    {
+      scope: 'api',
+      document: ordersApiPolicy({
+        openidConfigUrl: issuer.discoveryUrl,
+        issuer: issuer.issuer,
+        allowedTenants: null,
+        backendResource: withManagedIdentity ? localBackendResource : null,
+        ...overrides,
+      }),
+    },
+  ];
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  if (typeof options.backendUrl !== 'string' || !/^https?:\/\//.test(options.backendUrl)) throw new TypeError('backendUrl must be an http(s) URL');
+  const api = options.api ?? ordersApi;
+  const clock = options.clock ?? Date.now;
+  const credential = options.credential === undefined ? options.issuer.credential?.(localGatewayClientId) : (options.credential ?? undefined);
+  const policies = options.policies ?? localPolicies(options.issuer, credential !== undefined, options.policyOptions);
+  const keyCache = options.keyCache ?? new KeyCache({ now: clock });
+
+  const one = (scope: GatewayScope): PolicyInput | undefined => {
+    const found = policies.filter((p) => p.scope === scope);
+    if (found.length > 1) throw new TypeError(`more than one ${scope} policy`);
+    return found[0]?.document;
+  };
+  const global = one('global') ?? defaultGlobal;
+  const product = one('product') ?? emptyPolicies();
+  const apiPolicy = one('api') ?? emptyPolicies();
+  for (const p of policies) {
+    if (p.scope === 'operation' && !api.operations.some((o) => o.id === p.operationId)) throw new TypeError(`operation policy for unknown operation "${p.operationId ?? ''}"`);
+  }
+
+  const base: EmulateOptions = { backendUrl: options.backendUrl.replace(/\/+$/, ''), now: clock, keyCache };
+  if (credential) base.credential = credential;
+  if (api.path !== '') base.apiPath = '/' + api.path.replace(/^\/+|\/+$/g, '');
+  const apiInfo = { id: api.name, name: api.name, path: api.path, serviceUrl: base.backendUrl as string };
+
+  const pipeline = (operation: ApiOperation | undefined): PolicyPipeline => {
+    const operationPolicy = operation ? policies.find((p) => p.scope === 'operation' && p.operationId === operation.id)?.document : undefined;
+    const emulator: Emulator = emulate(operationPolicy ?? emptyPolicies(), {
+      ...base,
+      // the scope chain, outermost first; an empty scope inherits every section
+      scopes: [global, product, apiPolicy],
+      context: {
+        api: apiInfo,
+        ...(operation ? { operation: { id: operation.id, name: operation.id, method: operation.method, urlTemplate: operation.urlTemplate } } : {}),
+        deployment: { region: 'local', serviceName: 'apim-rls-local', gatewayId: 'local' },
+      },
+    });
+    return {
+      async send(exchange: GatewayExchange): Promise<GatewayResult> {
+        const result = await emulator.send({
+          method: exchange.method,
+          url: exchange.url.href,
+          headers: exchange.headers,
+          body: exchange.body,
+          ipAddress: exchange.clientIp,
+          matchedParameters: exchange.params,
+        });
+        return { status: result.status, headers: result.headers, body: result.bodyBytes };
+      },
+    };
+  };
+  const pipelines: PipelineSet = { forOperation: (op) => pipeline(op), forApi: () => pipeline(undefined) };
+
+  const serverOptions: Parameters<typeof startGatewayServer>[0] = { port: options.port ?? 0, api, pipelines };
+  if (options.host !== undefined) serverOptions.host = options.host;
+  if (options.maxBodyBytes !== undefined) serverOptions.maxBodyBytes = options.maxBodyBytes;
+  const server = await startGatewayServer(serverOptions);
+  return { url: server.url, keyCache, close: () => server.close() };
+}

@@ -1,0 +1,215 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startDevIssuer, type DevIssuer } from '../../../local/issuer/index.js';
+import { localBackendResource, localGatewayClientId, startGateway, type Gateway } from '../../../local/gateway/index.js';
+import { startRecordingBackend, type RecordingBackend } from './support.js';
+
+const fixedNow = Date.UTC(2030, 0, 1, 12, 0, 0);
+let now = fixedNow;
+const clock = () => now;
+const dir = mkdtempSync(join(tmpdir(), 'apim-rls-gateway-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const alice = { sub: 'alice', oid: '00000000-0000-0000-0000-0000000000a1', tid: 'contoso', roles: ['Orders.Read'] };
+
+describe('local gateway with the product policies', () => {
+  let issuer: DevIssuer;
+  let backend: RecordingBackend;
+  let gateway: Gateway;
+  before(async () => {
+    issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'keys'), clock });
+    backend = await startRecordingBackend((r) => ({ status: r.method === 'POST' ? 201 : 200, body: JSON.stringify({ path: r.url }), headers: { 'x-powered-by': 'test' } }));
+    gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock, maxBodyBytes: 4096 });
+  });
+  after(async () => {
+    await gateway?.close();
+    await backend?.close();
+    await issuer?.close();
+  });
+  const call = (path: string, init: RequestInit = {}) => fetch(gateway.url + path, init);
+  const bearer = async (claims = alice) => `Bearer ${await issuer.mint({ ...claims, roles: [...claims.roles] })}`;
+
+  it('answers 401 without a token and never reaches the backend', async () => {
+    const before = backend.received.length;
+    const res = await call('/orders');
+    assert.equal(res.status, 401);
+    assert.deepEqual(await res.json(), { statusCode: 401, message: 'Unauthorized' });
+    const forged = await call('/orders', { headers: { authorization: 'Bearer not.a.token' } });
+    assert.equal(forged.status, 401);
+    const noScheme = await call('/orders', { headers: { authorization: (await bearer()).slice('Bearer '.length) } });
+    assert.equal(noScheme.status, 401, 'the scheme is required');
+    assert.equal(backend.received.length, before);
+  });
+
+  it('refuses a valid token without an Orders role, and a token from another issuer', async () => {
+    const before = backend.received.length;
+    const noRole = await call('/orders', { headers: { authorization: await bearer({ ...alice, roles: ['Something.Else'] }) } });
+    // DESIGN: a missing role is 403; the product policy answers 401 for every validate-jwt failure today
+    assert.ok(noRole.status === 403 || noRole.status === 401, `got ${noRole.status}`);
+    const other = await startDevIssuer({ port: 0, keyDir: join(dir, 'other-keys'), clock });
+    try {
+      const foreign = await call('/orders', { headers: { authorization: `Bearer ${await other.mint({ ...alice })}` } });
+      assert.equal(foreign.status, 401);
+    } finally {
+      await other.close();
+    }
+    assert.equal(backend.received.length, before);
+  });
+
+  it('forwards the verified identity, the correlation id and the gateway\'s proof — never the client\'s identity headers', async () => {
+    const res = await call('/orders/42?limit=5', {
+      headers: {
+        authorization: await bearer(),
+        'X-Identity-Tenant-Id': 'fabrikam',
+        'X-Identity-Object-Id': '00000000-0000-0000-0000-0000000000c1',
+        'X-Identity-Roles': 'Orders.Admin',
+        'X-Identity-Subject': 'carol',
+        'X-MS-CLIENT-PRINCIPAL-ID': 'someone',
+      },
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.deepEqual(await res.json(), { path: '/api/orders/42?limit=5' });
+    assert.equal(res.headers.get('x-powered-by'), null, 'the global policy strips server banners');
+    const got = backend.received.at(-1)!;
+    assert.equal(got.method, 'GET');
+    assert.equal(got.url, '/api/orders/42?limit=5');
+    assert.equal(got.headers['x-identity-tenant-id'], 'contoso');
+    assert.equal(got.headers['x-identity-object-id'], alice.oid);
+    assert.equal(got.headers['x-identity-subject'], 'alice');
+    assert.equal(got.headers['x-identity-roles'], 'Orders.Read');
+    assert.equal(got.headers['x-ms-client-principal-id'], undefined);
+    assert.match(String(got.headers['x-request-id']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // Authorization now holds the gateway's managed-identity token for the backend, not the caller's
+    const auth = String(got.headers.authorization);
+    assert.match(auth, /^Bearer /);
+    const { payload } = await jwtVerify(auth.slice(7), createRemoteJWKSet(new URL(issuer.jwksUri)), { issuer: issuer.issuer, audience: localBackendResource, currentDate: new Date(now) });
+    assert.equal(payload.azp, localGatewayClientId);
+    assert.equal(payload.idtyp, 'app');
+  });
+
+  it('refuses any other header in the identity namespace before the backend', async () => {
+    const before = backend.received.length;
+    const res = await call('/orders', { headers: { authorization: await bearer(), 'X-Identity-Extra': 'smuggled' } });
+    assert.equal(res.status, 400);
+    assert.equal(backend.received.length, before);
+  });
+
+  it('gives every request its own correlation id', async () => {
+    const auth = await bearer();
+    await call('/me', { headers: { authorization: auth } });
+    await call('/me', { headers: { authorization: auth } });
+    const [a, b] = backend.received.slice(-2);
+    assert.equal(a!.url, '/api/me');
+    assert.notEqual(a!.headers['x-request-id'], b!.headers['x-request-id']);
+  });
+
+  it('forwards the method and the body', async () => {
+    const res = await call('/orders', { method: 'POST', headers: { authorization: await bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ item: 'widget', quantity: 2 }) });
+    assert.equal(res.status, 201);
+    const got = backend.received.at(-1)!;
+    assert.equal(got.method, 'POST');
+    assert.deepEqual(JSON.parse(got.body), { item: 'widget', quantity: 2 });
+    assert.equal(got.headers['content-type'], 'application/json');
+  });
+
+  it('answers APIM\'s 404 for a path of no operation, and 413 for a body over the limit', async () => {
+    const before = backend.received.length;
+    const missing = await call('/invoices', { headers: { authorization: await bearer() } });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), { statusCode: 404, message: 'Resource not found' });
+    const big = await call('/orders', { method: 'POST', headers: { authorization: await bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ item: 'x'.repeat(5000) }) });
+    assert.equal(big.status, 413);
+    assert.equal(backend.received.length, before);
+  });
+});
+
+describe('local gateway: key rotation', () => {
+  it('accepts tokens signed with the new key without a restart, with a bounded number of JWKS fetches', async () => {
+    now = fixedNow;
+    const issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'rotation-keys'), clock });
+    const backend = await startRecordingBackend();
+    // a limit high enough for 200 calls from one caller
+    const gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock, policyOptions: { rateLimit: { calls: 10_000, renewalPeriodSeconds: 60 } } });
+    try {
+      const oldToken = await issuer.mint({ ...alice });
+      const statuses: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        statuses.push((await fetch(gateway.url + '/orders', { headers: { authorization: `Bearer ${oldToken}` } })).status);
+        now += 1000;
+      }
+      const fetchesBefore = issuer.stats.jwksFetches;
+      assert.equal(fetchesBefore, 1, 'one JWKS fetch serves every request before the rotation');
+      await issuer.rotate();
+      const newToken = await issuer.mint({ ...alice });
+      for (let i = 0; i < 100; i++) {
+        // interleave tokens in flight (old key) with tokens from the new key
+        const token = i % 4 === 0 ? oldToken : newToken;
+        statuses.push((await fetch(gateway.url + '/orders', { headers: { authorization: `Bearer ${token}` } })).status);
+        now += 1000;
+      }
+      assert.deepEqual([...new Set(statuses)], [200]);
+      assert.equal(backend.received.length, 200);
+      assert.ok(issuer.stats.jwksFetches <= 2, `JWKS fetched ${issuer.stats.jwksFetches} times for 200 requests across a rotation`);
+      assert.equal(issuer.stats.jwksFetches, 2, 'the new kid triggers exactly one refetch');
+      assert.ok(issuer.stats.discoveryFetches <= 2);
+    } finally {
+      await gateway.close();
+      await backend.close();
+      await issuer.close();
+      now = fixedNow;
+    }
+  });
+
+  it('refuses a token from a key that left the JWKS after its grace period', async () => {
+    now = fixedNow;
+    const issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'grace-keys'), clock, rotationGraceSeconds: 600 });
+    const backend = await startRecordingBackend();
+    const gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock });
+    try {
+      const oldToken = await issuer.mint({ ...alice, ttlSeconds: 3600 });
+      assert.equal((await fetch(gateway.url + '/me', { headers: { authorization: `Bearer ${oldToken}` } })).status, 200);
+      await issuer.rotate();
+      now += 2 * 60 * 60 * 1000 - 5 * 60 * 1000; // past the grace period and the one-hour key cache, token not yet expired (skew 60 s)
+      const newToken = await issuer.mint({ ...alice });
+      assert.equal((await fetch(gateway.url + '/me', { headers: { authorization: `Bearer ${newToken}` } })).status, 200);
+      assert.equal((await fetch(gateway.url + '/me', { headers: { authorization: `Bearer ${oldToken}` } })).status, 401);
+    } finally {
+      await gateway.close();
+      await backend.close();
+      await issuer.close();
+      now = fixedNow;
+    }
+  });
+});
+
+describe('local gateway: per-caller rate limit', () => {
+  it('answers 429 with Retry-After once one caller exceeds the limit; another caller is unaffected', async () => {
+    now = fixedNow;
+    const issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'limit-keys'), clock });
+    const backend = await startRecordingBackend();
+    const gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock, policyOptions: { rateLimit: { calls: 3, renewalPeriodSeconds: 60 } } });
+    try {
+      const a = `Bearer ${await issuer.mint({ ...alice })}`;
+      const b = `Bearer ${await issuer.mint({ sub: 'bob', oid: '00000000-0000-0000-0000-0000000000b1', tid: 'contoso', roles: ['Orders.Admin'] })}`;
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(gateway.url + '/orders', { headers: { authorization: a } })).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      const limited = await fetch(gateway.url + '/orders', { headers: { authorization: a } });
+      assert.equal(limited.status, 429);
+      assert.match(limited.headers.get('retry-after') ?? '', /^\d+$/);
+      assert.equal((await fetch(gateway.url + '/orders', { headers: { authorization: b } })).status, 200);
+      now += 61 * 1000;
+      assert.equal((await fetch(gateway.url + '/orders', { headers: { authorization: a } })).status, 200, 'a new window');
+      assert.equal(backend.received.length, 5);
+    } finally {
+      await gateway.close();
+      await backend.close();
+      await issuer.close();
+      now = fixedNow;
+    }
+  });
+});
