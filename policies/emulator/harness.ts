@@ -181,6 +181,7 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
     body = Buffer.from(JSON.stringify(request.body), 'utf8');
     if (!headers.has('content-type')) headers.set('Content-Type', ['application/json']);
   }
+  if (body.byteLength > 0 && !headers.has('content-length')) headers.set('Content-Length', [String(body.byteLength)]);
   // the backend URL: service URL + the caller's path below the API suffix
   let opPath = original.path;
   if (apiPath && (opPath === apiPath || opPath.startsWith(apiPath + '/'))) opPath = opPath.slice(apiPath.length);

@@ -8,7 +8,7 @@ import { ExpressionError } from '../errors.js';
 import { typeToString, type Arg, type Expr, type Stmt, type TypeRef } from './ast.js';
 import { JProperty, JToken, parseJson, toJson, unwrapJson, type Json } from './json.js';
 import { JwtValue } from './jwt-value.js';
-import { CsDateTime, CsDictionary, CsException, CsGuid, CsRandom, CsTimeSpan, HostObject, NO_MEMBER, convertTo, formatDate } from './values.js';
+import { CsDateTime, CsDictionary, CsException, CsGuid, CsRandom, CsRecord, CsTimeSpan, HostObject, NO_MEMBER, convertTo, formatDate } from './values.js';
 
 /** What an expression can reach besides its own locals. */
 export interface EvalHost {
@@ -68,7 +68,7 @@ const STATIC_TYPES = new Set([
   'DateTime', 'DateTimeOffset', 'TimeSpan', 'string', 'String', 'Convert', 'Encoding', 'Guid', 'Math', 'int', 'Int32', 'long', 'Int64',
   'double', 'Double', 'bool', 'Boolean', 'StringComparison', 'StringSplitOptions', 'JObject', 'JArray', 'JToken', 'Uri', 'WebUtility',
   'System.Net.WebUtility', 'System.Text.Encoding', 'System.Convert', 'System.DateTime', 'System.String', 'System.Guid', 'Formatting',
-  'Newtonsoft.Json.Formatting', 'Regex', 'System.Text.RegularExpressions.Regex', 'char', 'Char', 'System.TimeSpan',
+  'Newtonsoft.Json.Formatting', 'System.StringComparison', 'System.StringSplitOptions', 'Regex', 'System.Text.RegularExpressions.Regex', 'char', 'Char', 'System.TimeSpan',
 ]);
 
 const MAX_STEPS = 1_000_000;
@@ -435,6 +435,7 @@ function callMethod(target: unknown, name: string, args: unknown[], typeArgs: st
   if (target instanceof StaticType) return staticCall(target.name, name, args, typeArgs, f);
   if (name === 'ToString' && args.length === 0 && !(target instanceof CsGuid) && !(target instanceof JToken)) return str(target);
   if (name === 'GetType') unsupported('GetType()', f);
+  if (name === 'GetHashCode' && args.length === 0) return hashCode(str(target));
   if (target instanceof HostObject) {
     const v = target.callMethod(name, args, typeArgs, named);
     if (v !== NO_MEMBER) return v;
@@ -547,12 +548,40 @@ function stringMethod(s: string, name: string, args: unknown[], f: Frame): unkno
       return [...s];
     case 'AsJwt':
       return JwtValue.decode(s);
+    case 'AsBasic': {
+      // "Basic base64(user:password)" or the bare base64 part
+      const m = /^(?:Basic\s+)?([A-Za-z0-9+/]+={0,2})$/i.exec(s.trim());
+      if (!m) return null;
+      const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+      const i = decoded.indexOf(':');
+      return i < 0 ? null : new CsRecord('BasicAuthCredentials', { UserId: decoded.slice(0, i), Password: decoded.slice(i + 1) });
+    }
+    case 'GetHashCode':
+      return hashCode(s);
     case 'Normalize':
       return s.normalize();
     case 'ToString':
       return s;
   }
   return linq([...s], name, args, f);
+}
+
+/** new Random(seed): a deterministic sequence (mulberry32; not .NET's sequence). */
+function seeded(seed: number): () => number {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A stable 32-bit hash (string.GetHashCode's role: seeding Random, bucketing). */
+function hashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
 }
 
 function listMethod(list: unknown[] | Uint8Array, name: string, args: unknown[], f: Frame): unknown {
@@ -899,7 +928,7 @@ function construct(type: TypeRef | null, args: unknown[], init: unknown[] | null
   }
   switch (name) {
     case 'Random':
-      return new CsRandom(() => f.host.random());
+      return new CsRandom(args.length && typeof args[0] === 'number' ? seeded(args[0]) : () => f.host.random());
     case 'JObject': {
       const o: Record<string, Json> = {};
       for (const a of [...args, ...(init ?? [])].flatMap((x) => (Array.isArray(x) ? x : [x]))) {
@@ -928,6 +957,10 @@ function construct(type: TypeRef | null, args: unknown[], init: unknown[] | null
     }
     case '$pair':
       return args;
+    case '$member':
+      return args;
+    case '$anonymous':
+      return new CsRecord('<anonymous>', Object.fromEntries((init ?? []).map((m) => m as [string, unknown])));
     case 'DateTime':
       return new CsDateTime(Date.UTC(num(args[0], f), num(args[1], f) - 1, num(args[2], f), num(args[3] ?? 0, f), num(args[4] ?? 0, f), num(args[5] ?? 0, f)));
     case 'TimeSpan':
@@ -1013,6 +1046,10 @@ function arith(op: string, l: unknown, r: unknown, f: Frame): unknown {
     case '%':
       if (b === 0 && Number.isInteger(a)) throw new CsException('DivideByZeroException', 'Attempted to divide by zero.');
       return a % b;
+    case '<<':
+      return Number(BigInt.asIntN(64, BigInt(Math.trunc(a)) << BigInt(b & 63)));
+    case '>>':
+      return Number(BigInt.asIntN(64, BigInt(Math.trunc(a)) >> BigInt(b & 63)));
   }
   return unsupported(`operator ${op}`, f);
 }

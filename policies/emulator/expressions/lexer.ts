@@ -49,7 +49,7 @@ export function tokenize(src: string, start = 0, end = src.length, base = 0): To
   };
   while (i < end) {
     const c = src[i]!;
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || /\s/.test(c)) {
       i++;
       continue;
     }

@@ -176,6 +176,14 @@ class Parser {
           this.expect(';');
           return { k: 'throw', x, pos };
         }
+        case 'checked':
+        case 'unchecked':
+          if (this.is('{', this.peek())) {
+            // arithmetic overflow checks do not apply to the interpreter's numbers
+            this.i++;
+            return this.statement();
+          }
+          break;
         case 'try':
         case 'switch':
         case 'do':
@@ -185,8 +193,6 @@ class Parser {
         case 'unsafe':
         case 'fixed':
         case 'yield':
-        case 'checked':
-        case 'unchecked':
           this.unsupported(`'${t.value}' statement`);
           break;
         case 'const':
@@ -406,7 +412,6 @@ class Parser {
       if (op === '<' && this.is('<', this.peek()) && ops.includes('<<')) op = '<<';
       if (!ops.includes(op)) break;
       this.i += op === '>>' || op === '<<' ? 2 : 1;
-      if (op === '<<' || op === '>>') this.unsupported(`shift operator ${op}`, t.pos);
       const r = this.binary(level + 1);
       l = { k: 'binary', op, l, r, pos: t.pos };
     }
@@ -517,6 +522,14 @@ class Parser {
       case 'delegate':
       case 'checked':
       case 'unchecked':
+        if (this.is('(', this.peek())) {
+          this.i += 2;
+          const inner = this.expression();
+          this.expect(')');
+          return inner;
+        }
+        this.unsupported(`'${t.value}'`);
+        break;
       case 'this':
       case 'base':
       case 'switch':
@@ -535,7 +548,29 @@ class Parser {
       this.expect(']');
       return { k: 'new', type: null, args: [], init: this.initializer(), pos };
     }
-    if (this.is('{')) this.unsupported('anonymous type (new { ... })');
+    if (this.is('{')) {
+      // anonymous type: new { a = 1, b = "x" }
+      this.i++;
+      const members: Expr[] = [];
+      while (!this.is('}')) {
+        const mpos = this.t.pos;
+        let value: Expr;
+        let name: string;
+        if (this.t.kind === 'ident' && this.is('=', this.peek())) {
+          name = this.ident();
+          this.i++;
+          value = this.expression();
+        } else {
+          // projection initializer: new { username } / new { x.Name }
+          value = this.expression();
+          name = value.k === 'id' || value.k === 'member' ? value.name : this.syntax('an anonymous type member needs a name', mpos);
+        }
+        members.push({ k: 'new', type: { name: '$member', args: [], array: 0, nullable: false }, args: [{ value: { k: 'lit', v: name, pos: mpos } }, { value }], init: null, pos: mpos });
+        if (!this.eat(',')) break;
+      }
+      this.expect('}');
+      return { k: 'new', type: { name: '$anonymous', args: [], array: 0, nullable: false }, args: [], init: members, pos };
+    }
     const save = this.i;
     let type = this.tryType();
     if (!type) this.syntax('expected a type after new');
@@ -627,6 +662,12 @@ class Parser {
         }
         e = { k: 'member', obj: e, name, nullCond, pos: nameTok.pos };
         if (this.is('(')) e = { k: 'call', callee: e, args: this.args(), typeArgs, pos: nameTok.pos };
+        continue;
+      }
+      if (t.value === '?' && this.is('[', this.peek()) && this.peek().pos === t.pos + 1) {
+        // null-conditional indexer `x?[i]`
+        this.i += 2;
+        e = { k: 'index', obj: e, args: this.indexArgs(), nullCond: true, pos: t.pos };
         continue;
       }
       if (t.value === '(') {
