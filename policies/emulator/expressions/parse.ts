@@ -514,12 +514,6 @@ class Parser {
         return { k: 'lit', v: null, pos };
       case 'new':
         return this.newExpression();
-      case 'typeof':
-      case 'default':
-      case 'sizeof':
-      case 'nameof':
-      case 'stackalloc':
-      case 'delegate':
       case 'checked':
       case 'unchecked':
         if (this.is('(', this.peek())) {
@@ -530,6 +524,12 @@ class Parser {
         }
         this.unsupported(`'${t.value}'`);
         break;
+      case 'typeof':
+      case 'default':
+      case 'sizeof':
+      case 'nameof':
+      case 'stackalloc':
+      case 'delegate':
       case 'this':
       case 'base':
       case 'switch':
