@@ -9,6 +9,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { startDevIssuer, type DevIssuer } from './issuer/index.js';
 import { startFunctionsHost, type FunctionsHost, type HostLogLevel } from './functions-host/index.js';
+import { localBackendResource, localGatewayClientId, startGateway, type Gateway, type GatewayOptions } from './gateway/index.js';
 import { loadConfig } from '../functions/config.js';
 import type { PGliteLike } from '../functions/session/pglite.js';
 import { fromPglite } from '../rls/db/index.js';
@@ -29,6 +30,8 @@ export interface StackOptions {
   issuerKeyDir?: string;
   /** Milliseconds since the epoch, for every part; `Date.now` by default. */
   clock?: () => number;
+  /** Overrides for the gateway's default orders-API policy (rate limit, ...). */
+  gatewayPolicyOptions?: GatewayOptions['policyOptions'];
   /** Receives the Functions host's log lines (audit lines included); default: stdout. */
   functionsLog?: (level: HostLogLevel, functionName: string, message: string) => void;
 }
@@ -36,9 +39,9 @@ export interface StackOptions {
 /** The audience callers' tokens carry (the orders API's app id URI). */
 export const stackAudience = 'api://apim-rls-orders';
 /** The resource the gateway's managed identity requests a token for, and the Functions app accepts. */
-export const stackBackendResource = 'api://apim-rls-orders-backend';
+export const stackBackendResource = localBackendResource;
 /** The client id of the gateway's (dev) managed identity: the only gateway the Functions app trusts. */
-export const stackGatewayClientId = 'apim-rls-local-gateway';
+export const stackGatewayClientId = localGatewayClientId;
 
 export interface StackPart {
   name: 'issuer' | 'functions' | 'gateway';
@@ -48,6 +51,7 @@ export interface StackPart {
 export interface Stack {
   issuer: DevIssuer;
   functions: FunctionsHost;
+  gateway: Gateway;
   /** The parts running, in start order. */
   parts: readonly StackPart[];
   /** Where a caller sends requests: the gateway when it runs, else the furthest part up the chain. */
@@ -111,11 +115,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     closers.push(() => functions.close());
     parts.push({ name: 'functions', url: functions.url });
 
+    // APIM's stand-in: the product's policies with the issuer's values, its managed identity from the issuer
+    const gatewayOptions: GatewayOptions = { port: options.gatewayPort ?? defaultPorts.gateway, host, backendUrl: `${functions.url}/api`, issuer };
+    if (options.clock) gatewayOptions.clock = options.clock;
+    if (options.gatewayPolicyOptions) gatewayOptions.policyOptions = options.gatewayPolicyOptions;
+    const gateway = await startGateway(gatewayOptions);
+    closers.push(() => gateway.close());
+    parts.push({ name: 'gateway', url: gateway.url });
+
     return {
       issuer,
       functions,
+      gateway,
       parts,
-      entryUrl: functions.url,
+      entryUrl: gateway.url,
       close: closeAll,
     };
   } catch (err) {

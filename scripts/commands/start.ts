@@ -27,6 +27,7 @@ export function describeStack(stack: Stack): string {
   lines.push(`  TOKEN=$(npx apim-rls token --sub alice --tid contoso --roles Orders.Read${issuerFlag})`);
   if (gateway) {
     lines.push(`  curl -H "Authorization: Bearer $TOKEN" ${gateway.url}/orders`);
+    lines.push(`  curl -H "Authorization: Bearer $TOKEN" ${gateway.url}/me`);
   } else {
     lines.push(`  curl ${stack.issuer.discoveryUrl}`);
     lines.push('  (the gateway is not part of this build yet: the Functions host accepts only its managed-identity proof)');
