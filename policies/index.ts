@@ -52,6 +52,8 @@ export {
   type ForwardedClaim,
 } from './presets/identity.js';
 // this product's policies
-export { productPolicies, ordersApiPolicy, globalPolicy, perCallerRateLimit, type ProductPolicy, type PolicyScope, type OrdersApiPolicyOptions } from './product/index.js';
+export { productPolicies, ordersApiPolicy, globalPolicy, perCallerRateLimit, type ProductPolicy, type OrdersApiPolicyOptions } from './product/index.js';
 // XML layer
 export * from './xml/index.js';
+// linter
+export * from './lint/index.js';
