@@ -244,7 +244,7 @@ describe('cors', () => {
     assert.equal(b.seen.length, 0);
   });
   it('refuses a preflight from another origin or for another method (200, no CORS headers)', async () => {
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { Origin: 'https://evil.test', 'Access-Control-Request-Method': 'GET' },
       { Origin: 'https://app.test', 'Access-Control-Request-Method': 'DELETE' },
       { Origin: 'https://app.test', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-other' },
