@@ -11,6 +11,7 @@ import { buildPolicy } from '../../../policies/model/codec.js';
 import { policyFragment } from '../../../policies/model/document.js';
 import { isExpression, type XmlElement } from '../../../policies/xml/tree.js';
 import { elementSamples } from './samples.js';
+import { productPolicies } from '../../../policies/product/index.js';
 
 const seen = new Set<string>();
 
@@ -82,4 +83,14 @@ test('the samples cover every documented element, attribute, child and literal v
 
 test('the reference table itself names a URL for every policy', () => {
   for (const [name, doc] of Object.entries(POLICY_REFERENCE)) assert.match(doc.url ?? '', /^https:\/\/learn\.microsoft\.com\/azure\/api-management\//, name);
+});
+
+test("the product's policies (identity preset included) use only documented names and values", () => {
+  for (const p of productPolicies()) {
+    const root = buildPolicy(p.document);
+    for (const section of root.children) {
+      assert.ok(section.kind === 'element');
+      for (const c of section.children) if (c.kind === 'element') checkPolicy(c);
+    }
+  }
 });
