@@ -213,3 +213,73 @@ describe('local gateway: per-caller rate limit', () => {
     }
   });
 });
+
+describe('local gateway with given policies', () => {
+  let issuer: DevIssuer;
+  let backend: RecordingBackend;
+  before(async () => {
+    issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'custom-keys'), clock });
+    backend = await startRecordingBackend();
+  });
+  after(async () => {
+    await backend?.close();
+    await issuer?.close();
+  });
+
+  const corsApi = `<policies><inbound><base /><cors allow-credentials="false"><allowed-origins><origin>http://app.example</origin></allowed-origins><allowed-methods><method>GET</method><method>POST</method></allowed-methods><allowed-headers><header>Authorization</header></allowed-headers></cors></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
+  const healthOperation = `<policies><inbound><base /><return-response><set-status code="200" reason="OK" /><set-body>{"gateway":"ok"}</set-body></return-response></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
+
+  it('answers a CORS preflight from the API scope for a path whose operations lack OPTIONS', async () => {
+    const gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock, policies: [{ scope: 'api', document: corsApi }] });
+    try {
+      const before = backend.received.length;
+      const res = await fetch(gateway.url + '/orders/7', { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('access-control-allow-origin'), 'http://app.example');
+      assert.equal(backend.received.length, before, 'a preflight never reaches the backend');
+      const actual = await fetch(gateway.url + '/orders/7', { headers: { origin: 'http://app.example' } });
+      assert.equal(actual.status, 200);
+      assert.equal(actual.headers.get('access-control-allow-origin'), 'http://app.example');
+      assert.equal(backend.received.at(-1)?.url, '/api/orders/7', 'without a global policy, APIM\'s default forward-request applies');
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('applies an operation policy to its operation only', async () => {
+    const gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock, policies: [{ scope: 'operation', operationId: 'health', document: healthOperation }] });
+    try {
+      const before = backend.received.length;
+      const health = await fetch(gateway.url + '/health');
+      assert.deepEqual(await health.json(), { gateway: 'ok' });
+      assert.equal(backend.received.length, before);
+      assert.equal((await fetch(gateway.url + '/me')).status, 200);
+      assert.equal(backend.received.length, before + 1);
+    } finally {
+      await gateway.close();
+    }
+    await assert.rejects(startGateway({ backendUrl: backend.url, issuer, policies: [{ scope: 'operation', operationId: 'nope', document: healthOperation }] }), /unknown operation "nope"/);
+  });
+
+  it('refuses to start with a policy the emulator cannot run, naming the element', async () => {
+    await assert.rejects(
+      startGateway({ backendUrl: backend.url, issuer, policies: [{ scope: 'api', document: '<policies><inbound><frobnicate /></inbound></policies>' }] }),
+      (err: Error) => err.name === 'EmulatorError' && /frobnicate/.test(err.message),
+    );
+  });
+
+  it('answers APIM\'s 500 when the backend is unreachable', async () => {
+    const closed = await startRecordingBackend();
+    const deadUrl = closed.url;
+    await closed.close();
+    const gateway = await startGateway({ backendUrl: deadUrl + '/api', issuer, clock });
+    try {
+      const res = await fetch(gateway.url + '/orders', { headers: { authorization: `Bearer ${await issuer.mint({ ...alice })}` } });
+      assert.equal(res.status, 500);
+      const body = (await res.json()) as { statusCode: number; message: string };
+      assert.equal(body.statusCode, 500);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
