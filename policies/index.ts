@@ -3,8 +3,8 @@
 export type { PolicyDocument, PolicyFragment, PolicyDocumentOptions, SectionName, LayoutItem } from './model/document.js';
 export { policyDocument, policyFragment, SECTION_NAMES } from './model/document.js';
 export type { PolicyNode, PolicyElement, PolicyElementName, Base, Comment, RawXml, GenericNode } from './model/nodes.js';
-export type { PolicyExpression, NamedValueRef, Text, BoolValue, IntValue, EnumValue } from './model/values.js';
-export { namedValue, isNamedValueRef, expression, isPolicyExpression, listNamedValues } from './model/values.js';
+export type { PolicyExpression, NamedValueRef, Text, BoolValue, IntValue, EnumValue, CData } from './model/values.js';
+export { cdata, namedValue, isNamedValueRef, expression, isPolicyExpression, listNamedValues } from './model/values.js';
 export { buildPolicy, readPolicy } from './model/codec.js';
 export { emitPolicy, parsePolicy, type EmitPolicyOptions } from './model/text.js';
 export { semanticEqual } from './model/equal.js';

@@ -4,7 +4,7 @@
  */
 import type { ElementSpec } from '../model/schema.js';
 import { makeElement } from '../model/element.js';
-import { isPolicyExpression, type BoolValue, type EnumValue, type Text } from '../model/values.js';
+import { isCData, isPolicyExpression, type BoolValue, type CData, type EnumValue, type Text } from '../model/values.js';
 
 export interface SetBodyOptions {
   /** `liquid` renders the body as a liquid template. */
@@ -12,7 +12,8 @@ export interface SetBodyOptions {
   /** How an XML element with `xsi:nil="true"` is shown in liquid: blank or null. */
   xsiNil?: EnumValue<'blank' | 'null'>;
   parseDate?: BoolValue;
-  body?: Text;
+  /** Text, an expression, or `cdata(...)` for a body that holds markup. */
+  body?: Text | CData;
 }
 
 export type SetBody = { kind: 'set-body' } & SetBodyOptions;
@@ -27,6 +28,6 @@ export const setBodySpec: ElementSpec = {
   children: [{ kind: 'content', key: 'body' }],
 };
 
-export function setBody(options: SetBodyOptions | Text): SetBody {
-  return makeElement<SetBody>(setBodySpec, typeof options === 'string' || isPolicyExpression(options) ? { body: options } : options);
+export function setBody(options: SetBodyOptions | Text | CData): SetBody {
+  return makeElement<SetBody>(setBodySpec, typeof options === 'string' || isPolicyExpression(options) || isCData(options) ? { body: options } : options);
 }

@@ -11,7 +11,7 @@
  *   the documented set). The caller then keeps the element as a generic node: never dropped.
  */
 import type { XmlAttribute, XmlElement, XmlNode, XmlValue } from '../xml/tree.js';
-import { isPolicyExpression, isNamedValueRef } from './values.js';
+import { isCData, isPolicyExpression, isNamedValueRef } from './values.js';
 import { significantChildren } from './equal.js';
 
 export type AttrType = 'text' | 'bool' | 'int' | { enum: readonly string[] };
@@ -127,8 +127,17 @@ export function normalizeModel(spec: StructSpec, input: Obj, path: string): Obj 
     const v = input[c.key];
     const where = `${path}: ${c.key}`;
     switch (c.kind) {
-      case 'text':
       case 'content':
+        if (v === undefined) break;
+        if (isCData(v)) {
+          if (v.value.includes(']]>')) throw new TypeError(`${where}: CDATA cannot contain "]]>"`);
+          out[c.key] = { kind: 'cdata', value: v.value };
+          break;
+        }
+        if (!isText(v)) throw new TypeError(`${where} must be a string, a policy expression or cdata()`);
+        out[c.key] = copyValue(v);
+        break;
+      case 'text':
         if (v === undefined) break;
         if (!isText(v)) throw new TypeError(`${where} must be a string or a policy expression`);
         out[c.key] = copyValue(v);
@@ -211,6 +220,10 @@ export function encodeStruct(name: string, spec: StructSpec, model: Obj, ctx: Co
     if (v === undefined) continue;
     switch (c.kind) {
       case 'content': {
+        if (isCData(v)) {
+          children.push({ kind: 'cdata', value: v.value });
+          break;
+        }
         const value = encodeAttrValue(v);
         if (value !== '') children.push({ kind: 'text', value });
         break;
@@ -279,6 +292,10 @@ export function decodeStruct(spec: StructSpec, el: XmlElement, ctx: CodecContext
   if (content !== undefined && kids.every((k) => k.kind === 'text')) {
     if (kids.length > 1) return null;
     if (kids.length === 1) out[content.key] = copyValue((kids[0] as { value: XmlValue }).value);
+    return spec.check?.(out) === undefined ? out : null;
+  }
+  if (content !== undefined && kids.length === 1 && kids[0]?.kind === 'cdata') {
+    out[content.key] = { kind: 'cdata', value: kids[0].value };
     return spec.check?.(out) === undefined ? out : null;
   }
   let pending: string[] = [];

@@ -18,6 +18,22 @@ export type NamedValueRef<N extends string = string> = `{{${N}}}`;
 
 /** A string attribute or text: a literal (may embed `{{named values}}`) or one whole expression. */
 export type Text = string | PolicyExpression;
+/** A CDATA section as an element's content (for example a `set-body` holding XML). */
+export interface CData {
+  kind: 'cdata';
+  value: string;
+}
+
+/** Content kept as a CDATA section: `cdata('<a>&</a>')` → `<![CDATA[<a>&</a>]]>`. */
+export function cdata(value: string): CData {
+  if (typeof value !== 'string' || value.includes(']]>')) throw new TypeError('CDATA content is a string without "]]>"');
+  return { kind: 'cdata', value };
+}
+
+export function isCData(v: unknown): v is CData {
+  return typeof v === 'object' && v !== null && (v as CData).kind === 'cdata' && typeof (v as CData).value === 'string';
+}
+
 /** A boolean attribute: a literal, a named value or an expression. */
 export type BoolValue = boolean | NamedValueRef | PolicyExpression;
 /** An integer attribute: a literal, a named value or an expression. */

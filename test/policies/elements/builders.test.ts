@@ -82,3 +82,11 @@ test('comment() and raw() refuse what cannot be written', () => {
   assert.throws(() => comment('a -- b'), TypeError);
   assert.throws(() => raw('  '), TypeError);
 });
+
+test('cdata(): a set-body holding markup; "]]>" refused', async () => {
+  const { cdata } = await import('../../../policies/model/values.js');
+  const { setBody } = await import('../../../policies/elements/set-body.js');
+  assert.deepEqual(setBody(cdata('<a>&</a>')), { kind: 'set-body', body: { kind: 'cdata', value: '<a>&</a>' } });
+  assert.throws(() => cdata('x]]>y'), TypeError);
+  bad(() => setBody({ body: { kind: 'cdata', value: ']]>' } }), /CDATA cannot contain/);
+});

@@ -31,7 +31,7 @@ function checkElement(el: XmlElement, doc: DocumentedElement, path: string): voi
   for (const r of doc.required ?? []) assert.ok(el.attributes.some((a) => a.name === r), `${path}: required ${r} missing`);
   const kids = el.children;
   if (doc.children === 'none') assert.equal(kids.filter((k) => k.kind !== 'text' || (typeof k.value === 'string' && k.value.trim() !== '')).length, 0, `${path}: no children documented`);
-  else if (doc.children === 'text') assert.ok(kids.every((k) => k.kind === 'text'), `${path}: text only`);
+  else if (doc.children === 'text') assert.ok(kids.every((k) => k.kind === 'text' || k.kind === 'cdata'), `${path}: text only`);
   else if (doc.children === 'policies') kids.forEach((k) => k.kind === 'element' && checkPolicy(k));
   else {
     for (const k of kids) {

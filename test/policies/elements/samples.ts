@@ -24,7 +24,7 @@ import { trace } from '../../../policies/elements/trace.js';
 import { validateAzureAdToken } from '../../../policies/elements/validate-azure-ad-token.js';
 import { validateJwt } from '../../../policies/elements/validate-jwt.js';
 import { base } from '../../../policies/elements/base.js';
-import { expression, namedValue } from '../../../policies/model/values.js';
+import { cdata, expression, namedValue } from '../../../policies/model/values.js';
 import type { PolicyNode } from '../../../policies/model/nodes.js';
 
 const cond = expression('@(context.Response.StatusCode == 500)');
@@ -115,6 +115,7 @@ export function elementSamples(): PolicyNode[] {
       body: setBody({ template: 'none', body: '{"title":"Unauthorized"}' }),
     }),
     setStatus({ code: 200 }),
+    setBody(cdata('<order id="1">a &amp; b</order>')),
     setBody({ template: 'liquid', xsiNil: 'blank', parseDate: false, body: '{"a": "{{body.a}}"}' }),
     setBody({ xsiNil: 'null', body: expression('@(context.Request.Body.As<string>())') }),
     setVariable({ name: 'v', value: expression('@(context.Request.Method)') }),
