@@ -101,7 +101,8 @@ export class ArmPolicyStore implements PolicyStore {
     this.#pollIntervalInMs = options.pollIntervalInMs;
     this.client = new ApiManagementClient(credential, service.subscriptionId, {
       ...clientOptions,
-      ...(endpoint !== undefined ? { endpoint, credentialScopes: clientOptions?.credentialScopes ?? 'https://management.azure.com/.default' } : {}),
+      // the token scope follows the endpoint (`<endpoint>/.default`, right for sovereign clouds) unless clientOptions.credentialScopes says otherwise
+      ...(endpoint !== undefined ? { endpoint } : {}),
     });
   }
 
