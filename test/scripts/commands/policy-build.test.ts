@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildPolicies } from '../../../scripts/commands/policy-build.js';
+import { buildPolicies, missingNamedValues, readNamedValueNames } from '../../../scripts/commands/policy-build.js';
 import { productPolicies } from '../../../policies/product/index.js';
 import { parsePolicy } from '../../../policies/model/text.js';
 import { parsePolicyXml } from '../../../policies/xml/parse.js';
@@ -62,4 +62,28 @@ test('apim-rls policy build --out DIR --raw prints what it wrote', async () => {
   const bad = await cli(['policy', 'build', '--out', join(tmp, 'a-file', 'x')]);
   assert.equal(bad.code, 3);
   assert.match(bad.stderr, /^apim-rls: cannot create /);
+});
+
+test('--named-values: every referenced {{name}} must exist, else exit 1 and nothing written', async () => {
+  const all = ['entra-issuer', 'entra-openid-config', 'entra-tenant-id', 'orders-backend-resource'];
+  assert.deepEqual(missingNamedValues(new Set(all)), []);
+  assert.deepEqual(missingNamedValues(new Set(all.slice(1))), ['orders-api: {{entra-issuer}}']);
+  const listFile = join(tmp, 'nv.json');
+  writeFileSync(listFile, JSON.stringify({ 'entra-openid-config': 'x', 'entra-tenant-id': 'y' }));
+  assert.deepEqual([...readNamedValueNames(listFile)], ['entra-openid-config', 'entra-tenant-id']);
+  const out = join(tmp, 'nv-out');
+  const r = await cli(['policy', 'build', '--out', out, '--named-values', listFile]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /missing named value orders-api: \{\{entra-issuer\}\}/);
+  assert.match(r.stderr, /missing named value orders-api: \{\{orders-backend-resource\}\}/);
+  assert.throws(() => readdirSync(out), /ENOENT/, 'nothing written');
+  const badFile = join(tmp, 'bad.json');
+  writeFileSync(badFile, '{not json');
+  assert.throws(() => readNamedValueNames(badFile), (e: unknown) => e instanceof CliError && e.exitCode === 2);
+  writeFileSync(badFile, '[1, 2]');
+  assert.throws(() => readNamedValueNames(badFile), (e: unknown) => e instanceof CliError && e.exitCode === 2);
+  assert.throws(() => readNamedValueNames(join(tmp, 'absent.json')), (e: unknown) => e instanceof CliError && e.exitCode === 2);
+  writeFileSync(listFile, JSON.stringify(all));
+  const ok = await cli(['policy', 'build', '--out', out, '--named-values', listFile]);
+  assert.equal(ok.code, 0, ok.stderr);
 });
