@@ -119,6 +119,23 @@ describe('ArmPolicyStore against a fake ARM endpoint', { skip: cert === null ? '
     assert.equal(arm.log.length, 0);
   });
 
+  test('the token is asked for the endpoint\'s own scope', async () => {
+    const scopes: string[] = [];
+    const other = new ArmPolicyStore({
+      credential: {
+        getToken: async (s: string | string[]) => {
+          scopes.push(...(Array.isArray(s) ? s : [s]));
+          return { token: TEST_TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 };
+        },
+      },
+      service,
+      endpoint: arm.endpoint,
+      clientOptions: { tlsOptions: { ca: arm.ca }, retryOptions: { maxRetries: 0 } },
+    });
+    await other.read({ scope: 'global' });
+    assert.deepEqual(scopes, [`${arm.endpoint}/.default`]);
+  });
+
   test('a wrong token is an ARM authentication failure', async () => {
     const other = new ArmPolicyStore({
       credential: { getToken: async () => ({ token: 'someone-else', expiresOnTimestamp: Date.now() + 3_600_000 }) },
