@@ -188,7 +188,8 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
   const base = new URL(backendBase ?? `${original.base.protocol}//${original.base.host}`);
   const url = new UrlState(base, opPath === '/' ? '' : opPath, original.query.clone());
   const matched = new CsDictionary('IReadOnlyDictionary<string, string>', true, Object.entries(request.matchedParameters ?? {}));
-  const req = new RequestState((request.method ?? 'GET').toUpperCase(), url, urlFrom(request.url), headers, new MessageBody(body), request.ipAddress ?? '127.0.0.1', matched);
+  const originalCopy = new UrlState(original.base, original.path, original.query.clone());
+  const req = new RequestState((request.method ?? 'GET').toUpperCase(), url, originalCopy, headers, new MessageBody(body), request.ipAddress ?? '127.0.0.1', matched);
   const startedAt = services.now();
   const context = new ProxyContext(req, new CsGuid(randomUUID()), startedAt, services.now, info, request.tracing ?? false);
   return {

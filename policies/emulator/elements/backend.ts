@@ -30,7 +30,19 @@ defineElement('forward-request', (el, cc) => {
     const body = req.body.bytes;
     const hasBody = body.byteLength > 0 && req.method !== 'GET' && req.method !== 'HEAD';
     run.backendCalls.push({ method: req.method, url, headers });
-    const signal = AbortSignal.timeout(timeoutMs);
+    // one timer per call, cleared when the backend answers (AbortSignal.timeout keeps its timer alive)
+    // the AbortController is created only when someone reads the signal (most handlers never do)
+    let controller: AbortController | undefined;
+    let aborted = false;
+    const signalOf = (): AbortSignal => (controller ??= new AbortController()).signal;
+    let expire!: (reason: unknown) => void;
+    const expired = new Promise<never>((_, reject) => (expire = reject));
+    expired.catch(() => undefined);
+    const timer = setTimeout(() => {
+      aborted = true;
+      controller?.abort();
+      expire(new Error('timeout'));
+    }, timeoutMs);
     const timedOut = (): PolicyFailure =>
       new PolicyFailure({ source: 'forward-request', reason: 'Timeout', message: `Request to the backend service timed out after ${timeoutMs / 1000} seconds.`, policyId: '' }, 504, errorBody(504, 'Gateway Timeout'));
     const unreachable = (): PolicyFailure =>
@@ -40,17 +52,22 @@ defineElement('forward-request', (el, cc) => {
     let resHeaders: [string, string[]][];
     let resBody: Uint8Array;
     const handler = run.services.backendHandler;
+    try {
     if (handler) {
       let r;
       try {
-        r = await Promise.race([
-          handler({ method: req.method, url, headers, body: hasBody ? body : new Uint8Array(0), signal }),
-          new Promise<never>((_, reject) => {
-            signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-          }),
-        ]);
+        const backendRequest = {
+          method: req.method,
+          url,
+          headers,
+          body: hasBody ? body : new Uint8Array(0),
+          get signal(): AbortSignal {
+            return signalOf();
+          },
+        };
+        r = await Promise.race([handler(backendRequest), expired]);
       } catch (err) {
-        if (signal.aborted) throw timedOut();
+        if (aborted) throw timedOut();
         if (err instanceof PolicyFailure) throw err;
         throw unreachable();
       }
@@ -61,10 +78,10 @@ defineElement('forward-request', (el, cc) => {
     } else {
       let res: Response;
       try {
-        res = await run.services.fetch(url, { method: req.method, headers, body: hasBody ? body : undefined, redirect: followRedirects ? 'follow' : 'manual', signal });
+        res = await run.services.fetch(url, { method: req.method, headers, body: hasBody ? body : undefined, redirect: followRedirects ? 'follow' : 'manual', signal: signalOf() });
         resBody = new Uint8Array(await res.arrayBuffer());
       } catch {
-        if (signal.aborted) throw timedOut();
+        if (aborted) throw timedOut();
         throw unreachable();
       }
       status = res.status;
@@ -74,6 +91,9 @@ defineElement('forward-request', (el, cc) => {
         if (!HOP_BY_HOP.has(k)) grouped.set(k, [...(grouped.get(k) ?? []), v]);
       });
       resHeaders = [...grouped.entries()];
+    }
+    } finally {
+      clearTimeout(timer);
     }
     const response = new ResponseState(status, reason || statusReason(status));
     for (const [k, v] of resHeaders) if (!HOP_BY_HOP.has(k.toLowerCase())) response.headers.set(k, v);

@@ -25,6 +25,13 @@ class StaticType {
   constructor(readonly name: string) {}
 }
 
+const staticTypes = new Map<string, StaticType>();
+function staticType(name: string): StaticType {
+  let t = staticTypes.get(name);
+  if (!t) staticTypes.set(name, (t = new StaticType(name)));
+  return t;
+}
+
 class Lambda {
   constructor(
     readonly params: string[],
@@ -221,18 +228,10 @@ function ev(e: Expr, env: Env, f: Frame): unknown {
       const local = env.lookup(e.name);
       if (local.found) return local.value;
       if (e.name === 'context') return f.host.context;
-      if (STATIC_TYPES.has(e.name)) return new StaticType(e.name);
+      if (STATIC_TYPES.has(e.name)) return staticType(e.name);
       throw new ExpressionError('EXPR_UNSUPPORTED', `unknown name '${e.name}'`, e.pos);
     }
     case 'member': {
-      if (e.obj.k === 'id' && !env.lookup(e.obj.name).found && e.obj.name !== 'context') {
-        // dotted static type names: System.Text.Encoding.UTF8
-        const dotted = dottedName(e);
-        if (dotted && STATIC_TYPES.has(dotted)) return new StaticType(dotted);
-      } else if (e.obj.k === 'member') {
-        const dotted = dottedName(e);
-        if (dotted && STATIC_TYPES.has(dotted) && !env.lookup(dotted.split('.')[0]!).found) return new StaticType(dotted);
-      }
       const obj = ev(e.obj, env, f);
       f.pos = e.pos;
       if (obj === null || obj === undefined) {
@@ -293,7 +292,7 @@ function ev(e: Expr, env: Env, f: Frame): unknown {
     case 'new':
       return construct(e.type, e.args.map((a) => ev(a.value, env, f)), e.init ? e.init.map((x) => ev(x, env, f)) : null, f);
     case 'typeName':
-      return new StaticType(e.type.name);
+      return (e as { cached?: StaticType }).cached ?? ((e as { cached?: StaticType }).cached = new StaticType(e.type.name));
     case 'assign': {
       let value = ev(e.value, env, f);
       if (e.op !== '=') {
@@ -306,6 +305,25 @@ function ev(e: Expr, env: Env, f: Frame): unknown {
       return value;
     }
   }
+}
+
+/**
+ * Once per expression: dotted static type names (`System.Text.Encoding`, `Newtonsoft.Json.Formatting`)
+ * become type nodes, so evaluation never rebuilds dotted strings.
+ */
+export function resolveStaticTypes<T>(node: T): T {
+  if (Array.isArray(node)) return node.map((x) => resolveStaticTypes(x)) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const n = node as unknown as Expr;
+  if (n.k === 'member') {
+    const dotted = dottedName(n);
+    if (dotted && dotted.includes('.') && STATIC_TYPES.has(dotted) && !dotted.startsWith('context.')) {
+      return { k: 'typeName', type: { name: dotted, args: [], array: 0, nullable: false }, pos: n.pos } as T;
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) out[k] = typeof v === 'object' && v !== null ? resolveStaticTypes(v) : v;
+  return out as T;
 }
 
 function dottedName(e: Expr): string | null {
@@ -352,11 +370,7 @@ function call(e: Extract<Expr, { k: 'call' }>, env: Env, f: Frame): unknown {
   const callee = e.callee;
   const typeArgs = e.typeArgs.map(typeToString);
   if (callee.k === 'member') {
-    const target = callee.obj.k === 'id' && !env.lookup(callee.obj.name).found && callee.obj.name !== 'context' && !STATIC_TYPES.has(callee.obj.name)
-      ? staticFromDotted(callee.obj, f)
-      : callee.obj.k === 'member' && STATIC_TYPES.has(dottedName(callee.obj) ?? '') && !env.lookup((dottedName(callee.obj) ?? '').split('.')[0]!).found
-        ? new StaticType(dottedName(callee.obj)!)
-        : ev(callee.obj, env, f);
+    const target = ev(callee.obj, env, f);
     const { positional, named } = evalArgs(e.args, env, f);
     f.pos = e.pos;
     if (target === null || target === undefined) {
@@ -371,11 +385,6 @@ function call(e: Extract<Expr, { k: 'call' }>, env: Env, f: Frame): unknown {
     return invoke(fn, positional, f);
   }
   return unsupported(`call of ${typeName(fn)}`, f);
-}
-
-function staticFromDotted(e: Extract<Expr, { k: 'id' }>, f: Frame): never {
-  f.pos = e.pos;
-  throw new ExpressionError('EXPR_UNSUPPORTED', `unknown name '${e.name}'`, e.pos);
 }
 
 function invoke(fn: unknown, args: unknown[], f: Frame): unknown {

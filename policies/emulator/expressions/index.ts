@@ -1,7 +1,7 @@
 /** Compile once, run per request: a policy expression as a function of the host. */
 import type { XmlExpression } from '../../xml/tree.js';
 import { ExpressionError, lineCol } from '../errors.js';
-import { evaluateBlock, evaluateExpr, type EvalHost } from './evaluate.js';
+import { evaluateBlock, evaluateExpr, resolveStaticTypes, type EvalHost } from './evaluate.js';
 import { parseExpression } from './parse.js';
 
 export type { EvalHost } from './evaluate.js';
@@ -21,10 +21,10 @@ export function compileExpression(expression: XmlExpression | string): CompiledE
   const code = typeof expression === 'string' ? expression : expression.code;
   const parsed = parseExpression(code);
   if (parsed.block) {
-    const body = parsed.body;
+    const body = resolveStaticTypes(parsed.body);
     return { code, run: (host) => evaluateBlock(body, host) };
   }
-  const expr = parsed.expr;
+  const expr = resolveStaticTypes(parsed.expr);
   return { code, run: (host) => evaluateExpr(expr, host) };
 }
 

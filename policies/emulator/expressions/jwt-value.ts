@@ -27,7 +27,6 @@ export class JwtValue extends HostObject {
   }
   override getMember(name: string): unknown {
     const p = this.payload;
-    const date = (n: unknown): CsDateTime | null => (typeof n === 'number' ? new CsDateTime(n * 1000) : null);
     switch (name) {
       case 'Claims':
         return this.getClaims();
@@ -40,11 +39,11 @@ export class JwtValue extends HostObject {
       case 'Audiences':
         return p.aud === undefined ? [] : Array.isArray(p.aud) ? [...p.aud] : [p.aud];
       case 'ExpirationTime':
-        return date(p.exp);
+        return toDate(p.exp);
       case 'NotBefore':
-        return date(p.nbf);
+        return toDate(p.nbf);
       case 'IssuedAt':
-        return date(p.iat);
+        return toDate(p.iat);
       case 'Algorithm':
         return this.header.alg ?? null;
       case 'Type':
@@ -52,6 +51,10 @@ export class JwtValue extends HostObject {
     }
     return NO_MEMBER;
   }
+}
+
+function toDate(n: unknown): CsDateTime | null {
+  return typeof n === 'number' ? new CsDateTime(n * 1000) : null;
 }
 
 /** A claim's values as strings (arrays stay multi-valued; objects become JSON). */

@@ -280,12 +280,10 @@ export class CsDateTime extends HostObject {
     super();
   }
   override getMember(name: string): unknown {
+    if (name === 'Value') return this; // DateTime? .Value
+    if (name === 'HasValue') return true;
     const d = new Date(this.ms);
     switch (name) {
-      case 'Value':
-        return this; // DateTime? .Value
-      case 'HasValue':
-        return true;
       case 'Year':
         return d.getUTCFullYear();
       case 'Month':

@@ -43,7 +43,11 @@ export class VerificationKey {
   forAlgorithm(alg: string): Promise<ImportedKey> {
     let p = this.imported.get(alg);
     if (!p) {
-      p = importJWK({ ...this.jwk, alg }, alg);
+      p =
+        this.jwk.kty === 'oct'
+          ? // jose imports raw HMAC bytes again on every verify; import a CryptoKey once instead
+            crypto.subtle.importKey('raw', Buffer.from(this.jwk.k ?? '', 'base64url'), { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify'])
+          : importJWK({ ...this.jwk, alg }, alg);
       p.catch(() => this.imported.delete(alg));
       this.imported.set(alg, p);
     }
