@@ -1,4 +1,141 @@
+/**
+ * `apim-rls policy emulate FILE.xml --request REQ.json [--scope FILE ...] [--fragment ID=FILE ...]
+ * [--named-value NAME=VALUE ...] [--backend URL] [--trace]`: runs the policy against one request
+ * and prints the response as JSON. Bad input (unreadable or invalid files, unsupported elements
+ * or expressions) → message + exit 2.
+ */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { emulate, EmulatorError, type EmulateOptions, type EmulatorResult } from '../../policies/emulator/index.js';
+import { JwtValue } from '../../policies/emulator/expressions/jwt-value.js';
+import { JToken } from '../../policies/emulator/expressions/json.js';
+import { HostObject } from '../../policies/emulator/expressions/values.js';
+import { parsePolicyXml, PolicyXmlError, type XmlElement } from '../../policies/xml/index.js';
 
-/** Registers the `policy-emulate` command(s). Not yet implemented. */
-export function registerPolicyEmulate(_program: Command): void {}
+const RequestFile = z
+  .object({
+    method: z.string().regex(/^[A-Za-z]+$/).optional(),
+    url: z.string().url(),
+    headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+    body: z.unknown().optional(),
+    ipAddress: z.string().optional(),
+    matchedParameters: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+interface EmulateFlags {
+  request: string;
+  scope?: string[];
+  fragment?: string[];
+  namedValue?: string[];
+  backend?: string;
+  trace?: boolean;
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? 'EIO'}`, ExitCode.BadInput);
+  }
+}
+
+function readPolicy(file: string): XmlElement {
+  const text = readText(file, 'policy');
+  try {
+    return parsePolicyXml(text);
+  } catch (err) {
+    if (err instanceof PolicyXmlError) throw new CliError(`${file}:${err.line}:${err.column}: ${err.reason} (${err.code})`, ExitCode.BadInput);
+    throw err;
+  }
+}
+
+function pairs(list: string[] | undefined, flag: string): [string, string][] {
+  return (list ?? []).map((p) => {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new CliError(`${flag} expects NAME=VALUE, got ${JSON.stringify(p)}`, ExitCode.BadInput);
+    return [p.slice(0, i), p.slice(i + 1)];
+  });
+}
+
+/** Variables as JSON: a Jwt shows its header and claims (never the token itself). */
+function plain(v: unknown): unknown {
+  if (v === null || v === undefined || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v ?? null;
+  if (Array.isArray(v)) return v.map(plain);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (v instanceof JwtValue) return { type: 'Jwt', header: v.header, claims: v.payload };
+  if (v instanceof JToken) return v.value;
+  if (v instanceof HostObject) return v.toCsString();
+  return String(v);
+}
+
+export function emulatorOutput(result: EmulatorResult, trace: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    status: result.status,
+    reason: result.reason,
+    headers: result.headers,
+    body: result.body,
+    variables: Object.fromEntries(Object.entries(result.variables).map(([k, v]) => [k, plain(v)])),
+    lastError: result.lastError,
+  };
+  if (trace) {
+    out.trace = result.trace;
+    out.metrics = result.metrics;
+    out.backendCalls = result.backendCalls.map((c) => ({ method: c.method, url: c.url, headers: Object.fromEntries(Object.entries(c.headers).map(([k, v]) => [k, /^authorization$/i.test(k) ? '[redacted]' : v])) }));
+  }
+  return out;
+}
+
+export function registerPolicyEmulate(policy: Command): void {
+  policy
+    .command('emulate')
+    .description('run a policy in the emulator against one request and print the response as JSON')
+    .argument('<file>', 'policy XML (the most specific scope)')
+    .requiredOption('--request <file>', 'request JSON: {"method","url","headers","body","ipAddress","matchedParameters"}')
+    .option('--scope <file...>', 'enclosing scope policies, outermost first (global, product, API)')
+    .option('--fragment <id=file...>', 'policy fragments for include-fragment')
+    .option('--named-value <name=value...>', 'named values for {{name}} references')
+    .option('--backend <url>', 'backend URL for forward-request (default: no network, the backend answers 200 with an empty body)')
+    .option('--trace', 'also print trace, metrics and the backend calls')
+    .exitOverride()
+    .action(async (file: string, flags: EmulateFlags) => {
+      const root = readPolicy(file);
+      const scopes = (flags.scope ?? []).map(readPolicy);
+      const fragments = Object.fromEntries(pairs(flags.fragment, '--fragment').map(([id, f]) => [id, readPolicy(f)]));
+      let requestJson: unknown;
+      try {
+        requestJson = JSON.parse(readText(flags.request, 'request'));
+      } catch (err) {
+        if (err instanceof CliError) throw err;
+        throw new CliError(`${flags.request} is not JSON`, ExitCode.BadInput);
+      }
+      const parsed = RequestFile.safeParse(requestJson);
+      if (!parsed.success) {
+        throw new CliError(`${flags.request}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, ExitCode.BadInput);
+      }
+      if (flags.backend !== undefined && !/^https?:\/\//.test(flags.backend)) throw new CliError('--backend must be an http(s) URL', ExitCode.BadInput);
+      const options: EmulateOptions = { scopes, fragments, namedValues: Object.fromEntries(pairs(flags.namedValue, '--named-value')) };
+      if (flags.backend) options.backendUrl = flags.backend;
+      else options.backend = async () => ({ status: 200 });
+      const req = parsed.data;
+      try {
+        const emulator = emulate(root, options);
+        const result = await emulator.send({
+          url: req.url,
+          ...(req.method !== undefined ? { method: req.method } : {}),
+          ...(req.headers !== undefined ? { headers: req.headers } : {}),
+          ...(req.body !== undefined ? { body: typeof req.body === 'string' ? req.body : (req.body as object) } : {}),
+          ...(req.ipAddress !== undefined ? { ipAddress: req.ipAddress } : {}),
+          ...(req.matchedParameters !== undefined ? { matchedParameters: req.matchedParameters } : {}),
+          tracing: flags.trace === true,
+        });
+        process.stdout.write(`${JSON.stringify(emulatorOutput(result, flags.trace === true), null, 2)}\n`);
+      } catch (err) {
+        if (err instanceof EmulatorError) throw new CliError(`${file}: ${err.message} (${err.code})`, ExitCode.BadInput);
+        if (err instanceof PolicyXmlError) throw new CliError(`${err.message} (${err.code})`, ExitCode.BadInput);
+        throw err;
+      }
+    });
+}

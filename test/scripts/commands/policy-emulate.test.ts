@@ -1,0 +1,77 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'apim-rls-emulate-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'cli.ts'), ...args], { cwd: repoRoot }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function file(name: string, text: string): string {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const global = file('global.xml', '<policies><inbound><set-header name="X-Scope" exists-action="append"><value>global</value></set-header></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>');
+const api = file(
+  'api.xml',
+  `<policies><inbound><base /><include-fragment fragment-id="f" />
+    <check-header name="X-Key" failed-check-httpcode="401" failed-check-error-message="no key" />
+    <return-response><set-status code="200" reason="OK" /><set-body>@(context.Request.Headers.GetValueOrDefault("X-Scope", "") + "|" + context.Variables["env"])</set-body></return-response>
+  </inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`,
+);
+const fragment = file('f.xml', '<fragment><set-variable name="env" value="{{env}}" /><trace source="t"><message>hi</message></trace></fragment>');
+
+test('prints the response, variables and (with --trace) the trace as JSON', async () => {
+  const req = file('req.json', JSON.stringify({ method: 'GET', url: 'https://gw.test/orders', headers: { 'X-Key': 'k' } }));
+  const r = await cli(['policy', 'emulate', api, '--request', req, '--scope', global, '--fragment', `f=${fragment}`, '--named-value', 'env=dev', '--trace']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.status, 200);
+  assert.equal(out.body, 'global|dev');
+  assert.deepEqual(out.variables, { env: 'dev' });
+  assert.deepEqual(out.trace, [{ source: 't', severity: 'verbose', message: 'hi' }]);
+  assert.equal(out.lastError, null);
+});
+
+test('a policy failure is a normal result (exit 0) with lastError', async () => {
+  const req = file('nokey.json', JSON.stringify({ url: 'https://gw.test/orders' }));
+  const r = await cli(['policy', 'emulate', api, '--request', req, '--scope', global, '--fragment', `f=${fragment}`, '--named-value', 'env=dev']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.status, 401);
+  assert.deepEqual(JSON.parse(out.body), { statusCode: 401, message: 'no key' });
+  assert.equal(out.lastError.reason, 'HeaderNotFound');
+  assert.equal(out.trace, undefined);
+});
+
+test('bad input exits 2 with one message and no stack trace', async () => {
+  const req = file('ok.json', JSON.stringify({ url: 'https://gw.test/orders' }));
+  const cases: [string[], RegExp][] = [
+    [['policy', 'emulate', join(tmp, 'missing.xml'), '--request', req], /cannot read policy .*missing\.xml: ENOENT/],
+    [['policy', 'emulate', file('bad.xml', '<policies><inbound>'), '--request', req], /bad\.xml:\d+:\d+/],
+    [['policy', 'emulate', file('unk.xml', '<policies><inbound><frobnicate /></inbound></policies>'), '--request', req], /unsupported element <frobnicate> at 1:20 \(UNSUPPORTED_ELEMENT\)/],
+    [['policy', 'emulate', api, '--request', req, '--scope', global, '--fragment', `f=${fragment}`], /named value 'env' is not defined/],
+    [['policy', 'emulate', global, '--request', file('badreq.json', '{"url": "not a url"}')], /badreq\.json: url/],
+    [['policy', 'emulate', global, '--request', file('notjson.json', '{')], /is not JSON/],
+    [['policy', 'emulate', global, '--request', req, '--named-value', 'oops'], /--named-value expects NAME=VALUE/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await cli(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
