@@ -34,12 +34,16 @@ function keyOf(spec: RlsSpec, name: string): SessionKey {
   return k;
 }
 
-/** `nullif(current_setting('app.key', true), '')::type` — NULL when the key is not set in this transaction. */
+/**
+ * `(select nullif(current_setting('app.key', true), '')::type)` — NULL when the key is not set in
+ * this transaction. The scalar subquery makes the planner read the setting once per query (an
+ * InitPlan) instead of once per row, and lets an index on the compared column be used.
+ */
 export function pgSessionRead(spec: RlsSpec, keyName: string): string {
   const k = keyOf(spec, keyName);
   const raw = `nullif(current_setting(${pgString(`${spec.settingPrefix}.${k.name}`)}, true), '')`;
-  if (k.type === 'json') return `coalesce(${raw}::jsonb, '[]'::jsonb)`;
-  return `${raw}::${pgTypes[k.type]}`;
+  if (k.type === 'json') return `(select coalesce(${raw}::jsonb, '[]'::jsonb))`;
+  return `(select ${raw}::${pgTypes[k.type]})`;
 }
 
 function tableRef(t: { schema: string; name: string }): string {

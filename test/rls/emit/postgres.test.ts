@@ -25,15 +25,15 @@ describe('PostgreSQL emitter', () => {
       assert.ok(statements.includes(`ALTER TABLE ${t} FORCE ROW LEVEL SECURITY;`));
       const restrictive = statements.find((s) => s.startsWith(`CREATE POLICY "${pgPolicyNames.tenant}" ON ${t} AS RESTRICTIVE FOR ALL`));
       assert.ok(restrictive, `restrictive tenant policy on ${t}`);
-      assert.match(restrictive, /USING \("(id|tenant_id)" = nullif\(current_setting\('app\.tenant_id', true\), ''\)::text\)\n {2}WITH CHECK/);
+      assert.match(restrictive, /USING \("(id|tenant_id)" = \(select nullif\(current_setting\('app\.tenant_id', true\), ''\)::text\)\)\n {2}WITH CHECK/);
       for (const name of Object.values(pgPolicyNames)) {
         const drop = statements.indexOf(`DROP POLICY IF EXISTS "${name}" ON ${t};`);
         assert.ok(drop >= 0 && statements[drop + 1]?.startsWith(`CREATE POLICY "${name}" ON ${t}`), `${name} dropped then created`);
       }
     }
-    // every current_setting read is nullif(…, '') and cast
+    // every current_setting read is nullif(…, '') and cast, inside a scalar subquery (read once per query)
     const reads = script.match(/current_setting\(/g) ?? [];
-    const wrapped = script.match(/nullif\(current_setting\('app\.[a-z_]+', true\), ''\)(::(text|uuid|integer|bigint|jsonb)|::jsonb, '\[\]'::jsonb\))/g) ?? [];
+    const wrapped = script.match(/\(select (nullif\(current_setting\('app\.[a-z_]+', true\), ''\)::(text|uuid|integer|bigint)|coalesce\(nullif\(current_setting\('app\.[a-z_]+', true\), ''\)::jsonb, '\[\]'::jsonb\))\)/g) ?? [];
     assert.ok(reads.length > 0);
     assert.equal(wrapped.length, reads.length);
     assert.match(script, /CREATE ROLE "apim_rls_app" NOLOGIN NOBYPASSRLS;/);

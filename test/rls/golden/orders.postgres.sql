@@ -61,8 +61,8 @@ $apim_rls$;
 DROP POLICY IF EXISTS "apim_rls_tenant_isolation" ON "app"."tenants";
 
 CREATE POLICY "apim_rls_tenant_isolation" ON "app"."tenants" AS RESTRICTIVE FOR ALL TO PUBLIC
-  USING ("id" = nullif(current_setting('app.tenant_id', true), '')::text)
-  WITH CHECK ("id" = nullif(current_setting('app.tenant_id', true), '')::text);
+  USING ("id" = (select nullif(current_setting('app.tenant_id', true), '')::text))
+  WITH CHECK ("id" = (select nullif(current_setting('app.tenant_id', true), '')::text));
 
 DROP POLICY IF EXISTS "apim_rls_select" ON "app"."tenants";
 
@@ -101,28 +101,28 @@ $apim_rls$;
 DROP POLICY IF EXISTS "apim_rls_tenant_isolation" ON "app"."orders";
 
 CREATE POLICY "apim_rls_tenant_isolation" ON "app"."orders" AS RESTRICTIVE FOR ALL TO PUBLIC
-  USING ("tenant_id" = nullif(current_setting('app.tenant_id', true), '')::text)
-  WITH CHECK ("tenant_id" = nullif(current_setting('app.tenant_id', true), '')::text);
+  USING ("tenant_id" = (select nullif(current_setting('app.tenant_id', true), '')::text))
+  WITH CHECK ("tenant_id" = (select nullif(current_setting('app.tenant_id', true), '')::text));
 
 DROP POLICY IF EXISTS "apim_rls_select" ON "app"."orders";
 
 CREATE POLICY "apim_rls_select" ON "app"."orders" AS PERMISSIVE FOR SELECT TO PUBLIC
-  USING ((coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb) ?| ARRAY['Orders.Admin']::text[]) OR ((coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb) ?| ARRAY['Orders.Read', 'Orders.Write']::text[]) AND "owner_oid" = nullif(current_setting('app.user_oid', true), '')::text));
+  USING (((select coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb)) ?| ARRAY['Orders.Admin']::text[]) OR (((select coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb)) ?| ARRAY['Orders.Read', 'Orders.Write']::text[]) AND "owner_oid" = (select nullif(current_setting('app.user_oid', true), '')::text)));
 
 DROP POLICY IF EXISTS "apim_rls_insert" ON "app"."orders";
 
 CREATE POLICY "apim_rls_insert" ON "app"."orders" AS PERMISSIVE FOR INSERT TO PUBLIC
-  WITH CHECK (((coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb) ?| ARRAY['Orders.Write']::text[]) AND "owner_oid" = nullif(current_setting('app.user_oid', true), '')::text));
+  WITH CHECK ((((select coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb)) ?| ARRAY['Orders.Write']::text[]) AND "owner_oid" = (select nullif(current_setting('app.user_oid', true), '')::text)));
 
 DROP POLICY IF EXISTS "apim_rls_update" ON "app"."orders";
 
 CREATE POLICY "apim_rls_update" ON "app"."orders" AS PERMISSIVE FOR UPDATE TO PUBLIC
-  USING ((coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb) ?| ARRAY['Orders.Admin']::text[]) OR ((coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb) ?| ARRAY['Orders.Write']::text[]) AND "owner_oid" = nullif(current_setting('app.user_oid', true), '')::text))
-  WITH CHECK ((coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb) ?| ARRAY['Orders.Admin']::text[]) OR ((coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb) ?| ARRAY['Orders.Write']::text[]) AND "owner_oid" = nullif(current_setting('app.user_oid', true), '')::text));
+  USING (((select coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb)) ?| ARRAY['Orders.Admin']::text[]) OR (((select coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb)) ?| ARRAY['Orders.Write']::text[]) AND "owner_oid" = (select nullif(current_setting('app.user_oid', true), '')::text)))
+  WITH CHECK (((select coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb)) ?| ARRAY['Orders.Admin']::text[]) OR (((select coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb)) ?| ARRAY['Orders.Write']::text[]) AND "owner_oid" = (select nullif(current_setting('app.user_oid', true), '')::text)));
 
 DROP POLICY IF EXISTS "apim_rls_delete" ON "app"."orders";
 
 CREATE POLICY "apim_rls_delete" ON "app"."orders" AS PERMISSIVE FOR DELETE TO PUBLIC
-  USING ((coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb) ?| ARRAY['Orders.Admin']::text[]) OR ((coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb) ?| ARRAY['Orders.Write']::text[]) AND "owner_oid" = nullif(current_setting('app.user_oid', true), '')::text));
+  USING (((select coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb)) ?| ARRAY['Orders.Admin']::text[]) OR (((select coalesce(nullif(current_setting('app.roles', true), '')::jsonb, '[]'::jsonb)) ?| ARRAY['Orders.Write']::text[]) AND "owner_oid" = (select nullif(current_setting('app.user_oid', true), '')::text)));
 
 COMMIT;
