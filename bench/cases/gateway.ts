@@ -25,8 +25,8 @@ export default async function gatewayBench(): Promise<BenchResult[]> {
   await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
   const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}/api`;
   const issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'keys') });
-  const identity = await startGateway({ backendUrl, issuer, policyOptions: { rateLimit: { calls: 1_000_000_000, renewalPeriodSeconds: 60 } } });
-  const empty = await startGateway({ backendUrl, issuer, policies: [] });
+  const identity = await startGateway({ port: 0, backendUrl, issuer, policyOptions: { rateLimit: { calls: 1_000_000_000, renewalPeriodSeconds: 60 } } });
+  const empty = await startGateway({ port: 0, backendUrl, issuer, policies: [] });
   try {
     const token = await issuer.mint({ sub: 'alice', oid: '00000000-0000-0000-0000-0000000000a1', tid: 'contoso', roles: ['Orders.Read'] });
     const headers = { authorization: `Bearer ${token}` };

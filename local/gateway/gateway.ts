@@ -12,7 +12,7 @@ import { emulate, KeyCache, type EmulateOptions, type Emulator, type PolicyInput
 import { globalPolicy, ordersApiPolicy, type OrdersApiPolicyOptions } from '../../policies/product/index.js';
 import type { XmlElement } from '../../policies/xml/tree.js';
 import { ordersApi, type ApiDefinition, type ApiOperation } from './routes.js';
-import { startGatewayServer, type GatewayExchange, type GatewayResult, type PipelineSet, type PolicyPipeline } from './server.js';
+import { defaultGatewayPort, startGatewayServer, type GatewayExchange, type GatewayResult, type PipelineSet, type PolicyPipeline } from './server.js';
 
 export { defaultGatewayPort } from './server.js';
 
@@ -39,7 +39,7 @@ export interface GatewayIssuer {
 }
 
 export interface GatewayOptions {
-  /** 0 picks a free port; default 0 (the CLI and the stack default to 8080). */
+  /** 0 picks a free port; default 8080. */
   port?: number;
   host?: string;
   /** The API's service URL, e.g. `http://127.0.0.1:7071/api`: operation paths are appended to it. */
@@ -140,7 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const pipelines: PipelineSet = { forOperation: (op) => pipeline(op), forApi: () => pipeline(undefined) };
 
-  const serverOptions: Parameters<typeof startGatewayServer>[0] = { port: options.port ?? 0, api, pipelines };
+  const serverOptions: Parameters<typeof startGatewayServer>[0] = { port: options.port ?? defaultGatewayPort, api, pipelines };
   if (options.host !== undefined) serverOptions.host = options.host;
   if (options.maxBodyBytes !== undefined) serverOptions.maxBodyBytes = options.maxBodyBytes;
   const server = await startGatewayServer(serverOptions);

@@ -23,7 +23,7 @@ describe('local gateway with the product policies', () => {
   before(async () => {
     issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'keys'), clock });
     backend = await startRecordingBackend((r) => ({ status: r.method === 'POST' ? 201 : 200, body: JSON.stringify({ path: r.url }), headers: { 'x-powered-by': 'test' } }));
-    gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock, maxBodyBytes: 4096 });
+    gateway = await startGateway({ port: 0, backendUrl: backend.url + '/api', issuer, clock, maxBodyBytes: 4096 });
   });
   after(async () => {
     await gateway?.close();
@@ -133,7 +133,7 @@ describe('local gateway: key rotation', () => {
     const issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'rotation-keys'), clock });
     const backend = await startRecordingBackend();
     // a limit high enough for 200 calls from one caller
-    const gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock, policyOptions: { rateLimit: { calls: 10_000, renewalPeriodSeconds: 60 } } });
+    const gateway = await startGateway({ port: 0, backendUrl: backend.url + '/api', issuer, clock, policyOptions: { rateLimit: { calls: 10_000, renewalPeriodSeconds: 60 } } });
     try {
       const oldToken = await issuer.mint({ ...alice });
       const statuses: number[] = [];
@@ -168,7 +168,7 @@ describe('local gateway: key rotation', () => {
     now = fixedNow;
     const issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'grace-keys'), clock, rotationGraceSeconds: 600 });
     const backend = await startRecordingBackend();
-    const gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock });
+    const gateway = await startGateway({ port: 0, backendUrl: backend.url + '/api', issuer, clock });
     try {
       const oldToken = await issuer.mint({ ...alice, ttlSeconds: 3600 });
       const me = (token: string) => fetch(gateway.url + '/me', { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
@@ -195,7 +195,7 @@ describe('local gateway: per-caller rate limit', () => {
     now = fixedNow;
     const issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'limit-keys'), clock });
     const backend = await startRecordingBackend();
-    const gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock, policyOptions: { rateLimit: { calls: 3, renewalPeriodSeconds: 60 } } });
+    const gateway = await startGateway({ port: 0, backendUrl: backend.url + '/api', issuer, clock, policyOptions: { rateLimit: { calls: 3, renewalPeriodSeconds: 60 } } });
     try {
       const a = `Bearer ${await issuer.mint({ ...alice })}`;
       const b = `Bearer ${await issuer.mint({ sub: 'bob', oid: '00000000-0000-0000-0000-0000000000b1', tid: 'contoso', roles: ['Orders.Admin'] })}`;
@@ -234,7 +234,7 @@ describe('local gateway with given policies', () => {
   const healthOperation = `<policies><inbound><base /><return-response><set-status code="200" reason="OK" /><set-body>{"gateway":"ok"}</set-body></return-response></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
 
   it('answers a CORS preflight from the API scope for a path whose operations lack OPTIONS', async () => {
-    const gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock, policies: [{ scope: 'api', document: corsApi }] });
+    const gateway = await startGateway({ port: 0, backendUrl: backend.url + '/api', issuer, clock, policies: [{ scope: 'api', document: corsApi }] });
     try {
       const before = backend.received.length;
       const res = await fetch(gateway.url + '/orders/7', { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
@@ -251,7 +251,7 @@ describe('local gateway with given policies', () => {
   });
 
   it('applies an operation policy to its operation only', async () => {
-    const gateway = await startGateway({ backendUrl: backend.url + '/api', issuer, clock, policies: [{ scope: 'operation', operationId: 'health', document: healthOperation }] });
+    const gateway = await startGateway({ port: 0, backendUrl: backend.url + '/api', issuer, clock, policies: [{ scope: 'operation', operationId: 'health', document: healthOperation }] });
     try {
       const before = backend.received.length;
       const health = await fetch(gateway.url + '/health');
@@ -262,12 +262,12 @@ describe('local gateway with given policies', () => {
     } finally {
       await gateway.close();
     }
-    await assert.rejects(startGateway({ backendUrl: backend.url, issuer, policies: [{ scope: 'operation', operationId: 'nope', document: healthOperation }] }), /unknown operation "nope"/);
+    await assert.rejects(startGateway({ port: 0, backendUrl: backend.url, issuer, policies: [{ scope: 'operation', operationId: 'nope', document: healthOperation }] }), /unknown operation "nope"/);
   });
 
   it('refuses to start with a policy the emulator cannot run, naming the element', async () => {
     await assert.rejects(
-      startGateway({ backendUrl: backend.url, issuer, policies: [{ scope: 'api', document: '<policies><inbound><frobnicate /></inbound></policies>' }] }),
+      startGateway({ port: 0, backendUrl: backend.url, issuer, policies: [{ scope: 'api', document: '<policies><inbound><frobnicate /></inbound></policies>' }] }),
       (err: Error) => err.name === 'EmulatorError' && /frobnicate/.test(err.message),
     );
   });
@@ -276,7 +276,7 @@ describe('local gateway with given policies', () => {
     const closed = await startRecordingBackend();
     const deadUrl = closed.url;
     await closed.close();
-    const gateway = await startGateway({ backendUrl: deadUrl + '/api', issuer, clock });
+    const gateway = await startGateway({ port: 0, backendUrl: deadUrl + '/api', issuer, clock });
     try {
       const res = await fetch(gateway.url + '/orders', { headers: { authorization: `Bearer ${await issuer.mint({ ...alice })}` } });
       assert.equal(res.status, 500);
