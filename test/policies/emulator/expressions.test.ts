@@ -1,0 +1,109 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileExpression, ExpressionError } from '../../../policies/emulator/index.js';
+import { CsDictionary, CsRecord, MultiDict } from '../../../policies/emulator/expressions/values.js';
+import { JwtValue } from '../../../policies/emulator/expressions/jwt-value.js';
+
+const jwt = new JwtValue({ alg: 'RS256' }, { sub: 'alice', tid: 'contoso', roles: ['A', 'B'], aud: 'api://x', iss: 'https://iss/', iat: 1000, exp: 4600, jti: 'id-1' });
+const host = {
+  context: new CsRecord('IProxyContext', {
+    Variables: new CsDictionary('IReadOnlyDictionary<string, object>', true, [
+      ['name', 'alice'],
+      ['n', 7],
+      ['jwt', jwt],
+    ]),
+    Request: new CsRecord('IRequest', { Method: 'POST', Headers: new MultiDict([['Authorization', ['Bearer a.b.c']], ['Accept', ['text/plain', 'application/json']]]) }),
+  }),
+  now: () => Date.UTC(2026, 0, 2, 3, 4, 5),
+  random: () => 0.5,
+};
+const run = (code: string): unknown => compileExpression(code).run(host);
+
+describe('expression evaluator', () => {
+  const cases: [string, unknown][] = [
+    ['@(context.Request.Headers.GetValueOrDefault("authorization", "").Split(\' \')[1])', 'a.b.c'],
+    ['@(context.Request.Headers.GetValueOrDefault("Accept"))', 'text/plain,application/json'],
+    ['@(context.Request.Headers.GetValueOrDefault("X-None", "dflt"))', 'dflt'],
+    ['@(context.Variables.GetValueOrDefault<string>("name"))', 'alice'],
+    ['@(context.Variables.GetValueOrDefault<int>("missing"))', 0],
+    ['@((string)context.Variables["name"] + "!")', 'alice!'],
+    ['@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("roles", ""))', 'A,B'],
+    ['@(((Jwt)context.Variables["jwt"]).Subject + "|" + ((Jwt)context.Variables["jwt"]).Id)', 'alice|id-1'],
+    ['@((((Jwt)context.Variables["jwt"]).ExpirationTime.Value - ((Jwt)context.Variables["jwt"]).IssuedAt.Value).TotalSeconds)', 3600],
+    ['@(((Jwt)context.Variables["jwt"]).Audiences.Contains("api://x"))', true],
+    ['@(context.Request.Headers.GetValueOrDefault("Authorization","").Split(\' \').Last().AsJwt() == null)', true],
+    ['@("Hello".ToUpper().Substring(1, 3).Replace("L", "l").Length)', 3],
+    ['@(" a ".Trim() + "x".PadLeft(3, \'-\'))', 'a--x'],
+    ['@("a,b,,c".Split(new[] { \',\' }, StringSplitOptions.RemoveEmptyEntries).Length)', 3],
+    ['@(string.Join("/", new string[] { "a", "b" }))', 'a/b'],
+    ['@(string.Format("{0}-{1:D3}", "x", 7))', 'x-007'],
+    ['@(string.IsNullOrEmpty(context.Variables.GetValueOrDefault<string>("none")))', true],
+    ['@($"{context.Variables["name"]} has {(int)context.Variables["n"] * 2} ({1 + 1})")', 'alice has 14 (2)'],
+    ['@(context.Request.Method == "POST" ? "w" : "r")', 'w'],
+    ['@(context.Variables.GetValueOrDefault<string>("none") ?? "fallback")', 'fallback'],
+    ['@(7 / 2 + 7 % 2 * 10 - -1)', 14],
+    ['@(!(1 < 2) || 3 >= 3 && 2 != 2)', false],
+    ['@(new Random().Next(10, 20))', 15],
+    ['@(DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"))', '2026-01-02T03:04:05Z'],
+    ['@(DateTime.UtcNow.AddHours(1) > DateTime.UtcNow)', true],
+    ['@(Convert.ToBase64String(Encoding.UTF8.GetBytes("user:pw")))', 'dXNlcjpwdw=='],
+    ['@(Encoding.UTF8.GetString(Convert.FromBase64String("aGk=")))', 'hi'],
+    ['@(context.Request.Headers.Keys.Any(h => h.StartsWith("AUTH", StringComparison.OrdinalIgnoreCase)))', true],
+    ['@(context.Request.Headers.Keys.Where(h => h.Length > 6).Select(h => h.ToLower()).First())', 'authorization'],
+    ['@(context.Request.Headers.Keys.Count())', 2],
+    ['@(context.Request.Headers.Keys.FirstOrDefault(h => h == "none") == null)', true],
+    ['@(new [] { 3, 1, 2 }.OrderBy(x => x).Select(x => x.ToString()).Aggregate == null)', 'unsupported'],
+    ['@{ var total = 0; foreach (var x in new[] { 1, 2, 3 }) { if (x == 2) { continue; } total += x; } return total; }', 4],
+    ['@{ string s = "a"; for (var i = 0; i < 3; i++) { s = s + i; } return s; }', 'a012'],
+    ['@{ var o = JObject.Parse("{\\"a\\":{\\"b\\":[1,2]}}"); o["c"] = "x"; return (int)o["a"]["b"][1] + (string)o["c"]; }', '2x'],
+    ['@(JObject.Parse("{\\"a\\":1}").ToString())', '{\n  "a": 1\n}'],
+    ['@{ if (context.Variables.ContainsKey("name")) { return "yes"; } else { return "no"; } }', 'yes'],
+    ['@("x" is string)', true],
+    ['@("Basic dXNlcjpwdw==".AsBasic().UserId)', 'user'],
+  ];
+  for (const [code, expected] of cases) {
+    it(code, () => {
+      if (expected === 'unsupported') {
+        assert.throws(() => run(code), (e: unknown) => e instanceof ExpressionError && e.code === 'EXPR_UNSUPPORTED');
+        return;
+      }
+      assert.deepEqual(run(code), expected);
+    });
+  }
+
+  it('unsupported constructs fail at compile time with their position', () => {
+    for (const [code, construct, pos] of [
+      ['@(typeof(string))', "'typeof'", 2],
+      ['@{ try { return 1; } catch { return 2; } }', "'try' statement", 3],
+      ['@(await x)', "'await'", 2],
+      ['@(Foo(out var x))', "'out' argument", 6],
+    ] as const) {
+      assert.throws(
+        () => compileExpression(code),
+        (e: unknown) => e instanceof ExpressionError && e.code === 'EXPR_UNSUPPORTED' && e.detail.includes(construct) && e.pos === pos,
+        code,
+      );
+    }
+  });
+
+  it('syntax errors name what was expected and where', () => {
+    assert.throws(() => compileExpression('@(1 +)'), (e: unknown) => e instanceof ExpressionError && e.code === 'EXPR_SYNTAX' && e.pos === 5);
+    assert.throws(() => compileExpression('@("unterminated)'), (e: unknown) => e instanceof ExpressionError && /unterminated string/.test(e.detail));
+  });
+
+  it('runtime failures are EXPR_RUNTIME with the C# exception', () => {
+    assert.throws(() => run('@((string)context.Variables["nope"])'), (e: unknown) => e instanceof ExpressionError && e.code === 'EXPR_RUNTIME' && /KeyNotFoundException/.test(e.detail));
+    assert.throws(() => run('@(1 / 0)'), (e: unknown) => e instanceof ExpressionError && /DivideByZeroException/.test(e.detail));
+    assert.throws(() => run('@(context.Variables.GetValueOrDefault<string>("none").Length)'), (e: unknown) => e instanceof ExpressionError && /NullReferenceException/.test(e.detail));
+  });
+
+  it('reaches no JavaScript members: only listed members exist', () => {
+    for (const code of ['@("x".constructor)', '@(context.Variables.map)', '@(context.__proto__)', '@("x".toString())']) {
+      assert.throws(() => run(code), (e: unknown) => e instanceof ExpressionError && e.code === 'EXPR_UNSUPPORTED', code);
+    }
+  });
+
+  it('an endless loop stops with a runtime error, not a hang', () => {
+    assert.throws(() => run('@{ while (true) { } return 1; }'), (e: unknown) => e instanceof ExpressionError && /step limit/.test(e.detail));
+  });
+});
