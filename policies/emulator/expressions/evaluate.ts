@@ -55,12 +55,15 @@ class Encoding extends HostObject {
   }
 }
 
+const MISSING: unique symbol = Symbol('missing');
+
 class Env {
   readonly vars = new Map<string, unknown>();
   constructor(readonly parent: Env | null) {}
-  lookup(name: string): { found: boolean; value: unknown } {
-    if (this.vars.has(name)) return { found: true, value: this.vars.get(name) };
-    return this.parent ? this.parent.lookup(name) : { found: false, value: undefined };
+  /** The variable's value, or MISSING. */
+  get(name: string): unknown {
+    if (this.vars.size !== 0 && this.vars.has(name)) return this.vars.get(name);
+    return this.parent ? this.parent.get(name) : MISSING;
   }
   assign(name: string, value: unknown): boolean {
     if (this.vars.has(name)) {
@@ -225,8 +228,8 @@ function ev(e: Expr, env: Env, f: Frame): unknown {
       return out;
     }
     case 'id': {
-      const local = env.lookup(e.name);
-      if (local.found) return local.value;
+      const local = env.get(e.name);
+      if (local !== MISSING) return local;
       if (e.name === 'context') return f.host.context;
       if (STATIC_TYPES.has(e.name)) return staticType(e.name);
       throw new ExpressionError('EXPR_UNSUPPORTED', `unknown name '${e.name}'`, e.pos);
@@ -368,7 +371,8 @@ function evalArgs(args: Arg[], env: Env, f: Frame): { positional: unknown[]; nam
 
 function call(e: Extract<Expr, { k: 'call' }>, env: Env, f: Frame): unknown {
   const callee = e.callee;
-  const typeArgs = e.typeArgs.map(typeToString);
+  const cached = e as { typeArgStrings?: string[] };
+  const typeArgs = (cached.typeArgStrings ??= e.typeArgs.map(typeToString));
   if (callee.k === 'member') {
     const target = ev(callee.obj, env, f);
     const { positional, named } = evalArgs(e.args, env, f);
@@ -692,7 +696,14 @@ function enumerate(v: unknown, f: Frame): unknown[] {
 
 // ---- statics --------------------------------------------------------------------------------
 
+const baseNames = new Map<string, string>();
 function baseName(type: string): string {
+  let b = baseNames.get(type);
+  if (b === undefined) baseNames.set(type, (b = stripNamespace(type)));
+  return b;
+}
+
+function stripNamespace(type: string): string {
   return type.replace(/^System\.(Text\.(RegularExpressions\.)?|Net\.)?/, '').replace(/^Newtonsoft\.Json\./, '');
 }
 
