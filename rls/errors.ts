@@ -12,9 +12,7 @@ export type RlsErrorCode =
   /** the database could not be reached or refused the connection */
   | 'RLS_DB_UNREACHABLE'
   /** the operation is not available for this dialect */
-  | 'RLS_DIALECT_UNSUPPORTED'
-  /** apply ran but the catalog still differs from the spec; everything was rolled back */
-  | 'RLS_APPLY_INCOMPLETE';
+  | 'RLS_DIALECT_UNSUPPORTED';
 
 export interface RlsIssue {
   /** dotted path into the document, e.g. `tables.0.tenant.column` */

@@ -22,7 +22,6 @@ const exitFor: Record<RlsErrorCode, ExitCode> = {
   RLS_DB_URL_INVALID: ExitCode.BadInput,
   RLS_DIALECT_UNSUPPORTED: ExitCode.BadInput,
   RLS_DB_UNREACHABLE: ExitCode.RuntimeFailure,
-  RLS_APPLY_INCOMPLETE: ExitCode.RuntimeFailure,
 };
 
 /** Runs a command body, turning library errors into CLI errors (message only, never a stack). */
