@@ -164,9 +164,15 @@ async function readKey(dir: string, kid: string, createdAt: number, retiredAt: n
   // a key file readable by others is tightened, not trusted as is
   const mode = (await stat(file)).mode & 0o777;
   if (mode !== 0o600) await chmod(file, 0o600);
-  const jwk = JSON.parse(text) as JWK;
-  if (jwk.kty !== 'RSA' || typeof jwk.d !== 'string' || jwk.kid !== kid) return undefined;
-  const privateKey = (await importJWK(jwk, signingAlgorithm)) as CryptoKey;
+  let jwk: JWK;
+  let privateKey: CryptoKey;
+  try {
+    jwk = JSON.parse(text) as JWK;
+    if (jwk.kty !== 'RSA' || typeof jwk.d !== 'string' || jwk.kid !== kid) return undefined;
+    privateKey = (await importJWK(jwk, signingAlgorithm)) as CryptoKey;
+  } catch {
+    return undefined; // a damaged key file is skipped; without an active key the folder starts over
+  }
   const key: SigningKey = { kid, privateKey, publicJwk: publicPart(jwk), createdAt };
   if (retiredAt !== undefined) key.retiredAt = retiredAt;
   return key;

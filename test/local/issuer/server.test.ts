@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
@@ -289,6 +289,21 @@ describe('dev issuer keys across restarts and rotation', () => {
       assert.equal(b.activeKid(), newKid);
       const kids = ((await (await fetch(b.jwksUri)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
       assert.deepEqual(kids, [newKid, oldKid]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('starts over with a new key when the active key file is damaged', async () => {
+    const keyDir = join(tempDir(), 'k');
+    const a = await startDevIssuer({ port: 0, keyDir, clock });
+    const kid = a.activeKid();
+    await a.close();
+    writeFileSync(join(keyDir, `${kid}.jwk.json`), '{ not json');
+    const b = await startDevIssuer({ port: 0, keyDir, clock });
+    try {
+      assert.notEqual(b.activeKid(), kid);
+      assert.equal((await verify(b, await b.mint({ sub: 'alice' }))).sub, 'alice');
     } finally {
       await b.close();
     }
