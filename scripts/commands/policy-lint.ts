@@ -41,6 +41,11 @@ export function readPolicyFile(file: string): { root: ReturnType<typeof parsePol
   }
 }
 
+/** Commander option collector: a repeatable option becomes a list. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 function lintOptions(flags: LintFlags): LintOptions {
   const options: LintOptions = {};
   if (flags.scope !== undefined) options.scope = flags.scope;
@@ -61,9 +66,9 @@ export function registerPolicyLint(policy: Command): void {
     .argument('<files...>', 'policy XML files')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--scope <scope>', 'scope the policies apply at (default: global for a file named global.xml, fragment for a <fragment> root, api otherwise)').choices(['global', 'workspace', 'product', 'api', 'operation', 'fragment']))
-    .option('--identity-prefix <prefix...>', 'header-name prefixes that carry identity (replaces the defaults)')
+    .option('--identity-prefix <prefix>', 'a header-name prefix that carries identity (repeatable; replaces the defaults)', collect)
     .option('--max-clock-skew <seconds>', 'largest acceptable validate-jwt clock-skew')
-    .option('--disable <ids...>', 'rule ids to skip, e.g. APIM204')
+    .option('--disable <ids>', 'rule ids to skip, comma-separated or repeated, e.g. APIM204', collect)
     .action((files: string[], flags: LintFlags) => {
       let options: LintOptions;
       try {

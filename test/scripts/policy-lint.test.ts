@@ -104,8 +104,12 @@ test('policy lint: malformed or unreadable input exits 2 with file:line:column',
 });
 
 test('policy lint: options --scope, --disable, bad --format', () => {
-  assert.equal(cli('policy', 'lint', '--disable', 'APIM201,APIM203', '--', join(dir, 'bad.xml')).code, 0);
-  assert.equal(cli('policy', 'lint', '--disable', 'APIM201', '--', join(dir, 'bad.xml')).code, 1);
+  assert.equal(cli('policy', 'lint', '--disable', 'APIM201,APIM203', join(dir, 'bad.xml')).code, 0);
+  assert.equal(cli('policy', 'lint', '--disable', 'APIM201', '--disable', 'apim203', join(dir, 'bad.xml')).code, 0);
+  assert.equal(cli('policy', 'lint', '--disable', 'APIM201', join(dir, 'bad.xml')).code, 1);
+  // with only X-ACME- as the identity namespace, X-Identity-* headers are ordinary headers
+  const acme = cli('policy', 'lint', '--identity-prefix', 'X-ACME-', '--identity-prefix', 'X-Other-', join(dir, 'bad.xml'));
+  assert.equal(acme.code, 0, acme.stdout);
   // global.xml has no <base />: fine at global scope (inferred from the name), warned at api scope
   assert.equal(cli('policy', 'lint', join(dir, 'global.xml')).stdout.includes('APIM401'), false);
   assert.ok(cli('policy', 'lint', '--scope', 'api', join(dir, 'global.xml')).stdout.includes('APIM401'));
