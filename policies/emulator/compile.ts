@@ -74,6 +74,8 @@ export interface Run extends EvalHost {
   corsHeaders: Record<string, string> | null;
   /** remaining/total calls headers of rate limits, added to the response that leaves. */
   limitHeaders: Record<string, string> | null;
+  /** The request a send-request is building. */
+  sending: { method: string; url: string; headers: MultiDict; body: MessageBody } | null;
   /** The response a return-response is building. */
   returning: ResponseState | null;
 }
@@ -109,7 +111,7 @@ export interface CompileContext {
   options: CompileOptions;
   section: SectionName;
   /** `request` in inbound/backend, `response` in outbound/on-error; return-response sets its own. */
-  target: 'request' | 'response' | 'return';
+  target: 'request' | 'response' | 'return' | 'send';
   path: string;
   scope: string;
   /** Fragments being included (cycle check). */
@@ -311,6 +313,7 @@ export function targetMessage(run: Run, cc: CompileContext): { headers: MultiDic
   const t = cc.target;
   if (t === 'request') return run.context.request;
   if (t === 'return' && run.returning) return run.returning;
+  if (t === 'send' && run.sending) return run.sending;
   return run.context.response;
 }
 

@@ -203,6 +203,7 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
     corsHeaders: null,
     limitHeaders: null,
     returning: null,
+    sending: null,
   };
 }
 

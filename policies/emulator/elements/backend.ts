@@ -1,14 +1,23 @@
-/** forward-request: the backend call, real HTTP (fetch) or an in-process handler, with a timeout. */
+/** forward-request and send-request: real HTTP (fetch) or an in-process handler, with a timeout. */
+import { childElements } from '../../xml/tree.js';
 import {
   PolicyFailure,
+
   boolAttr,
+  compileElements,
+  compileString,
   constAttr,
   defineElement,
+  elementText,
   errorBody,
   intAttr,
+  where,
   type Run,
+  type Step,
 } from '../compile.js';
-import { ResponseState } from '../context.js';
+import { MessageBody, ResponseState } from '../context.js';
+import { EmulatorError } from '../errors.js';
+import { MultiDict } from '../expressions/values.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
 
@@ -17,50 +26,45 @@ function statusReason(status: number): string {
   return reasons[status] ?? '';
 }
 
-defineElement('forward-request', (el, cc) => {
-  const timeoutS = intAttr(el, 'timeout', cc, 300)!;
-  const timeoutMs = Number(constAttr(el, 'timeout-ms', cc) ?? timeoutS * 1000);
-  const followRedirects = boolAttr(el, 'follow-redirects', cc, false);
-  const failOnError = boolAttr(el, 'fail-on-error-status-code', cc, false);
-  return async (run: Run) => {
-    const req = run.context.request;
-    const url = req.url.href();
-    const headers: Record<string, string> = {};
-    for (const [name, values] of req.headers.entries()) if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name] = values.join(',');
-    const body = req.body.bytes;
-    const hasBody = body.byteLength > 0 && req.method !== 'GET' && req.method !== 'HEAD';
-    run.backendCalls.push({ method: req.method, url, headers });
-    // one timer per call, cleared when the backend answers (AbortSignal.timeout keeps its timer alive)
-    // the AbortController is created only when someone reads the signal (most handlers never do)
-    let controller: AbortController | undefined;
-    let aborted = false;
-    const signalOf = (): AbortSignal => (controller ??= new AbortController()).signal;
-    let expire!: (reason: unknown) => void;
-    const expired = new Promise<never>((_, reject) => (expire = reject));
-    expired.catch(() => undefined);
-    const timer = setTimeout(() => {
-      aborted = true;
-      controller?.abort();
-      expire(new Error('timeout'));
-    }, timeoutMs);
-    const timedOut = (): PolicyFailure =>
-      new PolicyFailure({ source: 'forward-request', reason: 'Timeout', message: `Request to the backend service timed out after ${timeoutMs / 1000} seconds.`, policyId: '' }, 504, errorBody(504, 'Gateway Timeout'));
-    const unreachable = (): PolicyFailure =>
-      new PolicyFailure({ source: 'forward-request', reason: 'BackendConnectionFailure', message: 'The backend service could not be reached.', policyId: '' }, 500, errorBody(500, 'Internal server error'));
-    let status: number;
-    let reason: string | undefined;
-    let resHeaders: [string, string[]][];
-    let resBody: Uint8Array;
+interface Outgoing {
+  method: string;
+  url: string;
+  headers: MultiDict;
+  body: Uint8Array;
+}
+
+/** One HTTP exchange; failures are PolicyFailures named after `source`. */
+async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedirects: boolean, source: string): Promise<ResponseState> {
+  const headers: Record<string, string> = {};
+  for (const [name, values] of out.headers.entries()) if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name] = values.join(',');
+  const hasBody = out.body.byteLength > 0 && out.method !== 'GET' && out.method !== 'HEAD';
+  run.backendCalls.push({ method: out.method, url: out.url, headers });
+  // one timer per call, cleared when the backend answers; the AbortController only when read
+  let controller: AbortController | undefined;
+  let aborted = false;
+  const signalOf = (): AbortSignal => (controller ??= new AbortController()).signal;
+  let expire!: (reason: unknown) => void;
+  const expired = new Promise<never>((_, reject) => (expire = reject));
+  expired.catch(() => undefined);
+  const timer = setTimeout(() => {
+    aborted = true;
+    controller?.abort();
+    expire(new Error('timeout'));
+  }, timeoutMs);
+  const timedOut = (): PolicyFailure =>
+    new PolicyFailure({ source, reason: 'Timeout', message: `Request to the backend service timed out after ${timeoutMs / 1000} seconds.`, policyId: '' }, 504, errorBody(504, 'Gateway Timeout'));
+  const unreachable = (): PolicyFailure =>
+    new PolicyFailure({ source, reason: 'BackendConnectionFailure', message: 'The backend service could not be reached.', policyId: '' }, 500, errorBody(500, 'Internal server error'));
+  try {
     const handler = run.services.backendHandler;
-    try {
     if (handler) {
       let r;
       try {
         const backendRequest = {
-          method: req.method,
-          url,
+          method: out.method,
+          url: out.url,
           headers,
-          body: hasBody ? body : new Uint8Array(0),
+          body: hasBody ? out.body : new Uint8Array(0),
           get signal(): AbortSignal {
             return signalOf();
           },
@@ -71,36 +75,90 @@ defineElement('forward-request', (el, cc) => {
         if (err instanceof PolicyFailure) throw err;
         throw unreachable();
       }
-      status = r.status;
-      reason = r.reason;
-      resHeaders = Object.entries(r.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v : [v as string]]);
-      resBody = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : (r.body ?? new Uint8Array(0));
-    } else {
-      let res: Response;
-      try {
-        res = await run.services.fetch(url, { method: req.method, headers, body: hasBody ? body : undefined, redirect: followRedirects ? 'follow' : 'manual', signal: signalOf() });
-        resBody = new Uint8Array(await res.arrayBuffer());
-      } catch {
-        if (aborted) throw timedOut();
-        throw unreachable();
-      }
-      status = res.status;
-      reason = res.statusText;
-      const grouped = new Map<string, string[]>();
-      res.headers.forEach((v, k) => {
-        if (!HOP_BY_HOP.has(k)) grouped.set(k, [...(grouped.get(k) ?? []), v]);
-      });
-      resHeaders = [...grouped.entries()];
+      const response = new ResponseState(r.status, r.reason || statusReason(r.status));
+      for (const [k, v] of Object.entries(r.headers ?? {})) if (!HOP_BY_HOP.has(k.toLowerCase())) response.headers.set(k, Array.isArray(v) ? v : [v as string]);
+      response.body.set(typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : (r.body ?? new Uint8Array(0)));
+      return response;
     }
-    } finally {
-      clearTimeout(timer);
+    let res: Response;
+    let bytes: Uint8Array;
+    try {
+      res = await run.services.fetch(out.url, { method: out.method, headers, body: hasBody ? out.body : undefined, redirect: followRedirects ? 'follow' : 'manual', signal: signalOf() });
+      bytes = new Uint8Array(await res.arrayBuffer());
+    } catch {
+      if (aborted) throw timedOut();
+      throw unreachable();
     }
-    const response = new ResponseState(status, reason || statusReason(status));
-    for (const [k, v] of resHeaders) if (!HOP_BY_HOP.has(k.toLowerCase())) response.headers.set(k, v);
-    response.body.set(resBody);
+    const response = new ResponseState(res.status, res.statusText || statusReason(res.status));
+    res.headers.forEach((v, k) => {
+      if (!HOP_BY_HOP.has(k)) response.headers.append(k, [v]);
+    });
+    response.body.set(bytes);
+    return response;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+defineElement('forward-request', (el, cc) => {
+  const timeoutS = intAttr(el, 'timeout', cc, 300)!;
+  const timeoutMs = Number(constAttr(el, 'timeout-ms', cc) ?? timeoutS * 1000);
+  const followRedirects = boolAttr(el, 'follow-redirects', cc, false);
+  const failOnError = boolAttr(el, 'fail-on-error-status-code', cc, false);
+  return async (run: Run) => {
+    const req = run.context.request;
+    const response = await exchange(run, { method: req.method, url: req.url.href(), headers: req.headers, body: req.body.bytes }, timeoutMs, followRedirects, 'forward-request');
     run.context.response = response;
-    if (failOnError && status >= 400) {
-      throw new PolicyFailure({ source: 'forward-request', reason: 'BackendError', message: `The backend answered ${status}.`, policyId: '' }, status, null);
+    if (failOnError && response.statusCode >= 400) {
+      throw new PolicyFailure({ source: 'forward-request', reason: 'BackendError', message: `The backend answered ${response.statusCode}.`, policyId: '' }, response.statusCode, null);
     }
   };
 });
+
+defineElement('send-request', (el, cc) => {
+  const mode = (constAttr(el, 'mode', cc, 'new') ?? 'new').toLowerCase();
+  if (mode !== 'new' && mode !== 'copy') throw new EmulatorError('INVALID_POLICY', `<send-request>${where(el)}: mode must be new or copy`);
+  const variable = constAttr(el, 'response-variable-name', cc);
+  const timeoutMs = (intAttr(el, 'timeout', cc, 60) ?? 60) * 1000;
+  const ignoreError = boolAttr(el, 'ignore-error', cc, false);
+  const urlEl = childElements(el, 'set-url')[0];
+  const url = urlEl ? compileString(elementText(urlEl), cc, urlEl) : null;
+  for (const c of childElements(el)) {
+    if (c.name === 'authentication-certificate' || c.name === 'proxy') throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: <${c.name}> in <send-request>${where(c)}`);
+  }
+  const others = el.children.filter((c) => !(c.kind === 'element' && c.name === 'set-url'));
+  const steps: Step[] = compileElements(others, { ...cc, target: 'send', path: `${cc.path}` }, () => {
+    throw new EmulatorError('INVALID_POLICY', `<base /> is not allowed inside <send-request>${where(el)}`);
+  });
+  return async (run) => {
+    const req = run.context.request;
+    const sending =
+      mode === 'copy'
+        ? { method: req.method, url: req.url.href(), headers: req.headers.clone(), body: new MessageBody(req.body.bytes) }
+        : { method: 'GET', url: '', headers: new MultiDict(), body: new MessageBody(new Uint8Array(0)) };
+    const saved = run.sending;
+    run.sending = sending;
+    try {
+      for (const s of steps) await s(run);
+      if (url) sending.url = url(run);
+    } finally {
+      run.sending = saved;
+    }
+    if (!/^https?:\/\//i.test(sending.url)) {
+      throw new PolicyFailure({ source: 'send-request', reason: 'InvalidUrl', message: `send-request needs an absolute URL, got "${sending.url}".`, policyId: '' }, 500, errorBody(500, 'Internal server error'));
+    }
+    try {
+      const response = await exchange(run, { method: sending.method, url: sending.url, headers: sending.headers, body: sending.body.bytes }, timeoutMs, false, 'send-request');
+      if (variable) run.context.variables.map.set(variable, response);
+    } catch (err) {
+      if (!(err instanceof PolicyFailure) || !ignoreError) throw err;
+      if (variable) run.context.variables.map.set(variable, null);
+    }
+  };
+});
+
+// set-url only has a meaning inside send-request, which reads it directly
+defineElement('set-url', (el) => {
+  throw new EmulatorError('INVALID_POLICY', `<set-url>${where(el)} is only allowed inside <send-request>`);
+});
+

@@ -57,13 +57,18 @@ defineElement('choose', (el, cc) => {
 });
 
 defineElement('return-response', (el, cc) => {
-  if (attr(el, 'response-variable-name') !== undefined) {
-    throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: <return-response response-variable-name>${where(el)} (responses held in variables come from send-request, which is not emulated)`);
-  }
+  const variable = constAttr(el, 'response-variable-name', cc);
   const steps = children(el, { ...cc, target: 'return' });
   return async (run) => {
     const saved = run.returning;
-    const response = new ResponseState(200, 'OK');
+    let response = new ResponseState(200, 'OK');
+    if (variable) {
+      const v = run.context.variables.map.get(variable);
+      if (!(v instanceof ResponseState)) {
+        throw new PolicyFailure({ source: 'return-response', reason: 'ResponseVariableNotFound', message: `Variable ${variable} does not hold a response.`, policyId: '' }, 500, errorBody(500, 'Internal server error'));
+      }
+      response = v;
+    }
     run.returning = response;
     try {
       await runSteps(steps, run);

@@ -11,6 +11,7 @@ import {
   errorBody,
   intAttr,
   substituteNamedValues,
+  targetMessage,
   where,
   type CompileContext,
   type Run,
@@ -200,7 +201,7 @@ defineElement('authentication-managed-identity', (el, cc) => {
       );
     }
     if (outputVar) run.context.variables.map.set(outputVar, token);
-    else run.context.request.headers.set('Authorization', [`Bearer ${token}`]);
+    else targetMessage(run, cc).headers.set('Authorization', [`Bearer ${token}`]);
   };
 });
 
@@ -209,6 +210,6 @@ defineElement('authentication-basic', (el, cc) => {
   const password = attrString(el, 'password', cc);
   if (!user || !password) throw new EmulatorError('INVALID_POLICY', `<authentication-basic>${where(el)} needs username and password`);
   return (run) => {
-    run.context.request.headers.set('Authorization', [`Basic ${Buffer.from(`${user(run)}:${password(run)}`, 'utf8').toString('base64')}`]);
+    targetMessage(run, cc).headers.set('Authorization', [`Basic ${Buffer.from(`${user(run)}:${password(run)}`, 'utf8').toString('base64')}`]);
   };
 });

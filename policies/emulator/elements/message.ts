@@ -99,7 +99,9 @@ defineElement('set-status', (el, cc) => {
 defineElement('set-method', (el, cc) => {
   const method = compileString(elementText(el), cc, el);
   return (run) => {
-    run.context.request.method = method(run).trim().toUpperCase();
+    const m = method(run).trim().toUpperCase();
+    if (cc.target === 'send' && run.sending) run.sending.method = m;
+    else run.context.request.method = m;
   };
 });
 

@@ -1136,6 +1136,7 @@ export function typeName(v: unknown): string {
 const CASTABLE = new Set([
   'string', 'String', 'int', 'long', 'Int32', 'Int64', 'double', 'float', 'decimal', 'bool', 'Boolean', 'object', 'Jwt', 'JObject', 'JArray',
   'JToken', 'JValue', 'DateTime', 'TimeSpan', 'IEnumerable', 'IList', 'List', 'char', 'byte', 'Guid', 'IReadOnlyDictionary', 'Dictionary',
+  'IResponse', 'IRequest', 'IMessageBody',
 ]);
 
 function isType(v: unknown, t: TypeRef, f: Frame): boolean {
@@ -1182,6 +1183,10 @@ function isType(v: unknown, t: TypeRef, f: Frame): boolean {
     case 'IReadOnlyDictionary':
     case 'Dictionary':
       return v instanceof CsDictionary;
+    case 'IResponse':
+    case 'IRequest':
+    case 'IMessageBody':
+      return v instanceof HostObject && v.typeName === name;
     default:
       return false;
   }

@@ -600,6 +600,8 @@ class Parser {
         items.push({ k: 'new', type: { name: '$pair', args: [], array: 0, nullable: false }, args: inner.map((value) => ({ value })), init: null, pos });
       } else if (this.is('[')) {
         this.unsupported('index initializer');
+      } else if (this.t.kind === 'ident' && this.is('=', this.peek())) {
+        this.unsupported('object initializer (new T { Member = ... })');
       } else items.push(this.expression());
       if (!this.eat(',')) break;
     }

@@ -410,3 +410,48 @@ describe('forward-request over real HTTP', () => {
     assert.equal(r.lastError?.reason, 'BackendConnectionFailure');
   });
 });
+
+describe('send-request', () => {
+  it('sends a new request, stores the response, and later expressions read it', async () => {
+    const calls: BackendRequest[] = [];
+    const backend = async (req: BackendRequest) => {
+      calls.push(req);
+      if (req.url.startsWith('https://auth.test/')) return { status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"access_token":"tok-1"}' };
+      return { status: 200, body: 'backend' };
+    };
+    const r = await emulate(
+      doc({
+        inbound: `<send-request mode="new" response-variable-name="auth" timeout="5" ignore-error="false">
+            <set-url>https://auth.test/token</set-url>
+            <set-method>POST</set-method>
+            <set-header name="Content-Type" exists-action="override"><value>application/x-www-form-urlencoded</value></set-header>
+            <set-body>@("grant_type=client_credentials&amp;scope=" + context.Request.Url.Query.GetValueOrDefault("scope", "x"))</set-body>
+          </send-request>
+          <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)((IResponse)context.Variables["auth"]).Body.As&lt;JObject&gt;()["access_token"])</value></set-header>`,
+      }),
+      { backend },
+    ).send({ url: 'https://gw.test/x?scope=orders' });
+    assert.equal(r.status, 200);
+    assert.equal(calls[0]!.method, 'POST');
+    assert.equal(calls[0]!.url, 'https://auth.test/token');
+    assert.equal(Buffer.from(calls[0]!.body).toString(), 'grant_type=client_credentials&scope=orders');
+    assert.equal(calls[0]!.headers['Content-Type'], 'application/x-www-form-urlencoded');
+    assert.equal(calls[1]!.headers.Authorization, 'Bearer tok-1');
+  });
+
+  it('ignore-error leaves the variable null; without it the failure reaches on-error; return-response can return the stored response', async () => {
+    const failing = async () => {
+      throw new Error('down');
+    };
+    const ignored = await emulate(doc({ inbound: '<send-request mode="new" response-variable-name="r" ignore-error="true"><set-url>https://x.test/</set-url></send-request><return-response><set-body>@(context.Variables["r"] == null ? "none" : "some")</set-body></return-response>' }), { backend: failing }).send({ url });
+    assert.equal(ignored.body, 'none');
+    const failed = await emulate(doc({ inbound: '<send-request mode="new" response-variable-name="r"><set-url>https://x.test/</set-url></send-request>' }), { backend: failing }).send({ url });
+    assert.equal(failed.lastError?.source, 'send-request');
+    assert.equal(failed.lastError?.reason, 'BackendConnectionFailure');
+    const ok = async () => ({ status: 418, body: 'teapot' });
+    const returned = await emulate(doc({ inbound: '<send-request mode="copy" response-variable-name="r"><set-url>https://x.test/</set-url></send-request><return-response response-variable-name="r"><set-header name="X-Via" exists-action="override"><value>gw</value></set-header></return-response>' }), { backend: ok }).send({ url });
+    assert.equal(returned.status, 418);
+    assert.equal(returned.body, 'teapot');
+    assert.equal(returned.headers['x-via'], 'gw');
+  });
+});
