@@ -111,7 +111,11 @@ function functionBatch(spec: RlsSpec, t: ProtectedTable, kind: PredicateKind): s
   if (t.owner) params.push(`@owner ${msKeyType(keyOf(spec, t.owner.key))}`);
   const rules = t.access[kindOp[kind]];
   const access = rules ? rules.map((r) => ruleCondition(spec, t, r)).join('\n        OR ') : '1 = 1';
-  const bypass = spec.bypass.length > 0 ? `\n     OR USER_NAME() IN (${spec.bypass.map(msString).join(', ')})` : '';
+  // named bypass principals only: users and managed identities by user name, groups by membership
+  const bypassing = spec.principals.filter((p) => spec.bypass.includes(p.name));
+  const byName = bypassing.filter((p) => p.kind !== 'group').map((p) => msString(p.name));
+  const byGroup = bypassing.filter((p) => p.kind === 'group').map((p) => `\n     OR IS_MEMBER(${msString(p.name)}) = 1`);
+  const bypass = `${byName.length > 0 ? `\n     OR USER_NAME() IN (${byName.join(', ')})` : ''}${byGroup.join('')}`;
   return [
     `CREATE OR ALTER FUNCTION ${qualified(spec.helperSchema, functionName(t, kind))}(${params.join(', ')})`,
     'RETURNS TABLE',

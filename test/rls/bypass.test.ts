@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { applySpec } from '../../rls/apply.js';
+import { openDatabase } from '../../rls/db/open.js';
+import type { Database, Executor } from '../../rls/db/types.js';
+import { driftSpec } from '../../rls/drift.js';
+import { emitMssql } from '../../rls/emit/mssql.js';
+import { emitPostgres } from '../../rls/emit/postgres.js';
+import { parseSpec } from '../../rls/spec/load.js';
+import { ordersSpec, ordersSpecInput, sampleSchemaSql, seedSample } from '../../rls/sample/index.js';
+
+const withBypass = parseSpec({
+  ...structuredClone(ordersSpecInput),
+  principals: [
+    ...structuredClone(ordersSpecInput.principals),
+    { name: 'dba-auditor', kind: 'user', roles: [] },
+    { name: 'auditors', kind: 'group', roles: [] },
+  ],
+  bypass: ['dba-auditor', 'auditors'],
+});
+
+describe('bypass: none unless named', () => {
+  it('the sample has no bypass in either dialect', () => {
+    assert.doesNotMatch(emitMssql(ordersSpec).script, /USER_NAME\(\)|IS_MEMBER/);
+    assert.doesNotMatch(emitPostgres(ordersSpec).script, /BYPASSRLS;\s*END IF/);
+  });
+
+  it('T-SQL: named users by user name, groups by membership, in every predicate function', () => {
+    const fns = emitMssql(withBypass).batches.filter((b) => b.startsWith('CREATE OR ALTER FUNCTION'));
+    assert.ok(fns.length > 0);
+    for (const f of fns) {
+      assert.match(f, /\n {5}OR USER_NAME\(\) IN \(N'dba-auditor'\)\n {5}OR IS_MEMBER\(N'auditors'\) = 1;$/);
+      assert.doesNotMatch(f, /func-apim-rls-orders/);
+    }
+  });
+
+  it('PostgreSQL: the named principal gets BYPASSRLS, the application role never', async () => {
+    const db: Database = await openDatabase('pglite:memory');
+    try {
+      await db.exec(`${sampleSchemaSql}; create role "dba-auditor" login;`);
+      await seedSample(db);
+      await applySpec(db, withBypass);
+      const roles = await db.query<{ rolname: string; rolbypassrls: boolean }>(
+        "select rolname, rolbypassrls from pg_roles where rolname in ('dba-auditor', 'apim_rls_app') order by 1",
+      );
+      assert.deepEqual(roles.rows, [
+        { rolname: 'apim_rls_app', rolbypassrls: false },
+        { rolname: 'dba-auditor', rolbypassrls: true },
+      ]);
+      assert.deepEqual(await driftSpec(db, withBypass), []);
+      // a bypass taken away by hand is drift
+      await db.exec('alter role "dba-auditor" nobypassrls');
+      assert.deepEqual((await driftSpec(db, withBypass)).map((d) => `${d.kind} ${d.object}`), ['changed role "dba-auditor"']);
+      await applySpec(db, withBypass);
+      assert.deepEqual((await db.query("select rolbypassrls from pg_roles where rolname = 'dba-auditor'")).rows, [{ rolbypassrls: true }]);
+      // the remove script takes the bypass away again
+      await applySpec(db, withBypass, { remove: true });
+      const after = await db.query<{ rolbypassrls: boolean }>("select rolbypassrls from pg_roles where rolname = 'dba-auditor'");
+      assert.deepEqual(after.rows, [{ rolbypassrls: false }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('apply on Azure SQL (a recording executor; no SQL Server runs here)', () => {
+  it('checks drift first, then runs SET XACT_ABORT ON and every batch inside one transaction', async () => {
+    const log: string[] = [];
+    const exec = (where: string): Executor => ({
+      dialect: 'mssql',
+      async query<R>(sql: string) {
+        log.push(`${where} query ${sql.slice(0, 30)}`);
+        return { rows: [] as R[], rowCount: 0 };
+      },
+      async exec(sql: string) {
+        log.push(`${where} exec ${sql.split('\n')[0]}`);
+      },
+    });
+    const db: Database = {
+      ...exec('pool'),
+      kind: 'mssql',
+      async transaction(fn) {
+        log.push('begin');
+        const r = await fn(exec('tx'));
+        log.push('commit');
+        return r;
+      },
+      async close() {},
+    };
+    const result = await applySpec(db, ordersSpec);
+    assert.equal(result.changes.length, 11);
+    const batches = emitMssql(ordersSpec).batches;
+    assert.deepEqual(log, [
+      'pool query SELECT SCHEMA_NAME(p.schema_id',
+      'begin',
+      'tx exec SET XACT_ABORT ON;',
+      ...batches.map((b) => `tx exec ${b.split('\n')[0]}`),
+      'commit',
+    ]);
+  });
+});
