@@ -272,6 +272,20 @@ describe('local gateway with given policies', () => {
     );
   });
 
+  it('forwards the caller\'s own token when the gateway has no managed identity', async () => {
+    const gateway = await startGateway({ port: 0, backendUrl: backend.url + '/api', issuer, clock, credential: null });
+    try {
+      const caller = await issuer.mint({ ...alice });
+      const res = await fetch(gateway.url + '/me', { headers: { authorization: `Bearer ${caller}` } });
+      assert.equal(res.status, 200);
+      const got = backend.received.at(-1)!;
+      assert.equal(got.headers.authorization, `Bearer ${caller}`);
+      assert.equal(got.headers['x-identity-object-id'], alice.oid);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('answers APIM\'s 500 when the backend is unreachable', async () => {
     const closed = await startRecordingBackend();
     const deadUrl = closed.url;
