@@ -187,3 +187,14 @@ defineElement('check-header', (el, cc) => {
     }
   };
 });
+
+defineElement('find-and-replace', (el, cc) => {
+  const from = compileString(requireAttr(el, 'from'), cc, el);
+  const to = compileString(requireAttr(el, 'to'), cc, el);
+  return (run) => {
+    const body = targetMessage(run, cc).body;
+    const f = from(run);
+    if (f === '') return;
+    body.set(body.text().split(f).join(to(run)));
+  };
+});

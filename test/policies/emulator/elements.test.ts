@@ -455,3 +455,12 @@ describe('send-request', () => {
     assert.equal(returned.headers['x-via'], 'gw');
   });
 });
+
+describe('find-and-replace', () => {
+  it('replaces every occurrence in the body of the message in scope', async () => {
+    const r = await emulate(doc({ outbound: '<find-and-replace from="internal.test" to="@(context.Request.OriginalUrl.Host)" />' }), {
+      backend: async () => ({ status: 200, body: 'see https://internal.test/a and https://internal.test/b' }),
+    }).send({ url });
+    assert.equal(r.body, 'see https://gw.test/a and https://gw.test/b');
+  });
+});
