@@ -99,3 +99,23 @@ describe('apply on Azure SQL (a recording executor; no SQL Server runs here)', (
     ]);
   });
 });
+
+describe('principals on PostgreSQL', () => {
+  it('an existing principal joins its application role; a revoked membership is drift; a missing one is only a notice', async () => {
+    const db: Database = await openDatabase('pglite:memory');
+    try {
+      await db.exec(sampleSchemaSql);
+      await applySpec(db, ordersSpec); // the principal does not exist yet: applied without it
+      assert.equal((await db.query("select 1 from pg_roles where rolname = 'func-apim-rls-orders'")).rows.length, 0);
+      await db.exec('create role "func-apim-rls-orders" login');
+      const r = await applySpec(db, ordersSpec);
+      assert.deepEqual(r.changes.map((c) => `${c.kind} ${c.object}`), ['missing member "func-apim-rls-orders" of "apim_rls_app"']);
+      const member = await db.query("select pg_has_role('func-apim-rls-orders', 'apim_rls_app', 'member') as m");
+      assert.deepEqual(member.rows, [{ m: true }]);
+      await db.exec('revoke apim_rls_app from "func-apim-rls-orders"');
+      assert.deepEqual((await driftSpec(db, ordersSpec)).map((c) => `${c.kind} ${c.object}`), ['missing member "func-apim-rls-orders" of "apim_rls_app"']);
+    } finally {
+      await db.close();
+    }
+  });
+});
