@@ -109,8 +109,8 @@ export const jwtRules: Rule[] = [
     summary: 'token read from a query parameter: URLs with tokens end up in logs',
     check(ctx) {
       for (const v of ctx.visits) {
-        if (jwt(v.el.name) && attr(v.el, 'query-parameter-name') !== undefined) {
-          ctx.report(v, 'validate-jwt reads the token from a query parameter: URLs are logged by proxies and servers; use the Authorization header');
+        if (anyValidator(v.el.name) && attr(v.el, 'query-parameter-name') !== undefined) {
+          ctx.report(v, `${v.el.name} reads the token from a query parameter: URLs are logged by proxies and servers; use the Authorization header`);
         }
       }
     },

@@ -185,3 +185,11 @@ test('a fragment is linted without the section rules', () => {
   const fragment = `<fragment>${jwt()}${DELETE}${FORWARD()}</fragment>`;
   assert.deepEqual(lintPolicy(parsePolicyXml(fragment)).map((f) => f.ruleId), ['APIM204']);
 });
+
+test('APIM108 also covers validate-azure-ad-token', () => {
+  const ad = (source: string) =>
+    doc([`<validate-azure-ad-token tenant-id="contoso.onmicrosoft.com" ${source}><audiences><audience>api://orders</audience></audiences></validate-azure-ad-token>`, MI]);
+  const ids = (xml: string) => lintPolicy(parsePolicyXml(xml)).map((f) => f.ruleId);
+  assert.ok(ids(ad('query-parameter-name="token"')).includes('APIM108'));
+  assert.ok(!ids(ad('header-name="Authorization"')).includes('APIM108'));
+});
