@@ -41,7 +41,8 @@ defineElement('choose', (el, cc) => {
     } else if (c.name === 'otherwise') branches.push({ cond: null, steps: children(c, { ...cc, path: `${cc.path}/otherwise` }) });
     else throw new EmulatorError('INVALID_POLICY', `<choose>${where(el)} may hold only <when> and <otherwise>, not <${c.name}>`);
   }
-  return async (run) => {
+  // synchronous unless a branch with steps is taken: no promise when nothing matches
+  return (run) => {
     for (const b of branches) {
       if (b.cond) {
         const v = b.cond(run);
@@ -50,9 +51,9 @@ defineElement('choose', (el, cc) => {
         }
         if (!v) continue;
       }
-      await runSteps(b.steps, run);
-      return;
+      return b.steps.length ? runSteps(b.steps, run) : undefined;
     }
+    return undefined;
   };
 });
 
