@@ -104,7 +104,9 @@ export function parsePolicyXmlDocument(text: string): PolicyXmlDocument {
     if (key === undefined) return undefined;
     if (key === '#text') {
       const raw = String(node[key]);
-      const at = locate(raw, cursor);
+      // text always follows the '>' of a tag, comment or CDATA section (never an attribute value)
+      const gt = locate(`>${raw}`, cursor);
+      const at = gt === -1 ? -1 : gt + 1;
       const n: XmlNode = { kind: 'text', value: value(raw, true) };
       if (at !== -1) {
         cursor = at + raw.length;

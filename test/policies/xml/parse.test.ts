@@ -207,3 +207,9 @@ test('errors: a DOCTYPE (entity declarations, XML bombs) is refused', () => {
 test('a plain attribute that starts like an expression but is not one is an error, not a guess', () => {
   throwsAt('<policies>\n  <inbound a="@(x) tail" />\n</policies>', 'ERR_XML_MALFORMED', 2, 19, /closing "/);
 });
+
+test('text locations are not fooled by an attribute with the same value', () => {
+  const root = parsePolicyXml('<policies>\n  <inbound>\n    <key id="abc">abc</key>\n  </inbound>\n</policies>');
+  const key = first(root);
+  assert.deepEqual(key.children[0]?.loc, { line: 3, column: 19 });
+});
