@@ -60,10 +60,8 @@ async function openSession(options: RuntimeOptions, claimMap: ClaimMap): Promise
     if (options.mssqlPoolFactory) pool = options.mssqlPoolFactory(poolConfig);
     else {
       const sql = (await import('mssql')).default;
-      const p = new sql.ConnectionPool(poolConfig);
-      // connect in the background; requests wait for it through the pool
-      p.connect().catch(() => undefined);
-      pool = p;
+      // the driver connects on first use (and again after a failed or lost connection)
+      pool = new sql.ConnectionPool(poolConfig);
     }
     return createMssqlSession({
       pool,

@@ -43,6 +43,9 @@ export interface MssqlRequestLike {
 export interface MssqlPoolLike {
   request(): MssqlRequestLike;
   close(): Promise<unknown>;
+  /** a real ConnectionPool: when not connected (start-up failed, or lost), the driver connects first */
+  readonly connected?: boolean;
+  connect?(): Promise<unknown>;
 }
 
 export interface TokenCredentialLike {
@@ -83,7 +86,7 @@ export function parseMssqlUrl(url: string): { server: string; database: string; 
 }
 
 export const mssqlTransientErrorNumbers: ReadonlySet<number> = new Set([40613, 40197, 40501, 49918, 49919, 49920, 4060, 10928, 10929]);
-export const mssqlTransientErrorCodes: ReadonlySet<string> = new Set(['ETIMEOUT', 'ECONNRESET', 'ESOCKET', 'ECONNCLOSED']);
+export const mssqlTransientErrorCodes: ReadonlySet<string> = new Set(['ETIMEOUT', 'ECONNRESET', 'ESOCKET', 'ECONNCLOSED', 'ENOTOPEN']);
 export const mssqlBlockPredicateError = 33504;
 
 export interface MssqlSessionOptions {
@@ -126,6 +129,8 @@ export function mssqlErrorToHttp(err: unknown): HttpError {
   if (n === mssqlBlockPredicateError) return new HttpError('FN_300_FORBIDDEN_BY_POLICY', undefined, { reason: 'rls_blocked', cause: err });
   if (n === 2627 || n === 2601 || n === 547) return new HttpError('FN_301_CONFLICT', 'the change conflicts with existing data', { reason: `conflict:${n}`, cause: err });
   if (n === 8115 || n === 245 || n === 8152 || n === 2628) return new HttpError('FN_100_BAD_REQUEST', 'the database refused a value', { reason: `bad_value:${n}`, cause: err });
+  // the managed identity could not log in: not the caller's fault, and not worth retrying at once
+  if (errorCode(err) === 'ELOGIN') return new HttpError('FN_503_UNAVAILABLE', undefined, { reason: 'db_login_failed', retryAfterSeconds: 30, cause: err });
   return new HttpError('FN_500_INTERNAL', 'the request could not be completed', { reason: `db_error:${n ?? errorCode(err) ?? 'unknown'}`, cause: err });
 }
 
@@ -157,6 +162,15 @@ export function createMssqlSession(options: MssqlSessionOptions): IdentitySessio
   }
   // computed once: the same prelude, overwriting every key, starts every batch
   const prelude = buildMssqlPrelude(keys.length);
+  let connecting: Promise<unknown> | null = null;
+  // single flight: concurrent requests share one connect; a failed connect is retried by the next attempt
+  const ensureConnected = async (): Promise<void> => {
+    if (!pool.connect || pool.connected !== false) return;
+    connecting ??= pool.connect().finally(() => {
+      connecting = null;
+    });
+    await connecting;
+  };
 
   async function once(identity: SessionValues, statement: Statement): Promise<QueryResult> {
     const values: (string | null)[] = keys.map(() => null);
@@ -165,6 +179,7 @@ export function createMssqlSession(options: MssqlSessionOptions): IdentitySessio
       if (i === undefined) throw new TypeError(`mssql session: "${key}" is not a declared session key`);
       values[i] = value;
     }
+    await ensureConnected();
     const request = pool.request();
     for (let i = 0; i < keys.length; i++) {
       request.input(`k${i}`, sql.NVarChar(128), keys[i]);

@@ -225,3 +225,38 @@ describe('mssql pool configuration', () => {
     await runtime.close();
   });
 });
+
+describe('mssql connection', () => {
+  it('connects on first use with one shared attempt, and reconnects after a failed connect', async () => {
+    const { pool: base, batches } = fakePool(() => ({ recordset: [{ ok: 1 }], rowsAffected: [1] }));
+    let connected = false;
+    let connects = 0;
+    const pool = {
+      ...base,
+      get connected() {
+        return connected;
+      },
+      async connect() {
+        connects++;
+        await new Promise((r) => setTimeout(r, 5));
+        if (connects === 1) throw sqlError({ code: 'ESOCKET', name: 'ConnectionError' });
+        connected = true;
+      },
+    };
+    const session = createMssqlSession({ pool, sessionKeys: keys, sleep: async () => undefined });
+    const results = await Promise.all(Array.from({ length: 5 }, () => session.run(alice, mssqlOrdersQueries.ping())));
+    assert.equal(results.length, 5);
+    assert.equal(connects, 2, 'one failed attempt shared by all, then one that worked');
+    assert.equal(batches.length, 5);
+  });
+
+  it('a failed managed-identity login → 503 without retrying', async () => {
+    let connects = 0;
+    const { pool: base, batches } = fakePool();
+    const pool = { ...base, connected: false, connect: async () => { connects++; throw sqlError({ code: 'ELOGIN', name: 'ConnectionError' }); } };
+    const session = createMssqlSession({ pool, sessionKeys: keys, sleep: async () => undefined });
+    await assert.rejects(session.run(alice, mssqlOrdersQueries.ping()), (e: unknown) => e instanceof HttpError && e.status === 503 && e.reason === 'db_login_failed');
+    assert.equal(connects, 1);
+    assert.equal(batches.length, 0);
+  });
+});
