@@ -74,6 +74,8 @@ export interface Run extends EvalHost {
   corsHeaders: Record<string, string> | null;
   /** remaining/total calls headers of rate limits, added to the response that leaves. */
   limitHeaders: Record<string, string> | null;
+  /** The step running now (names a failure's path, section and scope). */
+  step: { path: string; section: SectionName; scope: string; policyId: string } | null;
   /** The request a send-request is building. */
   sending: { method: string; url: string; headers: MultiDict; body: MessageBody } | null;
   /** The response a return-response is building. */
@@ -155,26 +157,11 @@ export function compileElements(nodes: readonly XmlElement['children'][number][]
     if (!compiler) throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported element <${node.name}>${where(node)}`);
     const path = `${cc.path}/${node.name}[${index++}]`;
     const step = compiler(node, { ...cc, path });
-    const annotate = (err: unknown): unknown => {
-      if (err instanceof PolicyFailure && err.error.path === undefined) {
-        err.error.path = path;
-        err.error.section = cc.section;
-        err.error.scope = cc.scope;
-        if (!err.error.policyId) err.error.policyId = attrText(node, 'id');
-      }
-      return err;
-    };
+    const at = { path, section: cc.section, scope: cc.scope, policyId: attrText(node, 'id') };
+    // no wrapper promise: the run remembers the innermost step, and a failure is annotated from it
     steps.push((run) => {
-      try {
-        const r = step(run);
-        return r === undefined
-          ? r
-          : r.catch((err: unknown) => {
-              throw annotate(err);
-            });
-      } catch (err) {
-        throw annotate(err);
-      }
+      run.step = at;
+      return step(run);
     });
   }
   return steps;

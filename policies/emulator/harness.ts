@@ -204,6 +204,7 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
     limitHeaders: null,
     returning: null,
     sending: null,
+    step: null,
   };
 }
 
@@ -222,8 +223,18 @@ async function execute(steps: Record<SectionName, Step[]>, run: Run): Promise<vo
       return;
     }
     if (!(err instanceof PolicyFailure)) throw err;
+    annotate(err, run);
     await onError(steps, run, err, section);
   }
+}
+
+function annotate(failure: PolicyFailure, run: Run): void {
+  const at = run.step;
+  if (!at || failure.error.path !== undefined) return;
+  failure.error.path = at.path;
+  failure.error.section = at.section;
+  failure.error.scope = at.scope;
+  if (!failure.error.policyId) failure.error.policyId = at.policyId;
 }
 
 async function onError(steps: Record<SectionName, Step[]>, run: Run, failure: PolicyFailure, section: SectionName): Promise<void> {
