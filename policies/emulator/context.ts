@@ -215,19 +215,24 @@ export class ProxyContext extends HostObject {
   readonly variables = new CsDictionary('IReadOnlyDictionary<string, object>', true);
   response = new ResponseState();
   lastError: LastError | null = null;
-  private readonly statics: Record<string, unknown>;
+  private statics: Record<string, unknown> | null = null;
   constructor(
     readonly request: RequestState,
     readonly requestId: CsGuid,
     readonly startedAt: number,
     private readonly now: () => number,
-    info: ContextInfo,
+    private readonly info: ContextInfo,
     readonly tracing: boolean,
   ) {
     super();
+  }
+  /** Api, Operation, Product, ... built on first use (most requests never read them). */
+  private buildStatics(): Record<string, unknown> {
+    const info = this.info;
+    const request = this.request;
     const api = info.api ?? {};
     const op = info.operation ?? {};
-    this.statics = {
+    return {
       Api: record('IApi', {
         Id: api.id ?? 'api',
         Name: api.name ?? 'API',
@@ -281,7 +286,8 @@ export class ProxyContext extends HostObject {
       case 'Tracing':
         return this.tracing;
     }
-    return Object.hasOwn(this.statics, name) ? this.statics[name] : NO_MEMBER;
+    const statics = (this.statics ??= this.buildStatics());
+    return Object.hasOwn(statics, name) ? statics[name] : NO_MEMBER;
   }
 }
 

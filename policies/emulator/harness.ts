@@ -151,7 +151,14 @@ export function emulate(policy: PolicyInput, options: EmulateOptions = {}): Emul
     return compileElements(el.children, cc, () => compileSection(section, level - 1));
   };
   const steps = Object.fromEntries(SECTIONS.map((s) => [s, compileSection(s, chain.length - 1)])) as Record<SectionName, Step[]>;
-  const backendBase = options.backendUrl;
+  let backendBase: URL | undefined;
+  if (options.backendUrl !== undefined) {
+    try {
+      backendBase = new URL(options.backendUrl);
+    } catch {
+      throw new EmulatorError('INVALID_POLICY', `backendUrl ${JSON.stringify(options.backendUrl)} is not an absolute URL`);
+    }
+  }
   const apiPath = (options.apiPath ?? '').replace(/\/$/, '');
   const info = options.context ?? {};
 
@@ -164,7 +171,7 @@ export function emulate(policy: PolicyInput, options: EmulateOptions = {}): Emul
   };
 }
 
-function createRun(request: EmulatorRequest, services: Services, info: ContextInfo, backendBase: string | undefined, apiPath: string): Run {
+function createRun(request: EmulatorRequest, services: Services, info: ContextInfo, backendBase: URL | undefined, apiPath: string): Run {
   let original;
   try {
     original = urlFrom(request.url);
@@ -185,7 +192,8 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
   // the backend URL: service URL + the caller's path below the API suffix
   let opPath = original.path;
   if (apiPath && (opPath === apiPath || opPath.startsWith(apiPath + '/'))) opPath = opPath.slice(apiPath.length);
-  const base = new URL(backendBase ?? `${original.base.protocol}//${original.base.host}`);
+  // the parsed service URL is shared (never mutated: set-backend-service replaces it)
+  const base = backendBase ?? original.base;
   const url = new UrlState(base, opPath === '/' ? '' : opPath, original.query.clone());
   const matched = new CsDictionary('IReadOnlyDictionary<string, string>', true, Object.entries(request.matchedParameters ?? {}));
   const originalCopy = new UrlState(original.base, original.path, original.query.clone());
