@@ -31,6 +31,23 @@ export function tokenClaim(variable: string, claim: string, fallback = ''): Expr
 }
 
 /**
+ * true when the stored token grants the permissions: `values` of a multi-valued claim
+ * (`roles`, comma-joined by GetValueOrDefault) or of a space-separated one (`scp`), any or all
+ * of them. A token without the claim grants nothing.
+ */
+export function tokenGrants(
+  variable: string,
+  claim: string,
+  values: readonly [string, ...string[]],
+  options: { separator: ',' | ' '; match: 'any' | 'all' },
+): Expr<boolean> {
+  if (values.length === 0) throw new RangeError('tokenGrants needs at least one value');
+  const list = `${jwtVariable(variable)}.Claims.GetValueOrDefault(${csharpString(claim)}, "").Split(${csharpString(options.separator)})`;
+  const tests = values.map((v) => `${list}.Contains(${csharpString(v)})`);
+  return csharp(tests.length === 1 ? (tests[0] as string) : tests.map((t) => `(${t})`).join(options.match === 'all' ? ' && ' : ' || '));
+}
+
+/**
  * true when the stored token has no `iat` or no `exp`, or lives longer than `maxSeconds`
  * (`exp - iat`): the condition under which a maximum-lifetime check refuses it (fail closed).
  */

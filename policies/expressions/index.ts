@@ -4,6 +4,7 @@ export {
   hasRequestHeader,
   tokenClaim,
   tokenLifetimeExceeds,
+  tokenGrants,
   contextVariable,
   requestId,
   callerIp,

@@ -7,6 +7,8 @@
  *                                     signature, clock skew; the token is stored in a variable)
  *   3. choose → return-response 401  (optional: token lifetime `exp - iat` above the maximum,
  *                                     or a missing `iat`/`exp`)
+ *      choose → return-response 403  (optional: a valid token without the required roles/scopes:
+ *                                     authenticated but not permitted, so 403 and not 401)
  *   4. set-header delete × n         (strip client-sent headers of the forwarded-identity namespace
  *                                     and X-MS-CLIENT-PRINCIPAL*), then choose → return-response 400
  *                                     if any other header of the namespace is left
@@ -29,7 +31,8 @@ import { setBody } from '../elements/set-body.js';
 import { ipFilter, type AddressRange } from '../elements/ip-filter.js';
 import { authenticationManagedIdentity } from '../elements/authentication-managed-identity.js';
 import { csharp, csharpString } from '../expressions/expr.js';
-import { requestId, tokenClaim, tokenLifetimeExceeds } from '../expressions/context.js';
+import { requestId, tokenClaim, tokenGrants, tokenLifetimeExceeds } from '../expressions/context.js';
+import { not } from '../expressions/operators.js';
 
 /** Entra issuer forms: v1 `https://sts.windows.net/{tid}/`, v2 `https://login.microsoftonline.com/{tid}/v2.0`. */
 export function entraIssuer(tenantId: string, version: 'v1' | 'v2'): string {
@@ -191,14 +194,18 @@ export function identityChain(options: IdentityChainOptions): PolicyNode[] {
 
   const claims: RequiredClaim[] = [];
   if (tenants !== undefined) claims.push({ name: 'tid', match: 'any', values: [...tenants] });
+  // roles / scopes are checked after validation (403), not by validate-jwt (which can only answer 401)
   const perms = options.permissions;
-  if (perms !== undefined) {
-    if (perms.roles !== undefined) claims.push({ name: 'roles', match: perms.match ?? 'any', values: [...perms.roles] });
-    else claims.push({ name: 'scp', match: perms.match ?? 'any', separator: ' ', values: [...perms.scopes] });
-  }
+  const permission =
+    perms === undefined
+      ? undefined
+      : perms.roles !== undefined
+        ? { claim: 'roles', granted: tokenGrants(variable, 'roles', perms.roles, { separator: ',', match: perms.match ?? 'any' }) }
+        : { claim: 'scp', granted: tokenGrants(variable, 'scp', perms.scopes, { separator: ' ', match: perms.match ?? 'any' }) };
   claims.push(...(options.requiredClaims ?? []));
   for (const f of forwards) {
-    if (!claims.some((c) => c.name === f.claim)) claims.push({ name: f.claim });
+    // the permission claim may be absent (no permission → 403 below); every other forwarded claim must be present
+    if (f.claim !== permission?.claim && !claims.some((c) => c.name === f.claim)) claims.push({ name: f.claim });
   }
 
   const chain: PolicyNode[] = [];
@@ -234,6 +241,19 @@ export function identityChain(options: IdentityChainOptions): PolicyNode[] {
           {
             condition: tokenLifetimeExceeds(variable, options.maxTokenLifetimeSeconds),
             policies: [problem(401, 'Unauthorized', 'The token lifetime exceeds what this API accepts.', 'Bearer error="invalid_token"')],
+          },
+        ],
+      }),
+    );
+  }
+  // 3b. permissions: a valid token that does not grant the API's roles or scopes
+  if (permission !== undefined) {
+    chain.push(
+      choose({
+        when: [
+          {
+            condition: not(permission.granted),
+            policies: [problem(403, 'Forbidden', `The token does not grant the ${permission.claim === 'roles' ? 'role' : 'scope'} this API requires.`, 'Bearer error="insufficient_scope"')],
           },
         ],
       }),

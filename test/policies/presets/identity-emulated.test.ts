@@ -74,11 +74,24 @@ describe('identity chain in the emulator', () => {
     assert.match(String(get('X-Request-Id')), /^[0-9a-f-]{36}$/);
   });
 
-  it('no token, a wrong tenant, a missing role or a missing forwarded claim: 401 before the backend', async () => {
+  it('a valid token without a required role, or with no roles claim at all: 403 problem+json before the backend', async () => {
+    for (const [auth, why] of [
+      [`Bearer ${await token({ roles: ['Other'] })}`, 'no required role'],
+      [`Bearer ${await token({ roles: undefined })}`, 'no roles claim'],
+    ] as const) {
+      const { r, received } = await send(auth);
+      assert.equal(r.status, 403, why);
+      assert.equal(r.headers['content-type'], 'application/problem+json', why);
+      assert.equal(JSON.parse(r.body).status, 403, why);
+      assert.equal(received.length, 0, why);
+    }
+    assert.equal((await send(`Bearer ${await token({ roles: ['Orders.Write'] })}`)).r.status, 200, 'any one of the roles is enough');
+  });
+
+  it('no token, a wrong tenant or a missing forwarded claim: 401 before the backend', async () => {
     for (const [auth, why] of [
       [undefined, 'no token'],
       [`Bearer ${await token({ tid: 'fabrikam' })}`, 'tenant not allowed'],
-      [`Bearer ${await token({ roles: ['Other'] })}`, 'no required role'],
       [`Bearer ${await token({ oid: undefined })}`, 'forwarded claim missing'],
       [`Bearer ${await token({ exp: NOW - 1 })}`, 'expired'],
     ] as const) {

@@ -67,11 +67,31 @@ test('forwarded values come from the validated token, never from the request', (
   }
 });
 
-test('roles (app permissions) versus scp (delegated, space-separated)', () => {
-  const r = jwtOf(identityChain({ ...base, permissions: { roles: ['Orders.Read', 'Orders.Write'] } }));
-  assert.deepEqual(r.requiredClaims?.[0], { name: 'roles', match: 'any', values: ['Orders.Read', 'Orders.Write'] });
-  const s = jwtOf(identityChain({ ...base, permissions: { scopes: ['orders.read'], match: 'all' } }));
-  assert.deepEqual(s.requiredClaims?.[0], { name: 'scp', match: 'all', separator: ' ', values: ['orders.read'] });
+test('roles (app permissions) versus scp (delegated, space-separated): checked after validation, 403 not 401', () => {
+  const conditionOf = (chain: PolicyNode[]): string => {
+    const at = chain.findIndex((n) => n.kind === 'validate-jwt');
+    const next = chain[at + 1];
+    assert.ok(next?.kind === 'choose', 'the permission check follows validate-jwt');
+    const json = JSON.stringify(next);
+    assert.match(json, /"code":403/);
+    const m = /"code":"(@\(.*?\))"/.exec(json);
+    assert.ok(m, json);
+    return JSON.parse(`"${m[1]}"`) as string;
+  };
+  const roles = identityChain({ ...base, permissions: { roles: ['Orders.Read', 'Orders.Write'] } });
+  assert.equal(jwtOf(roles).requiredClaims?.some((c) => c.name === 'roles'), false, 'validate-jwt would answer 401');
+  assert.equal(
+    conditionOf(roles),
+    '@(!((((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("roles", "").Split(",").Contains("Orders.Read")) || (((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("roles", "").Split(",").Contains("Orders.Write"))))',
+  );
+  const scopes = identityChain({ ...base, permissions: { scopes: ['orders.read', 'orders.write'], match: 'all' } });
+  assert.equal(jwtOf(scopes).requiredClaims?.some((c) => c.name === 'scp'), false);
+  const cond = conditionOf(scopes);
+  assert.match(cond, /GetValueOrDefault\("scp", ""\)\.Split\(" "\)\.Contains\("orders\.read"\)\) && /);
+  // a forwarded permission claim is not required to be present (its absence is a 403, not a 401)
+  const fwd = identityChain({ ...base, permissions: { roles: ['A'] }, forwardClaims: [...base.forwardClaims, { claim: 'roles', header: 'X-Identity-Roles' }] });
+  assert.equal(jwtOf(fwd).requiredClaims?.some((c) => c.name === 'roles'), false);
+  assert.equal(jwtOf(fwd).requiredClaims?.some((c) => c.name === 'oid'), true);
 });
 
 test('Entra v1 and v2 issuer forms; tenant allow-list enforced on tid', () => {

@@ -21,7 +21,11 @@ test('orders API: named values by default, the roles, the audience, per-caller r
   const j = inbound.find((n) => n.kind === 'validate-jwt');
   assert.ok(j?.kind === 'validate-jwt');
   assert.deepEqual(j.audiences, ['api://apim-rls-orders']);
-  assert.deepEqual(j.requiredClaims?.find((c) => c.name === 'roles')?.values, [...ORDERS_ROLES]);
+  assert.equal(j.requiredClaims?.some((c) => c.name === 'roles'), false, 'roles are a 403 check after validation');
+  const check = inbound.find((n) => n.kind === 'choose' && JSON.stringify(n).includes('"code":403'));
+  assert.ok(check !== undefined && inbound.indexOf(check) > inbound.indexOf(j), 'a 403 role check after validate-jwt');
+  for (const role of ORDERS_ROLES) assert.ok(JSON.stringify(check).includes(`Contains(\\"${role}\\")`), role);
+  assert.match(JSON.stringify(check), /"code":403/);
   const rl = inbound.find((n) => n.kind === 'rate-limit-by-key');
   assert.ok(rl?.kind === 'rate-limit-by-key' && typeof rl.counterKey === 'object');
   assert.equal(rl.counterKey.code, '@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("oid", ""))');
