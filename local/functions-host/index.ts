@@ -5,7 +5,7 @@
  * receives the audit lines. Default port 7071, like `func start`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../listen.js';
 import azureFunctions from '@azure/functions';
 import type { HttpResponseInit } from '@azure/functions';
 import type { AppConfig } from '../../functions/config.js';
@@ -200,18 +200,10 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   });
 
   const port = options.port ?? defaultFunctionsPort;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const listening = await listen(server, port, options.host ?? '127.0.0.1');
   return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
+    url: listening.url,
+    port: listening.port,
     runtime,
     async close() {
       await new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@
  * What the gateway refuses before any policy runs gets APIM's own error bodies.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../listen.js';
 import { readBody, requestHeaders, writeGatewayError, writeResponse, type ResponseHeaders } from './http.js';
 import { compileRoutes, ordersApi, type ApiDefinition, type ApiOperation } from './routes.js';
 
@@ -120,16 +120,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     writeResponse(res, result.status, result.headers, result.body);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
-  base = `http://${hostForUrl}:${address.port}`;
+  const listening = await listen(server, port, options.host ?? '127.0.0.1');
+  base = listening.url;
   return {
     url: base,
     close: () =>

@@ -11,7 +11,7 @@
  * Nothing is logged: minted tokens leave only in the response to the caller who asked.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../listen.js';
 import { dirname, join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -175,16 +175,7 @@ export async function startDevIssuer(options: DevIssuerOptions = {}): Promise<De
     sendJson(res, 404, { error: 'not_found' });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
-  const url = `http://${hostForUrl}:${address.port}`;
+  const { url } = await listen(server, port, host);
   issuer = url;
   discoveryBody = JSON.stringify({
     issuer,
