@@ -37,6 +37,8 @@ class Lambda {
     readonly params: string[],
     readonly body: Expr | Stmt,
     readonly env: Env,
+    /** The compiled expression body (null for a statement body). */
+    readonly run: Thunk | null = null,
   ) {}
 }
 
@@ -58,15 +60,23 @@ class Encoding extends HostObject {
 const MISSING: unique symbol = Symbol('missing');
 
 class Env {
-  readonly vars = new Map<string, unknown>();
+  /** Created on the first declaration: most scopes (and every expression without locals) never declare one. */
+  private vars: Map<string, unknown> | null = null;
   constructor(readonly parent: Env | null) {}
   /** The variable's value, or MISSING. */
   get(name: string): unknown {
-    if (this.vars.size !== 0 && this.vars.has(name)) return this.vars.get(name);
-    return this.parent ? this.parent.get(name) : MISSING;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    for (let e: Env | null = this; e !== null; e = e.parent) {
+      const vars = e.vars;
+      if (vars !== null && vars.has(name)) return vars.get(name);
+    }
+    return MISSING;
+  }
+  declare(name: string, value: unknown): void {
+    (this.vars ??= new Map()).set(name, value);
   }
   assign(name: string, value: unknown): boolean {
-    if (this.vars.has(name)) {
+    if (this.vars !== null && this.vars.has(name)) {
       this.vars.set(name, value);
       return true;
     }
@@ -91,12 +101,21 @@ interface Frame {
 
 /** Evaluates a parsed expression. Runtime failures throw ExpressionError('EXPR_RUNTIME'). */
 export function evaluateExpr(expr: Expr, host: EvalHost): unknown {
-  const f: Frame = { host, pos: expr.pos, steps: 0 };
-  try {
-    return ev(expr, new Env(null), f);
-  } catch (err) {
-    throw wrapError(err, f);
-  }
+  return compileExpr(expr)(host);
+}
+
+/** The expression compiled to closures once; the returned function evaluates it per request. */
+export function compileExpr(expr: Expr): (host: EvalHost) => unknown {
+  const t = thunk(expr);
+  const pos = expr.pos;
+  return (host) => {
+    const f: Frame = { host, pos, steps: 0 };
+    try {
+      return t(new Env(null), f);
+    } catch (err) {
+      throw wrapError(err, f);
+    }
+  };
 }
 
 /** Runs a statement block; its `return` value is the result. */
@@ -135,7 +154,7 @@ function exec(s: Stmt, env: Env, f: Frame): Completion {
   if (++f.steps > MAX_STEPS) throw new CsException('InvalidOperationException', 'The expression ran too long (step limit).');
   switch (s.k) {
     case 'decl':
-      for (const d of s.names) env.vars.set(d.name, d.init ? ev(d.init, env, f) : null);
+      for (const d of s.names) env.declare(d.name, d.init ? ev(d.init, env, f) : null);
       return undefined;
     case 'expr':
       ev(s.x, env, f);
@@ -157,7 +176,7 @@ function exec(s: Stmt, env: Env, f: Frame): Completion {
       const items = enumerate(ev(s.iter, env, f), f);
       for (const item of items) {
         const inner = new Env(env);
-        inner.vars.set(s.name, item);
+        inner.declare(s.name, item);
         const r = exec(s.body, inner, f);
         if (r?.type === 'break') break;
         if (r?.type === 'return') return r;
@@ -211,7 +230,207 @@ function truthy(v: unknown, f: Frame): boolean {
   throw new ExpressionError('EXPR_RUNTIME', `InvalidCastException: a condition must be bool, not ${typeName(v)}`, f.pos);
 }
 
+/** A compiled expression node: evaluated without walking the tree again. */
+type Thunk = (env: Env, f: Frame) => unknown;
+
+const compiledNodes = new WeakMap<Expr, Thunk>();
+
 function ev(e: Expr, env: Env, f: Frame): unknown {
+  return thunk(e)(env, f);
+}
+
+/** The node compiled once (cached per node). */
+function thunk(e: Expr): Thunk {
+  let t = compiledNodes.get(e);
+  if (t === undefined) {
+    t = compileNode(e);
+    compiledNodes.set(e, t);
+  }
+  return t;
+}
+
+const NO_NAMED: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+function thunks(xs: readonly Expr[]): Thunk[] {
+  return xs.map((x) => thunk(x));
+}
+
+function evalAll(ts: readonly Thunk[], env: Env, f: Frame): unknown[] {
+  const out = new Array<unknown>(ts.length);
+  for (let i = 0; i < ts.length; i++) out[i] = ts[i]!(env, f);
+  return out;
+}
+
+/**
+ * The hot node kinds as closures over their compiled children (each sets `f.pos` as the tree
+ * walk did, so error positions are unchanged); the rest fall back to {@link evNode}.
+ */
+function compileNode(e: Expr): Thunk {
+  const pos = e.pos;
+  switch (e.k) {
+    case 'lit': {
+      const v = e.v;
+      return (_env, f) => {
+        f.pos = pos;
+        return v;
+      };
+    }
+    case 'id': {
+      const name = e.name;
+      const isStatic = STATIC_TYPES.has(name);
+      return (env, f) => {
+        f.pos = pos;
+        const local = env.get(name);
+        if (local !== MISSING) return local;
+        if (name === 'context') return f.host.context;
+        if (isStatic) return staticType(name);
+        throw new ExpressionError('EXPR_UNSUPPORTED', `unknown name '${name}'`, pos);
+      };
+    }
+    case 'member': {
+      const obj = thunk(e.obj);
+      const name = e.name;
+      const nullCond = e.nullCond;
+      return (env, f) => {
+        f.pos = pos;
+        const o = obj(env, f);
+        f.pos = pos;
+        if (o === null || o === undefined) {
+          if (nullCond) return null;
+          throw new CsException('NullReferenceException', `Object reference not set to an instance of an object (reading '${name}').`);
+        }
+        return getMember(o, name, f);
+      };
+    }
+    case 'index': {
+      const obj = thunk(e.obj);
+      const args = thunks(e.args);
+      const nullCond = e.nullCond;
+      return (env, f) => {
+        f.pos = pos;
+        const o = obj(env, f);
+        if (o === null || o === undefined) {
+          if (nullCond) return null;
+          throw new CsException('NullReferenceException', 'Object reference not set to an instance of an object (indexing).');
+        }
+        const a = evalAll(args, env, f);
+        f.pos = pos;
+        return getIndex(o, a, f);
+      };
+    }
+    case 'call': {
+      const callee = e.callee;
+      if (callee.k !== 'member' || e.args.some((a) => a.name)) break;
+      const typeArgs = e.typeArgs.map(typeToString);
+      const target = thunk(callee.obj);
+      const args = thunks(e.args.map((a) => a.value));
+      const name = callee.name;
+      const nullCond = callee.nullCond;
+      return (env, f) => {
+        f.pos = pos;
+        const t = target(env, f);
+        const positional = evalAll(args, env, f);
+        f.pos = pos;
+        if (t === null || t === undefined) {
+          if (nullCond) return null;
+          throw new CsException('NullReferenceException', `Object reference not set to an instance of an object (calling '${name}').`);
+        }
+        return callMethod(t, name, positional, typeArgs, NO_NAMED, f);
+      };
+    }
+    case 'unary': {
+      if (e.op !== '!') break;
+      const x = thunk(e.x);
+      return (env, f) => {
+        f.pos = pos;
+        return !truthy(x(env, f), f);
+      };
+    }
+    case 'binary': {
+      const op = e.op;
+      const l = thunk(e.l);
+      const r = thunk(e.r);
+      const rpos = e.r.pos;
+      if (op === '&&') {
+        return (env, f) => {
+          f.pos = pos;
+          return truthy(l(env, f), f) && truthy(r(env, f), f);
+        };
+      }
+      if (op === '||') {
+        return (env, f) => {
+          f.pos = pos;
+          return truthy(l(env, f), f) || truthy(r(env, f), f);
+        };
+      }
+      if (op === '??') {
+        return (env, f) => {
+          f.pos = pos;
+          const a = l(env, f);
+          return a === null || a === undefined ? r(env, f) : a;
+        };
+      }
+      return (env, f) => {
+        f.pos = pos;
+        const a = l(env, f);
+        const b = r(env, f);
+        f.pos = rpos;
+        return binaryValues(op, a, b, f);
+      };
+    }
+    case 'cond': {
+      const c = thunk(e.c);
+      const a = thunk(e.a);
+      const b = thunk(e.b);
+      return (env, f) => {
+        f.pos = pos;
+        return truthy(c(env, f), f) ? a(env, f) : b(env, f);
+      };
+    }
+    case 'cast': {
+      const x = thunk(e.x);
+      const type = e.type;
+      const name = baseName(type.name);
+      // the common casts, decided without the general path (same answers: see cast)
+      const plain = type.array === 0;
+      const isJwt = plain && name === 'Jwt';
+      const isString = plain && (name === 'string' || name === 'String');
+      return (env, f) => {
+        f.pos = pos;
+        const v = x(env, f);
+        if ((isJwt && v instanceof JwtValue) || (isString && typeof v === 'string')) return v;
+        return cast(v, type, f);
+      };
+    }
+    case 'lambda': {
+      const params = e.params;
+      const body = e.body;
+      const bodyThunk = isStmt(body) ? null : thunk(body);
+      return (env, f) => {
+        f.pos = pos;
+        return new Lambda(params, body, env, bodyThunk);
+      };
+    }
+    case 'interp': {
+      const parts = e.parts.map((p) => (typeof p === 'string' ? p : { t: thunk(p.expr), format: p.format }));
+      return (env, f) => {
+        f.pos = pos;
+        let out = '';
+        for (const p of parts) {
+          if (typeof p === 'string') out += p;
+          else {
+            const v = p.t(env, f);
+            out += p.format !== undefined ? formatValue(v, p.format) : str(v);
+          }
+        }
+        return out;
+      };
+    }
+  }
+  return (env, f) => evNode(e, env, f);
+}
+
+function evNode(e: Expr, env: Env, f: Frame): unknown {
   f.pos = e.pos;
   switch (e.k) {
     case 'lit':
@@ -283,7 +502,7 @@ function ev(e: Expr, env: Env, f: Frame): unknown {
     case 'is': {
       const v = ev(e.x, env, f);
       const ok = isType(v, e.type, f);
-      if (ok && e.bind) env.vars.set(e.bind, v);
+      if (ok && e.bind) env.declare(e.bind, v);
       return ok;
     }
     case 'as': {
@@ -394,12 +613,13 @@ function call(e: Extract<Expr, { k: 'call' }>, env: Env, f: Frame): unknown {
 function invoke(fn: unknown, args: unknown[], f: Frame): unknown {
   if (!(fn instanceof Lambda)) throw new ExpressionError('EXPR_RUNTIME', `expected a lambda, got ${typeName(fn)}`, f.pos);
   const env = new Env(fn.env);
-  fn.params.forEach((p, i) => env.vars.set(p, args[i]));
+  const params = fn.params;
+  for (let i = 0; i < params.length; i++) env.declare(params[i]!, args[i]);
   if ('k' in fn.body && isStmt(fn.body)) {
     const r = exec(fn.body, env, f);
     return r?.type === 'return' ? r.value : undefined;
   }
-  return ev(fn.body as Expr, env, f);
+  return fn.run !== null ? fn.run(env, f) : ev(fn.body as Expr, env, f);
 }
 
 function isStmt(x: Expr | Stmt): x is Stmt {
@@ -506,6 +726,7 @@ function stringMethod(s: string, name: string, args: unknown[], f: Frame): unkno
       }
       let parts: string[] = [];
       if (seps.length === 0) parts = s.split(/\s/);
+      else if (seps.length === 1 && seps[0] !== '' && count === Infinity) parts = s.split(seps[0]!);
       else {
         let cur = '';
         for (let i = 0; i < s.length; ) {
@@ -608,6 +829,8 @@ function listMethod(list: unknown[] | Uint8Array, name: string, args: unknown[],
       return undefined;
     }
     if (name === 'IndexOf') return list.findIndex((x) => equals(x, args[0]));
+    // only these hand back the sequence itself (a copy is a new list); the rest never change it
+    if (name !== 'ToArray' && name !== 'ToList' && name !== 'AsEnumerable') return linq(list, name, args, f);
   }
   return linq([...list], name, args, f);
 }
@@ -1010,6 +1233,11 @@ function binary(op: string, le: Expr, re: Expr, env: Env, f: Frame): unknown {
   const l = ev(le, env, f);
   const r = ev(re, env, f);
   f.pos = re.pos;
+  return binaryValues(op, l, r, f);
+}
+
+/** A binary operator (not &&, ||, ??) on evaluated operands. */
+function binaryValues(op: string, l: unknown, r: unknown, f: Frame): unknown {
   switch (op) {
     case '==':
       return equals(l, r);

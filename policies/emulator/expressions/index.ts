@@ -1,7 +1,7 @@
 /** Compile once, run per request: a policy expression as a function of the host. */
 import type { XmlExpression } from '../../xml/tree.js';
 import { ExpressionError, lineCol } from '../errors.js';
-import { evaluateBlock, evaluateExpr, resolveStaticTypes, type EvalHost } from './evaluate.js';
+import { compileExpr, evaluateBlock, resolveStaticTypes, type EvalHost } from './evaluate.js';
 import { parseExpression } from './parse.js';
 
 export type { EvalHost } from './evaluate.js';
@@ -25,7 +25,7 @@ export function compileExpression(expression: XmlExpression | string): CompiledE
     return { code, run: (host) => evaluateBlock(body, host) };
   }
   const expr = resolveStaticTypes(parsed.expr);
-  return { code, run: (host) => evaluateExpr(expr, host) };
+  return { code, run: compileExpr(expr) };
 }
 
 /** "… at line L, column C of the expression" for messages. */
