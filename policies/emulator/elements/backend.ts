@@ -39,18 +39,23 @@ async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedire
   for (const [name, values] of out.headers.entries()) if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name] = values.join(',');
   const hasBody = out.body.byteLength > 0 && out.method !== 'GET' && out.method !== 'HEAD';
   run.backendCalls.push({ method: out.method, url: out.url, headers });
-  // one timer per call, cleared when the backend answers; the AbortController only when read
+  // a timer only while the backend is pending (cleared when it answers); the AbortController only when read
   let controller: AbortController | undefined;
   let aborted = false;
   const signalOf = (): AbortSignal => (controller ??= new AbortController()).signal;
-  let expire!: (reason: unknown) => void;
-  const expired = new Promise<never>((_, reject) => (expire = reject));
-  expired.catch(() => undefined);
-  const timer = setTimeout(() => {
-    aborted = true;
-    controller?.abort();
-    expire(new Error('timeout'));
-  }, timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Rejects when the timeout passes (starts the timer). */
+  const expiry = (): Promise<never> => {
+    let expire!: (reason: unknown) => void;
+    const expired = new Promise<never>((_, reject) => (expire = reject));
+    expired.catch(() => undefined);
+    timer = setTimeout(() => {
+      aborted = true;
+      controller?.abort();
+      expire(new Error('timeout'));
+    }, timeoutMs);
+    return expired;
+  };
   const timedOut = (): PolicyFailure =>
     new PolicyFailure({ source, reason: 'Timeout', message: `Request to the backend service timed out after ${timeoutMs / 1000} seconds.`, policyId: '' }, 504, errorBody(504, 'Gateway Timeout'));
   const unreachable = (): PolicyFailure =>
@@ -69,7 +74,15 @@ async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedire
             return signalOf();
           },
         };
-        r = await Promise.race([handler(backendRequest), expired]);
+        const answer = Promise.resolve(handler(backendRequest));
+        // an in-process backend that has already answered settles within one microtask: no timer then
+        let settled = false;
+        answer.then(
+          () => (settled = true),
+          () => (settled = true),
+        );
+        await null;
+        r = settled ? await answer : await Promise.race([answer, expiry()]);
       } catch (err) {
         if (aborted) throw timedOut();
         if (err instanceof PolicyFailure) throw err;
@@ -83,6 +96,7 @@ async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedire
     let res: Response;
     let bytes: Uint8Array;
     try {
+      void expiry();
       res = await run.services.fetch(out.url, { method: out.method, headers, body: hasBody ? out.body : undefined, redirect: followRedirects ? 'follow' : 'manual', signal: signalOf() });
       bytes = new Uint8Array(await res.arrayBuffer());
     } catch {
@@ -96,7 +110,7 @@ async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedire
     response.body.set(bytes);
     return response;
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 
