@@ -162,21 +162,31 @@ export function emulate(policy: PolicyInput, options: EmulateOptions = {}): Emul
   const apiPath = (options.apiPath ?? '').replace(/\/$/, '');
   const info = options.context ?? {};
 
+  // parsed request URLs by text (a template: every run clones its query; the base URL is never mutated)
+  const urls = new Map<string, UrlState>();
   return {
     async send(request: EmulatorRequest): Promise<EmulatorResult> {
-      const run = createRun(request, services, info, backendBase, apiPath);
+      const run = createRun(request, services, info, backendBase, apiPath, urls);
       await execute(steps, run);
       return result(run);
     },
   };
 }
 
-function createRun(request: EmulatorRequest, services: Services, info: ContextInfo, backendBase: URL | undefined, apiPath: string): Run {
-  let original;
-  try {
-    original = urlFrom(request.url);
-  } catch {
-    throw new EmulatorError('INVALID_REQUEST', `request url ${JSON.stringify(request.url)} is not an absolute URL`);
+const URL_CACHE_SIZE = 256;
+
+function createRun(request: EmulatorRequest, services: Services, info: ContextInfo, backendBase: URL | undefined, apiPath: string, urls: Map<string, UrlState>): Run {
+  let original = urls.get(request.url);
+  if (original === undefined) {
+    try {
+      original = urlFrom(request.url);
+    } catch {
+      throw new EmulatorError('INVALID_REQUEST', `request url ${JSON.stringify(request.url)} is not an absolute URL`);
+    }
+    if (typeof request.url === 'string') {
+      if (urls.size >= URL_CACHE_SIZE) urls.clear();
+      urls.set(request.url, original);
+    }
   }
   const headers = new MultiDict();
   for (const [k, v] of Object.entries(request.headers ?? {})) headers.append(k, typeof v === 'string' ? [v] : [...v]);

@@ -33,6 +33,14 @@ interface Outgoing {
   body: Uint8Array;
 }
 
+function timedOut(source: string, timeoutMs: number): PolicyFailure {
+  return new PolicyFailure({ source, reason: 'Timeout', message: `Request to the backend service timed out after ${timeoutMs / 1000} seconds.`, policyId: '' }, 504, errorBody(504, 'Gateway Timeout'));
+}
+
+function unreachable(source: string): PolicyFailure {
+  return new PolicyFailure({ source, reason: 'BackendConnectionFailure', message: 'The backend service could not be reached.', policyId: '' }, 500, errorBody(500, 'Internal server error'));
+}
+
 /** One HTTP exchange; failures are PolicyFailures named after `source`. */
 async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedirects: boolean, source: string): Promise<ResponseState> {
   const headers: Record<string, string> = {};
@@ -56,10 +64,6 @@ async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedire
     }, timeoutMs);
     return expired;
   };
-  const timedOut = (): PolicyFailure =>
-    new PolicyFailure({ source, reason: 'Timeout', message: `Request to the backend service timed out after ${timeoutMs / 1000} seconds.`, policyId: '' }, 504, errorBody(504, 'Gateway Timeout'));
-  const unreachable = (): PolicyFailure =>
-    new PolicyFailure({ source, reason: 'BackendConnectionFailure', message: 'The backend service could not be reached.', policyId: '' }, 500, errorBody(500, 'Internal server error'));
   try {
     const handler = run.services.backendHandler;
     if (handler) {
@@ -84,9 +88,9 @@ async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedire
         await null;
         r = settled ? await answer : await Promise.race([answer, expiry()]);
       } catch (err) {
-        if (aborted) throw timedOut();
+        if (aborted) throw timedOut(source, timeoutMs);
         if (err instanceof PolicyFailure) throw err;
-        throw unreachable();
+        throw unreachable(source);
       }
       const response = new ResponseState(r.status, r.reason || statusReason(r.status));
       for (const [k, v] of Object.entries(r.headers ?? {})) if (!HOP_BY_HOP.has(k.toLowerCase())) response.headers.set(k, Array.isArray(v) ? v : [v as string]);
@@ -100,8 +104,8 @@ async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedire
       res = await run.services.fetch(out.url, { method: out.method, headers, body: hasBody ? out.body : undefined, redirect: followRedirects ? 'follow' : 'manual', signal: signalOf() });
       bytes = new Uint8Array(await res.arrayBuffer());
     } catch {
-      if (aborted) throw timedOut();
-      throw unreachable();
+      if (aborted) throw timedOut(source, timeoutMs);
+      throw unreachable(source);
     }
     const response = new ResponseState(res.status, res.statusText || statusReason(res.status));
     res.headers.forEach((v, k) => {

@@ -40,6 +40,22 @@ defineElement('set-header', (el, cc) => {
   if (!name) requireAttr(el, 'name');
   const action = existsAction(el, cc);
   const values = valueFns(el, cc);
+  const nameAttr = attr(el, 'name')!;
+  if (!isExpression(nameAttr)) {
+    // a fixed name: lower-cased once here, not per request
+    const n = substituteNamedValues(nameAttr, cc, el);
+    const key = n.toLowerCase();
+    if (action === 'delete') return (run) => targetMessage(run, cc).headers.deleteKey(key);
+    const one = values.length === 1 ? values[0]! : null;
+    return (run) => {
+      const headers = targetMessage(run, cc).headers;
+      const vs = one !== null ? [one(run)] : values.map((f) => f(run));
+      if (action === 'skip') {
+        if (!headers.hasKey(key)) headers.setKey(key, n, vs);
+      } else if (action === 'append') headers.append(n, vs);
+      else headers.setKey(key, n, vs);
+    };
+  }
   return (run) => {
     const headers = targetMessage(run, cc).headers;
     const n = name!(run);

@@ -22,6 +22,8 @@ export interface EvalHost {
 
 /** A value standing for a static type in `Type.Member` (DateTime, string, Convert...). */
 class StaticType {
+  /** Members whose value is a constant primitive (StringComparison.X, string.Empty, int.MaxValue...), once read. */
+  readonly constants = new Map<string, unknown>();
   constructor(readonly name: string) {}
 }
 
@@ -60,22 +62,32 @@ class Encoding extends HostObject {
 const MISSING: unique symbol = Symbol('missing');
 
 class Env {
-  /** Created on the first declaration: most scopes (and every expression without locals) never declare one. */
+  // the first variable in fields (a lambda's parameter, a foreach item), more in a map made on demand
+  private name0: string | null = null;
+  private value0: unknown = undefined;
   private vars: Map<string, unknown> | null = null;
   constructor(readonly parent: Env | null) {}
   /** The variable's value, or MISSING. */
   get(name: string): unknown {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     for (let e: Env | null = this; e !== null; e = e.parent) {
+      if (e.name0 === name) return e.value0;
       const vars = e.vars;
       if (vars !== null && vars.has(name)) return vars.get(name);
     }
     return MISSING;
   }
   declare(name: string, value: unknown): void {
-    (this.vars ??= new Map()).set(name, value);
+    if (this.name0 === null || this.name0 === name) {
+      this.name0 = name;
+      this.value0 = value;
+    } else (this.vars ??= new Map()).set(name, value);
   }
   assign(name: string, value: unknown): boolean {
+    if (this.name0 === name) {
+      this.value0 = value;
+      return true;
+    }
     if (this.vars !== null && this.vars.has(name)) {
       this.vars.set(name, value);
       return true;
@@ -627,7 +639,14 @@ function isStmt(x: Expr | Stmt): x is Stmt {
 }
 
 function getMember(obj: unknown, name: string, f: Frame): unknown {
-  if (obj instanceof StaticType) return staticMember(obj.name, name, f);
+  if (obj instanceof StaticType) {
+    const known = obj.constants.get(name);
+    if (known !== undefined) return known;
+    const v = staticMember(obj.name, name, f);
+    // primitives from staticMember are constants (objects such as DateTime.UtcNow are built per read)
+    if (v !== null && typeof v !== 'object') obj.constants.set(name, v);
+    return v;
+  }
   if (obj instanceof HostObject) {
     const v = obj.getMember(name);
     if (v !== NO_MEMBER) return v;
@@ -837,6 +856,16 @@ function listMethod(list: unknown[] | Uint8Array, name: string, args: unknown[],
 
 function linq(items: unknown[], name: string, args: unknown[], f: Frame): unknown {
   const fn = args[0];
+  // the common predicates as plain loops (no closures per call)
+  if (name === 'Any' && fn !== undefined) {
+    for (let i = 0; i < items.length; i++) if (truthy(invoke(fn, [items[i], i], f), f)) return true;
+    return false;
+  }
+  if (name === 'Contains') {
+    const ic = comparison(args[1]) && typeof fn === 'string';
+    for (const x of items) if (ic && typeof x === 'string' ? x.toLowerCase() === (fn as string).toLowerCase() : equals(x, fn)) return true;
+    return false;
+  }
   const pred = (x: unknown, i: number): boolean => truthy(invoke(fn, [x, i], f), f);
   const pick = (x: unknown): unknown => (fn instanceof Lambda ? invoke(fn, [x], f) : x);
   switch (name) {

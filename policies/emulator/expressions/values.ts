@@ -83,8 +83,15 @@ export class MultiDict extends HostObject {
   has(name: string): boolean {
     return this.map.has(name.toLowerCase());
   }
+  /** has() with the name already lower-cased (a name fixed when the policy was compiled). */
+  hasKey(key: string): boolean {
+    return this.map.has(key);
+  }
   set(name: string, values: string[]): void {
-    const key = name.toLowerCase();
+    this.setKey(name.toLowerCase(), name, values);
+  }
+  /** set() with `key` = `name` lower-cased. */
+  setKey(key: string, name: string, values: string[]): void {
     const existing = this.map.get(key);
     this.map.set(key, { name: existing?.name ?? name, values });
   }
@@ -94,6 +101,10 @@ export class MultiDict extends HostObject {
   }
   delete(name: string): void {
     this.map.delete(name.toLowerCase());
+  }
+  /** delete() with the name already lower-cased. */
+  deleteKey(key: string): void {
+    this.map.delete(key);
   }
   clear(): void {
     this.map.clear();
