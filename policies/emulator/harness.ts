@@ -301,7 +301,7 @@ function result(run: Run): EmulatorResult {
   for (const [k, v] of Object.entries(run.limitHeaders ?? {})) if (!res.headers.has(k)) res.headers.set(k, [v]);
   for (const [k, v] of Object.entries(run.corsHeaders ?? {})) res.headers.set(k, [v]);
   const headers: Record<string, string> = {};
-  for (const [k, v] of res.headers.entries()) headers[k.toLowerCase()] = v.join(', ');
+  for (const [key, e] of res.headers.keyed()) headers[key] = e.values.join(', ');
   const bytes = res.body.bytes;
   return {
     status: res.statusCode,

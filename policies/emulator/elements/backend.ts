@@ -41,29 +41,40 @@ function unreachable(source: string): PolicyFailure {
   return new PolicyFailure({ source, reason: 'BackendConnectionFailure', message: 'The backend service could not be reached.', policyId: '' }, 500, errorBody(500, 'Internal server error'));
 }
 
-/** One HTTP exchange; failures are PolicyFailures named after `source`. */
-async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedirects: boolean, source: string): Promise<ResponseState> {
-  const headers: Record<string, string> = {};
-  for (const [name, values] of out.headers.entries()) if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name] = values.join(',');
-  const hasBody = out.body.byteLength > 0 && out.method !== 'GET' && out.method !== 'HEAD';
-  run.backendCalls.push({ method: out.method, url: out.url, headers });
-  // a timer only while the backend is pending (cleared when it answers); the AbortController only when read
-  let controller: AbortController | undefined;
-  let aborted = false;
-  const signalOf = (): AbortSignal => (controller ??= new AbortController()).signal;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  /** Rejects when the timeout passes (starts the timer). */
-  const expiry = (): Promise<never> => {
+/** forward-request's timeout: a timer and an AbortController, each made only when needed. */
+class Deadline {
+  aborted = false;
+  private controller: AbortController | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  constructor(private readonly ms: number) {}
+  signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+  /** Starts the timer; the promise rejects when it passes (and the signal aborts). */
+  start(): Promise<never> {
     let expire!: (reason: unknown) => void;
     const expired = new Promise<never>((_, reject) => (expire = reject));
     expired.catch(() => undefined);
-    timer = setTimeout(() => {
-      aborted = true;
-      controller?.abort();
+    this.timer = setTimeout(() => {
+      this.aborted = true;
+      this.controller?.abort();
       expire(new Error('timeout'));
-    }, timeoutMs);
+    }, this.ms);
     return expired;
-  };
+  }
+  clear(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+  }
+}
+
+/** One HTTP exchange; failures are PolicyFailures named after `source`. */
+async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedirects: boolean, source: string): Promise<ResponseState> {
+  const headers: Record<string, string> = {};
+  for (const [key, e] of out.headers.keyed()) if (!HOP_BY_HOP.has(key)) headers[e.name] = e.values.join(',');
+  const hasBody = out.body.byteLength > 0 && out.method !== 'GET' && out.method !== 'HEAD';
+  run.backendCalls.push({ method: out.method, url: out.url, headers });
+  // a timer only while the backend is pending (cleared when it answers); the AbortController only when read
+  const deadline = new Deadline(timeoutMs);
   try {
     const handler = run.services.backendHandler;
     if (handler) {
@@ -75,7 +86,7 @@ async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedire
           headers,
           body: hasBody ? out.body : new Uint8Array(0),
           get signal(): AbortSignal {
-            return signalOf();
+            return deadline.signal();
           },
         };
         const answer = Promise.resolve(handler(backendRequest));
@@ -86,9 +97,9 @@ async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedire
           () => (settled = true),
         );
         await null;
-        r = settled ? await answer : await Promise.race([answer, expiry()]);
+        r = settled ? await answer : await Promise.race([answer, deadline.start()]);
       } catch (err) {
-        if (aborted) throw timedOut(source, timeoutMs);
+        if (deadline.aborted) throw timedOut(source, timeoutMs);
         if (err instanceof PolicyFailure) throw err;
         throw unreachable(source);
       }
@@ -100,11 +111,11 @@ async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedire
     let res: Response;
     let bytes: Uint8Array;
     try {
-      void expiry();
-      res = await run.services.fetch(out.url, { method: out.method, headers, body: hasBody ? out.body : undefined, redirect: followRedirects ? 'follow' : 'manual', signal: signalOf() });
+      void deadline.start();
+      res = await run.services.fetch(out.url, { method: out.method, headers, body: hasBody ? out.body : undefined, redirect: followRedirects ? 'follow' : 'manual', signal: deadline.signal() });
       bytes = new Uint8Array(await res.arrayBuffer());
     } catch {
-      if (aborted) throw timedOut(source, timeoutMs);
+      if (deadline.aborted) throw timedOut(source, timeoutMs);
       throw unreachable(source);
     }
     const response = new ResponseState(res.status, res.statusText || statusReason(res.status));
@@ -114,7 +125,7 @@ async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedire
     response.body.set(bytes);
     return response;
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    deadline.clear();
   }
 }
 

@@ -110,7 +110,13 @@ export class MultiDict extends HostObject {
     this.map.clear();
   }
   names(): string[] {
-    return [...this.map.values()].map((e) => e.name);
+    const out: string[] = [];
+    for (const e of this.map.values()) out.push(e.name);
+    return out;
+  }
+  /** Lower-cased name → name as set and values (read-only view, insertion order). */
+  keyed(): ReadonlyMap<string, { readonly name: string; readonly values: string[] }> {
+    return this.map;
   }
   entries(): [string, string[]][] {
     return [...this.map.values()].map((e) => [e.name, e.values]);
