@@ -263,6 +263,15 @@ function thunk(e: Expr): Thunk {
 
 const NO_NAMED: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
+/**
+ * The same text as an internalized string. Names sliced out of the expression's code are not
+ * internalized, so every `switch (name)` in the member tables compared them character by
+ * character; an internalized name compares by identity.
+ */
+function intern(s: string): string {
+  return Object.keys({ [s]: 0 })[0] ?? s;
+}
+
 function thunks(xs: readonly Expr[]): Thunk[] {
   return xs.map((x) => thunk(x));
 }
@@ -281,14 +290,14 @@ function compileNode(e: Expr): Thunk {
   const pos = e.pos;
   switch (e.k) {
     case 'lit': {
-      const v = e.v;
+      const v = typeof e.v === 'string' ? intern(e.v) : e.v;
       return (_env, f) => {
         f.pos = pos;
         return v;
       };
     }
     case 'id': {
-      const name = e.name;
+      const name = intern(e.name);
       const isStatic = STATIC_TYPES.has(name);
       return (env, f) => {
         f.pos = pos;
@@ -301,7 +310,7 @@ function compileNode(e: Expr): Thunk {
     }
     case 'member': {
       const obj = thunk(e.obj);
-      const name = e.name;
+      const name = intern(e.name);
       const nullCond = e.nullCond;
       return (env, f) => {
         f.pos = pos;
@@ -336,7 +345,7 @@ function compileNode(e: Expr): Thunk {
       const typeArgs = e.typeArgs.map(typeToString);
       const target = thunk(callee.obj);
       const args = thunks(e.args.map((a) => a.value));
-      const name = callee.name;
+      const name = intern(callee.name);
       const nullCond = callee.nullCond;
       return (env, f) => {
         f.pos = pos;
@@ -415,7 +424,7 @@ function compileNode(e: Expr): Thunk {
       };
     }
     case 'lambda': {
-      const params = e.params;
+      const params = e.params.map(intern);
       const body = e.body;
       const bodyThunk = isStmt(body) ? null : thunk(body);
       return (env, f) => {
