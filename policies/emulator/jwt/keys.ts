@@ -39,6 +39,12 @@ export class VerificationKey {
     const allowed = algorithmsFor(jwk);
     this.algorithms = declared ? allowed.filter((a) => a === declared) : allowed;
   }
+  /** Imported keys by algorithm once their import has finished (read without awaiting). */
+  private readonly ready = new Map<string, ImportedKey>();
+  /** The key for `alg` when already imported, else undefined (then use forAlgorithm). */
+  importedFor(alg: string): ImportedKey | undefined {
+    return this.ready.get(alg);
+  }
   /** The key for `alg`, imported once. */
   forAlgorithm(alg: string): Promise<ImportedKey> {
     let p = this.imported.get(alg);
@@ -48,7 +54,10 @@ export class VerificationKey {
           ? // jose imports raw HMAC bytes again on every verify; import a CryptoKey once instead
             crypto.subtle.importKey('raw', Buffer.from(this.jwk.k ?? '', 'base64url'), { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify'])
           : importJWK({ ...this.jwk, alg }, alg);
-      p.catch(() => this.imported.delete(alg));
+      p.then(
+        (k) => this.ready.set(alg, k),
+        () => this.imported.delete(alg),
+      );
       this.imported.set(alg, p);
     }
     return p;
@@ -59,6 +68,8 @@ export class VerificationKey {
 export interface KeySource {
   /** Keys that may have signed a token with this `kid` (all keys when the token has none). */
   keysFor(kid: string | undefined): Promise<VerificationKey[]>;
+  /** The same answer without awaiting when it needs no load (fresh cache, known kid), else undefined. */
+  keysForNow?(kid: string | undefined): VerificationKey[] | undefined;
   /** Issuer named by the discovery document, when there is one. */
   issuer(): string | undefined;
 }
@@ -120,6 +131,11 @@ export class OpenIdKeySource implements KeySource {
 
   issuer(): string | undefined {
     return this.discoveredIssuer;
+  }
+
+  keysForNow(kid: string | undefined): VerificationKey[] | undefined {
+    if (this.now() - this.loadedAt >= this.maxAge) return undefined;
+    return kid === undefined ? this.keys : this.byKid.get(kid);
   }
 
   async keysFor(kid: string | undefined): Promise<VerificationKey[]> {

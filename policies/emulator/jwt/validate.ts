@@ -77,7 +77,11 @@ export async function validateJwtToken(token: string, config: JwtValidationConfi
   } else {
     let candidates: VerificationKey[] = [];
     try {
-      for (const source of config.keySources) candidates.push(...(await source.keysFor(kid)));
+      for (const source of config.keySources) {
+        // cached keys without a wait; a load (or a refetch for an unknown kid) through keysFor
+        const ready = source.keysForNow?.(kid);
+        candidates.push(...(ready ?? (await source.keysFor(kid))));
+      }
     } catch (err) {
       if (!(err instanceof KeyFetchError)) throw err;
       candidates = [];
@@ -94,7 +98,7 @@ export async function validateJwtToken(token: string, config: JwtValidationConfi
     for (const key of usable) {
       try {
         // the signed input is exactly header.payload, so the payload decoded above is what was verified
-        await compactVerify(token, await key.forAlgorithm(alg), { algorithms: [alg] });
+        await compactVerify(token, key.importedFor(alg) ?? (await key.forAlgorithm(alg)), { algorithms: [alg] });
         verified = unverifiedPayload;
         break;
       } catch (err) {
