@@ -205,7 +205,7 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
   // the parsed service URL is shared (never mutated: set-backend-service replaces it)
   const base = backendBase ?? original.base;
   const url = new UrlState(base, opPath === '/' ? '' : opPath, original.query.clone());
-  const matched = new CsDictionary('IReadOnlyDictionary<string, string>', true, Object.entries(request.matchedParameters ?? {}));
+  const matched = new CsDictionary('IReadOnlyDictionary<string, string>', true, request.matchedParameters ? Object.entries(request.matchedParameters) : undefined);
   const originalCopy = new UrlState(original.base, original.path, original.query.clone());
   const req = new RequestState((request.method ?? 'GET').toUpperCase(), url, originalCopy, headers, new MessageBody(body), request.ipAddress ?? '127.0.0.1', matched);
   const startedAt = services.now();
