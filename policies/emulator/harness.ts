@@ -206,8 +206,8 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
   const base = backendBase ?? original.base;
   const url = new UrlState(base, opPath === '/' ? '' : opPath, original.query.clone());
   const matched = new CsDictionary('IReadOnlyDictionary<string, string>', true, request.matchedParameters ? Object.entries(request.matchedParameters) : undefined);
-  const originalCopy = new UrlState(original.base, original.path, original.query.clone());
-  const req = new RequestState((request.method ?? 'GET').toUpperCase(), url, originalCopy, headers, new MessageBody(body), request.ipAddress ?? '127.0.0.1', matched);
+  // OriginalUrl is only read (by expressions, which cannot change a URL): the parsed template itself
+  const req = new RequestState((request.method ?? 'GET').toUpperCase(), url, original, headers, new MessageBody(body), request.ipAddress ?? '127.0.0.1', matched);
   const startedAt = services.now();
   const context = new ProxyContext(req, new CsGuid(randomUUID()), startedAt, services.now, info, request.tracing ?? false);
   return {
