@@ -10,6 +10,7 @@ import { compileExpression, csString, describeExpressionError, type EvalHost } f
 import type { KeyCache } from './jwt/keys.js';
 import type { MultiDict } from './expressions/values.js';
 import type { MessageBody } from './context.js';
+import { settle, type PendingCheck } from './overlap.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
 
@@ -80,9 +81,21 @@ export interface Run extends EvalHost {
   sending: { method: string; url: string; headers: MultiDict; body: MessageBody } | null;
   /** The response a return-response is building. */
   returning: ResponseState | null;
+  /** validate-jwt's signature check while pure steps run on (see overlap.ts). */
+  pending: PendingCheck | null;
 }
 
-export type Step = (run: Run) => void | Promise<void>;
+/** One compiled policy element. `pure`: it changes only the run, nothing outside it (overlap.ts). */
+export interface Step {
+  (run: Run): void | Promise<void>;
+  pure?: true;
+}
+
+/** Marks a step pure when every step it runs is (containers: choose, return-response, fragments). */
+export function pureWhen<S extends Step>(step: S, steps: readonly Step[]): S {
+  if (steps.every((s) => s.pure === true)) step.pure = true;
+  return step;
+}
 
 /** Stops the pipeline with this response (return-response, mock-response, cors preflight). */
 export class ReturnSignal {
@@ -118,15 +131,33 @@ export interface CompileContext {
   scope: string;
   /** Fragments being included (cycle check). */
   including: string[];
+  /**
+   * false where a failure must surface at the step itself (inside retry, wait, limit-concurrency,
+   * send-request, return-response): validate-jwt then waits for its signature check in place.
+   */
+  overlap?: false;
 }
 
 export type ElementCompiler = (el: XmlElement, cc: CompileContext) => Step;
 
 const registry = new Map<string, ElementCompiler>();
 
-/** Registers the runtime of one element (called by the elements/ modules). */
-export function defineElement(name: string, compiler: ElementCompiler): void {
-  registry.set(name, compiler);
+/**
+ * Registers the runtime of one element (called by the elements/ modules). `pure`: the element
+ * never has an effect outside the run (no I/O, no shared counters), so it may run while
+ * validate-jwt's signature check is under way.
+ */
+export function defineElement(name: string, compiler: ElementCompiler, traits: { pure?: true } = {}): void {
+  registry.set(
+    name,
+    traits.pure
+      ? (el, cc) => {
+          const step = compiler(el, cc);
+          step.pure = true;
+          return step;
+        }
+      : compiler,
+  );
 }
 
 function attrText(el: XmlElement, name: string): string {
@@ -159,17 +190,38 @@ export function compileElements(nodes: readonly XmlElement['children'][number][]
     const step = compiler(node, { ...cc, path });
     const at = { path, section: cc.section, scope: cc.scope, policyId: attrText(node, 'id') };
     // no wrapper promise: the run remembers the innermost step, and a failure is annotated from it
-    steps.push((run) => {
+    const wrapped: Step = (run) => {
       run.step = at;
       return step(run);
-    });
+    };
+    if (step.pure && !changesValuesInPlace(node)) wrapped.pure = true;
+    steps.push(wrapped);
   }
   return steps;
 }
 
-/** Runs steps in order; only awaits the ones that return a promise. */
+/** An assignment through an indexer (`a[i] = …`, `a[i] += …`, `a[i]++`) in an expression. */
+const INDEXER_ASSIGNMENT = /\]\s*(?:=(?![=>])|[-+*/%&|^]=|\+\+|--)/;
+
+/**
+ * Whether an expression in the element could change an object in place (an array or JSON a
+ * variable holds): such a step is never pure, since putting the run back cannot undo it.
+ */
+function changesValuesInPlace(el: XmlElement): boolean {
+  for (const a of el.attributes) if (isExpression(a.value) && INDEXER_ASSIGNMENT.test(a.value.code)) return true;
+  for (const c of el.children) {
+    if (c.kind === 'element' ? changesValuesInPlace(c) : (c.kind === 'text' || c.kind === 'cdata') && isExpression(c.value) && INDEXER_ASSIGNMENT.test(c.value.code)) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs steps in order; only awaits the ones that return a promise. While a signature check is
+ * under way, only pure steps run before it is settled.
+ */
 export async function runSteps(steps: readonly Step[], run: Run): Promise<void> {
   for (const step of steps) {
+    if (run.pending !== null && step.pure !== true) await settle(run);
     const r = step(run);
     if (r !== undefined) await r;
   }

@@ -29,6 +29,7 @@ import { MessageBody, ProxyContext, RequestState, ResponseState, UrlState, urlFr
 import { EmulatorError } from './errors.js';
 import { CsDictionary, CsGuid, MultiDict } from './expressions/values.js';
 import { KeyCache, type FetchLike } from './jwt/keys.js';
+import { settle } from './overlap.js';
 import './elements/index.js';
 
 /** A policy as XML text, the parsed tree, or a typed document from policies/model. */
@@ -223,6 +224,7 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
     returning: null,
     sending: null,
     step: null,
+    pending: null,
   };
 }
 
@@ -230,12 +232,13 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
 async function execute(steps: Record<SectionName, Step[]>, run: Run): Promise<void> {
   let section: SectionName = 'inbound';
   try {
-    await runSteps(steps.inbound, run);
+    await runSection(steps.inbound, run);
     section = 'backend';
-    await runSteps(steps.backend, run);
+    await runSection(steps.backend, run);
     section = 'outbound';
-    await runSteps(steps.outbound, run);
-  } catch (err) {
+    await runSection(steps.outbound, run);
+  } catch (caught) {
+    const err = await failureOfPending(run, caught);
     if (err instanceof ReturnSignal) {
       run.context.response = err.response;
       return;
@@ -244,6 +247,23 @@ async function execute(steps: Record<SectionName, Step[]>, run: Run): Promise<vo
     annotate(err, run);
     await onError(steps, run, err, section);
   }
+}
+
+/** A section's steps, then the signature check still under way (a section never ends with one). */
+async function runSection(steps: readonly Step[], run: Run): Promise<void> {
+  await runSteps(steps, run);
+  if (run.pending !== null) await settle(run);
+}
+
+/** What leaves the section: a pending signature check's failure wins over a return or a later failure. */
+async function failureOfPending(run: Run, caught: unknown): Promise<unknown> {
+  if (run.pending === null) return caught;
+  try {
+    await settle(run);
+  } catch (err) {
+    return err;
+  }
+  return caught;
 }
 
 function annotate(failure: PolicyFailure, run: Run): void {
@@ -276,8 +296,9 @@ async function onError(steps: Record<SectionName, Step[]>, run: Run, failure: Po
     run.context.response = r;
   }
   try {
-    await runSteps(steps['on-error'], run);
-  } catch (err) {
+    await runSection(steps['on-error'], run);
+  } catch (caught) {
+    const err = await failureOfPending(run, caught);
     if (err instanceof ReturnSignal) {
       run.context.response = err.response;
       return;

@@ -157,7 +157,7 @@ defineElement('send-request', (el, cc) => {
     if (c.name === 'authentication-certificate' || c.name === 'proxy') throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: <${c.name}> in <send-request>${where(c)}`);
   }
   const others = el.children.filter((c) => !(c.kind === 'element' && c.name === 'set-url'));
-  const steps: Step[] = compileElements(others, { ...cc, target: 'send', path: `${cc.path}` }, () => {
+  const steps: Step[] = compileElements(others, { ...cc, target: 'send', path: `${cc.path}`, overlap: false }, () => {
     throw new EmulatorError('INVALID_POLICY', `<base /> is not allowed inside <send-request>${where(el)}`);
   });
   return async (run) => {

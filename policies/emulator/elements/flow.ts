@@ -14,6 +14,7 @@ import {
   errorBody,
   intAttr,
   requireAttr,
+  pureWhen,
   runSteps,
   where,
   type CompileContext,
@@ -42,7 +43,7 @@ defineElement('choose', (el, cc) => {
     else throw new EmulatorError('INVALID_POLICY', `<choose>${where(el)} may hold only <when> and <otherwise>, not <${c.name}>`);
   }
   // synchronous unless a branch with steps is taken: no promise when nothing matches
-  return (run) => {
+  const step: Step = (run) => {
     for (const b of branches) {
       if (b.cond) {
         const v = b.cond(run);
@@ -55,12 +56,16 @@ defineElement('choose', (el, cc) => {
     }
     return undefined;
   };
+  return pureWhen(
+    step,
+    branches.flatMap((b) => b.steps),
+  );
 });
 
 defineElement('return-response', (el, cc) => {
   const variable = constAttr(el, 'response-variable-name', cc);
-  const steps = children(el, { ...cc, target: 'return' });
-  return async (run) => {
+  const steps = children(el, { ...cc, target: 'return', overlap: false });
+  const step: Step = async (run) => {
     const saved = run.returning;
     let response = new ResponseState(200, 'OK');
     if (variable) {
@@ -78,6 +83,7 @@ defineElement('return-response', (el, cc) => {
     }
     throw new ReturnSignal(response);
   };
+  return pureWhen(step, steps);
 });
 
 defineElement('mock-response', (el, cc) => {
@@ -88,7 +94,7 @@ defineElement('mock-response', (el, cc) => {
     if (contentType) r.headers.set('Content-Type', [contentType]);
     throw new ReturnSignal(r);
   };
-});
+}, { pure: true });
 
 defineElement('set-variable', (el, cc) => {
   const name = constAttr(el, 'name', cc);
@@ -97,7 +103,7 @@ defineElement('set-variable', (el, cc) => {
   return (run) => {
     run.context.variables.map.set(name!, value(run));
   };
-});
+}, { pure: true });
 
 defineElement('include-fragment', (el, cc) => {
   const id = constAttr(el, 'fragment-id', cc);
@@ -106,7 +112,7 @@ defineElement('include-fragment', (el, cc) => {
   if (!fragment) throw new EmulatorError('INVALID_POLICY', `<include-fragment fragment-id="${id}">${where(el)}: no such fragment (pass it in options.fragments)`);
   if (cc.including.includes(id!)) throw new EmulatorError('INVALID_POLICY', `fragment ${id} includes itself (${[...cc.including, id].join(' → ')})`);
   const steps = compileElements(fragment.children, { ...cc, path: `${cc.path}(${id})`, including: [...cc.including, id!] }, noBase(fragment));
-  return (run) => runSteps(steps, run);
+  return pureWhen((run) => runSteps(steps, run), steps);
 });
 
 defineElement('retry', (el, cc) => {
@@ -117,7 +123,7 @@ defineElement('retry', (el, cc) => {
   const delta = intAttr(el, 'delta', cc);
   const firstFast = boolAttr(el, 'first-fast-retry', cc, false);
   if (count === undefined || count < 0) requireAttr(el, 'count');
-  const steps = children(el, cc);
+  const steps = children(el, { ...cc, overlap: false });
   return async (run) => {
     for (let attempt = 0; ; attempt++) {
       let failure: unknown = null;
@@ -147,7 +153,7 @@ defineElement('limit-concurrency', (el, cc) => {
   const key = compileString(requireAttr(el, 'key'), cc, el);
   const max = intAttr(el, 'max-count', cc);
   if (max === undefined) requireAttr(el, 'max-count');
-  const steps = children(el, cc);
+  const steps = children(el, { ...cc, overlap: false });
   const counts = new Map<string, number>();
   concurrency.set(el, counts);
   return async (run) => {
@@ -178,7 +184,7 @@ defineElement('trace', (el, cc) => {
     if (metadata.length) entry.metadata = Object.fromEntries(metadata.map((m) => [m.name, m.value(run)]));
     run.trace.push(entry);
   };
-});
+}, { pure: true });
 
 defineElement('emit-metric', (el, cc) => {
   const name = constAttr(el, 'name', cc);
@@ -195,7 +201,7 @@ defineElement('emit-metric', (el, cc) => {
     const n = Number(value(run));
     run.metrics.push({ name: name!, namespace, value: Number.isFinite(n) ? n : 1, dimensions: Object.fromEntries(dims.map((d) => [d.name, d.value(run)])) });
   };
-});
+}, { pure: true });
 
 /** emit-metric's default dimensions (API ID, Operation ID, ...) read from the context. */
 function defaultDimension(name: string): (run: Parameters<Step>[0]) => string {
@@ -218,7 +224,7 @@ function defaultDimension(name: string): (run: Parameters<Step>[0]) => string {
 
 defineElement('wait', (el, cc) => {
   const mode = constAttr(el, 'for', cc, 'all');
-  const branches = childElements(el).map((c, i) => compileElements([c], { ...cc, path: `${cc.path}/${c.name}[${i}]` }, noBase(el)));
+  const branches = childElements(el).map((c, i) => compileElements([c], { ...cc, path: `${cc.path}/${c.name}[${i}]`, overlap: false }, noBase(el)));
   return async (run) => {
     const runs = branches.map((b) => runSteps(b, run));
     if (mode === 'any') await Promise.race(runs);

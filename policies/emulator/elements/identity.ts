@@ -18,7 +18,8 @@ import {
 } from '../compile.js';
 import { EmulatorError } from '../errors.js';
 import { StaticKeySource, VerificationKey, type KeySource } from '../jwt/keys.js';
-import { validateJwtToken, type JwtValidationConfig, type RequiredClaim } from '../jwt/validate.js';
+import { beginJwtValidation, type JwtValidationConfig, type RequiredClaim } from '../jwt/validate.js';
+import { deferCheck } from '../overlap.js';
 import { isExpression } from '../../xml/tree.js';
 
 export const defaultJwtErrorMessage = 'Unauthorized. Access token is missing or invalid.';
@@ -109,18 +110,26 @@ function jwtStep(source: string, el: XmlElement, cc: CompileContext, tokenOf: To
   const status = intAttr(el, 'failed-validation-httpcode', cc, 401)!;
   const message = attrString(el, 'failed-validation-error-message', cc);
   const outputVar = constAttr(el, 'output-token-variable-name', cc);
+  const overlap = cc.overlap !== false;
   const failure = (run: Run, reason: string, text: string): PolicyFailure =>
     new PolicyFailure({ source, reason, message: text, policyId: '' }, status, errorBody(status, message ? message(run) : defaultJwtErrorMessage));
   return async (run) => {
     const token = tokenOf(run);
     if (token === null) throw failure(run, 'TokenNotPresent', 'JWT not present.');
-    const result = await validateJwtToken(token, config, run.services.now());
-    if (!result.ok) throw failure(run, result.reason, result.message);
-    if (extra) {
-      const problem = extra(result.jwt.payload as Record<string, unknown>);
-      if (problem) throw failure(run, problem.reason, problem.message);
+    const { checks, signature } = await beginJwtValidation(token, config, run.services.now());
+    let outcome: { reason: string; message: string } | null = checks.ok ? null : checks;
+    if (checks.ok && extra) outcome = extra(checks.jwt.payload as Record<string, unknown>);
+    if (signature !== null && (outcome !== null || !overlap)) {
+      // a bad signature wins over any other failure
+      const bad = await signature;
+      if (bad !== null && !bad.ok) outcome = bad;
     }
-    if (outputVar) run.context.variables.map.set(outputVar, result.jwt);
+    if (outcome !== null) throw failure(run, outcome.reason, outcome.message);
+    if (signature !== null && overlap) {
+      // every other check passed: the steps after this one run while the signature is checked
+      deferCheck(run, signature.then((bad) => (bad !== null && !bad.ok ? bad : null)), (bad) => failure(run, bad.reason, bad.message));
+    }
+    if (outputVar && checks.ok) run.context.variables.map.set(outputVar, checks.jwt);
   };
 }
 
@@ -212,4 +221,4 @@ defineElement('authentication-basic', (el, cc) => {
   return (run) => {
     targetMessage(run, cc).headers.set('Authorization', [`Basic ${Buffer.from(`${user(run)}:${password(run)}`, 'utf8').toString('base64')}`]);
   };
-});
+}, { pure: true });

@@ -135,7 +135,7 @@ defineElement('ip-filter', (el, cc) => {
     if (listed === (action === 'allow')) return;
     throw new PolicyFailure({ source: 'ip-filter', reason: 'CallerIpNotAllowed', message: `Caller IP address ${ip} is not allowed. Access denied.`, policyId: '' }, 403, errorBody(403, 'Forbidden'));
   };
-});
+}, { pure: true });
 
 // ---- cors -----------------------------------------------------------------------------------
 
@@ -196,5 +196,5 @@ defineElement('cors', (el, cc) => {
     if (!anyOrigin) h.Vary = 'Origin';
     run.corsHeaders = h;
   };
-});
+}, { pure: true });
 

@@ -66,7 +66,7 @@ defineElement('set-header', (el, cc) => {
     } else if (action === 'append') headers.append(n, vs);
     else headers.set(n, vs);
   };
-});
+}, { pure: true });
 
 defineElement('set-query-parameter', (el, cc) => {
   const name = attrString(el, 'name', cc);
@@ -83,7 +83,7 @@ defineElement('set-query-parameter', (el, cc) => {
     } else if (action === 'append') q.append(n, vs);
     else q.set(n, vs);
   };
-});
+}, { pure: true });
 
 defineElement('set-body', (el, cc) => {
   const template = constAttr(el, 'template', cc);
@@ -96,7 +96,7 @@ defineElement('set-body', (el, cc) => {
     if (v instanceof Uint8Array) body.set(v);
     else body.set(v instanceof JToken ? v.toCsString() : csString(v));
   };
-});
+}, { pure: true });
 
 defineElement('set-status', (el, cc) => {
   const code = compileString(requireAttr(el, 'code'), cc, el);
@@ -110,7 +110,7 @@ defineElement('set-status', (el, cc) => {
     target.statusCode = status;
     target.statusReason = reason ? reason(run) : '';
   };
-});
+}, { pure: true });
 
 defineElement('set-method', (el, cc) => {
   const method = compileString(elementText(el), cc, el);
@@ -119,7 +119,7 @@ defineElement('set-method', (el, cc) => {
     if (cc.target === 'send' && run.sending) run.sending.method = m;
     else run.context.request.method = m;
   };
-});
+}, { pure: true });
 
 /** `{name}` placeholders of a URL template. */
 function fillTemplate(template: string, run: Run): { path: string; used: Set<string>; query: [string, string][] } {
@@ -157,7 +157,7 @@ defineElement('rewrite-uri', (el, cc) => {
     if (copyUnmatched) for (const [k, vs] of old) if (!used.has(k.toLowerCase()) && !url.query.has(k)) url.query.set(k, vs);
     url.path = path === '/' ? '' : path.startsWith('/') ? path : `/${path}`;
   };
-});
+}, { pure: true });
 
 defineElement('set-backend-service', (el, cc) => {
   const baseUrl = attrString(el, 'base-url', cc);
@@ -175,7 +175,7 @@ defineElement('set-backend-service', (el, cc) => {
     }
     run.context.request.url.base = u;
   };
-});
+}, { pure: true });
 
 defineElement('check-header', (el, cc) => {
   const name = compileString(requireAttr(el, 'name'), cc, el);
@@ -202,7 +202,7 @@ defineElement('check-header', (el, cc) => {
       throw new PolicyFailure({ source: 'check-header', reason: 'HeaderValueNotAllowed', message: text, policyId: '' }, status, errorBody(status, msg(text)));
     }
   };
-});
+}, { pure: true });
 
 defineElement('find-and-replace', (el, cc) => {
   const from = compileString(requireAttr(el, 'from'), cc, el);
@@ -213,4 +213,4 @@ defineElement('find-and-replace', (el, cc) => {
     if (f === '') return;
     body.set(body.text().split(f).join(to(run)));
   };
-});
+}, { pure: true });

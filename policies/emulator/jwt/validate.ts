@@ -48,76 +48,107 @@ function fail(reason: JwtFailureReason, message: string): JwtValidationResult {
   return { ok: false, reason, message };
 }
 
-const decoder = new TextDecoder();
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 function decodeSegment(seg: string): Record<string, unknown> | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(seg)) return undefined;
+  if (!BASE64URL.test(seg)) return undefined;
   try {
-    const v: unknown = JSON.parse(decoder.decode(Buffer.from(seg, 'base64url')));
+    const v: unknown = JSON.parse(Buffer.from(seg, 'base64url').toString('utf8'));
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
 }
 
+const notWellFormed = (): JwtValidationResult => fail('JwtInvalid', 'JWT is not well formed. Access denied.');
+
+/**
+ * A validation under way: the outcome of every check but the signature, and the signature check
+ * itself (null when the token is unsigned or a failure was found before it started). The final
+ * result is `signature`'s failure when it has one (a bad signature wins), else `checks`.
+ */
+export interface JwtValidationInProgress {
+  checks: JwtValidationResult;
+  signature: Promise<JwtValidationResult | null> | null;
+}
+
 /** Validates one compact JWS. `nowMs` is the emulator's clock. */
 export async function validateJwtToken(token: string, config: JwtValidationConfig, nowMs: number): Promise<JwtValidationResult> {
+  const v = await beginJwtValidation(token, config, nowMs);
+  const bad = v.signature === null ? null : await v.signature;
+  return bad ?? v.checks;
+}
+
+/**
+ * Starts validating one compact JWS: the signature check is handed to the thread pool, and the
+ * payload is decoded and its claims checked meanwhile (the signed input is exactly
+ * header.payload). Returns once the claims are checked; the signature may still be under way.
+ */
+export async function beginJwtValidation(token: string, config: JwtValidationConfig, nowMs: number): Promise<JwtValidationInProgress> {
   const parts = token.split('.');
-  if (parts.length !== 3) return fail('JwtInvalid', 'JWT is not well formed. Access denied.');
+  if (parts.length !== 3) return done(notWellFormed());
   const header = decodeSegment(parts[0]!);
-  const unverifiedPayload = parts[1] === '' ? undefined : decodeSegment(parts[1]!);
-  if (!header || !unverifiedPayload || typeof header.alg !== 'string' || 'b64' in header) return fail('JwtInvalid', 'JWT is not well formed. Access denied.');
+  if (!header || typeof header.alg !== 'string' || 'b64' in header) return done(notWellFormed());
   const alg = header.alg;
   const kid = typeof header.kid === 'string' ? header.kid : undefined;
+  // the payload is decoded once the signature check is under way; a malformed one wins over any other failure
+  const payloadOf = (): Record<string, unknown> | undefined => (parts[1] === '' ? undefined : decodeSegment(parts[1]!));
 
-  let payload: Record<string, unknown>;
   if (alg === 'none') {
-    if (config.requireSignedTokens || parts[2] !== '') return fail('TokenSignatureInvalid', 'The token is not signed (alg none). Access denied.');
-    payload = unverifiedPayload;
-  } else {
-    let candidates: VerificationKey[] = [];
-    try {
-      for (const source of config.keySources) {
-        // cached keys without a wait; a load (or a refetch for an unknown kid) through keysFor
-        const ready = source.keysForNow?.(kid);
-        candidates.push(...(ready ?? (await source.keysFor(kid))));
-      }
-    } catch (err) {
-      if (!(err instanceof KeyFetchError)) throw err;
-      candidates = [];
-    }
-    if (candidates.length === 0) {
-      return fail('TokenSignatureKeyNotFound', kid !== undefined ? `Signature key for ID ${kid} was not found. Access denied.` : 'Signature key was not found. Access denied.');
-    }
-    const usable = candidates.filter((k) => k.algorithms.includes(alg));
-    if (usable.length === 0) {
-      // e.g. an HS256 token against RSA keys (key confusion): the algorithm does not fit any key
-      return fail('TokenSignatureInvalid', `Signature validation failed: algorithm ${alg} is not allowed for the signing key. Access denied.`);
-    }
-    // the signature is checked on the thread pool; the claims of the same payload (the signed
-    // input is exactly header.payload) are checked meanwhile, and a bad signature still wins
-    const signature = verifySignature(token, usable, alg);
-    signature.catch(() => undefined);
-    for (let i = 0; i < YIELDS_BEFORE_CLAIMS; i++) await null;
-    const claims = checkClaims(header, unverifiedPayload, config, nowMs);
-    const bad = await signature;
-    return bad ?? claims;
+    const payload = payloadOf();
+    if (!payload) return done(notWellFormed());
+    if (config.requireSignedTokens || parts[2] !== '') return done(fail('TokenSignatureInvalid', 'The token is not signed (alg none). Access denied.'));
+    return done(checkClaims(header, payload, config, nowMs));
   }
-  return checkClaims(header, payload, config, nowMs);
+  let candidates: readonly VerificationKey[];
+  try {
+    candidates = await keysFor(config.keySources, kid);
+  } catch (err) {
+    if (!(err instanceof KeyFetchError)) throw err;
+    candidates = [];
+  }
+  if (candidates.length === 0) {
+    if (!payloadOf()) return done(notWellFormed());
+    return done(fail('TokenSignatureKeyNotFound', kid !== undefined ? `Signature key for ID ${kid} was not found. Access denied.` : 'Signature key was not found. Access denied.'));
+  }
+  const usable = candidates.every((k) => k.algorithms.includes(alg)) ? candidates : candidates.filter((k) => k.algorithms.includes(alg));
+  if (usable.length === 0) {
+    if (!payloadOf()) return done(notWellFormed());
+    // e.g. an HS256 token against RSA keys (key confusion): the algorithm does not fit any key
+    return done(fail('TokenSignatureInvalid', `Signature validation failed: algorithm ${alg} is not allowed for the signing key. Access denied.`));
+  }
+  const signature = verifySignature(token, usable, alg);
+  signature.catch(() => undefined);
+  for (let i = 0; i < YIELDS_BEFORE_CLAIMS; i++) await null;
+  const payload = payloadOf();
+  if (!payload) return done(notWellFormed());
+  return { checks: checkClaims(header, payload, config, nowMs), signature };
+}
+
+function done(result: JwtValidationResult): JwtValidationInProgress {
+  return { checks: result, signature: null };
+}
+
+/** Keys of every source that may have signed a token with this kid; cached keys without a wait. */
+async function keysFor(sources: readonly KeySource[], kid: string | undefined): Promise<readonly VerificationKey[]> {
+  if (sources.length === 1) return sources[0]!.keysForNow?.(kid) ?? (await sources[0]!.keysFor(kid));
+  const all: VerificationKey[] = [];
+  for (const source of sources) all.push(...(source.keysForNow?.(kid) ?? (await source.keysFor(kid))));
+  return all;
 }
 
 /** Microtask turns for jose to hand the signature check to the thread pool (a tuning, not a correctness, matter). */
 const YIELDS_BEFORE_CLAIMS = 4;
 
 /** null when one of the keys verifies the token, else the failure. */
-async function verifySignature(token: string, usable: VerificationKey[], alg: string): Promise<JwtValidationResult | null> {
+async function verifySignature(token: string, usable: readonly VerificationKey[], alg: string): Promise<JwtValidationResult | null> {
   for (const key of usable) {
     try {
       await compactVerify(token, key.importedFor(alg) ?? (await key.forAlgorithm(alg)), { algorithms: [alg] });
       return null;
     } catch (err) {
       if (err instanceof joseErrors.JWSSignatureVerificationFailed) continue;
-      if (err instanceof joseErrors.JOSEError) return fail('JwtInvalid', 'JWT is not well formed. Access denied.');
+      if (err instanceof joseErrors.JOSEError) return notWellFormed();
       if (err instanceof TypeError || err instanceof SyntaxError) continue;
       throw err;
     }
