@@ -24,7 +24,10 @@ export default async function emulatorBench(): Promise<BenchResult[]> {
   };
   const keyCache = new KeyCache({ fetch: fakeFetch });
   const [global, api] = productPolicies();
+  // each measuring round starts a new rate-limit window (the policy allows 100 calls per caller per minute)
+  let clockShift = 0;
   const emulator = emulate(api!.document, {
+    now: () => Date.now() + clockShift,
     scopes: [global!.document],
     namedValues: { 'entra-openid-config': configUrl, 'entra-issuer': issuer, 'entra-tenant-id': 'contoso', 'orders-backend-resource': 'api://orders-backend' },
     keyCache,
@@ -60,6 +63,7 @@ export default async function emulatorBench(): Promise<BenchResult[]> {
   let emulated = 0;
   let bare = 0;
   for (let round = 0; round < 10; round++) {
+    clockShift += 61_000;
     emulated = Math.max(emulated, await ratePerSecond(emulatedOnce, 600));
     bare = Math.max(bare, await ratePerSecond(bareOnce, 600));
   }

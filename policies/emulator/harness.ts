@@ -324,13 +324,21 @@ function result(run: Run): EmulatorResult {
   const headers: Record<string, string> = {};
   for (const [key, e] of res.headers.keyed()) headers[key] = e.values.join(', ');
   const bytes = res.body.bytes;
+  const variables = run.context.variables.map;
+  // body text and variables are made when read (the gateway reads neither)
+  let body: string | undefined;
+  let vars: Record<string, unknown> | undefined;
   return {
     status: res.statusCode,
     reason: res.statusReason,
     headers,
-    body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+    get body(): string {
+      return (body ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    },
     bodyBytes: bytes,
-    variables: Object.fromEntries(run.context.variables.map),
+    get variables(): Record<string, unknown> {
+      return (vars ??= Object.fromEntries(variables));
+    },
     trace: run.trace,
     metrics: run.metrics,
     lastError: run.context.lastError,

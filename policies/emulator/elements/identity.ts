@@ -90,20 +90,26 @@ function tokenSource(el: XmlElement, cc: CompileContext, defaultHeader: string |
     };
   }
   if (query) return (run) => run.context.request.url.query.get(query)?.[0] ?? null;
-  const name = header ?? defaultHeader ?? 'Authorization';
+  // the header name lower-cased and the scheme compared here once, not per request
+  const key = (header ?? defaultHeader ?? 'Authorization').toLowerCase();
+  const schemeKey = scheme?.toLowerCase();
   return (run) => {
-    const raw = run.context.request.headers.get(name)?.[0];
-    if (raw === undefined || raw.trim() === '') return null;
+    const raw = run.context.request.headers.getKey(key)?.[0];
+    if (raw === undefined) return null;
     const v = raw.trim();
-    if (scheme) {
-      // "<scheme> <token>", scheme compared case-insensitively; anything else: no token
-      const m = /^(\S+)\s+(\S+)$/.exec(v);
-      if (!m || m[1]!.toLowerCase() !== scheme.toLowerCase()) return null;
-      return m[2]!;
-    }
-    const m = /^Bearer\s+(\S+)$/i.exec(v);
-    return m ? m[1]! : v;
+    if (v === '') return null;
+    // "<scheme> <token>", scheme compared case-insensitively; anything else: no token
+    if (schemeKey !== undefined) return afterScheme(v, schemeKey);
+    return afterScheme(v, 'bearer') ?? v;
   };
+}
+
+/** The token of "<scheme> <token>" when the scheme matches (case-insensitively) and the token is one word, else null. */
+function afterScheme(value: string, schemeKey: string): string | null {
+  const space = value.search(/\s/);
+  if (space <= 0 || value.slice(0, space).toLowerCase() !== schemeKey) return null;
+  const token = value.slice(space).trimStart();
+  return token === '' || /\s/.test(token) ? null : token;
 }
 
 function jwtStep(source: string, el: XmlElement, cc: CompileContext, tokenOf: TokenSource, config: JwtValidationConfig, extra?: (payload: Record<string, unknown>) => { reason: string; message: string } | null): (run: Run) => Promise<void> {
@@ -121,13 +127,12 @@ function jwtStep(source: string, el: XmlElement, cc: CompileContext, tokenOf: To
     if (checks.ok && extra) outcome = extra(checks.jwt.payload as Record<string, unknown>);
     if (signature !== null && (outcome !== null || !overlap)) {
       // a bad signature wins over any other failure
-      const bad = await signature;
-      if (bad !== null && !bad.ok) outcome = bad;
+      outcome = (await signature) ?? outcome;
     }
     if (outcome !== null) throw failure(run, outcome.reason, outcome.message);
     if (signature !== null && overlap) {
       // every other check passed: the steps after this one run while the signature is checked
-      deferCheck(run, signature.then((bad) => (bad !== null && !bad.ok ? bad : null)), (bad) => failure(run, bad.reason, bad.message));
+      deferCheck(run, signature, (bad) => failure(run, bad.reason, bad.message));
     }
     if (outputVar && checks.ok) run.context.variables.map.set(outputVar, checks.jwt);
   };
@@ -184,19 +189,28 @@ defineElement('validate-azure-ad-token', (el, cc) => {
   return jwtStep('validate-azure-ad-token', el, cc, tokenSource(el, cc, 'Authorization'), config, clientCheck);
 });
 
+/** A managed identity token is reused until this long before it expires (APIM caches them too). */
+export const managedIdentityRefreshMarginMs = 5 * 60 * 1000;
+
 defineElement('authentication-managed-identity', (el, cc) => {
   const resource = attrString(el, 'resource', cc);
   if (!resource) throw new EmulatorError('INVALID_POLICY', `<authentication-managed-identity>${where(el)} needs resource`);
   const outputVar = constAttr(el, 'output-token-variable-name', cc);
   const ignoreError = boolAttr(el, 'ignore-error', cc, false);
   const credential = cc.options.services.credential;
-  return async (run) => {
-    const r = resource(run);
-    const scope = r.endsWith('/.default') ? r : `${r.replace(/\/$/, '')}/.default`;
+  // tokens by scope, reused while they are fresh: no credential call (and no wait) per request
+  const cache = new Map<string, { token: string; expiresOnTimestamp: number }>();
+  const apply = (run: Run, token: string): void => {
+    if (outputVar) run.context.variables.map.set(outputVar, token);
+    else targetMessage(run, cc).headers.set('Authorization', [`Bearer ${token}`]);
+  };
+  const fetchToken = async (run: Run, r: string, scope: string): Promise<void> => {
     let token: string | null = null;
     if (credential) {
       try {
-        token = (await credential.getToken(scope))?.token ?? null;
+        const got = await credential.getToken(scope);
+        token = got?.token ?? null;
+        if (got) cache.set(scope, got);
       } catch {
         token = null;
       }
@@ -209,8 +223,14 @@ defineElement('authentication-managed-identity', (el, cc) => {
         errorBody(500, 'Internal server error'),
       );
     }
-    if (outputVar) run.context.variables.map.set(outputVar, token);
-    else targetMessage(run, cc).headers.set('Authorization', [`Bearer ${token}`]);
+    apply(run, token);
+  };
+  return (run) => {
+    const r = resource(run);
+    const scope = r.endsWith('/.default') ? r : `${r.replace(/\/$/, '')}/.default`;
+    const cached = cache.get(scope);
+    if (cached && cached.expiresOnTimestamp - run.services.now() > managedIdentityRefreshMarginMs) return apply(run, cached.token);
+    return fetchToken(run, r, scope);
   };
 });
 

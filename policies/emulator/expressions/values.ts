@@ -76,6 +76,10 @@ export class MultiDict extends HostObject {
   get(name: string): string[] | undefined {
     return this.map.get(name.toLowerCase())?.values;
   }
+  /** get() with the name already lower-cased (a name fixed when the policy was compiled). */
+  getKey(key: string): string[] | undefined {
+    return this.map.get(key)?.values;
+  }
   /** Comma-joined, as APIM's `GetValueOrDefault` returns it. */
   getJoined(name: string): string | undefined {
     return this.get(name)?.join(',');

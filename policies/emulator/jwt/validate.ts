@@ -42,9 +42,15 @@ export interface JwtValidationConfig {
   clockSkewSeconds: number;
 }
 
-export type JwtValidationResult = { ok: true; jwt: JwtValue } | { ok: false; reason: JwtFailureReason; message: string };
+export interface JwtValidationFailure {
+  ok: false;
+  reason: JwtFailureReason;
+  message: string;
+}
 
-function fail(reason: JwtFailureReason, message: string): JwtValidationResult {
+export type JwtValidationResult = { ok: true; jwt: JwtValue } | JwtValidationFailure;
+
+function fail(reason: JwtFailureReason, message: string): JwtValidationFailure {
   return { ok: false, reason, message };
 }
 
@@ -60,7 +66,23 @@ function decodeSegment(seg: string): Record<string, unknown> | undefined {
   }
 }
 
-const notWellFormed = (): JwtValidationResult => fail('JwtInvalid', 'JWT is not well formed. Access denied.');
+/**
+ * Decoded protected headers by their encoded form. One issuer's tokens share a handful of
+ * headers (alg, kid, typ), so most tokens skip decoding theirs. Entries are frozen: shared.
+ */
+const headerCache = new Map<string, Readonly<Record<string, unknown>> | undefined>();
+const HEADER_CACHE_SIZE = 64;
+
+function decodeHeader(seg: string): Readonly<Record<string, unknown>> | undefined {
+  if (headerCache.has(seg)) return headerCache.get(seg);
+  const header = decodeSegment(seg);
+  if (header) Object.freeze(header);
+  if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
+  headerCache.set(seg, header);
+  return header;
+}
+
+const notWellFormed = (): JwtValidationFailure => fail('JwtInvalid', 'JWT is not well formed. Access denied.');
 
 /**
  * A validation under way: the outcome of every check but the signature, and the signature check
@@ -69,7 +91,7 @@ const notWellFormed = (): JwtValidationResult => fail('JwtInvalid', 'JWT is not 
  */
 export interface JwtValidationInProgress {
   checks: JwtValidationResult;
-  signature: Promise<JwtValidationResult | null> | null;
+  signature: Promise<JwtValidationFailure | null> | null;
 }
 
 /** Validates one compact JWS. `nowMs` is the emulator's clock. */
@@ -87,7 +109,7 @@ export async function validateJwtToken(token: string, config: JwtValidationConfi
 export async function beginJwtValidation(token: string, config: JwtValidationConfig, nowMs: number): Promise<JwtValidationInProgress> {
   const parts = token.split('.');
   if (parts.length !== 3) return done(notWellFormed());
-  const header = decodeSegment(parts[0]!);
+  const header = decodeHeader(parts[0]!);
   if (!header || typeof header.alg !== 'string' || 'b64' in header) return done(notWellFormed());
   const alg = header.alg;
   const kid = typeof header.kid === 'string' ? header.kid : undefined;
@@ -102,7 +124,8 @@ export async function beginJwtValidation(token: string, config: JwtValidationCon
   }
   let candidates: readonly VerificationKey[];
   try {
-    candidates = await keysFor(config.keySources, kid);
+    const keys = cachedKeys(config.keySources, kid);
+    candidates = keys ?? (await loadKeys(config.keySources, kid));
   } catch (err) {
     if (!(err instanceof KeyFetchError)) throw err;
     candidates = [];
@@ -129,9 +152,13 @@ function done(result: JwtValidationResult): JwtValidationInProgress {
   return { checks: result, signature: null };
 }
 
-/** Keys of every source that may have signed a token with this kid; cached keys without a wait. */
-async function keysFor(sources: readonly KeySource[], kid: string | undefined): Promise<readonly VerificationKey[]> {
-  if (sources.length === 1) return sources[0]!.keysForNow?.(kid) ?? (await sources[0]!.keysFor(kid));
+/** The keys that may have signed a token with this kid when one source holds them cached (no wait), else undefined. */
+function cachedKeys(sources: readonly KeySource[], kid: string | undefined): readonly VerificationKey[] | undefined {
+  return sources.length === 1 ? sources[0]!.keysForNow?.(kid) : undefined;
+}
+
+/** The keys of every source that may have signed a token with this kid, loading (or refetching) where needed. */
+async function loadKeys(sources: readonly KeySource[], kid: string | undefined): Promise<readonly VerificationKey[]> {
   const all: VerificationKey[] = [];
   for (const source of sources) all.push(...(source.keysForNow?.(kid) ?? (await source.keysFor(kid))));
   return all;
@@ -140,20 +167,46 @@ async function keysFor(sources: readonly KeySource[], kid: string | undefined): 
 /** Microtask turns for jose to hand the signature check to the thread pool (a tuning, not a correctness, matter). */
 const YIELDS_BEFORE_CLAIMS = 4;
 
+const signatureInvalid = (): JwtValidationFailure => fail('TokenSignatureInvalid', 'Signature validation failed. Access denied.');
+
+/** jose's options for one algorithm, made once. */
+const verifyOptions = new Map<string, { algorithms: string[] }>();
+function optionsFor(alg: string): { algorithms: string[] } {
+  let o = verifyOptions.get(alg);
+  if (!o) verifyOptions.set(alg, (o = { algorithms: [alg] }));
+  return o;
+}
+
+/** What a failed jose verification means: another key may fit (undefined), or the token is bad. */
+function verifyFailure(err: unknown): JwtValidationFailure | undefined {
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return undefined;
+  if (err instanceof joseErrors.JOSEError) return notWellFormed();
+  if (err instanceof TypeError || err instanceof SyntaxError) return undefined;
+  throw err;
+}
+
 /** null when one of the keys verifies the token, else the failure. */
-async function verifySignature(token: string, usable: readonly VerificationKey[], alg: string): Promise<JwtValidationResult | null> {
+function verifySignature(token: string, usable: readonly VerificationKey[], alg: string): Promise<JwtValidationFailure | null> {
+  const only = usable.length === 1 ? usable[0]!.importedFor(alg) : undefined;
+  // the common case, one imported key: no wrapper around jose's promise
+  if (only !== undefined) return compactVerify(token, only, optionsFor(alg)).then(
+    () => null,
+    (err: unknown) => verifyFailure(err) ?? signatureInvalid(),
+  );
+  return verifyWithEach(token, usable, alg);
+}
+
+async function verifyWithEach(token: string, usable: readonly VerificationKey[], alg: string): Promise<JwtValidationFailure | null> {
   for (const key of usable) {
     try {
-      await compactVerify(token, key.importedFor(alg) ?? (await key.forAlgorithm(alg)), { algorithms: [alg] });
+      await compactVerify(token, key.importedFor(alg) ?? (await key.forAlgorithm(alg)), optionsFor(alg));
       return null;
     } catch (err) {
-      if (err instanceof joseErrors.JWSSignatureVerificationFailed) continue;
-      if (err instanceof joseErrors.JOSEError) return notWellFormed();
-      if (err instanceof TypeError || err instanceof SyntaxError) continue;
-      throw err;
+      const failure = verifyFailure(err);
+      if (failure) return failure;
     }
   }
-  return fail('TokenSignatureInvalid', 'Signature validation failed. Access denied.');
+  return signatureInvalid();
 }
 
 /** Lifetime, audience, issuer and required claims of a payload whose signature is (being) checked. */

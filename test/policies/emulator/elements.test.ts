@@ -366,6 +366,25 @@ describe('flow elements', () => {
     assert.equal(none.status, 500);
     assert.equal(none.lastError?.source, 'authentication-managed-identity');
   });
+
+  it('authentication-managed-identity reuses a token until five minutes before it expires', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    let issued = 0;
+    const credential = { getToken: async () => ({ token: `mi-token-${++issued}`, expiresOnTimestamp: now + 60 * 60_000 }) };
+    const b = recorder();
+    const em = emulate(doc({ inbound: '<authentication-managed-identity resource="api://backend" />' }), { credential, backend: b.handler, now: () => now });
+    await em.send({ url });
+    now += 54 * 60_000;
+    await em.send({ url });
+    assert.equal(issued, 1, 'the fresh token is reused');
+    now += 2 * 60_000;
+    await em.send({ url });
+    assert.equal(issued, 2, 'within five minutes of expiry a new token is fetched');
+    assert.deepEqual(
+      b.seen.map((r) => r.headers.Authorization),
+      ['Bearer mi-token-1', 'Bearer mi-token-1', 'Bearer mi-token-2'],
+    );
+  });
 });
 
 describe('forward-request over real HTTP', () => {
