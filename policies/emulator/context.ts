@@ -3,6 +3,7 @@
  * Request, Response, Variables, RequestId, LastError, Api, Operation, ...) and the mutable
  * state the policy elements change.
  */
+import { randomUUID } from 'node:crypto';
 import { JToken, parseJson } from './expressions/json.js';
 import { CsDateTime, CsDictionary, CsException, CsGuid, CsRecord, CsTimeSpan, HostObject, MultiDict, NO_MEMBER } from './expressions/values.js';
 
@@ -216,15 +217,19 @@ export class ProxyContext extends HostObject {
   response = new ResponseState();
   lastError: LastError | null = null;
   private statics: Record<string, unknown> | null = null;
+  private id: CsGuid | null = null;
   constructor(
     readonly request: RequestState,
-    readonly requestId: CsGuid,
     readonly startedAt: number,
     private readonly now: () => number,
     private readonly info: ContextInfo,
     readonly tracing: boolean,
   ) {
     super();
+  }
+  /** context.RequestId: made when first read. */
+  get requestId(): CsGuid {
+    return (this.id ??= new CsGuid(randomUUID()));
   }
   /** Api, Operation, Product, ... built on first use (most requests never read them). */
   private buildStatics(): Record<string, unknown> {

@@ -3,7 +3,6 @@
  * gateway. The policy (and its enclosing scopes) is compiled once in `emulate`; `send` runs the
  * recipe: inbound → backend → outbound, on-error when a policy fails.
  */
-import { randomUUID } from 'node:crypto';
 import { buildPolicy } from '../model/codec.js';
 import type { PolicyDocument, PolicyFragment } from '../model/document.js';
 import { parsePolicyXml } from '../xml/parse.js';
@@ -27,7 +26,7 @@ import {
 } from './compile.js';
 import { MessageBody, ProxyContext, RequestState, ResponseState, UrlState, urlFrom, type ContextInfo, type LastError } from './context.js';
 import { EmulatorError } from './errors.js';
-import { CsDictionary, CsGuid, MultiDict } from './expressions/values.js';
+import { CsDictionary, MultiDict } from './expressions/values.js';
 import { KeyCache, type FetchLike } from './jwt/keys.js';
 import { settle } from './overlap.js';
 import './elements/index.js';
@@ -175,6 +174,8 @@ export function emulate(policy: PolicyInput, options: EmulateOptions = {}): Emul
 }
 
 const URL_CACHE_SIZE = 256;
+/** Read-only, so one empty instance serves every request without template parameters. */
+const NO_MATCHED_PARAMETERS = new CsDictionary('IReadOnlyDictionary<string, string>', true);
 
 function createRun(request: EmulatorRequest, services: Services, info: ContextInfo, backendBase: URL | undefined, apiPath: string, urls: Map<string, UrlState>): Run {
   let original = urls.get(request.url);
@@ -190,7 +191,13 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
     }
   }
   const headers = new MultiDict();
-  for (const [k, v] of Object.entries(request.headers ?? {})) headers.append(k, typeof v === 'string' ? [v] : [...v]);
+  for (const name in request.headers) {
+    const v = request.headers[name]!;
+    const key = name.toLowerCase();
+    const values = typeof v === 'string' ? [v] : [...v];
+    const present = headers.getKey(key);
+    headers.setKey(key, name, present ? [...present, ...values] : values);
+  }
   let body: Uint8Array;
   if (request.body === undefined) body = new Uint8Array(0);
   else if (typeof request.body === 'string') body = Buffer.from(request.body, 'utf8');
@@ -205,12 +212,12 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
   if (apiPath && (opPath === apiPath || opPath.startsWith(apiPath + '/'))) opPath = opPath.slice(apiPath.length);
   // the parsed service URL is shared (never mutated: set-backend-service replaces it)
   const base = backendBase ?? original.base;
-  const url = new UrlState(base, opPath === '/' ? '' : opPath, original.query.clone());
-  const matched = new CsDictionary('IReadOnlyDictionary<string, string>', true, request.matchedParameters ? Object.entries(request.matchedParameters) : undefined);
+  const url = new UrlState(base, opPath === '/' ? '' : opPath, original.query.size ? original.query.clone() : new MultiDict());
+  const matched = request.matchedParameters ? new CsDictionary('IReadOnlyDictionary<string, string>', true, Object.entries(request.matchedParameters)) : NO_MATCHED_PARAMETERS;
   // OriginalUrl is only read (by expressions, which cannot change a URL): the parsed template itself
   const req = new RequestState((request.method ?? 'GET').toUpperCase(), url, original, headers, new MessageBody(body), request.ipAddress ?? '127.0.0.1', matched);
   const startedAt = services.now();
-  const context = new ProxyContext(req, new CsGuid(randomUUID()), startedAt, services.now, info, request.tracing ?? false);
+  const context = new ProxyContext(req, startedAt, services.now, info, request.tracing ?? false);
   return {
     context,
     services,

@@ -114,10 +114,9 @@ export async function beginJwtValidation(token: string, config: JwtValidationCon
   const alg = header.alg;
   const kid = typeof header.kid === 'string' ? header.kid : undefined;
   // the payload is decoded once the signature check is under way; a malformed one wins over any other failure
-  const payloadOf = (): Record<string, unknown> | undefined => (parts[1] === '' ? undefined : decodeSegment(parts[1]!));
 
   if (alg === 'none') {
-    const payload = payloadOf();
+    const payload = decodePayload(parts);
     if (!payload) return done(notWellFormed());
     if (config.requireSignedTokens || parts[2] !== '') return done(fail('TokenSignatureInvalid', 'The token is not signed (alg none). Access denied.'));
     return done(checkClaims(header, payload, config, nowMs));
@@ -131,21 +130,25 @@ export async function beginJwtValidation(token: string, config: JwtValidationCon
     candidates = [];
   }
   if (candidates.length === 0) {
-    if (!payloadOf()) return done(notWellFormed());
+    if (!decodePayload(parts)) return done(notWellFormed());
     return done(fail('TokenSignatureKeyNotFound', kid !== undefined ? `Signature key for ID ${kid} was not found. Access denied.` : 'Signature key was not found. Access denied.'));
   }
   const usable = candidates.every((k) => k.algorithms.includes(alg)) ? candidates : candidates.filter((k) => k.algorithms.includes(alg));
   if (usable.length === 0) {
-    if (!payloadOf()) return done(notWellFormed());
+    if (!decodePayload(parts)) return done(notWellFormed());
     // e.g. an HS256 token against RSA keys (key confusion): the algorithm does not fit any key
     return done(fail('TokenSignatureInvalid', `Signature validation failed: algorithm ${alg} is not allowed for the signing key. Access denied.`));
   }
   const signature = verifySignature(token, usable, alg);
   signature.catch(() => undefined);
   for (let i = 0; i < YIELDS_BEFORE_CLAIMS; i++) await null;
-  const payload = payloadOf();
+  const payload = decodePayload(parts);
   if (!payload) return done(notWellFormed());
   return { checks: checkClaims(header, payload, config, nowMs), signature };
+}
+
+function decodePayload(parts: string[]): Record<string, unknown> | undefined {
+  return parts[1] === '' ? undefined : decodeSegment(parts[1]!);
 }
 
 function done(result: JwtValidationResult): JwtValidationInProgress {
