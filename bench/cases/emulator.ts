@@ -48,13 +48,15 @@ export default async function emulatorBench(): Promise<BenchResult[]> {
         .sign(privateKey),
     );
   }
+  // the Authorization values made once, as a gateway receives them (not concatenated per request)
+  const authorization = tokens.map((t) => `Bearer ${t}`);
   let n = 0;
   let m = 0;
   const first = await emulator.send({ url: 'https://gw.bench/orders', headers: { Authorization: `Bearer ${tokens[0]}` } });
   if (first.status !== 200) throw new Error(`identity chain answered ${first.status}: ${first.lastError?.reason ?? ''} ${first.lastError?.message ?? ''}`);
   const key = await importJWK(jwk, 'RS256');
   const emulatedOnce = async () => {
-    const r = await emulator.send({ url: 'https://gw.bench/orders', headers: { Authorization: `Bearer ${tokens[n++ & 511]}` } });
+    const r = await emulator.send({ url: 'https://gw.bench/orders', headers: { Authorization: authorization[n++ & 511]! } });
     if (r.status !== 200) throw new Error(`identity chain answered ${r.status}: ${r.lastError?.reason ?? ''}`);
   };
   const bareOnce = () => jwtVerify(tokens[m++ & 511]!, key, { issuer, audience: 'api://apim-rls-orders' });

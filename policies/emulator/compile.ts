@@ -85,7 +85,10 @@ export interface Run extends EvalHost {
   pending: PendingCheck | null;
 }
 
-/** One compiled policy element. `pure`: it changes only the run, nothing outside it (overlap.ts). */
+/**
+ * One compiled policy element. `pure`: it changes nothing outside the run, or only after it has
+ * settled the check under way (settleFirst in overlap.ts), so it may run while one is.
+ */
 export interface Step {
   (run: Run): void | Promise<void>;
   pure?: true;

@@ -106,6 +106,15 @@ export function deferCheck(run: Run, outcome: Promise<PendingFailure | null>, fa
   run.pending = { outcome, fail, at: run.step, checkpoint: checkpoint(run) };
 }
 
+/**
+ * Runs `effect` once no check is under way. A step that prepares its work from the run alone and
+ * then has an effect outside it (a counter, a backend call, a token fetch) calls this between
+ * the two; it may then be marked pure, and its preparation overlaps the check.
+ */
+export function settleFirst<T>(run: Run, effect: () => T | Promise<T>): T | Promise<T> {
+  return run.pending === null ? effect() : settle(run).then(effect);
+}
+
 /** Waits for the check under way, if any; on its failure puts the run back and throws it. */
 export async function settle(run: Run): Promise<void> {
   const pending = run.pending;

@@ -17,6 +17,7 @@ import {
 } from '../compile.js';
 import { MessageBody, ResponseState } from '../context.js';
 import { EmulatorError } from '../errors.js';
+import { settleFirst } from '../overlap.js';
 import { MultiDict } from '../expressions/values.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
@@ -30,8 +31,15 @@ const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Co
 interface Outgoing {
   method: string;
   url: string;
-  headers: MultiDict;
+  /** As sent: hop-by-hop headers removed, values joined. */
+  headers: Record<string, string>;
   body: Uint8Array;
+}
+
+function outgoing(method: string, url: string, headers: MultiDict, body: Uint8Array): Outgoing {
+  const sent: Record<string, string> = {};
+  for (const [key, e] of headers.keyed()) if (!HOP_BY_HOP.has(key)) sent[e.name] = e.values.length === 1 ? e.values[0]! : e.values.join(',');
+  return { method, url, headers: sent, body };
 }
 
 function timedOut(source: string, timeoutMs: number): PolicyFailure {
@@ -70,8 +78,7 @@ class Deadline {
 
 /** One HTTP exchange; failures are PolicyFailures named after `source`. */
 async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedirects: boolean, source: string): Promise<ResponseState> {
-  const headers: Record<string, string> = {};
-  for (const [key, e] of out.headers.keyed()) if (!HOP_BY_HOP.has(key)) headers[e.name] = e.values.join(',');
+  const headers = out.headers;
   const hasBody = out.body.byteLength > 0 && out.method !== 'GET' && out.method !== 'HEAD';
   run.backendCalls.push({ method: out.method, url: out.url, headers });
   // a timer only while the backend is pending (cleared when it answers); the AbortController only when read
@@ -135,15 +142,20 @@ defineElement('forward-request', (el, cc) => {
   const timeoutMs = Number(constAttr(el, 'timeout-ms', cc) ?? timeoutS * 1000);
   const followRedirects = boolAttr(el, 'follow-redirects', cc, false);
   const failOnError = boolAttr(el, 'fail-on-error-status-code', cc, false);
-  return async (run: Run) => {
-    const req = run.context.request;
-    const response = await exchange(run, { method: req.method, url: req.url.href(), headers: req.headers, body: req.body.bytes }, timeoutMs, followRedirects, 'forward-request');
+  const forward = async (run: Run, out: Outgoing): Promise<void> => {
+    const response = await exchange(run, out, timeoutMs, followRedirects, 'forward-request');
     run.context.response = response;
     if (failOnError && response.statusCode >= 400) {
       throw new PolicyFailure({ source: 'forward-request', reason: 'BackendError', message: `The backend answered ${response.statusCode}.`, policyId: '' }, response.statusCode, null);
     }
   };
-});
+  // the outgoing request is made from the run; it is sent once no check is under way
+  return (run: Run) => {
+    const req = run.context.request;
+    const out = outgoing(req.method, req.url.href(), req.headers, req.body.bytes);
+    return settleFirst(run, () => forward(run, out));
+  };
+}, { pure: true });
 
 defineElement('send-request', (el, cc) => {
   const mode = (constAttr(el, 'mode', cc, 'new') ?? 'new').toLowerCase();
@@ -178,7 +190,7 @@ defineElement('send-request', (el, cc) => {
       throw new PolicyFailure({ source: 'send-request', reason: 'InvalidUrl', message: `send-request needs an absolute URL, got "${sending.url}".`, policyId: '' }, 500, errorBody(500, 'Internal server error'));
     }
     try {
-      const response = await exchange(run, { method: sending.method, url: sending.url, headers: sending.headers, body: sending.body.bytes }, timeoutMs, false, 'send-request');
+      const response = await exchange(run, outgoing(sending.method, sending.url, sending.headers, sending.body.bytes), timeoutMs, false, 'send-request');
       if (variable) run.context.variables.map.set(variable, response);
     } catch (err) {
       if (!(err instanceof PolicyFailure) || !ignoreError) throw err;

@@ -19,7 +19,7 @@ import {
 import { EmulatorError } from '../errors.js';
 import { StaticKeySource, VerificationKey, type KeySource } from '../jwt/keys.js';
 import { beginJwtValidation, type JwtValidationConfig, type RequiredClaim } from '../jwt/validate.js';
-import { deferCheck } from '../overlap.js';
+import { deferCheck, settleFirst } from '../overlap.js';
 import { isExpression } from '../../xml/tree.js';
 
 export const defaultJwtErrorMessage = 'Unauthorized. Access token is missing or invalid.';
@@ -192,47 +192,58 @@ defineElement('validate-azure-ad-token', (el, cc) => {
 /** A managed identity token is reused until this long before it expires (APIM caches them too). */
 export const managedIdentityRefreshMarginMs = 5 * 60 * 1000;
 
-defineElement('authentication-managed-identity', (el, cc) => {
-  const resource = attrString(el, 'resource', cc);
-  if (!resource) throw new EmulatorError('INVALID_POLICY', `<authentication-managed-identity>${where(el)} needs resource`);
-  const outputVar = constAttr(el, 'output-token-variable-name', cc);
-  const ignoreError = boolAttr(el, 'ignore-error', cc, false);
-  const credential = cc.options.services.credential;
-  // tokens by scope, reused while they are fresh: no credential call (and no wait) per request
-  const cache = new Map<string, { token: string; expiresOnTimestamp: number }>();
-  const apply = (run: Run, token: string): void => {
-    if (outputVar) run.context.variables.map.set(outputVar, token);
-    else targetMessage(run, cc).headers.set('Authorization', [`Bearer ${token}`]);
-  };
-  const fetchToken = async (run: Run, r: string, scope: string): Promise<void> => {
-    let token: string | null = null;
-    if (credential) {
-      try {
-        const got = await credential.getToken(scope);
-        token = got?.token ?? null;
-        if (got) cache.set(scope, got);
-      } catch {
-        token = null;
+defineElement(
+  'authentication-managed-identity',
+  (el, cc) => {
+    const resource = attrString(el, 'resource', cc);
+    if (!resource) throw new EmulatorError('INVALID_POLICY', `<authentication-managed-identity>${where(el)} needs resource`);
+    const outputVar = constAttr(el, 'output-token-variable-name', cc);
+    const ignoreError = boolAttr(el, 'ignore-error', cc, false);
+    const credential = cc.options.services.credential;
+    // tokens by scope, reused while they are fresh: no credential call (and no wait) per request
+    const cache = new Map<string, { token: string; expiresOnTimestamp: number; header: string }>();
+    const apply = (run: Run, token: string, header: string): void => {
+      if (outputVar) run.context.variables.map.set(outputVar, token);
+      else targetMessage(run, cc).headers.setKey('authorization', 'Authorization', [header]);
+    };
+    const fetchToken = async (run: Run, r: string, scope: string): Promise<void> => {
+      let token: string | null = null;
+      if (credential) {
+        try {
+          const got = await credential.getToken(scope);
+          token = got?.token ?? null;
+          if (got) cache.set(scope, { token: got.token, expiresOnTimestamp: got.expiresOnTimestamp, header: `Bearer ${got.token}` });
+        } catch {
+          token = null;
+        }
       }
-    }
-    if (token === null) {
-      if (ignoreError) return;
-      throw new PolicyFailure(
-        { source: 'authentication-managed-identity', reason: 'ManagedIdentityTokenNotAvailable', message: `Could not obtain a managed identity token for ${r}.`, policyId: '' },
-        500,
-        errorBody(500, 'Internal server error'),
-      );
-    }
-    apply(run, token);
-  };
-  return (run) => {
-    const r = resource(run);
-    const scope = r.endsWith('/.default') ? r : `${r.replace(/\/$/, '')}/.default`;
-    const cached = cache.get(scope);
-    if (cached && cached.expiresOnTimestamp - run.services.now() > managedIdentityRefreshMarginMs) return apply(run, cached.token);
-    return fetchToken(run, r, scope);
-  };
-});
+      if (token === null) {
+        if (ignoreError) return;
+        throw new PolicyFailure(
+          { source: 'authentication-managed-identity', reason: 'ManagedIdentityTokenNotAvailable', message: `Could not obtain a managed identity token for ${r}.`, policyId: '' },
+          500,
+          errorBody(500, 'Internal server error'),
+        );
+      }
+      apply(run, token, `Bearer ${token}`);
+    };
+    let lastResource = '';
+    let lastScope = '';
+    return (run) => {
+      const r = resource(run);
+      if (r !== lastResource) {
+        lastScope = r.endsWith('/.default') ? r : `${r.replace(/\/$/, '')}/.default`;
+        lastResource = r;
+      }
+      const scope = lastScope;
+      const cached = cache.get(scope);
+      if (cached && cached.expiresOnTimestamp - run.services.now() > managedIdentityRefreshMarginMs) return apply(run, cached.token, cached.header);
+      // asking the credential is an effect outside the run: only once no check is under way
+      return settleFirst(run, () => fetchToken(run, r, scope));
+    };
+  },
+  { pure: true },
+);
 
 defineElement('authentication-basic', (el, cc) => {
   const user = attrString(el, 'username', cc);

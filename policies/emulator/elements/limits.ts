@@ -17,6 +17,7 @@ import {
   type Run,
 } from '../compile.js';
 import { ResponseState } from '../context.js';
+import { settleFirst } from '../overlap.js';
 import { EmulatorError } from '../errors.js';
 import { isExpression } from '../../xml/tree.js';
 
@@ -37,7 +38,7 @@ class WindowCounters {
   }
 }
 
-function limitStep(el: XmlElement, cc: CompileContext, kind: 'rate' | 'quota'): (run: Run) => void {
+function limitStep(el: XmlElement, cc: CompileContext, kind: 'rate' | 'quota'): (run: Run) => void | Promise<void> {
   const byKey = el.name.endsWith('-by-key');
   const calls = intAttr(el, 'calls', cc);
   const bandwidth = intAttr(el, 'bandwidth', cc);
@@ -59,12 +60,9 @@ function limitStep(el: XmlElement, cc: CompileContext, kind: 'rate' | 'quota'): 
   const remainingVar = constAttr(el, 'remaining-calls-variable-name', cc);
   const totalHeader = constAttr(el, 'total-calls-header-name', cc);
   const counters = new WindowCounters(period * 1000);
-  return (run) => {
+  const count = (run: Run, k: string, counts: boolean, by: number): void => {
     const now = run.services.now();
-    const k = String(key(run) ?? '');
     const w = counters.current(k, now);
-    const counts = condition === null || condition(run) === true;
-    const by = counts ? Number(increment(run)) || 0 : 0;
     if (counts && w.count + by > calls!) {
       const retry = counters.secondsLeft(w, now);
       if (retryVar) run.context.variables.map.set(retryVar, retry);
@@ -90,12 +88,19 @@ function limitStep(el: XmlElement, cc: CompileContext, kind: 'rate' | 'quota'): 
       if (totalHeader) run.limitHeaders[totalHeader] = String(calls);
     }
   };
+  // the key and the increment are read from the run; the counter is touched once no check is under way
+  return (run) => {
+    const k = String(key(run) ?? '');
+    const counts = condition === null || condition(run) === true;
+    const by = counts ? Number(increment(run)) || 0 : 0;
+    return settleFirst(run, () => count(run, k, counts, by));
+  };
 }
 
-defineElement('rate-limit', (el, cc) => limitStep(el, cc, 'rate'));
-defineElement('rate-limit-by-key', (el, cc) => limitStep(el, cc, 'rate'));
-defineElement('quota', (el, cc) => limitStep(el, cc, 'quota'));
-defineElement('quota-by-key', (el, cc) => limitStep(el, cc, 'quota'));
+defineElement('rate-limit', (el, cc) => limitStep(el, cc, 'rate'), { pure: true });
+defineElement('rate-limit-by-key', (el, cc) => limitStep(el, cc, 'rate'), { pure: true });
+defineElement('quota', (el, cc) => limitStep(el, cc, 'quota'), { pure: true });
+defineElement('quota-by-key', (el, cc) => limitStep(el, cc, 'quota'), { pure: true });
 
 // ---- ip-filter ------------------------------------------------------------------------------
 
