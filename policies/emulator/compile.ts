@@ -10,7 +10,7 @@ import { compileExpression, csString, describeExpressionError, type EvalHost } f
 import type { KeyCache } from './jwt/keys.js';
 import type { MultiDict } from './expressions/values.js';
 import type { MessageBody } from './context.js';
-import { settle, type PendingCheck } from './overlap.js';
+import { settle, type EarlyJwtCheck, type PendingCheck, type StartedJwtCheck } from './overlap.js';
 
 export type SectionName = 'inbound' | 'backend' | 'outbound' | 'on-error';
 
@@ -83,6 +83,8 @@ export interface Run extends EvalHost {
   returning: ResponseState | null;
   /** validate-jwt's signature check while pure steps run on (see overlap.ts). */
   pending: PendingCheck | null;
+  /** validate-jwt's check started when the request arrived, until validate-jwt takes it (overlap.ts). */
+  early: StartedJwtCheck | null;
 }
 
 /**
@@ -92,6 +94,10 @@ export interface Run extends EvalHost {
 export interface Step {
   (run: Run): void | Promise<void>;
   pure?: true;
+  /** The request header (lower-cased) this step sets or deletes, when that is all it does. */
+  setsRequestHeader?: string;
+  /** validate-jwt reading its token from a request header: its check may start when the request arrives. */
+  early?: EarlyJwtCheck;
 }
 
 /** Marks a step pure when every step it runs is (containers: choose, return-response, fragments). */
@@ -198,6 +204,8 @@ export function compileElements(nodes: readonly XmlElement['children'][number][]
       return step(run);
     };
     if (step.pure && !changesValuesInPlace(node)) wrapped.pure = true;
+    if (step.setsRequestHeader !== undefined && cc.target === 'request') wrapped.setsRequestHeader = step.setsRequestHeader;
+    if (step.early) wrapped.early = step.early;
     steps.push(wrapped);
   }
   return steps;

@@ -28,7 +28,8 @@ import { MessageBody, ProxyContext, RequestState, ResponseState, UrlState, urlFr
 import { EmulatorError } from './errors.js';
 import { CsDictionary, MultiDict } from './expressions/values.js';
 import { KeyCache, type FetchLike } from './jwt/keys.js';
-import { settle } from './overlap.js';
+import { earlyJwtCheck, settle, startEarly } from './overlap.js';
+import { SIGNATURE_DISPATCH_TICKS } from './jwt/validate.js';
 import './elements/index.js';
 
 /** A policy as XML text, the parsed tree, or a typed document from policies/model. */
@@ -162,11 +163,17 @@ export function emulate(policy: PolicyInput, options: EmulateOptions = {}): Emul
   const apiPath = (options.apiPath ?? '').replace(/\/$/, '');
   const info = options.context ?? {};
 
+  // validate-jwt's check may start when a request arrives (overlap.ts)
+  const early = earlyJwtCheck(steps.inbound);
   // parsed request URLs by text (a template: every run clones its query; the base URL is never mutated)
   const urls = new Map<string, UrlState>();
   return {
     async send(request: EmulatorRequest): Promise<EmulatorResult> {
+      const started = early === null ? null : startEarly(early, request.headers, services.now());
+      // the signature check reaches the thread pool before the run is set up
+      if (started !== null) for (let i = 0; i < SIGNATURE_DISPATCH_TICKS; i++) await null;
       const run = createRun(request, services, info, backendBase, apiPath, urls);
+      run.early = started;
       await execute(steps, run);
       return result(run);
     },
@@ -232,6 +239,7 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
     sending: null,
     step: null,
     pending: null,
+    early: null,
   };
 }
 

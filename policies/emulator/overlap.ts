@@ -9,9 +9,16 @@
  * response or failure leaves, the run waits for the signature. A bad signature puts the run
  * back exactly as it was when validate-jwt ran and fails there, so what callers, backends and
  * counters see is the same as if validate-jwt had waited.
+ *
+ * The check can also start earlier: when the steps ahead of validate-jwt in inbound only set or
+ * delete other request headers, its token is the one the request arrived with, so its check
+ * starts before the run is even set up (when the keys are cached: no I/O for a request a later
+ * step might refuse). validate-jwt takes that check when it reads the same token, else starts
+ * its own.
  */
-import type { PolicyFailure, Run } from './compile.js';
+import type { PolicyFailure, Run, Step } from './compile.js';
 import type { ResponseState } from './context.js';
+import type { JwtValidationInProgress } from './jwt/validate.js';
 
 /** The failure of a check that is still under way, or null when it passed. */
 export interface PendingFailure {
@@ -125,4 +132,45 @@ export async function settle(run: Run): Promise<void> {
   restore(run, pending.checkpoint);
   run.step = pending.at;
   throw pending.fail(failure);
+}
+
+/** How validate-jwt's check starts when the request arrives. */
+export interface EarlyJwtCheck {
+  /** The request header the token is read from, lower-cased. */
+  readonly header: string;
+  /** Starts checking the token this header value carries; null when it carries none or the keys would have to be loaded. */
+  start(value: string, nowMs: number): StartedJwtCheck | null;
+}
+
+/** A check started when the request arrived. */
+export interface StartedJwtCheck {
+  readonly check: EarlyJwtCheck;
+  readonly token: string;
+  readonly validation: Promise<JwtValidationInProgress>;
+}
+
+/**
+ * The check that may start when a request arrives: inbound opens with steps that only set or
+ * delete request headers other than the token's, then validate-jwt reading a header.
+ */
+export function earlyJwtCheck(inbound: readonly Step[]): EarlyJwtCheck | null {
+  const at = inbound.findIndex((s) => s.setsRequestHeader === undefined);
+  const check = at < 0 ? undefined : inbound[at]!.early;
+  if (!check) return null;
+  return inbound.slice(0, at).some((s) => s.setsRequestHeader === check.header) ? null : check;
+}
+
+/** Starts the early check on a request's own headers (the first value of the token's header, as the run will see it). */
+export function startEarly(check: EarlyJwtCheck, headers: Record<string, string | readonly string[]> | undefined, nowMs: number): StartedJwtCheck | null {
+  for (const name in headers) {
+    if (name.toLowerCase() !== check.header) continue;
+    const v = headers[name]!;
+    const first = typeof v === 'string' ? v : v[0];
+    if (first === undefined) continue;
+    const started = check.start(first, nowMs);
+    // a check nobody takes (a step before validate-jwt failed) must not surface as an unhandled rejection
+    started?.validation.catch(() => undefined);
+    return started;
+  }
+  return null;
 }

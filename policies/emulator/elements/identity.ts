@@ -15,11 +15,12 @@ import {
   where,
   type CompileContext,
   type Run,
+  type Step,
 } from '../compile.js';
 import { EmulatorError } from '../errors.js';
 import { StaticKeySource, VerificationKey, type KeySource } from '../jwt/keys.js';
-import { beginJwtValidation, type JwtValidationConfig, type RequiredClaim } from '../jwt/validate.js';
-import { deferCheck, settleFirst } from '../overlap.js';
+import { beginJwtValidation, needsNoKeyLoad, type JwtValidationConfig, type RequiredClaim } from '../jwt/validate.js';
+import { deferCheck, settleFirst, type EarlyJwtCheck } from '../overlap.js';
 import { isExpression } from '../../xml/tree.js';
 
 export const defaultJwtErrorMessage = 'Unauthorized. Access token is missing or invalid.';
@@ -75,6 +76,10 @@ function inlineKeys(el: XmlElement, container: string, cc: CompileContext): Veri
 
 interface TokenSource {
   (run: Run): string | null;
+  /** The request header the token is read from (lower-cased), when it is one. */
+  header?: string;
+  /** The token a value of that header carries, or null. */
+  fromValue?: (value: string) => string | null;
 }
 
 function tokenSource(el: XmlElement, cc: CompileContext, defaultHeader: string | undefined): TokenSource {
@@ -93,15 +98,20 @@ function tokenSource(el: XmlElement, cc: CompileContext, defaultHeader: string |
   // the header name lower-cased and the scheme compared here once, not per request
   const key = (header ?? defaultHeader ?? 'Authorization').toLowerCase();
   const schemeKey = scheme?.toLowerCase();
-  return (run) => {
-    const raw = run.context.request.headers.getKey(key)?.[0];
-    if (raw === undefined) return null;
+  const fromValue = (raw: string): string | null => {
     const v = raw.trim();
     if (v === '') return null;
     // "<scheme> <token>", scheme compared case-insensitively; anything else: no token
     if (schemeKey !== undefined) return afterScheme(v, schemeKey);
     return afterScheme(v, 'bearer') ?? v;
   };
+  const source: TokenSource = (run) => {
+    const raw = run.context.request.headers.getKey(key)?.[0];
+    return raw === undefined ? null : fromValue(raw);
+  };
+  source.header = key;
+  source.fromValue = fromValue;
+  return source;
 }
 
 /** The token of "<scheme> <token>" when the scheme matches (case-insensitively) and the token is one word, else null. */
@@ -112,17 +122,32 @@ function afterScheme(value: string, schemeKey: string): string | null {
   return token === '' || /\s/.test(token) ? null : token;
 }
 
-function jwtStep(source: string, el: XmlElement, cc: CompileContext, tokenOf: TokenSource, config: JwtValidationConfig, extra?: (payload: Record<string, unknown>) => { reason: string; message: string } | null): (run: Run) => Promise<void> {
+function jwtStep(source: string, el: XmlElement, cc: CompileContext, tokenOf: TokenSource, config: JwtValidationConfig, extra?: (payload: Record<string, unknown>) => { reason: string; message: string } | null): Step {
   const status = intAttr(el, 'failed-validation-httpcode', cc, 401)!;
   const message = attrString(el, 'failed-validation-error-message', cc);
   const outputVar = constAttr(el, 'output-token-variable-name', cc);
   const overlap = cc.overlap !== false;
   const failure = (run: Run, reason: string, text: string): PolicyFailure =>
     new PolicyFailure({ source, reason, message: text, policyId: '' }, status, errorBody(status, message ? message(run) : defaultJwtErrorMessage));
-  return async (run) => {
+  const fromValue = tokenOf.fromValue;
+  // the check may start when the request arrives (when the keys are cached: no I/O ahead of the steps before this one)
+  const early: EarlyJwtCheck | undefined =
+    tokenOf.header === undefined || fromValue === undefined
+      ? undefined
+      : {
+          header: tokenOf.header,
+          start: (value, nowMs) => {
+            const token = fromValue(value);
+            if (token === null || !needsNoKeyLoad(token, config)) return null;
+            return { check: early!, token, validation: beginJwtValidation(token, config, nowMs) };
+          },
+        };
+  const step: Step = async (run) => {
     const token = tokenOf(run);
+    const started = run.early;
+    run.early = null;
     if (token === null) throw failure(run, 'TokenNotPresent', 'JWT not present.');
-    const { checks, signature } = await beginJwtValidation(token, config, run.services.now());
+    const { checks, signature } = started !== null && started.check === early && started.token === token ? await started.validation : await beginJwtValidation(token, config, run.services.now());
     let outcome: { reason: string; message: string } | null = checks.ok ? null : checks;
     if (checks.ok && extra) outcome = extra(checks.jwt.payload as Record<string, unknown>);
     if (signature !== null && (outcome !== null || !overlap)) {
@@ -136,6 +161,8 @@ function jwtStep(source: string, el: XmlElement, cc: CompileContext, tokenOf: To
     }
     if (outputVar && checks.ok) run.context.variables.map.set(outputVar, checks.jwt);
   };
+  if (early) step.early = early;
+  return step;
 }
 
 defineElement('validate-jwt', (el, cc) => {

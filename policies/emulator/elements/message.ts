@@ -17,6 +17,7 @@ import {
   where,
   type CompileContext,
   type Run,
+  type Step,
 } from '../compile.js';
 import { EmulatorError } from '../errors.js';
 import { csString } from '../expressions/index.js';
@@ -45,16 +46,20 @@ defineElement('set-header', (el, cc) => {
     // a fixed name: lower-cased once here, not per request
     const n = substituteNamedValues(nameAttr, cc, el);
     const key = n.toLowerCase();
-    if (action === 'delete') return (run) => targetMessage(run, cc).headers.deleteKey(key);
     const one = values.length === 1 ? values[0]! : null;
-    return (run) => {
-      const headers = targetMessage(run, cc).headers;
-      const vs = one !== null ? [one(run)] : values.map((f) => f(run));
-      if (action === 'skip') {
-        if (!headers.hasKey(key)) headers.setKey(key, n, vs);
-      } else if (action === 'append') headers.append(n, vs);
-      else headers.setKey(key, n, vs);
-    };
+    const step: Step =
+      action === 'delete'
+        ? (run) => targetMessage(run, cc).headers.deleteKey(key)
+        : (run) => {
+            const headers = targetMessage(run, cc).headers;
+            const vs = one !== null ? [one(run)] : values.map((f) => f(run));
+            if (action === 'skip') {
+              if (!headers.hasKey(key)) headers.setKey(key, n, vs);
+            } else if (action === 'append') headers.append(n, vs);
+            else headers.setKey(key, n, vs);
+          };
+    step.setsRequestHeader = key;
+    return step;
   }
   return (run) => {
     const headers = targetMessage(run, cc).headers;

@@ -141,7 +141,7 @@ export async function beginJwtValidation(token: string, config: JwtValidationCon
   }
   const signature = verifySignature(token, usable, alg);
   signature.catch(() => undefined);
-  for (let i = 0; i < YIELDS_BEFORE_CLAIMS; i++) await null;
+  for (let i = 0; i < SIGNATURE_DISPATCH_TICKS; i++) await null;
   const payload = decodePayload(parts);
   if (!payload) return done(notWellFormed());
   return { checks: checkClaims(header, payload, config, nowMs), signature };
@@ -168,7 +168,15 @@ async function loadKeys(sources: readonly KeySource[], kid: string | undefined):
 }
 
 /** Microtask turns for jose to hand the signature check to the thread pool (a tuning, not a correctness, matter). */
-const YIELDS_BEFORE_CLAIMS = 4;
+export const SIGNATURE_DISPATCH_TICKS = 4;
+
+/** Whether validating this token needs no key load: its keys are cached, or it fails before keys are needed. */
+export function needsNoKeyLoad(token: string, config: JwtValidationConfig): boolean {
+  const dot = token.indexOf('.');
+  const header = dot < 0 ? undefined : decodeHeader(token.slice(0, dot));
+  if (!header || typeof header.alg !== 'string' || header.alg === 'none' || 'b64' in header) return true;
+  return cachedKeys(config.keySources, typeof header.kid === 'string' ? header.kid : undefined) !== undefined;
+}
 
 const signatureInvalid = (): JwtValidationFailure => fail('TokenSignatureInvalid', 'Signature validation failed. Access denied.');
 

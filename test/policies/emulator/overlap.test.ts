@@ -8,6 +8,8 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { emulate, type EmulateOptions } from '../../../policies/emulator/index.js';
+import type { Step } from '../../../policies/emulator/compile.js';
+import { earlyJwtCheck, startEarly, type EarlyJwtCheck } from '../../../policies/emulator/overlap.js';
 
 const NOW = Date.UTC(2026, 0, 1) / 1000;
 const clock = (): number => NOW * 1000;
@@ -195,5 +197,68 @@ describe('validate-jwt: steps with an effect outside the run wait for the signat
     assert.equal(r.status, 401);
     assert.equal(r.lastError?.reason, 'TokenSignatureInvalid');
     assert.equal(sleeps, 2, 'two retries after the first failure');
+  });
+});
+
+describe('validate-jwt: the check starts when the request arrives', () => {
+  it('behind steps that only set other request headers: the same answers for valid and forged tokens', async () => {
+    const xml = policy(`<set-header name="X-Identity-Subject" exists-action="delete" />
+      <set-header name="X-Gateway" exists-action="override"><value>apim</value></set-header>
+      ${validateJwt()}
+      <set-header name="X-Identity-Subject" exists-action="override"><value>@(((Jwt)context.Variables["jwt"]).Subject)</value></set-header>`);
+    const seen: Record<string, string>[] = [];
+    const options: EmulateOptions = { backend: async (req) => (seen.push(req.headers), { status: 200 }) };
+    const ok = await send(xml, `Bearer ${await token()}`, options, { headers: { 'X-Identity-Subject': 'spoofed' } });
+    assert.equal(ok.status, 200);
+    assert.equal(seen[0]!['X-Identity-Subject'], 'alice');
+    assert.equal(seen[0]!['X-Gateway'], 'apim');
+    assertSignatureRefused(await send(xml, `Bearer ${await forged()}`, options), 'inbound/validate-jwt[2]');
+    assert.equal(seen.length, 1);
+  });
+
+  it('a step ahead of validate-jwt that replaces the token: the replaced token is the one checked', async () => {
+    const good = await token();
+    const xml = policy(`<set-header name="Authorization" exists-action="override"><value>Bearer ${good}</value></set-header>${validateJwt()}`);
+    assert.equal((await send(xml, `Bearer ${await forged()}`)).status, 200);
+    const bad = policy(`<set-header name="Authorization" exists-action="override"><value>Bearer ${await forged()}</value></set-header>${validateJwt()}`);
+    assertSignatureRefused(await send(bad, `Bearer ${good}`), 'inbound/validate-jwt[1]');
+  });
+
+  it('never loads keys ahead of the steps before validate-jwt (a request they refuse costs no fetch)', async () => {
+    let fetches = 0;
+    const configUrl = 'https://issuer.test/.well-known/openid-configuration';
+    const fetch = (async (url: string) => {
+      fetches++;
+      const body = url === configUrl ? { issuer: ISS, jwks_uri: 'https://issuer.test/keys' } : { keys: [{ ...jwk, kid: 'k1' }] };
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    }) as typeof globalThis.fetch;
+    const xml = `<policies><inbound>
+      <set-header name="X-Fails" exists-action="override"><value>@(int.Parse("not a number").ToString())</value></set-header>
+      <validate-jwt header-name="Authorization" require-scheme="Bearer"><openid-config url="${configUrl}" /><audiences><audience>${AUD}</audience></audiences></validate-jwt>
+    </inbound><backend /><outbound /><on-error /></policies>`;
+    const r = await emulate(xml, { now: clock, fetch }).send({ url: 'https://gw.test/orders', headers: { Authorization: `Bearer ${await token()}` } });
+    assert.equal(r.status, 500);
+    assert.equal(r.lastError?.reason, 'ExpressionValueEvaluationFailure');
+    assert.equal(fetches, 0);
+  });
+});
+
+describe('overlap: which checks may start early', () => {
+  const step = (extra: Partial<Step>): Step => Object.assign(() => undefined, extra);
+  const check: EarlyJwtCheck = { header: 'authorization', start: (value) => ({ check, token: value, validation: new Promise(() => undefined) }) };
+
+  it('validate-jwt behind steps that only set other request headers, and nothing else', () => {
+    assert.equal(earlyJwtCheck([step({ early: check })]), check);
+    assert.equal(earlyJwtCheck([step({ setsRequestHeader: 'x-a' }), step({ setsRequestHeader: 'x-b' }), step({ early: check })]), check);
+    assert.equal(earlyJwtCheck([step({ setsRequestHeader: 'authorization' }), step({ early: check })]), null, 'a step sets the token header');
+    assert.equal(earlyJwtCheck([step({}), step({ early: check })]), null, 'a step that may do anything');
+    assert.equal(earlyJwtCheck([step({ setsRequestHeader: 'x-a' })]), null, 'no validate-jwt');
+  });
+
+  it('reads the first value of the token header, whatever its case', () => {
+    assert.equal(startEarly(check, { AUTHORIZATION: ['first', 'second'] }, 0)?.token, 'first');
+    assert.equal(startEarly(check, { authorization: [], Authorization: 'next' }, 0)?.token, 'next');
+    assert.equal(startEarly(check, { 'X-Other': 'x' }, 0), null);
+    assert.equal(startEarly(check, undefined, 0), null);
   });
 });
