@@ -211,17 +211,26 @@ export function compileElements(nodes: readonly XmlElement['children'][number][]
   return steps;
 }
 
-/** An assignment through an indexer (`a[i] = …`, `a[i] += …`, `a[i]++`) in an expression. */
-const INDEXER_ASSIGNMENT = /\]\s*(?:=(?![=>])|[-+*/%&|^]=|\+\+|--)/;
+/**
+ * What may change an object in place in an expression: an assignment through an indexer
+ * (`a[i] = …`, `a[i] += …`, `a[i]++`) or a call of a method that adds or removes items (lists,
+ * dictionaries, JSON). Matched on the text, so a string's Remove also counts: that only makes
+ * the step wait.
+ */
+const IN_PLACE_CHANGE = /\]\s*(?:=(?![=>])|[-+*/%&|^]=|\+\+|--)|\.\s*(?:Add|AddRange|Remove)\s*\(/;
+
+function changesInPlace(v: XmlValue): boolean {
+  return isExpression(v) && IN_PLACE_CHANGE.test(v.code);
+}
 
 /**
  * Whether an expression in the element could change an object in place (an array or JSON a
  * variable holds): such a step is never pure, since putting the run back cannot undo it.
  */
 function changesValuesInPlace(el: XmlElement): boolean {
-  for (const a of el.attributes) if (isExpression(a.value) && INDEXER_ASSIGNMENT.test(a.value.code)) return true;
+  for (const a of el.attributes) if (changesInPlace(a.value)) return true;
   for (const c of el.children) {
-    if (c.kind === 'element' ? changesValuesInPlace(c) : (c.kind === 'text' || c.kind === 'cdata') && isExpression(c.value) && INDEXER_ASSIGNMENT.test(c.value.code)) return true;
+    if (c.kind === 'element' ? changesValuesInPlace(c) : (c.kind === 'text' || c.kind === 'cdata') && changesInPlace(c.value)) return true;
   }
   return false;
 }

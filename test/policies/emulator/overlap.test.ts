@@ -186,6 +186,18 @@ describe('validate-jwt: steps with an effect outside the run wait for the signat
     assert.equal(r.body, 'before');
   });
 
+  it('so does a step that adds to a list a variable holds', async () => {
+    const xml = policy(
+      `<set-variable name="list" value="@{ var l = new List&lt;string&gt;(); l.Add(&quot;before&quot;); return l; }" />
+      ${validateJwt()}
+      <set-variable name="y" value="@{ ((List&lt;string&gt;)context.Variables[&quot;list&quot;]).Add(&quot;changed&quot;); return &quot;x&quot;; }" />`,
+      `<return-response><set-status code="401" reason="Unauthorized" /><set-body>@(string.Join(",", (List<string>)context.Variables["list"]))</set-body></return-response>`,
+    );
+    const r = await send(xml, `Bearer ${await forged()}`);
+    assertSignatureRefused(r, 'inbound/validate-jwt[1]');
+    assert.equal(r.body, 'before');
+  });
+
   it('inside retry, validate-jwt fails in place, so retry sees the failure', async () => {
     let sleeps = 0;
     const xml = policy(`<retry condition="@(context.LastError != null)" count="2" interval="1">${validateJwt()}</retry>`);
