@@ -23,7 +23,7 @@ import { startDevIssuer } from '../../local/issuer/index.js';
 import { openDatabase } from '../../rls/db/index.js';
 import { sampleUsers, setupSampleDatabase } from '../../rls/sample/index.js';
 import { startPostgresServer } from '../../test/support/postgres-server.js';
-import { ratePerSecond, type BenchResult } from '../result.js';
+import { interleavedRounds, median, type BenchResult } from '../result.js';
 
 const { HttpRequest, InvocationContext } = azureFunctions;
 
@@ -69,19 +69,7 @@ export default async function functionsBench(): Promise<BenchResult[]> {
     // the ratio reported is the median of the per-round ratios
     const rounds = 9;
     const roundMs = 300;
-    const perRound: { raw: number; identity: number; bound: number }[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const r = { raw: 0, identity: 0, bound: 0 };
-      r.raw = await ratePerSecond(raw, roundMs);
-      r.identity = await ratePerSecond(withIdentity, roundMs);
-      r.bound = await ratePerSecond(fourTrips, roundMs);
-      perRound.push(r);
-    }
-    const median = (xs: number[]) => {
-      const s = [...xs].sort((a, b) => a - b);
-      const mid = Math.floor(s.length / 2);
-      return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-    };
+    const perRound = await interleavedRounds({ raw, identity: withIdentity, bound: fourTrips }, { rounds, roundMs });
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     results.push({
       name: 'functions: GET /orders identity session (1 round trip) vs same query without identity/RLS, PostgreSQL server',
@@ -115,21 +103,12 @@ export default async function functionsBench(): Promise<BenchResult[]> {
       if (res.status !== 200) throw new Error(`GET /orders answered ${res.status}`);
     };
     const handlerTrips = await perRequest(handlerCall);
-    const handlerRounds: number[] = [];
-    const handlerRates: number[] = [];
-    const rawRates: number[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const h = await ratePerSecond(handlerCall, roundMs);
-      const r = await ratePerSecond(raw, roundMs);
-      handlerRates.push(h);
-      rawRates.push(r);
-      handlerRounds.push(h / r);
-    }
+    const handlerRounds = await interleavedRounds({ handler: handlerCall, raw }, { rounds, roundMs });
     results.push({
       name: 'functions: whole GET /orders handler (JWT check + claim map + identity session + JSON) vs same query without identity/RLS',
-      ratio: median(handlerRounds),
-      handlerRequestsPerSecond: mean(handlerRates),
-      rawRequestsPerSecond: mean(rawRates),
+      ratio: median(handlerRounds.map((r) => r.handler / r.raw)),
+      handlerRequestsPerSecond: mean(handlerRounds.map((r) => r.handler)),
+      rawRequestsPerSecond: mean(handlerRounds.map((r) => r.raw)),
       roundTripsPerRequest: handlerTrips,
     });
     await pool.end();

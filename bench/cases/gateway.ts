@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevIssuer } from '../../local/issuer/index.js';
 import { startGateway } from '../../local/gateway/index.js';
-import { ratePerSecond, type BenchResult } from '../result.js';
+import { interleavedRounds, median, type BenchResult } from '../result.js';
 
 export default async function gatewayBench(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'apim-rls-bench-gateway-'));
@@ -35,20 +35,14 @@ export default async function gatewayBench(): Promise<BenchResult[]> {
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`gateway answered ${res.status}`);
     };
-    // alternate short rounds, so load from elsewhere on the machine hits both sides alike
-    let identityRate = 0;
-    let emptyRate = 0;
-    const rounds = 4;
-    for (let i = 0; i < rounds; i++) {
-      identityRate += (await ratePerSecond(call(identity.url + '/orders'), 700)) / rounds;
-      emptyRate += (await ratePerSecond(call(empty.url + '/orders'), 700)) / rounds;
-    }
+    // short interleaved rounds, so load from elsewhere on the machine hits both sides alike
+    const rounds = await interleavedRounds({ identity: call(identity.url + '/orders'), empty: call(empty.url + '/orders') }, { rounds: 7, roundMs: 500 });
     return [
       {
         name: 'gateway: identity-chain policy vs empty policy (requests/s)',
-        ratio: identityRate / emptyRate,
-        identityChainPerSecond: identityRate,
-        emptyPolicyPerSecond: emptyRate,
+        ratio: median(rounds.map((r) => r.identity / r.empty)),
+        identityChainPerSecond: median(rounds.map((r) => r.identity)),
+        emptyPolicyPerSecond: median(rounds.map((r) => r.empty)),
         jwksFetches: issuer.stats.jwksFetches,
       },
     ];
