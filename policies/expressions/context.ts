@@ -42,9 +42,11 @@ export function tokenGrants(
   options: { separator: ',' | ' '; match: 'any' | 'all' },
 ): Expr<boolean> {
   if (values.length === 0) throw new RangeError('tokenGrants needs at least one value');
+  // the claim is split once, whatever the number of values
   const list = `${jwtVariable(variable)}.Claims.GetValueOrDefault(${csharpString(claim)}, "").Split(${csharpString(options.separator)})`;
-  const tests = values.map((v) => `${list}.Contains(${csharpString(v)})`);
-  return csharp(tests.length === 1 ? (tests[0] as string) : tests.map((t) => `(${t})`).join(options.match === 'all' ? ' && ' : ' || '));
+  if (values.length === 1) return csharp(`${list}.Contains(${csharpString(values[0])})`);
+  const wanted = `new[] { ${values.map((v) => csharpString(v)).join(', ')} }`;
+  return csharp(options.match === 'all' ? `!${wanted}.Except(${list}).Any()` : `${list}.Intersect(${wanted}).Any()`);
 }
 
 /**

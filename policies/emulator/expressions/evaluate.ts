@@ -921,6 +921,15 @@ function linq(items: unknown[], name: string, args: unknown[], f: Frame): unknow
       return items.filter((x, i) => items.findIndex((y) => equals(x, y)) === i);
     case 'Concat':
       return [...items, ...enumerate(fn, f)];
+    case 'Union':
+    case 'Intersect':
+    case 'Except': {
+      // set operations: distinct items of this sequence (and, for Union, of the other), in order
+      const other = enumerate(fn, f);
+      const inOther = (x: unknown): boolean => other.some((y) => equals(x, y));
+      const pool = name === 'Union' ? [...items, ...other] : name === 'Intersect' ? items.filter(inOther) : items.filter((x) => !inOther(x));
+      return pool.filter((x, i) => pool.findIndex((y) => equals(x, y)) === i);
+    }
     case 'OrderBy':
     case 'OrderByDescending': {
       const keyed = items.map((x) => ({ x, k: pick(x) }));

@@ -88,6 +88,17 @@ describe('identity chain in the emulator', () => {
     assert.equal((await send(`Bearer ${await token({ roles: ['Orders.Write'] })}`)).r.status, 200, 'any one of the roles is enough');
   });
 
+  it('roles: any of them grants; scopes with match all: every one of them is needed', async () => {
+    const status = async (claims: Record<string, unknown>, over: Partial<IdentityChainOptions> = {}) => (await send(`Bearer ${await token(claims)}`, {}, over)).r.status;
+    assert.equal(await status({ roles: ['Orders.Write'] }), 200);
+    assert.equal(await status({ roles: ['Other', 'Orders.Read'] }), 200);
+    assert.equal(await status({ roles: ['Orders.Reader'] }), 403, 'a role that only starts like a granted one');
+    const allScopes: Partial<IdentityChainOptions> = { permissions: { scopes: ['orders.read', 'orders.write'], match: 'all' } };
+    assert.equal(await status({ scp: 'orders.write orders.read' }, allScopes), 200);
+    assert.equal(await status({ scp: 'orders.read profile' }, allScopes), 403, 'one of the two scopes');
+    assert.equal(await status({}, allScopes), 403, 'no scp claim');
+  });
+
   it('no token, a wrong tenant or a missing forwarded claim: 401 before the backend', async () => {
     for (const [auth, why] of [
       [undefined, 'no token'],
