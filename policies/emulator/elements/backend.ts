@@ -1,8 +1,7 @@
-/** forward-request and send-request: real HTTP (fetch) or an in-process handler, with a timeout. */
-import { childElements } from '../../xml/tree.js';
+/** forward-request, send-request and send-one-way-request: real HTTP (fetch) or an in-process handler, with a timeout. */
+import { childElements, type XmlElement } from '../../xml/tree.js';
 import {
   PolicyFailure,
-
   boolAttr,
   compileElements,
   compileString,
@@ -12,6 +11,7 @@ import {
   errorBody,
   intAttr,
   where,
+  type CompileContext,
   type Run,
   type Step,
 } from '../compile.js';
@@ -157,20 +157,18 @@ defineElement('forward-request', (el, cc) => {
   };
 }, { pure: true });
 
-defineElement('send-request', (el, cc) => {
+/** The request a send-request or send-one-way-request builds: compiled once, built per run. */
+function requestBuilder(el: XmlElement, cc: CompileContext): (run: Run) => Promise<Outgoing> {
   const mode = (constAttr(el, 'mode', cc, 'new') ?? 'new').toLowerCase();
-  if (mode !== 'new' && mode !== 'copy') throw new EmulatorError('INVALID_POLICY', `<send-request>${where(el)}: mode must be new or copy`);
-  const variable = constAttr(el, 'response-variable-name', cc);
-  const timeoutMs = (intAttr(el, 'timeout', cc, 60) ?? 60) * 1000;
-  const ignoreError = boolAttr(el, 'ignore-error', cc, false);
+  if (mode !== 'new' && mode !== 'copy') throw new EmulatorError('INVALID_POLICY', `<${el.name}>${where(el)}: mode must be new or copy`);
   const urlEl = childElements(el, 'set-url')[0];
   const url = urlEl ? compileString(elementText(urlEl), cc, urlEl) : null;
   for (const c of childElements(el)) {
-    if (c.name === 'authentication-certificate' || c.name === 'proxy') throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: <${c.name}> in <send-request>${where(c)}`);
+    if (c.name === 'authentication-certificate' || c.name === 'proxy') throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: <${c.name}> in <${el.name}>${where(c)}`);
   }
   const others = el.children.filter((c) => !(c.kind === 'element' && c.name === 'set-url'));
   const steps: Step[] = compileElements(others, { ...cc, target: 'send', path: `${cc.path}`, overlap: false }, () => {
-    throw new EmulatorError('INVALID_POLICY', `<base /> is not allowed inside <send-request>${where(el)}`);
+    throw new EmulatorError('INVALID_POLICY', `<base /> is not allowed inside <${el.name}>${where(el)}`);
   });
   return async (run) => {
     const req = run.context.request;
@@ -187,10 +185,21 @@ defineElement('send-request', (el, cc) => {
       run.sending = saved;
     }
     if (!/^https?:\/\//i.test(sending.url)) {
-      throw new PolicyFailure({ source: 'send-request', reason: 'InvalidUrl', message: `send-request needs an absolute URL, got "${sending.url}".`, policyId: '' }, 500, errorBody(500, 'Internal server error'));
+      throw new PolicyFailure({ source: el.name, reason: 'InvalidUrl', message: `${el.name} needs an absolute URL, got "${sending.url}".`, policyId: '' }, 500, errorBody(500, 'Internal server error'));
     }
+    return outgoing(sending.method, sending.url, sending.headers, sending.body.bytes);
+  };
+}
+
+defineElement('send-request', (el, cc) => {
+  const variable = constAttr(el, 'response-variable-name', cc);
+  const timeoutMs = (intAttr(el, 'timeout', cc, 60) ?? 60) * 1000;
+  const ignoreError = boolAttr(el, 'ignore-error', cc, false);
+  const build = requestBuilder(el, cc);
+  return async (run) => {
+    const out = await build(run);
     try {
-      const response = await exchange(run, outgoing(sending.method, sending.url, sending.headers, sending.body.bytes), timeoutMs, false, 'send-request');
+      const response = await exchange(run, out, timeoutMs, false, 'send-request');
       if (variable) run.context.variables.map.set(variable, response);
     } catch (err) {
       if (!(err instanceof PolicyFailure) || !ignoreError) throw err;
@@ -199,8 +208,18 @@ defineElement('send-request', (el, cc) => {
   };
 });
 
-// set-url only has a meaning inside send-request, which reads it directly
+defineElement('send-one-way-request', (el, cc) => {
+  const timeoutMs = (intAttr(el, 'timeout', cc, 60) ?? 60) * 1000;
+  const build = requestBuilder(el, cc);
+  return async (run) => {
+    const out = await build(run);
+    // fire and forget, as in APIM: the pipeline does not wait for the answer, and no failure of it reaches the caller
+    exchange(run, out, timeoutMs, false, 'send-one-way-request').catch(() => undefined);
+  };
+});
+
+// set-url only has a meaning inside send-request and send-one-way-request, which read it directly
 defineElement('set-url', (el) => {
-  throw new EmulatorError('INVALID_POLICY', `<set-url>${where(el)} is only allowed inside <send-request>`);
+  throw new EmulatorError('INVALID_POLICY', `<set-url>${where(el)} is only allowed inside <send-request> or <send-one-way-request>`);
 });
 

@@ -475,6 +475,46 @@ describe('send-request', () => {
   });
 });
 
+describe('send-one-way-request', () => {
+  it('sends the request it builds and goes on without waiting for the answer; its failure never reaches the caller', async () => {
+    const calls: BackendRequest[] = [];
+    let answer!: () => void;
+    const backend = async (req: BackendRequest) => {
+      calls.push(req);
+      if (req.url.startsWith('https://log.test/')) {
+        // the log endpoint never answers before the caller has its response, then fails
+        await new Promise<void>((resolve) => (answer = resolve));
+        throw new Error('log endpoint down');
+      }
+      return { status: 200, body: 'backend' };
+    };
+    const r = await emulate(
+      doc({
+        inbound: `<send-one-way-request mode="new">
+            <set-url>https://log.test/save</set-url>
+            <set-method>POST</set-method>
+            <set-body>@("called " + context.Request.Url.Path)</set-body>
+          </send-one-way-request>`,
+      }),
+      { backend },
+    ).send({ url: 'https://gw.test/orders' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'backend');
+    assert.equal(calls[0]!.url, 'https://log.test/save');
+    assert.equal(Buffer.from(calls[0]!.body).toString(), 'called /orders');
+    assert.deepEqual(r.backendCalls.map((c) => c.url), ['https://log.test/save', `${calls[1]!.url}`]);
+    answer();
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
+  it('a URL that is not absolute is a policy failure', async () => {
+    const r = await emulate(doc({ inbound: '<send-one-way-request mode="new"><set-url>/relative</set-url></send-one-way-request>' })).send({ url });
+    assert.equal(r.status, 500);
+    assert.equal(r.lastError?.source, 'send-one-way-request');
+    assert.equal(r.lastError?.reason, 'InvalidUrl');
+  });
+});
+
 describe('find-and-replace', () => {
   it('replaces every occurrence in the body of the message in scope', async () => {
     const r = await emulate(doc({ outbound: '<find-and-replace from="internal.test" to="@(context.Request.OriginalUrl.Host)" />' }), {
