@@ -253,6 +253,15 @@ function lookupNamed(named: NamedValues, name: string): string | undefined {
   return typeof named === 'function' ? named(name) : Object.hasOwn(named, name) ? named[name] : undefined;
 }
 
+/**
+ * Replaces the `{{name}}` references of defined named values and leaves the rest: in a liquid
+ * template `{{ body.id }}` is liquid's own output tag.
+ */
+export function substituteDefinedNamedValues(text: string, cc: CompileContext): string {
+  if (!text.includes('{{')) return text;
+  return text.replace(/\{\{([^{}]+)\}\}/g, (m, name: string) => lookupNamed(cc.options.namedValues, name.trim()) ?? m);
+}
+
 /** Replaces `{{name}}` references; an unknown name fails the compile (APIM refuses to save it). */
 export function substituteNamedValues(text: string, cc: CompileContext, el: XmlElement): string {
   if (!text.includes('{{')) return text;

@@ -12,6 +12,7 @@ import {
   errorBody,
   intAttr,
   requireAttr,
+  substituteDefinedNamedValues,
   substituteNamedValues,
   targetMessage,
   where,
@@ -20,6 +21,7 @@ import {
   type Step,
 } from '../compile.js';
 import { EmulatorError } from '../errors.js';
+import { compileLiquid, liquidBody, liquidSource } from '../liquid.js';
 import { csString } from '../expressions/index.js';
 import { JToken } from '../expressions/json.js';
 import { isExpression } from '../../xml/tree.js';
@@ -92,7 +94,7 @@ defineElement('set-query-parameter', (el, cc) => {
 
 defineElement('set-body', (el, cc) => {
   const template = constAttr(el, 'template', cc);
-  if (template && template.toLowerCase() === 'liquid') throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: <set-body template="liquid">${where(el)} (liquid templates are not emulated)`);
+  if (template && template.toLowerCase() === 'liquid') return liquidStep(el, cc);
   const text = elementText(el);
   const value = compileValue(text, cc, el);
   return (run) => {
@@ -102,6 +104,25 @@ defineElement('set-body', (el, cc) => {
     else body.set(v instanceof JToken ? v.toCsString() : csString(v));
   };
 }, { pure: true });
+
+/** set-body template="liquid": `body` from the message (JSON bound, text as is), `context` as expressions see it. */
+function liquidStep(el: XmlElement, cc: CompileContext): Step {
+  const at = `<set-body template="liquid">${where(el)}`;
+  const render = compileLiquid(substituteDefinedNamedValues(liquidSource(el), cc), at);
+  return (run) => {
+    const message = targetMessage(run, cc);
+    const { body, xml } = liquidBody(message.headers.get('Content-Type')?.[0], message.body.text());
+    if (xml) throw new EmulatorError('UNSUPPORTED_ELEMENT', `${at}: an XML message body is not bound to liquid templates by the emulator (JSON and text are)`);
+    let out: string;
+    try {
+      out = render({ body, context: run.context });
+    } catch (err) {
+      const detail = (err as Error).message.split('\n')[0];
+      throw new PolicyFailure({ source: 'set-body', reason: 'LiquidTemplateRenderFailure', message: `The liquid template failed: ${detail}`, policyId: '' }, 500, errorBody(500, 'Internal server error'));
+    }
+    message.body.set(out);
+  };
+}
 
 defineElement('set-status', (el, cc) => {
   const code = compileString(requireAttr(el, 'code'), cc, el);

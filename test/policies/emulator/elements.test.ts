@@ -157,9 +157,6 @@ describe('headers, query, URL and body', () => {
     assert.equal(r.body, '{"ok":true}!');
   });
 
-  it('set-body template="liquid" is a clear unsupported error', () => {
-    assert.throws(() => emulate(doc({ inbound: '<set-body template="liquid">{{body.x}}</set-body>' })), /liquid/);
-  });
 });
 
 describe('check-header', () => {
