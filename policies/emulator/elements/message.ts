@@ -21,7 +21,8 @@ import {
   type Step,
 } from '../compile.js';
 import { EmulatorError } from '../errors.js';
-import { compileLiquid, liquidBody, liquidSource } from '../liquid.js';
+import { liquidSource } from '../../liquid/apim-liquid.js';
+import { compileLiquid, liquidBody } from '../liquid.js';
 import { csString } from '../expressions/index.js';
 import { JToken } from '../expressions/json.js';
 import { isExpression } from '../../xml/tree.js';

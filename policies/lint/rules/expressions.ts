@@ -1,4 +1,5 @@
-/** APIM5xx: policy expressions. */
+/** APIM5xx: policy expressions and liquid templates. */
+import { isLiquidBody, liquidSource, parseApimLiquid } from '../../liquid/apim-liquid.js';
 import { isExpression, type XmlValue } from '../../xml/tree.js';
 import { csharpLiterals, scanExpression } from '../../xml/scan.js';
 import type { Rule, Visit } from '../types.js';
@@ -50,6 +51,23 @@ export const expressionRules: Rule[] = [
           if (typeof value === 'string' && /@[({]/.test(value) && !/^\s*@[({]/.test(value)) {
             ctx.report(v, 'this value mixes text and @(...): APIM sends it literally; make the whole value one expression (string concatenation inside)');
           }
+        }
+      }
+    },
+  },
+  {
+    id: 'APIM503',
+    severity: 'error',
+    summary: 'a liquid template APIM would not render (syntax, or a filter APIM does not name: filters are PascalCase, e.g. `Upcase`)',
+    check(ctx) {
+      for (const v of ctx.visits) {
+        if (!isLiquidBody(v.el)) continue;
+        // a named value reference ({{name}}) is replaced before liquid sees the template
+        const source = liquidSource(v.el).replace(/\{\{[A-Za-z0-9._-]+\}\}/g, 'x');
+        try {
+          parseApimLiquid(source);
+        } catch (err) {
+          ctx.report(v, `liquid template does not parse: ${(err as Error).message}`);
         }
       }
     },

@@ -111,6 +111,11 @@ const cases: Record<string, Case> = {
     fires: doc([...SAFE, '<set-header name="X-Request" exists-action="override"><value>id-@(context.RequestId)</value></set-header>']),
     clean: doc([...SAFE, '<set-header name="X-Request" exists-action="override"><value>@("id-" + context.RequestId)</value></set-header>']),
   },
+  APIM503: {
+    // liquid filters are PascalCase in APIM; a named value reference is not liquid
+    fires: doc([...SAFE, '<set-body template="liquid">{"name": "{{ body.name | upcase }}", "region": "{{region-name}}"}</set-body>']),
+    clean: doc([...SAFE, '<set-body template="liquid">{"name": "{{ body.name | Upcase }}", "region": "{{region-name}}"}</set-body>']),
+  },
 };
 
 test('every rule has a firing and a clean case, and ids are unique, grouped and well-formed', () => {
@@ -192,4 +197,17 @@ test('APIM108 also covers validate-azure-ad-token', () => {
   const ids = (xml: string) => lintPolicy(parsePolicyXml(xml)).map((f) => f.ruleId);
   assert.ok(ids(ad('query-parameter-name="token"')).includes('APIM108'));
   assert.ok(!ids(ad('header-name="Authorization"')).includes('APIM108'));
+});
+
+test('APIM503 names what does not parse: a file tag, an unclosed block, a snake_case filter', () => {
+  for (const [template, problem] of [
+    ["{% include 'other' %}", /tag "include" not found/],
+    ['{% if body.a %}open', /not closed/],
+    ['{{ body.a | upcase }}', /undefined filter: upcase/],
+  ] as const) {
+    const findings = lintPolicy(parsePolicyXml(doc([...SAFE, `<set-body template="liquid">${template}</set-body>`]))).filter((f) => f.ruleId === 'APIM503');
+    assert.equal(findings.length, 1, template);
+    assert.match(findings[0]!.message, problem);
+    assert.equal(findings[0]!.location.path, 'policies/inbound/set-body');
+  }
 });
