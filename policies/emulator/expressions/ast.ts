@@ -43,7 +43,16 @@ export type Stmt =
   | { k: 'while'; c: Expr; body: Stmt; pos: number }
   | { k: 'break'; pos: number }
   | { k: 'continue'; pos: number }
-  | { k: 'throw'; x: Expr | null; pos: number };
+  | { k: 'throw'; x: Expr | null; pos: number }
+  | { k: 'try'; body: Stmt; catches: CatchClause[]; fin: Stmt | null; pos: number };
+
+/** `catch (Type name) when (filter) { … }`; `catch { … }` has neither type nor name. */
+export interface CatchClause {
+  type: string | null;
+  name: string | null;
+  filter: Expr | null;
+  body: Stmt;
+}
 
 export function typeToString(t: TypeRef): string {
   let s = t.name;

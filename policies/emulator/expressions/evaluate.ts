@@ -163,7 +163,7 @@ type Completion = undefined | { type: 'return'; value: unknown } | { type: 'brea
 
 function exec(s: Stmt, env: Env, f: Frame): Completion {
   f.pos = s.pos;
-  if (++f.steps > MAX_STEPS) throw new CsException('InvalidOperationException', 'The expression ran too long (step limit).');
+  if (++f.steps > MAX_STEPS) throw new StepLimitExceeded();
   switch (s.k) {
     case 'decl':
       for (const d of s.names) env.declare(d.name, d.init ? ev(d.init, env, f) : null);
@@ -203,7 +203,7 @@ function exec(s: Stmt, env: Env, f: Frame): Completion {
         if (r?.type === 'break') break;
         if (r?.type === 'return') return r;
         for (const u of s.update) ev(u, loop, f);
-        if (++f.steps > MAX_STEPS) throw new CsException('InvalidOperationException', 'The expression ran too long (step limit).');
+        if (++f.steps > MAX_STEPS) throw new StepLimitExceeded();
       }
       return undefined;
     }
@@ -212,7 +212,7 @@ function exec(s: Stmt, env: Env, f: Frame): Completion {
         const r = exec(s.body, new Env(env), f);
         if (r?.type === 'break') break;
         if (r?.type === 'return') return r;
-        if (++f.steps > MAX_STEPS) throw new CsException('InvalidOperationException', 'The expression ran too long (step limit).');
+        if (++f.steps > MAX_STEPS) throw new StepLimitExceeded();
       }
       return undefined;
     case 'break':
@@ -220,19 +220,100 @@ function exec(s: Stmt, env: Env, f: Frame): Completion {
     case 'continue':
       return { type: 'continue' };
     case 'throw': {
-      const v = s.x ? ev(s.x, env, f) : null;
-      throw new CsException('Exception', v instanceof CsExceptionValue ? v.message : 'Exception of type System.Exception was thrown.');
+      if (s.x === null) {
+        // `throw;` in a catch rethrows what it caught
+        const caught = env.get(CAUGHT);
+        if (caught !== MISSING) throw caught;
+        throw new CsException('Exception', 'Exception of type System.Exception was thrown.');
+      }
+      const v = ev(s.x, env, f);
+      if (v instanceof CsExceptionValue) throw new CsException(v.exceptionType, v.message);
+      throw new CsException('Exception', 'Exception of type System.Exception was thrown.');
     }
+    case 'try':
+      return execTry(s, env, f);
+  }
+}
+
+/** The runtime step limit: never caught by a policy's own catch. */
+class StepLimitExceeded extends CsException {
+  constructor() {
+    super('InvalidOperationException', 'The expression ran too long (step limit).');
+  }
+}
+
+/** Where a catch clause keeps what it caught, for `throw;`. Not a C# identifier, so no expression can name it. */
+const CAUGHT = '$caught';
+
+/** The C# exception a thrown error is, when a policy's catch may handle it (not an emulator limit). */
+function catchable(err: unknown): CsException | null {
+  if (err instanceof StepLimitExceeded) return null;
+  if (err instanceof CsException) return err;
+  if (err instanceof ExpressionError && err.code === 'EXPR_RUNTIME') {
+    const m = /^(\w+Exception): (.*)$/s.exec(err.detail);
+    return new CsException(m ? m[1]! : 'Exception', m ? m[2]! : err.detail);
+  }
+  return null;
+}
+
+/** The base classes of the exceptions the emulator throws, for `catch (Base e)`. */
+const EXCEPTION_BASES: Record<string, string> = {
+  ArgumentNullException: 'ArgumentException',
+  ArgumentOutOfRangeException: 'ArgumentException',
+  JsonReaderException: 'JsonException',
+  KeyNotFoundException: 'SystemException',
+  NullReferenceException: 'SystemException',
+  InvalidCastException: 'SystemException',
+  InvalidOperationException: 'SystemException',
+  FormatException: 'SystemException',
+  ArgumentException: 'SystemException',
+  IndexOutOfRangeException: 'SystemException',
+  OverflowException: 'ArithmeticException',
+  DivideByZeroException: 'ArithmeticException',
+  ArithmeticException: 'SystemException',
+};
+
+function isA(thrown: string, caught: string): boolean {
+  const want = caught.replace(/^(?:System|Newtonsoft\.Json|System\.Collections\.Generic)\./, '');
+  if (want === 'Exception') return true;
+  for (let t: string | undefined = thrown; t !== undefined; t = EXCEPTION_BASES[t]) if (t === want) return true;
+  return false;
+}
+
+function execTry(s: Extract<Stmt, { k: 'try' }>, env: Env, f: Frame): Completion {
+  try {
+    return exec(s.body, new Env(env), f);
+  } catch (err) {
+    const ex = catchable(err);
+    if (ex === null) throw err;
+    for (const clause of s.catches) {
+      if (clause.type !== null && !isA(ex.exceptionType, clause.type)) continue;
+      const inner = new Env(env);
+      inner.declare(CAUGHT, err);
+      if (clause.name !== null) inner.declare(clause.name, new CsExceptionValue(ex.message, ex.exceptionType));
+      if (clause.filter !== null && !truthy(ev(clause.filter, inner, f), f)) continue;
+      return exec(clause.body, inner, f);
+    }
+    throw err;
+  } finally {
+    if (s.fin !== null) exec(s.fin, new Env(env), f);
   }
 }
 
 class CsExceptionValue extends HostObject {
   readonly typeName = 'Exception';
-  constructor(readonly message: string) {
+  constructor(
+    readonly message: string,
+    readonly exceptionType = 'Exception',
+  ) {
     super();
   }
   override getMember(name: string): unknown {
     return name === 'Message' ? this.message : NO_MEMBER;
+  }
+  override callMethod(name: string): unknown {
+    if (name === 'ToString') return `${this.exceptionType}: ${this.message}`;
+    return NO_MEMBER;
   }
 }
 

@@ -4,7 +4,7 @@
  * `EXPR_UNSUPPORTED` naming the construct and its offset.
  */
 import { ExpressionError } from '../errors.js';
-import type { Arg, Expr, Stmt, TypeRef } from './ast.js';
+import { typeToString, type Arg, type CatchClause, type Expr, type Stmt, type TypeRef } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
 
 export const PREDEFINED_TYPES = new Set([
@@ -93,6 +93,42 @@ class Parser {
   }
 
   // ---- statements -------------------------------------------------------------------------
+
+  /** `try { } catch (T e) when (…) { } … finally { }`: at least one catch or the finally. */
+  tryStatement(): Stmt {
+    const pos = this.t.pos;
+    this.i++;
+    if (!this.is('{')) this.syntax("expected '{' after try");
+    const body = this.statement();
+    const catches: CatchClause[] = [];
+    while (this.isWord('catch')) {
+      this.i++;
+      let type: string | null = null;
+      let name: string | null = null;
+      if (this.eat('(')) {
+        type = typeToString(this.type());
+        if (!this.is(')')) name = this.ident();
+        this.expect(')');
+      }
+      let filter: Expr | null = null;
+      if (this.isWord('when')) {
+        this.i++;
+        this.expect('(');
+        filter = this.expression();
+        this.expect(')');
+      }
+      if (!this.is('{')) this.syntax("expected '{' after catch");
+      catches.push({ type, name, filter, body: this.statement() });
+    }
+    let fin: Stmt | null = null;
+    if (this.isWord('finally')) {
+      this.i++;
+      if (!this.is('{')) this.syntax("expected '{' after finally");
+      fin = this.statement();
+    }
+    if (catches.length === 0 && fin === null) this.syntax("expected 'catch' or 'finally'");
+    return { k: 'try', body, catches, fin, pos };
+  }
 
   statement(): Stmt {
     const t = this.t;
@@ -185,6 +221,7 @@ class Parser {
           }
           break;
         case 'try':
+          return this.tryStatement();
         case 'switch':
         case 'do':
         case 'using':

@@ -78,7 +78,7 @@ describe('expression evaluator', () => {
   it('unsupported constructs fail at compile time with their position', () => {
     for (const [code, construct, pos] of [
       ['@(typeof(string))', "'typeof'", 2],
-      ['@{ try { return 1; } catch { return 2; } }', "'try' statement", 3],
+      ['@{ switch (1) { default: return 1; } }', "'switch' statement", 3],
       ['@(await x)', "'await'", 2],
       ['@(Foo(out var x))', "'out' argument", 6],
     ] as const) {
@@ -88,6 +88,23 @@ describe('expression evaluator', () => {
         code,
       );
     }
+  });
+
+  it('try/catch/finally: C# exceptions are caught by type (with base classes), filtered, rethrown; the step limit never is', () => {
+    for (const [code, expected] of [
+      ['@{ try { return JObject.Parse("not json").ToString(); } catch (JsonReaderException) { return "bad json"; } }', 'bad json'],
+      ['@{ try { return ((string)context.Variables["nope"]); } catch (SystemException e) { return e.Message; } }', "The given key 'nope' was not present in the dictionary."],
+      ['@{ var log = ""; try { log += "a"; throw new Exception("boom"); } catch (Exception e) { log += "b:" + e.Message; } finally { log += ":c"; } return log; }', 'ab:boom:c'],
+      ['@{ try { try { int.Parse("x"); } catch (Exception e) when (e.Message.Length > 1000) { return 1; } } catch (FormatException) { return 2; } return 3; }', 2],
+      ['@{ var n = 0; try { n = 1; } finally { n = n + 10; } return n; }', 11],
+    ] as const) {
+      assert.deepEqual(run(code), expected, code);
+    }
+    // not caught: a clause for another type, a rethrow, the step limit
+    assert.throws(() => run('@{ try { return int.Parse("x"); } catch (KeyNotFoundException) { return -1; } }'), (e: unknown) => e instanceof ExpressionError && /FormatException/.test(e.detail));
+    assert.throws(() => run('@{ try { int.Parse("x"); } catch { throw; } return 0; }'), (e: unknown) => e instanceof ExpressionError && /FormatException/.test(e.detail));
+    assert.throws(() => run('@{ while (true) { try { } catch { } } }'), (e: unknown) => e instanceof ExpressionError && /step limit/.test(e.detail));
+    assert.throws(() => compileExpression('@{ try { return 1; } }'), (e: unknown) => e instanceof ExpressionError && e.code === 'EXPR_SYNTAX' && /'catch' or 'finally'/.test(e.detail));
   });
 
   it('syntax errors name what was expected and where', () => {
