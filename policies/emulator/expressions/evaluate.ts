@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { ExpressionError } from '../errors.js';
 import { typeToString, type Arg, type Expr, type Stmt, type TypeRef } from './ast.js';
-import { JProperty, JToken, parseJson, toJson, unwrapJson, type Json } from './json.js';
+import { JProperty, JToken, jsonText, parseJson, toJson, unwrapJson, type Json } from './json.js';
 import { JwtValue } from './jwt-value.js';
-import { CsDateTime, CsDictionary, CsException, CsGuid, CsRandom, CsRecord, CsTimeSpan, HostObject, NO_MEMBER, convertTo, formatDate } from './values.js';
+import { CsDateTime, CsDictionary, CsException, CsGuid, CsRandom, CsRecord, CsTimeSpan, HostObject, MultiDict, NO_MEMBER, convertTo, formatDate } from './values.js';
 
 /** What an expression can reach besides its own locals. */
 export interface EvalHost {
@@ -101,6 +101,7 @@ const STATIC_TYPES = new Set([
   'double', 'Double', 'bool', 'Boolean', 'StringComparison', 'StringSplitOptions', 'JObject', 'JArray', 'JToken', 'Uri', 'WebUtility',
   'System.Net.WebUtility', 'System.Text.Encoding', 'System.Convert', 'System.DateTime', 'System.String', 'System.Guid', 'Formatting',
   'Newtonsoft.Json.Formatting', 'System.StringComparison', 'System.StringSplitOptions', 'Regex', 'System.Text.RegularExpressions.Regex', 'char', 'Char', 'System.TimeSpan',
+  'JsonConvert', 'Newtonsoft.Json.JsonConvert',
 ]);
 
 const MAX_STEPS = 1_000_000;
@@ -1101,6 +1102,19 @@ function staticMember(type: string, name: string, f: Frame): unknown {
   return unsupported(`static member ${type}.${name}`, f);
 }
 
+/** A value as Newtonsoft would serialize it: JSON, lists, dictionaries, headers, dates, primitives. */
+function serializable(v: unknown, f: Frame): Json {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v instanceof JToken) return v.value;
+  if (Array.isArray(v)) return v.map((x) => serializable(x, f));
+  if (v instanceof CsDictionary) return Object.fromEntries([...v.map].map(([k, x]) => [k, serializable(x, f)]));
+  if (v instanceof MultiDict) return Object.fromEntries(v.entries().map(([k, x]) => [k, x]));
+  if (v instanceof CsDateTime) return new Date(v.ms).toISOString().replace('.000Z', 'Z');
+  if (v instanceof CsRecord && v.typeName === '<anonymous>') return Object.fromEntries(v.members().map(([k, x]) => [k, serializable(x, f)]));
+  return unsupported(`JsonConvert.SerializeObject of ${typeName(v)}`, f);
+}
+
 function staticCall(type: string, name: string, args: unknown[], typeArgs: string[], f: Frame): unknown {
   const t = baseName(type);
   const a0 = args[0];
@@ -1209,6 +1223,15 @@ function staticCall(type: string, name: string, args: unknown[], typeArgs: strin
     case 'JArray.Parse':
     case 'JToken.Parse':
       return parseJson(str(a0));
+    case 'JsonConvert.SerializeObject':
+      return jsonText(serializable(a0, f), args[1] === 'Indented');
+    case 'JsonConvert.DeserializeObject': {
+      const parsed = parseJson(str(a0));
+      const want = typeArgs[0] ? baseName(typeArgs[0]) : undefined;
+      if (want === undefined || want === 'object' || want === 'JToken' || want === parsed.typeName) return parsed.typeName === 'JValue' ? parsed.value : parsed;
+      if (want === 'JObject' || want === 'JArray') throw new CsException('InvalidCastException', `Unable to cast ${parsed.typeName} to ${want}.`);
+      return unsupported(`JsonConvert.DeserializeObject<${typeArgs[0]}>`, f);
+    }
     case 'JObject.FromObject':
     case 'JToken.FromObject':
       return new JToken(toJson(a0));

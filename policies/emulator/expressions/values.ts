@@ -61,6 +61,10 @@ export class CsRecord extends HostObject {
   override getMember(name: string): unknown {
     return Object.hasOwn(this.props, name) ? this.props[name] : NO_MEMBER;
   }
+  /** The members in declaration order (an anonymous object's, for JsonConvert). */
+  members(): [string, unknown][] {
+    return Object.entries(this.props);
+  }
 }
 
 // ---- dictionaries ---------------------------------------------------------------------------

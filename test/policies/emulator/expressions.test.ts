@@ -50,6 +50,11 @@ describe('expression evaluator', () => {
     ['@(Encoding.UTF8.GetString(Convert.FromBase64String("aGk=")))', 'hi'],
     ['@(context.Request.Headers.Keys.Any(h => h.StartsWith("AUTH", StringComparison.OrdinalIgnoreCase)))', true],
     ['@(string.Join(",", "a,b,a,c".Split(",").Intersect(new[] { "c", "a", "x" })))', 'a,c'],
+    ['@(JsonConvert.SerializeObject(new JObject(new JProperty("a", 1), new JProperty("b", new JArray("x")))))', '{"a":1,"b":["x"]}'],
+    ['@(JsonConvert.SerializeObject(new Dictionary<string, object> { { "k", "v" } }, Formatting.Indented))', '{\n  "k": "v"\n}'],
+    ['@(JsonConvert.SerializeObject(new { alg = "HS256", typ = "JWT", n = 2 }))', '{"alg":"HS256","typ":"JWT","n":2}'],
+    ['@(JsonConvert.SerializeObject(context.Request.Headers.GetValueOrDefault("Accept").Split(\',\')))', '["text/plain","application/json"]'],
+    ['@((string)JsonConvert.DeserializeObject<JObject>("{\\"a\\":\\"b\\"}")["a"])', 'b'],
     ['@(string.Join(",", new[] { "a", "b", "c" }.Except("b,x".Split(","))))', 'a,c'],
     ['@(string.Join(",", "a,b".Split(",").Union(new[] { "b", "c", "c" })))', 'a,b,c'],
     ['@(!new[] { "A", "B" }.Except(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("roles", "").Split(",")).Any())', true],
@@ -104,6 +109,7 @@ describe('expression evaluator', () => {
     assert.throws(() => run('@{ try { return int.Parse("x"); } catch (KeyNotFoundException) { return -1; } }'), (e: unknown) => e instanceof ExpressionError && /FormatException/.test(e.detail));
     assert.throws(() => run('@{ try { int.Parse("x"); } catch { throw; } return 0; }'), (e: unknown) => e instanceof ExpressionError && /FormatException/.test(e.detail));
     assert.throws(() => run('@{ while (true) { try { } catch { } } }'), (e: unknown) => e instanceof ExpressionError && /step limit/.test(e.detail));
+    assert.throws(() => run('@(JsonConvert.DeserializeObject<JObject>("[1]"))'), (e: unknown) => e instanceof ExpressionError && /InvalidCastException/.test(e.detail));
     assert.throws(() => compileExpression('@{ try { return 1; } }'), (e: unknown) => e instanceof ExpressionError && e.code === 'EXPR_SYNTAX' && /'catch' or 'finally'/.test(e.detail));
   });
 
