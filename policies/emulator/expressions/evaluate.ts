@@ -8,7 +8,7 @@ import { ExpressionError } from '../errors.js';
 import { typeToString, type Arg, type Expr, type Stmt, type TypeRef } from './ast.js';
 import { JProperty, JToken, jsonText, parseJson, toJson, unwrapJson, type Json } from './json.js';
 import { JwtValue } from './jwt-value.js';
-import { CsDateTime, CsDictionary, CsException, CsGuid, CsRandom, CsRecord, CsTimeSpan, HostObject, MultiDict, NO_MEMBER, convertTo, formatDate } from './values.js';
+import { CsDateTime, CsDictionary, CsException, CsGuid, CsHmac, CsRandom, CsRecord, CsTimeSpan, HostObject, MultiDict, NO_MEMBER, convertTo, formatDate } from './values.js';
 
 /** What an expression can reach besides its own locals. */
 export interface EvalHost {
@@ -1365,6 +1365,16 @@ function construct(type: TypeRef | null, args: unknown[], init: unknown[] | null
     case 'InvalidOperationException':
     case 'ArgumentException':
       return new CsExceptionValue(args.length ? str(args[0]) : 'Exception of type System.Exception was thrown.');
+    case 'DateTimeOffset':
+      // the emulator's DateTime is UTC already: DateTimeOffset(DateTime) is the same instant
+      if (args.length === 1 && args[0] instanceof CsDateTime) return args[0];
+      break;
+    case 'HMACSHA1':
+    case 'HMACSHA256':
+    case 'HMACSHA384':
+    case 'HMACSHA512':
+      if (!(args[0] instanceof Uint8Array)) throw new CsException('ArgumentNullException', "Value cannot be null. (Parameter 'key')");
+      return new CsHmac(name.slice(4).toLowerCase() as 'sha1' | 'sha256' | 'sha384' | 'sha512', args[0]);
     case 'string':
       if (Array.isArray(args[0])) return (args[0] as unknown[]).map(str).join('');
       return str(args[0]).repeat(num(args[1], f));

@@ -4,6 +4,7 @@
  * {@link HostObject} that lists its members explicitly, so an expression can only reach what
  * the emulator exposes (never a JS prototype).
  */
+import { createHmac } from 'node:crypto';
 
 /** Returned by a host object for a member it does not have. */
 export const NO_MEMBER: unique symbol = Symbol('no member');
@@ -469,6 +470,26 @@ export class CsRandom extends HostObject {
       return a + Math.floor(this.source() * (b - a));
     }
     if (name === 'NextDouble') return this.source();
+    return NO_MEMBER;
+  }
+}
+
+/** HMACSHA256 / HMACSHA1 / HMACSHA384 / HMACSHA512 with its key: `ComputeHash(byte[])` → byte[]. */
+export class CsHmac extends HostObject {
+  readonly typeName: string;
+  constructor(
+    private readonly algorithm: 'sha1' | 'sha256' | 'sha384' | 'sha512',
+    private readonly key: Uint8Array,
+  ) {
+    super();
+    this.typeName = `HMAC${algorithm.toUpperCase()}`;
+  }
+  override callMethod(name: string, args: unknown[]): unknown {
+    if (name === 'ComputeHash') {
+      if (!(args[0] instanceof Uint8Array)) throw new CsException('ArgumentNullException', 'Value cannot be null. (Parameter \'buffer\')');
+      return new Uint8Array(createHmac(this.algorithm, this.key).update(args[0]).digest());
+    }
+    if (name === 'Dispose') return undefined;
     return NO_MEMBER;
   }
 }

@@ -53,6 +53,9 @@ describe('expression evaluator', () => {
     ['@(JsonConvert.SerializeObject(new JObject(new JProperty("a", 1), new JProperty("b", new JArray("x")))))', '{"a":1,"b":["x"]}'],
     ['@(JsonConvert.SerializeObject(new Dictionary<string, object> { { "k", "v" } }, Formatting.Indented))', '{\n  "k": "v"\n}'],
     ['@(JsonConvert.SerializeObject(new { alg = "HS256", typ = "JWT", n = 2 }))', '{"alg":"HS256","typ":"JWT","n":2}'],
+    // RFC 4231 test case 2: HMAC-SHA256("Jefe", "what do ya want for nothing?")
+    ['@(Convert.ToBase64String(new HMACSHA256(Encoding.UTF8.GetBytes("Jefe")).ComputeHash(Encoding.UTF8.GetBytes("what do ya want for nothing?"))))', 'W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM='],
+    ['@(new DateTimeOffset(DateTime.UtcNow.AddMinutes(10)).ToUnixTimeSeconds())', 1767323045 + 600],
     ['@(JsonConvert.SerializeObject(context.Request.Headers.GetValueOrDefault("Accept").Split(\',\')))', '["text/plain","application/json"]'],
     ['@((string)JsonConvert.DeserializeObject<JObject>("{\\"a\\":\\"b\\"}")["a"])', 'b'],
     ['@(string.Join(",", new[] { "a", "b", "c" }.Except("b,x".Split(","))))', 'a,c'],
