@@ -207,10 +207,7 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
   const headers = new MultiDict();
   for (const name in request.headers) {
     const v = request.headers[name]!;
-    const key = name.toLowerCase();
-    const values = typeof v === 'string' ? [v] : [...v];
-    const present = headers.getKey(key);
-    headers.setKey(key, name, present ? [...present, ...values] : values);
+    headers.append(name, typeof v === 'string' ? [v] : [...v]);
   }
   let body: Uint8Array;
   if (request.body === undefined) body = new Uint8Array(0);

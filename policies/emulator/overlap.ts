@@ -83,10 +83,8 @@ function restore(run: Run, cp: Checkpoint): void {
   req.method = cp.method;
   req.url.base = cp.urlBase;
   req.url.path = cp.urlPath;
-  req.url.query.clear();
-  for (const [k, v] of cp.query) req.url.query.set(k, v);
-  req.headers.clear();
-  for (const [k, v] of cp.headers) req.headers.set(k, v);
+  req.url.query.reset(cp.query);
+  req.headers.reset(cp.headers);
   req.body.bytes = cp.body;
   const vars = run.context.variables.map;
   vars.clear();
@@ -95,8 +93,7 @@ function restore(run: Run, cp: Checkpoint): void {
   run.context.response = res;
   res.statusCode = cp.status;
   res.statusReason = cp.statusReason;
-  res.headers.clear();
-  for (const [k, v] of cp.responseHeaders) res.headers.set(k, v);
+  res.headers.reset(cp.responseHeaders);
   res.body.bytes = cp.responseBody;
   run.trace.length = cp.trace;
   run.metrics.length = cp.metrics;

@@ -105,8 +105,9 @@ export class MultiDict extends HostObject {
     this.map.set(key, { name: existing?.name ?? name, values });
   }
   append(name: string, values: string[]): void {
-    const cur = this.get(name);
-    this.set(name, cur ? [...cur, ...values] : values);
+    const key = name.toLowerCase();
+    const cur = this.map.get(key)?.values;
+    this.setKey(key, name, cur ? [...cur, ...values] : values);
   }
   delete(name: string): void {
     this.map.delete(name.toLowerCase());
@@ -117,6 +118,11 @@ export class MultiDict extends HostObject {
   }
   clear(): void {
     this.map.clear();
+  }
+  /** Replaces every entry with these (as entries() gave them). */
+  reset(entries: Iterable<[string, string[]]>): void {
+    this.map.clear();
+    for (const [k, v] of entries) this.set(k, v);
   }
   names(): string[] {
     const out: string[] = [];
