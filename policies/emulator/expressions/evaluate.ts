@@ -246,15 +246,9 @@ class StepLimitExceeded extends CsException {
 /** Where a catch clause keeps what it caught, for `throw;`. Not a C# identifier, so no expression can name it. */
 const CAUGHT = '$caught';
 
-/** The C# exception a thrown error is, when a policy's catch may handle it (not an emulator limit). */
+/** The C# exception a thrown error is, when a policy's catch may handle it (not the step limit, not an emulator limit). */
 function catchable(err: unknown): CsException | null {
-  if (err instanceof StepLimitExceeded) return null;
-  if (err instanceof CsException) return err;
-  if (err instanceof ExpressionError && err.code === 'EXPR_RUNTIME') {
-    const m = /^(\w+Exception): (.*)$/s.exec(err.detail);
-    return new CsException(m ? m[1]! : 'Exception', m ? m[2]! : err.detail);
-  }
-  return null;
+  return err instanceof CsException && !(err instanceof StepLimitExceeded) ? err : null;
 }
 
 /** The base classes of the exceptions the emulator throws, for `catch (Base e)`. */
@@ -318,10 +312,10 @@ class CsExceptionValue extends HostObject {
   }
 }
 
-function truthy(v: unknown, f: Frame): boolean {
+function truthy(v: unknown, _f: Frame): boolean {
   if (typeof v === 'boolean') return v;
   if (v instanceof JToken && typeof v.value === 'boolean') return v.value;
-  throw new ExpressionError('EXPR_RUNTIME', `InvalidCastException: a condition must be bool, not ${typeName(v)}`, f.pos);
+  throw new CsException('InvalidCastException', `a condition must be bool, not ${typeName(v)}`);
 }
 
 /** A compiled expression node: evaluated without walking the tree again. */
@@ -1489,11 +1483,11 @@ function compare(a: unknown, b: unknown, f: Frame): number {
   throw new ExpressionError('EXPR_RUNTIME', `cannot compare ${typeName(a)} with ${typeName(b)}`, f.pos);
 }
 
-function num(v: unknown, f: Frame): number {
+function num(v: unknown, _f: Frame): number {
   v = prim(v);
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && v.length === 1) return v.charCodeAt(0);
-  throw new ExpressionError('EXPR_RUNTIME', `InvalidCastException: expected a number, not ${typeName(v)}`, f.pos);
+  throw new CsException('InvalidCastException', `expected a number, not ${typeName(v)}`);
 }
 
 /** C#'s ToString() of a value. */

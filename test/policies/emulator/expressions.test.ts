@@ -105,6 +105,7 @@ describe('expression evaluator', () => {
       ['@{ var log = ""; try { log += "a"; throw new Exception("boom"); } catch (Exception e) { log += "b:" + e.Message; } finally { log += ":c"; } return log; }', 'ab:boom:c'],
       ['@{ try { try { int.Parse("x"); } catch (Exception e) when (e.Message.Length > 1000) { return 1; } } catch (FormatException) { return 2; } return 3; }', 2],
       ['@{ var n = 0; try { n = 1; } finally { n = n + 10; } return n; }', 11],
+      ['@{ try { return "ab" * 2; } catch (InvalidCastException e) { return "cast: " + e.Message; } }', 'cast: expected a number, not string'],
     ] as const) {
       assert.deepEqual(run(code), expected, code);
     }
