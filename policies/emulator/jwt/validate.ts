@@ -82,6 +82,12 @@ function decodeHeader(seg: string): Readonly<Record<string, unknown>> | undefine
   return header;
 }
 
+/** The protected header when it is one validation can go on with (an `alg`, no `b64`), else undefined. */
+function usableHeader(seg: string): (Readonly<Record<string, unknown>> & { alg: string }) | undefined {
+  const header = decodeHeader(seg);
+  return header && typeof header.alg === 'string' && !('b64' in header) ? (header as Readonly<Record<string, unknown>> & { alg: string }) : undefined;
+}
+
 const notWellFormed = (): JwtValidationFailure => fail('JwtInvalid', 'JWT is not well formed. Access denied.');
 
 /**
@@ -109,8 +115,8 @@ export async function validateJwtToken(token: string, config: JwtValidationConfi
 export async function beginJwtValidation(token: string, config: JwtValidationConfig, nowMs: number): Promise<JwtValidationInProgress> {
   const parts = token.split('.');
   if (parts.length !== 3) return done(notWellFormed());
-  const header = decodeHeader(parts[0]!);
-  if (!header || typeof header.alg !== 'string' || 'b64' in header) return done(notWellFormed());
+  const header = usableHeader(parts[0]!);
+  if (!header) return done(notWellFormed());
   const alg = header.alg;
   const kid = typeof header.kid === 'string' ? header.kid : undefined;
   // the payload is decoded once the signature check is under way; a malformed one wins over any other failure
@@ -173,8 +179,8 @@ export const SIGNATURE_DISPATCH_TICKS = 4;
 /** Whether validating this token needs no key load: its keys are cached, or it fails before keys are needed. */
 export function needsNoKeyLoad(token: string, config: JwtValidationConfig): boolean {
   const dot = token.indexOf('.');
-  const header = dot < 0 ? undefined : decodeHeader(token.slice(0, dot));
-  if (!header || typeof header.alg !== 'string' || header.alg === 'none' || 'b64' in header) return true;
+  const header = dot < 0 ? undefined : usableHeader(token.slice(0, dot));
+  if (!header || header.alg === 'none') return true;
   return cachedKeys(config.keySources, typeof header.kid === 'string' ? header.kid : undefined) !== undefined;
 }
 
