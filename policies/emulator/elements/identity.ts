@@ -228,10 +228,10 @@ defineElement(
     const ignoreError = boolAttr(el, 'ignore-error', cc, false);
     const credential = cc.options.services.credential;
     // tokens by scope, reused while they are fresh: no credential call (and no wait) per request
-    const cache = new Map<string, { token: string; expiresOnTimestamp: number; header: string }>();
-    const apply = (run: Run, token: string, header: string): void => {
+    const cache = new Map<string, { token: string; expiresOnTimestamp: number }>();
+    const apply = (run: Run, token: string): void => {
       if (outputVar) run.context.variables.map.set(outputVar, token);
-      else targetMessage(run, cc).headers.setKey('authorization', 'Authorization', [header]);
+      else targetMessage(run, cc).headers.setKey('authorization', 'Authorization', [`Bearer ${token}`]);
     };
     const fetchToken = async (run: Run, r: string, scope: string): Promise<void> => {
       let token: string | null = null;
@@ -239,7 +239,7 @@ defineElement(
         try {
           const got = await credential.getToken(scope);
           token = got?.token ?? null;
-          if (got) cache.set(scope, { token: got.token, expiresOnTimestamp: got.expiresOnTimestamp, header: `Bearer ${got.token}` });
+          if (got) cache.set(scope, got);
         } catch {
           token = null;
         }
@@ -252,19 +252,13 @@ defineElement(
           errorBody(500, 'Internal server error'),
         );
       }
-      apply(run, token, `Bearer ${token}`);
+      apply(run, token);
     };
-    let lastResource = '';
-    let lastScope = '';
     return (run) => {
       const r = resource(run);
-      if (r !== lastResource) {
-        lastScope = r.endsWith('/.default') ? r : `${r.replace(/\/$/, '')}/.default`;
-        lastResource = r;
-      }
-      const scope = lastScope;
+      const scope = r.endsWith('/.default') ? r : `${r.replace(/\/$/, '')}/.default`;
       const cached = cache.get(scope);
-      if (cached && cached.expiresOnTimestamp - run.services.now() > managedIdentityRefreshMarginMs) return apply(run, cached.token, cached.header);
+      if (cached && cached.expiresOnTimestamp - run.services.now() > managedIdentityRefreshMarginMs) return apply(run, cached.token);
       // asking the credential is an effect outside the run: only once no check is under way
       return settleFirst(run, () => fetchToken(run, r, scope));
     };
