@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { ExpressionError } from '../errors.js';
 import { typeToString, type Arg, type Expr, type Stmt, type TypeRef } from './ast.js';
-import { JProperty, JToken, jsonText, parseJson, toJson, unwrapJson, type Json } from './json.js';
+import { LimitExceeded, chargeArray, chargeString, charge, step, withBudget } from './budget.js';
+import { JProperty, JToken, jsonObject, jsonText, parseJson, setJson, toJson, unwrapJson, type Json } from './json.js';
 import { JwtValue } from './jwt-value.js';
 import { CsDateTime, CsDictionary, CsException, CsGuid, CsHmac, CsRandom, CsRecord, CsTimeSpan, HostObject, MultiDict, NO_MEMBER, convertTo, formatDate } from './values.js';
 
@@ -50,9 +51,13 @@ class Encoding extends HostObject {
     super();
   }
   override callMethod(name: string, args: unknown[]): unknown {
-    if (name === 'GetBytes') return new Uint8Array(Buffer.from(str(args[0]), this.name === 'utf-16le' ? 'utf16le' : this.name === 'ascii' ? 'latin1' : 'utf8'));
+    if (name === 'GetBytes') {
+      chargeString(str(args[0]).length);
+      return new Uint8Array(Buffer.from(str(args[0]), this.name === 'utf-16le' ? 'utf16le' : this.name === 'ascii' ? 'latin1' : 'utf8'));
+    }
     if (name === 'GetString') {
       if (!(args[0] instanceof Uint8Array)) throw new CsException('ArgumentException', 'GetString expects a byte[].');
+      chargeString(args[0].length);
       return Buffer.from(args[0]).toString(this.name === 'utf-16le' ? 'utf16le' : this.name === 'ascii' ? 'latin1' : 'utf8');
     }
     return NO_MEMBER;
@@ -101,15 +106,16 @@ const STATIC_TYPES = new Set([
   'double', 'Double', 'bool', 'Boolean', 'StringComparison', 'StringSplitOptions', 'JObject', 'JArray', 'JToken', 'Uri', 'WebUtility',
   'System.Net.WebUtility', 'System.Text.Encoding', 'System.Convert', 'System.DateTime', 'System.String', 'System.Guid', 'Formatting',
   'Newtonsoft.Json.Formatting', 'System.StringComparison', 'System.StringSplitOptions', 'Regex', 'System.Text.RegularExpressions.Regex', 'char', 'Char', 'System.TimeSpan',
-  'JsonConvert', 'Newtonsoft.Json.JsonConvert',
+  'JsonConvert', 'Newtonsoft.Json.JsonConvert', 'Enumerable', 'System.Linq.Enumerable',
 ]);
 
-const MAX_STEPS = 1_000_000;
+/** Lambda and local-function calls nested deeper than this stop the run (C# would overflow its stack). */
+const MAX_CALL_DEPTH = 256;
 
 interface Frame {
   host: EvalHost;
   pos: number;
-  steps: number;
+  depth: number;
 }
 
 /** Evaluates a parsed expression. Runtime failures throw ExpressionError('EXPR_RUNTIME'). */
@@ -122,9 +128,9 @@ export function compileExpr(expr: Expr): (host: EvalHost) => unknown {
   const t = thunk(expr);
   const pos = expr.pos;
   return (host) => {
-    const f: Frame = { host, pos, steps: 0 };
+    const f: Frame = { host, pos, depth: 0 };
     try {
-      return t(new Env(null), f);
+      return withBudget(() => t(new Env(null), f));
     } catch (err) {
       throw wrapError(err, f);
     }
@@ -133,17 +139,19 @@ export function compileExpr(expr: Expr): (host: EvalHost) => unknown {
 
 /** Runs a statement block; its `return` value is the result. */
 export function evaluateBlock(body: Stmt[], host: EvalHost): unknown {
-  const f: Frame = { host, pos: body[0]?.pos ?? 0, steps: 0 };
+  const f: Frame = { host, pos: body[0]?.pos ?? 0, depth: 0 };
   try {
-    const env = new Env(null);
-    for (const s of body) {
-      const r = exec(s, env, f);
-      if (r !== undefined) {
-        if (r.type === 'return') return r.value;
-        throw new ExpressionError('EXPR_SYNTAX', `'${r.type}' outside a loop`, f.pos);
+    return withBudget(() => {
+      const env = new Env(null);
+      for (const s of body) {
+        const r = exec(s, env, f);
+        if (r !== undefined) {
+          if (r.type === 'return') return r.value;
+          throw new ExpressionError('EXPR_SYNTAX', `'${r.type}' outside a loop`, f.pos);
+        }
       }
-    }
-    throw new CsException('InvalidOperationException', 'The expression block ended without a return statement.');
+      throw new CsException('InvalidOperationException', 'The expression block ended without a return statement.');
+    });
   } catch (err) {
     throw wrapError(err, f);
   }
@@ -164,7 +172,7 @@ type Completion = undefined | { type: 'return'; value: unknown } | { type: 'brea
 
 function exec(s: Stmt, env: Env, f: Frame): Completion {
   f.pos = s.pos;
-  if (++f.steps > MAX_STEPS) throw new StepLimitExceeded();
+  step();
   switch (s.k) {
     case 'decl':
       for (const d of s.names) env.declare(d.name, d.init ? ev(d.init, env, f) : null);
@@ -204,7 +212,7 @@ function exec(s: Stmt, env: Env, f: Frame): Completion {
         if (r?.type === 'break') break;
         if (r?.type === 'return') return r;
         for (const u of s.update) ev(u, loop, f);
-        if (++f.steps > MAX_STEPS) throw new StepLimitExceeded();
+        step();
       }
       return undefined;
     }
@@ -213,7 +221,7 @@ function exec(s: Stmt, env: Env, f: Frame): Completion {
         const r = exec(s.body, new Env(env), f);
         if (r?.type === 'break') break;
         if (r?.type === 'return') return r;
-        if (++f.steps > MAX_STEPS) throw new StepLimitExceeded();
+        step();
       }
       return undefined;
     case 'break':
@@ -236,42 +244,35 @@ function exec(s: Stmt, env: Env, f: Frame): Completion {
   }
 }
 
-/** The runtime step limit: never caught by a policy's own catch. */
-class StepLimitExceeded extends CsException {
-  constructor() {
-    super('InvalidOperationException', 'The expression ran too long (step limit).');
-  }
-}
-
 /** Where a catch clause keeps what it caught, for `throw;`. Not a C# identifier, so no expression can name it. */
 const CAUGHT = '$caught';
 
-/** The C# exception a thrown error is, when a policy's catch may handle it (not the step limit, not an emulator limit). */
+/** The C# exception a thrown error is, when a policy's catch may handle it (never an emulator limit: steps, sizes, depth). */
 function catchable(err: unknown): CsException | null {
-  return err instanceof CsException && !(err instanceof StepLimitExceeded) ? err : null;
+  return err instanceof CsException && !(err instanceof LimitExceeded) ? err : null;
 }
 
 /** The base classes of the exceptions the emulator throws, for `catch (Base e)`. */
-const EXCEPTION_BASES: Record<string, string> = {
-  ArgumentNullException: 'ArgumentException',
-  ArgumentOutOfRangeException: 'ArgumentException',
-  JsonReaderException: 'JsonException',
-  KeyNotFoundException: 'SystemException',
-  NullReferenceException: 'SystemException',
-  InvalidCastException: 'SystemException',
-  InvalidOperationException: 'SystemException',
-  FormatException: 'SystemException',
-  ArgumentException: 'SystemException',
-  IndexOutOfRangeException: 'SystemException',
-  OverflowException: 'ArithmeticException',
-  DivideByZeroException: 'ArithmeticException',
-  ArithmeticException: 'SystemException',
-};
+const EXCEPTION_BASES = new Map<string, string>([
+  ['ArgumentNullException', 'ArgumentException'],
+  ['ArgumentOutOfRangeException', 'ArgumentException'],
+  ['JsonReaderException', 'JsonException'],
+  ['KeyNotFoundException', 'SystemException'],
+  ['NullReferenceException', 'SystemException'],
+  ['InvalidCastException', 'SystemException'],
+  ['InvalidOperationException', 'SystemException'],
+  ['FormatException', 'SystemException'],
+  ['ArgumentException', 'SystemException'],
+  ['IndexOutOfRangeException', 'SystemException'],
+  ['OverflowException', 'ArithmeticException'],
+  ['DivideByZeroException', 'ArithmeticException'],
+  ['ArithmeticException', 'SystemException'],
+]);
 
 function isA(thrown: string, caught: string): boolean {
   const want = caught.replace(/^(?:System|Newtonsoft\.Json|System\.Collections\.Generic)\./, '');
   if (want === 'Exception') return true;
-  for (let t: string | undefined = thrown; t !== undefined; t = EXCEPTION_BASES[t]) if (t === want) return true;
+  for (let t: string | undefined = thrown; t !== undefined; t = EXCEPTION_BASES.get(t)) if (t === want) return true;
   return false;
 }
 
@@ -517,7 +518,9 @@ function compileNode(e: Expr): Thunk {
           if (typeof p === 'string') out += p;
           else {
             const v = p.t(env, f);
-            out += p.format !== undefined ? formatValue(v, p.format) : str(v);
+            const piece = p.format !== undefined ? formatValue(v, p.format) : str(v);
+            chargeString(out.length + piece.length);
+            out += piece;
           }
         }
         return out;
@@ -538,7 +541,9 @@ function evNode(e: Expr, env: Env, f: Frame): unknown {
         if (typeof p === 'string') out += p;
         else {
           const v = ev(p.expr, env, f);
-          out += p.format !== undefined ? formatValue(v, p.format) : str(v);
+          const piece = p.format !== undefined ? formatValue(v, p.format) : str(v);
+          chargeString(out.length + piece.length);
+          out += piece;
         }
       }
       return out;
@@ -662,8 +667,11 @@ function assignTo(target: Expr, value: unknown, env: Env, f: Frame): void {
   if (target.k === 'index') {
     const obj = ev(target.obj, env, f);
     const key = ev(target.args[0]!, env, f);
+    if (obj === null || obj === undefined) throw new CsException('NullReferenceException', 'Object reference not set to an instance of an object (indexing).');
     if (Array.isArray(obj) || obj instanceof Uint8Array) {
-      obj[num(key, f)] = value as never;
+      const i = num(key, f);
+      if (!Number.isInteger(i) || i < 0 || i >= obj.length) throw new CsException('IndexOutOfRangeException', 'Index was outside the bounds of the array.');
+      obj[i] = value as never;
       return;
     }
     if (obj instanceof HostObject && obj.setIndex(key, value)) return;
@@ -676,7 +684,8 @@ function assignTo(target: Expr, value: unknown, env: Env, f: Frame): void {
 
 function evalArgs(args: Arg[], env: Env, f: Frame): { positional: unknown[]; named: Record<string, unknown> } {
   const positional: unknown[] = [];
-  const named: Record<string, unknown> = {};
+  // no prototype: a named argument is called whatever the expression says (`__proto__:` too)
+  const named = Object.create(null) as Record<string, unknown>;
   for (const a of args) {
     const v = ev(a.value, env, f);
     if (a.name) named[a.name] = v;
@@ -709,14 +718,28 @@ function call(e: Extract<Expr, { k: 'call' }>, env: Env, f: Frame): unknown {
 
 function invoke(fn: unknown, args: unknown[], f: Frame): unknown {
   if (!(fn instanceof Lambda)) throw new ExpressionError('EXPR_RUNTIME', `expected a lambda, got ${typeName(fn)}`, f.pos);
+  step();
+  if (f.depth >= MAX_CALL_DEPTH) throw new CallDepthExceeded();
   const env = new Env(fn.env);
   const params = fn.params;
   for (let i = 0; i < params.length; i++) env.declare(params[i]!, args[i]);
-  if ('k' in fn.body && isStmt(fn.body)) {
-    const r = exec(fn.body, env, f);
-    return r?.type === 'return' ? r.value : undefined;
+  f.depth++;
+  try {
+    if ('k' in fn.body && isStmt(fn.body)) {
+      const r = exec(fn.body, env, f);
+      return r?.type === 'return' ? r.value : undefined;
+    }
+    return fn.run !== null ? fn.run(env, f) : ev(fn.body as Expr, env, f);
+  } finally {
+    f.depth--;
   }
-  return fn.run !== null ? fn.run(env, f) : ev(fn.body as Expr, env, f);
+}
+
+/** Calls nested deeper than MAX_CALL_DEPTH (where .NET would end the process with a StackOverflowException). */
+class CallDepthExceeded extends LimitExceeded {
+  constructor() {
+    super('InsufficientExecutionStackException', `The expression nested calls too deeply (call depth limit of ${MAX_CALL_DEPTH}).`);
+  }
 }
 
 function isStmt(x: Expr | Stmt): x is Stmt {
@@ -802,9 +825,11 @@ function stringMethod(s: string, name: string, args: unknown[], f: Frame): unkno
   switch (name) {
     case 'ToLower':
     case 'ToLowerInvariant':
+      chargeString(s.length);
       return s.toLowerCase();
     case 'ToUpper':
     case 'ToUpperInvariant':
+      chargeString(s.length);
       return s.toUpperCase();
     case 'Trim':
     case 'TrimStart':
@@ -829,9 +854,11 @@ function stringMethod(s: string, name: string, args: unknown[], f: Frame): unkno
         else if (x !== null) unsupported(`Split separator of ${typeName(x)}`, f);
       }
       let parts: string[] = [];
+      chargeString(s.length);
       if (seps.length === 0) parts = s.split(/\s/);
       else if (seps.length === 1 && seps[0] !== '' && count === Infinity) parts = s.split(seps[0]!);
       else {
+        charge(Math.ceil((s.length * seps.length) / 16));
         let cur = '';
         for (let i = 0; i < s.length; ) {
           const sep = parts.length < count - 1 ? seps.find((x) => x.length && s.startsWith(x, i)) : undefined;
@@ -843,6 +870,7 @@ function stringMethod(s: string, name: string, args: unknown[], f: Frame): unkno
         }
         parts.push(cur);
       }
+      chargeArray(parts.length);
       if (options === 'TrimEntries') parts = parts.map((p) => p.trim());
       if (options === 'RemoveEmptyEntries') parts = parts.filter((p) => p !== '');
       return parts;
@@ -867,22 +895,36 @@ function stringMethod(s: string, name: string, args: unknown[], f: Frame): unkno
       if (start < 0 || len < 0 || start + len > s.length) throw new CsException('ArgumentOutOfRangeException', 'Index and length must refer to a location within the string.');
       return s.substr(start, len);
     }
-    case 'Replace':
-      if (str(a0) === '') throw new CsException('ArgumentException', 'String cannot be of zero length.');
-      return s.split(str(a0)).join(args[1] === null ? '' : str(args[1]));
+    case 'Replace': {
+      const from = str(a0);
+      if (from === '') throw new CsException('ArgumentException', 'String cannot be of zero length.');
+      const to = args[1] === null ? '' : str(args[1]);
+      chargeString(s.length);
+      const pieces = s.split(from);
+      chargeString(s.length + (pieces.length - 1) * (to.length - from.length));
+      return pieces.join(to);
+    }
     case 'Equals':
       return comparison(args[1]) ? typeof a0 === 'string' && s.toLowerCase() === a0.toLowerCase() : s === a0;
     case 'CompareTo':
       return s < str(a0) ? -1 : s > str(a0) ? 1 : 0;
     case 'PadLeft':
-      return s.padStart(num(a0, f), args.length > 1 ? str(args[1]) : ' ');
-    case 'PadRight':
-      return s.padEnd(num(a0, f), args.length > 1 ? str(args[1]) : ' ');
+    case 'PadRight': {
+      const width = num(a0, f);
+      // "'totalWidth' cannot be less than zero" (String.PadLeft/PadRight)
+      // https://github.com/microsoft/referencesource/blob/master/mscorlib/system/string.cs
+      if (width < 0) throw new CsException('ArgumentOutOfRangeException', "Non-negative number required. (Parameter 'totalWidth')");
+      chargeString(width);
+      const pad = args.length > 1 ? str(args[1]) : ' ';
+      return name === 'PadLeft' ? s.padStart(width, pad) : s.padEnd(width, pad);
+    }
     case 'Insert':
+      chargeString(s.length + str(args[1]).length);
       return s.slice(0, num(a0, f)) + str(args[1]) + s.slice(num(a0, f));
     case 'Remove':
       return args.length > 1 ? s.slice(0, num(a0, f)) + s.slice(num(a0, f) + num(args[1], f)) : s.slice(0, num(a0, f));
     case 'ToCharArray':
+      chargeArray(s.length);
       return [...s];
     case 'AsJwt':
       return JwtValue.decode(s);
@@ -901,6 +943,7 @@ function stringMethod(s: string, name: string, args: unknown[], f: Frame): unkno
     case 'ToString':
       return s;
   }
+  chargeArray(s.length);
   return linq([...s], name, args, f);
 }
 
@@ -929,18 +972,23 @@ function listMethod(list: unknown[] | Uint8Array, name: string, args: unknown[],
       return undefined;
     }
     if (name === 'AddRange') {
-      list.push(...enumerate(args[0], f));
+      const more = enumerate(args[0], f);
+      chargeArray(list.length + more.length);
+      for (const x of more) list.push(x);
       return undefined;
     }
     if (name === 'IndexOf') return list.findIndex((x) => equals(x, args[0]));
     // only these hand back the sequence itself (a copy is a new list); the rest never change it
     if (name !== 'ToArray' && name !== 'ToList' && name !== 'AsEnumerable') return linq(list, name, args, f);
   }
+  chargeArray(list.length);
   return linq([...list], name, args, f);
 }
 
 function linq(items: unknown[], name: string, args: unknown[], f: Frame): unknown {
   const fn = args[0];
+  // every LINQ operator walks its source once at least
+  chargeArray(items.length);
   // the common predicates as plain loops (no closures per call)
   if (name === 'Any' && fn !== undefined) {
     for (let i = 0; i < items.length; i++) if (truthy(invoke(fn, [items[i], i], f), f)) return true;
@@ -960,8 +1008,15 @@ function linq(items: unknown[], name: string, args: unknown[], f: Frame): unknow
       return items.every(pred);
     case 'Select':
       return items.map((x, i) => invoke(fn, [x, i], f));
-    case 'SelectMany':
-      return items.flatMap((x) => enumerate(invoke(fn, [x], f), f));
+    case 'SelectMany': {
+      const out: unknown[] = [];
+      for (const x of items) {
+        const more = enumerate(invoke(fn, [x], f), f);
+        chargeArray(out.length + more.length);
+        for (const y of more) out.push(y);
+      }
+      return out;
+    }
     case 'Where':
       return items.filter(pred);
     case 'Count':
@@ -994,20 +1049,26 @@ function linq(items: unknown[], name: string, args: unknown[], f: Frame): unknow
     case 'Reverse':
       return [...items].reverse();
     case 'Distinct':
-      return items.filter((x, i) => items.findIndex((y) => equals(x, y)) === i);
-    case 'Concat':
-      return [...items, ...enumerate(fn, f)];
+      return distinct(items);
+    case 'Concat': {
+      const other = enumerate(fn, f);
+      chargeArray(items.length + other.length);
+      return [...items, ...other];
+    }
     case 'Union':
     case 'Intersect':
     case 'Except': {
       // set operations: distinct items of this sequence (and, for Union, of the other), in order
       const other = enumerate(fn, f);
-      const inOther = (x: unknown): boolean => other.some((y) => equals(x, y));
-      const pool = name === 'Union' ? [...items, ...other] : name === 'Intersect' ? items.filter(inOther) : items.filter((x) => !inOther(x));
-      return pool.filter((x, i) => pool.findIndex((y) => equals(x, y)) === i);
+      chargeArray(items.length + other.length);
+      if (name === 'Union') return distinct([...items, ...other]);
+      const inOther = new Set(other.map(equalityKey));
+      return distinct(items.filter((x) => inOther.has(equalityKey(x)) === (name === 'Intersect')));
     }
     case 'OrderBy':
     case 'OrderByDescending': {
+      // the sort's comparisons: n log n
+      charge(Math.ceil(items.length * Math.log2(items.length + 1)));
       const keyed = items.map((x) => ({ x, k: pick(x) }));
       keyed.sort((a, b) => compare(a.k, b.k, f));
       if (name === 'OrderByDescending') keyed.reverse();
@@ -1029,10 +1090,40 @@ function linq(items: unknown[], name: string, args: unknown[], f: Frame): unknow
   return unsupported(`method '${name}' of a sequence`, f);
 }
 
+/** The items in the order `==` sees them as one: values by value, everything else by reference. */
+function distinct(items: unknown[]): unknown[] {
+  const seen = new Set<unknown>();
+  const out: unknown[] = [];
+  for (const x of items) {
+    const k = equalityKey(x);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(x);
+    }
+  }
+  return out;
+}
+
+/** A key equal (SameValueZero) for two values exactly when {@link equals} holds for them. */
+function equalityKey(v: unknown): unknown {
+  v = prim(v);
+  if (v === undefined) return null;
+  if (v instanceof CsDateTime) return `\u0000DateTime:${v.ms}`;
+  if (v instanceof CsTimeSpan) return `\u0000TimeSpan:${v.ms}`;
+  if (v instanceof CsGuid) return `\u0000Guid:${v.value}`;
+  return v;
+}
+
 function enumerate(v: unknown, f: Frame): unknown[] {
   if (Array.isArray(v)) return v;
-  if (typeof v === 'string') return [...v];
-  if (v instanceof Uint8Array) return [...v];
+  if (typeof v === 'string') {
+    chargeArray(v.length);
+    return [...v];
+  }
+  if (v instanceof Uint8Array) {
+    chargeArray(v.length);
+    return [...v];
+  }
   if (v instanceof HostObject) {
     const items = v.enumerate();
     if (items) return items;
@@ -1098,15 +1189,22 @@ function staticMember(type: string, name: string, f: Frame): unknown {
 
 /** A value as Newtonsoft would serialize it: JSON, lists, dictionaries, headers, dates, primitives. */
 function serializable(v: unknown, f: Frame): Json {
+  step();
   if (v === null || v === undefined) return null;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   if (v instanceof JToken) return v.value;
   if (Array.isArray(v)) return v.map((x) => serializable(x, f));
-  if (v instanceof CsDictionary) return Object.fromEntries([...v.map].map(([k, x]) => [k, serializable(x, f)]));
-  if (v instanceof MultiDict) return Object.fromEntries(v.entries().map(([k, x]) => [k, x]));
+  if (v instanceof CsDictionary) return jsonFrom([...v.map].map(([k, x]) => [k, serializable(x, f)]));
+  if (v instanceof MultiDict) return jsonFrom(v.entries());
   if (v instanceof CsDateTime) return new Date(v.ms).toISOString().replace('.000Z', 'Z');
-  if (v instanceof CsRecord && v.typeName === '<anonymous>') return Object.fromEntries(v.members().map(([k, x]) => [k, serializable(x, f)]));
+  if (v instanceof CsRecord && v.typeName === '<anonymous>') return jsonFrom(v.members().map(([k, x]) => [k, serializable(x, f)]));
   return unsupported(`JsonConvert.SerializeObject of ${typeName(v)}`, f);
+}
+
+function jsonFrom(entries: [string, Json][]): Json {
+  const o = jsonObject();
+  for (const [k, v] of entries) setJson(o, k, v);
+  return o;
 }
 
 function staticCall(type: string, name: string, args: unknown[], typeArgs: string[], f: Frame): unknown {
@@ -1116,11 +1214,11 @@ function staticCall(type: string, name: string, args: unknown[], typeArgs: strin
     case 'string.Join':
     case 'String.Join': {
       const items = args.length === 2 ? enumerate(args[1], f) : args.slice(1);
-      return items.map(str).join(str(a0));
+      return joined(items.map(str), str(a0));
     }
     case 'string.Concat':
     case 'String.Concat':
-      return (args.length === 1 && Array.isArray(a0) ? a0 : args).map(str).join('');
+      return joined((args.length === 1 && Array.isArray(a0) ? a0 : args).map(str), '');
     case 'string.Format':
     case 'String.Format':
       return csFormat(str(a0), args.length === 2 && Array.isArray(args[1]) ? args[1] : args.slice(1));
@@ -1140,10 +1238,12 @@ function staticCall(type: string, name: string, args: unknown[], typeArgs: strin
     }
     case 'Convert.ToBase64String':
       if (!(a0 instanceof Uint8Array)) throw new CsException('ArgumentException', 'ToBase64String expects a byte[].');
+      chargeString(Math.ceil(a0.length / 3) * 4);
       return Buffer.from(a0).toString('base64');
     case 'Convert.FromBase64String': {
       const s = str(a0).replace(/\s/g, '');
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw new CsException('FormatException', 'The input is not a valid Base-64 string.');
+      chargeString(s.length);
       return new Uint8Array(Buffer.from(s, 'base64'));
     }
     case 'Convert.ToInt32':
@@ -1239,6 +1339,23 @@ function staticCall(type: string, name: string, args: unknown[], typeArgs: strin
       return decodeURIComponent(str(a0).replace(/\+/g, ' '));
     case 'WebUtility.HtmlEncode':
       return str(a0).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    // System.Linq.Enumerable's static sources; their elements are charged before they exist
+    // https://github.com/microsoft/referencesource/blob/master/System.Core/System/Linq/Enumerable.cs
+    case 'Enumerable.Range': {
+      const start = num(a0, f);
+      const count = num(args[1], f);
+      if (count < 0 || start + count - 1 > 2147483647) throw new CsException('ArgumentOutOfRangeException', "Specified argument was out of the range of valid values. (Parameter 'count')");
+      chargeArray(count);
+      return Array.from({ length: count }, (_, i) => start + i);
+    }
+    case 'Enumerable.Repeat': {
+      const count = num(args[1], f);
+      if (count < 0) throw new CsException('ArgumentOutOfRangeException', "Specified argument was out of the range of valid values. (Parameter 'count')");
+      chargeArray(count);
+      return new Array<unknown>(count).fill(a0);
+    }
+    case 'Enumerable.Empty':
+      return [];
     case 'char.IsDigit':
     case 'Char.IsDigit':
       return /^[0-9]$/.test(str(a0));
@@ -1248,6 +1365,14 @@ function staticCall(type: string, name: string, args: unknown[], typeArgs: strin
   }
   void typeArgs;
   return unsupported(`static method ${type}.${name}`, f);
+}
+
+/** The pieces joined with `sep`, the result's size charged first. */
+function joined(pieces: string[], sep: string): string {
+  let size = Math.max(0, pieces.length - 1) * sep.length;
+  for (const p of pieces) size += p.length;
+  chargeString(size);
+  return pieces.join(sep);
 }
 
 function bankersRound(n: number): number {
@@ -1265,6 +1390,7 @@ export function csFormat(format: string, args: unknown[]): string {
     let s = fmt !== undefined ? formatValue(args[i], fmt) : str(args[i]);
     if (align) {
       const w = Number(align);
+      chargeString(Math.abs(w));
       s = w < 0 ? s.padEnd(-w) : s.padStart(w);
     }
     return s;
@@ -1278,6 +1404,9 @@ function formatValue(v: unknown, format: string): string {
     const m = /^([NnFfDdXx])(\d*)$/.exec(format);
     if (m) {
       const digits = m[2] === '' ? undefined : Number(m[2]);
+      // .NET Framework reads at most two precision digits: "D100" is not a standard format
+      // https://learn.microsoft.com/en-us/dotnet/standard/base-types/standard-numeric-format-strings
+      if (digits !== undefined && digits > 99) throw new CsException('FormatException', 'Format specifier was invalid.');
       switch (m[1]) {
         case 'F':
         case 'f':
@@ -1310,18 +1439,22 @@ function construct(type: TypeRef | null, args: unknown[], init: unknown[] | null
   if (type === null) return init ?? [];
   const name = baseName(type.name);
   if (type.array > 0) {
-    if (name === 'byte') return init ? new Uint8Array(init.map((x) => num(x, f))) : new Uint8Array(num(args[0], f));
-    if (init) return init;
-    return new Array<unknown>(num(args[0], f)).fill(name === 'string' ? null : 0);
+    if (init) return name === 'byte' ? new Uint8Array(init.map((x) => num(x, f))) : init;
+    const n = num(args[0], f);
+    if (!Number.isInteger(n) || n < 0) throw new CsException('OverflowException', 'Arithmetic operation resulted in an overflow.');
+    chargeArray(n);
+    if (name === 'byte') return new Uint8Array(n);
+    return new Array<unknown>(n).fill(name === 'string' ? null : 0);
   }
   switch (name) {
     case 'Random':
       return new CsRandom(args.length && typeof args[0] === 'number' ? seeded(args[0]) : () => f.host.random());
     case 'JObject': {
-      const o: Record<string, Json> = {};
+      const o = jsonObject();
       for (const a of [...args, ...(init ?? [])].flatMap((x) => (Array.isArray(x) ? x : [x]))) {
-        if (a instanceof JProperty) o[a.name] = a.value;
-        else if (a instanceof JToken && a.typeName === 'JObject') Object.assign(o, a.value);
+        step();
+        if (a instanceof JProperty) setJson(o, a.name, a.value);
+        else if (a instanceof JToken && a.typeName === 'JObject') for (const [k, v] of Object.entries(a.value as Record<string, Json>)) setJson(o, k, v);
         else if (a !== undefined) unsupported(`new JObject(${typeName(a)})`, f);
       }
       return new JToken(o);
@@ -1333,8 +1466,12 @@ function construct(type: TypeRef | null, args: unknown[], init: unknown[] | null
     case 'JValue':
       return new JToken(toJson(args[0]));
     case 'List':
-    case 'HashSet':
-      return [...(args[0] !== undefined ? enumerate(args[0], f) : []), ...(init ?? [])];
+    case 'HashSet': {
+      // new List<T>(capacity) starts empty
+      const from = args[0] !== undefined && typeof args[0] !== 'number' ? enumerate(args[0], f) : [];
+      chargeArray(from.length + (init?.length ?? 0));
+      return [...from, ...(init ?? [])];
+    }
     case 'Dictionary': {
       const d = new CsDictionary(typeToString(type));
       for (const p of init ?? []) {
@@ -1369,9 +1506,14 @@ function construct(type: TypeRef | null, args: unknown[], init: unknown[] | null
     case 'HMACSHA512':
       if (!(args[0] instanceof Uint8Array)) throw new CsException('ArgumentNullException', "Value cannot be null. (Parameter 'key')");
       return new CsHmac(name.slice(4).toLowerCase() as 'sha1' | 'sha256' | 'sha384' | 'sha512', args[0]);
-    case 'string':
-      if (Array.isArray(args[0])) return (args[0] as unknown[]).map(str).join('');
-      return str(args[0]).repeat(num(args[1], f));
+    case 'string': {
+      if (Array.isArray(args[0])) return joined((args[0] as unknown[]).map(str), '');
+      // new string(char, int): "count" below zero is ArgumentOutOfRangeException
+      const count = num(args[1], f);
+      if (!Number.isInteger(count) || count < 0) throw new CsException('ArgumentOutOfRangeException', "Non-negative number required. (Parameter 'count')");
+      chargeString(count);
+      return str(args[0]).repeat(count);
+    }
   }
   return unsupported(`new ${typeToString(type)}(...)`, f);
 }
@@ -1422,7 +1564,12 @@ function nullableCompare(l: unknown, r: unknown, f: Frame, test: (c: number) => 
 
 function arith(op: string, l: unknown, r: unknown, f: Frame): unknown {
   if (op === '+') {
-    if (typeof l === 'string' || typeof r === 'string') return str(l) + str(r);
+    if (typeof l === 'string' || typeof r === 'string') {
+      const a = str(l);
+      const b = str(r);
+      chargeString(a.length + b.length);
+      return a + b;
+    }
     if (l instanceof CsDateTime && r instanceof CsTimeSpan) return new CsDateTime(l.ms + r.ms);
     if (l instanceof CsTimeSpan && r instanceof CsTimeSpan) return new CsTimeSpan(l.ms + r.ms);
     if (l === null || r === null) return null;
