@@ -37,12 +37,29 @@ export interface PgPoolOptions {
   /** Azure Database for PostgreSQL: the password is an Entra token from this (shared) credential */
   credential?: TokenCredentialLike;
   connectionTimeoutInMs?: number;
+  /**
+   * Told when the server closed an idle pooled connection (restart, failover,
+   * `pg_terminate_backend`); the pool has already dropped it and connects anew on the next
+   * checkout. Default: nothing. Never given a query, a value or a password.
+   */
+  onIdleConnectionError?: (err: Error) => void;
 }
 
-/** Builds a pool; with a credential, each new connection gets a fresh Entra token as its password. */
+/**
+ * Builds a pool; with a credential, each new connection gets a fresh Entra token as its password.
+ *
+ * The pool always has an 'error' listener: node-pg emits 'error' on the POOL when the server
+ * closes a connection that sits idle in it (pg-pool's idle listener removes the client, then
+ * `pool.emit('error', err, client)`), and an EventEmitter's 'error' with no listener is thrown —
+ * an uncaught exception that ends the Functions host process with every request in flight.
+ * See https://node-postgres.com/apis/pool#error ("the pool will emit an error ... you probably
+ * want to add an event listener ... otherwise the process will crash") and DESIGN.md's pitfalls.
+ * A connection that dies while checked out fails its own query instead (→ 503, pg-errors.ts).
+ */
 export function createPgPool(options: PgPoolOptions): pg.Pool {
   const { credential } = options;
-  return new pg.Pool({
+  const onIdleConnectionError = options.onIdleConnectionError;
+  const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max,
     connectionTimeoutMillis: options.connectionTimeoutInMs ?? 10_000,
@@ -57,6 +74,11 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
         }
       : {}),
   });
+  pool.on('error', (err: Error) => {
+    // the pool already removed the dead client; the next checkout connects a new one
+    onIdleConnectionError?.(err);
+  });
+  return pool;
 }
 
 export interface PgSessionOptions {
