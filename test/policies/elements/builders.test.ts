@@ -53,6 +53,14 @@ test('numbers must be integers; timeouts exclusive; status in range; quota needs
   bad(() => quotaByKey({ renewalPeriod: 1, counterKey: 'k' } as never), /calls and bandwidth/);
 });
 
+test('renewal periods the references refuse: rate-limit-by-key above 300 s, quota-by-key below 300 s (not 0)', () => {
+  bad(() => rateLimitByKey({ calls: 10, renewalPeriod: 301, counterKey: 'k' }), /renewalPeriod must be between 1 and 300 seconds/);
+  bad(() => rateLimitByKey({ calls: 10, renewalPeriod: 0, counterKey: 'k' }), /renewalPeriod must be between 1 and 300 seconds/);
+  assert.doesNotThrow(() => rateLimitByKey({ calls: 10, renewalPeriod: 300, counterKey: 'k' }));
+  bad(() => quotaByKey({ calls: 10, renewalPeriod: 299, counterKey: 'k' }), /at least 300 seconds/);
+  assert.doesNotThrow(() => quotaByKey({ calls: 10, renewalPeriod: 0, counterKey: 'k' }));
+});
+
 test('unknown options are refused (a typo never silently drops a setting)', () => {
   bad(() => validateJwt({ headerName: 'A', audience: ['x'] } as never), /unknown option "audience"/);
 });
