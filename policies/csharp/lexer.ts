@@ -74,6 +74,16 @@ export function tokenize(src: string, start = 0, end = src.length, base = 0): To
     if (isDigit(c) || (c === '.' && isDigit(at(i + 1)))) {
       let j = i;
       let isInt = true;
+      if (c === '0' && (at(i + 1) === 'b' || at(i + 1) === 'B')) {
+        // binary literal (C# 7)
+        j = i + 2;
+        while (j < end && /[01_]/.test(src[j]!)) j++;
+        const num = parseInt(src.slice(i + 2, j).replace(/_/g, ''), 2);
+        while (/[uUlL]/.test(at(j))) j++;
+        out.push({ kind: 'number', value: src.slice(i, j), num, isInt: true, pos });
+        i = j;
+        continue;
+      }
       if (c === '0' && (at(i + 1) === 'x' || at(i + 1) === 'X')) {
         j = i + 2;
         while (j < end && /[0-9a-fA-F_]/.test(src[j]!)) j++;
@@ -108,7 +118,15 @@ export function tokenize(src: string, start = 0, end = src.length, base = 0): To
       continue;
     }
     // strings: "..", @"..", $"..", $@"..", @$".."
-    if (stringPrefixLength(src, i, end) > 0) {
+    const prefix = stringPrefixLength(src, i, end);
+    if (prefix > 0) {
+      const opener = src.slice(i, i + prefix);
+      if (!opener.includes('@') && src.startsWith('"""', i + prefix - 1)) {
+        throw new CSharpError('CS_VERSION', 'a raw string literal ("""…""") is C# 11; APIM compiles C# 7', pos);
+      }
+      if (opener.startsWith('@$')) {
+        throw new CSharpError('CS_VERSION', 'an interpolated verbatim string written @$"…" is C# 8 (C# 7 needs $@"…"); APIM compiles C# 7', pos);
+      }
       let lit: StringLiteral;
       try {
         lit = scanStringLiteral(src, i, end);
