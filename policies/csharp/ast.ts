@@ -11,6 +11,7 @@
  * - Expr `memberInit` / `indexInit`: entries of an object initializer inside `new T { … }.init`:
  *   `Name = value` sets a member, `["key"] = value` calls the indexer setter. Collection
  *   initializer entries stay plain expressions (or `$pair` for `{ key, value }`), as before.
+ * - Expr `lit.ltype`: the literal's C# type; `'a'` (char) and `"a"` (string) differ only there.
  * - Expr `is` with type `var`: the C# 7 var pattern, always true, binds `bind`.
  * - Expr `member` (Resolved): set by the static checker on `call`, `index`, `member` and `new`
  *   nodes to the resolved member key (`System.String::Split(char[])`), see TABLE.md; it also
@@ -33,6 +34,9 @@ export interface TypeRef {
   nullable: boolean;
 }
 
+/** The C# type of a literal (absent on `null` and on literals the parser synthesises). */
+export type LiteralType = 'string' | 'char' | 'bool' | 'int' | 'uint' | 'long' | 'ulong' | 'float' | 'double' | 'decimal';
+
 export interface Arg {
   name?: string;
   value: Expr;
@@ -49,7 +53,7 @@ export interface Resolved {
 }
 
 export type Expr = Resolved & (
-  | { k: 'lit'; v: unknown; pos: number }
+  | { k: 'lit'; v: unknown; ltype?: LiteralType; pos: number }
   | { k: 'interp'; parts: (string | { expr: Expr; format?: string })[]; pos: number }
   | { k: 'id'; name: string; pos: number }
   | { k: 'member'; obj: Expr; name: string; nullCond: boolean; pos: number }

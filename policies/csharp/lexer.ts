@@ -4,6 +4,21 @@
  */
 import { CSharpError } from './diagnostics.js';
 
+export type NumType = 'int' | 'uint' | 'long' | 'ulong' | 'float' | 'double' | 'decimal';
+
+/** The type of an integer literal from its value and its u/l suffix (C# spec, integer literals). */
+function integerType(num: number, suffix: string): NumType {
+  const s = suffix.toLowerCase();
+  const u = s.includes('u');
+  const l = s.includes('l');
+  if (u && l) return 'ulong';
+  if (u) return num <= 0xffffffff ? 'uint' : 'ulong';
+  if (l) return num <= 2 ** 63 - 1 ? 'long' : 'ulong';
+  if (num <= 2 ** 31 - 1) return 'int';
+  if (num <= 0xffffffff) return 'uint';
+  return num <= 2 ** 63 - 1 ? 'long' : 'ulong';
+}
+
 export type TokenKind = 'ident' | 'number' | 'string' | 'char' | 'interp' | 'punct' | 'eof';
 
 /** One piece of an interpolated string: literal text or an embedded expression's source. */
@@ -16,6 +31,8 @@ export interface Token {
   /** for numbers: the numeric value; `isInt` tells C# int/long from double */
   num?: number;
   isInt?: boolean;
+  /** for numbers: the literal's C# type (`int`, `uint`, `long`, `ulong`, `float`, `double`, `decimal`) */
+  numType?: NumType;
   parts?: InterpPart[];
   pos: number;
 }
@@ -79,8 +96,9 @@ export function tokenize(src: string, start = 0, end = src.length, base = 0): To
         j = i + 2;
         while (j < end && /[01_]/.test(src[j]!)) j++;
         const num = parseInt(src.slice(i + 2, j).replace(/_/g, ''), 2);
+        const from = j;
         while (/[uUlL]/.test(at(j))) j++;
-        out.push({ kind: 'number', value: src.slice(i, j), num, isInt: true, pos });
+        out.push({ kind: 'number', value: src.slice(i, j), num, isInt: true, numType: integerType(num, src.slice(from, j)), pos });
         i = j;
         continue;
       }
@@ -88,8 +106,9 @@ export function tokenize(src: string, start = 0, end = src.length, base = 0): To
         j = i + 2;
         while (j < end && /[0-9a-fA-F_]/.test(src[j]!)) j++;
         const num = parseInt(src.slice(i + 2, j).replace(/_/g, ''), 16);
+        const from = j;
         while (/[uUlL]/.test(at(j))) j++;
-        out.push({ kind: 'number', value: src.slice(i, j), num, isInt: true, pos });
+        out.push({ kind: 'number', value: src.slice(i, j), num, isInt: true, numType: integerType(num, src.slice(from, j)), pos });
         i = j;
         continue;
       }
@@ -107,13 +126,18 @@ export function tokenize(src: string, start = 0, end = src.length, base = 0): To
       }
       const text = src.slice(i, j).replace(/_/g, '');
       const suffix = at(j);
+      const num = Number(text);
+      let numType: NumType = isInt ? 'int' : 'double';
       if (/[dDfFmM]/.test(suffix)) {
         isInt = false;
+        numType = /[dD]/.test(suffix) ? 'double' : /[fF]/.test(suffix) ? 'float' : 'decimal';
         j++;
       } else {
+        const from = j;
         while (/[uUlL]/.test(at(j))) j++;
+        if (isInt) numType = integerType(num, src.slice(from, j));
       }
-      out.push({ kind: 'number', value: text, num: Number(text), isInt, pos });
+      out.push({ kind: 'number', value: text, num, isInt, numType, pos });
       i = j;
       continue;
     }

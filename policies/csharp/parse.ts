@@ -649,11 +649,11 @@ class Parser {
     switch (t.kind) {
       case 'number':
         this.i++;
-        return { k: 'lit', v: t.num!, pos };
+        return { k: 'lit', v: t.num!, ltype: t.numType ?? 'int', pos };
       case 'string':
       case 'char':
         this.i++;
-        return { k: 'lit', v: t.value, pos };
+        return { k: 'lit', v: t.value, ltype: t.kind, pos };
       case 'interp': {
         this.i++;
         const parts = t.parts!.map((p) => {
@@ -681,10 +681,10 @@ class Parser {
     switch (t.value) {
       case 'true':
         this.i++;
-        return { k: 'lit', v: true, pos };
+        return { k: 'lit', v: true, ltype: 'bool', pos };
       case 'false':
         this.i++;
-        return { k: 'lit', v: false, pos };
+        return { k: 'lit', v: false, ltype: 'bool', pos };
       case 'null':
         this.i++;
         return { k: 'lit', v: null, pos };
@@ -713,7 +713,7 @@ class Parser {
         let name = this.ident();
         while (this.eat('.')) name = this.ident();
         this.expect(')');
-        return { k: 'lit', v: name, pos };
+        return { k: 'lit', v: name, ltype: 'string', pos };
       }
       case 'throw':
         this.i++;
