@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ParamSig } from '../../policies/csharp/library/types.js';
 import { DESKTOP_SYMBOLS, extractTypes, preprocess, type ExtractedType } from './extract.js';
-import { SOURCES, type SourceFile } from './sources.js';
+import { SOURCES, SUPPLEMENTS, type SourceFile } from './sources.js';
 
 const OUT = fileURLToPath(new URL('../../policies/csharp/library/generated/framework.ts', import.meta.url));
 
@@ -64,6 +64,12 @@ export function generate(repos: Record<SourceFile['repo'], Repo>): ExtractedType
       seen.set(name, t);
       out.push(t);
     }
+  }
+  for (const s of SUPPLEMENTS) {
+    const t = seen.get(s.type);
+    if (t === undefined) throw new Error(`supplement for ${s.type}: type not generated`);
+    if (t.methods.some((m) => m.name === s.method.name)) throw new Error(`supplement ${s.type}.${s.method.name}: already in the source`);
+    t.methods.push(s.method);
   }
   const valueTypes = new Set(VALUE_KEYWORDS);
   for (const t of out) {

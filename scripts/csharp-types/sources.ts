@@ -1,3 +1,5 @@
+import type { MethodSig } from '../../policies/csharp/library/types.js';
+
 // Which source file each generated type is read from (paths inside the two snapshots). A type
 // listed under several files is a partial class: its members are merged, in file order, and its
 // `source` is the first file.
@@ -162,4 +164,20 @@ export const SOURCES: readonly SourceFile[] = [
   nj(`${NJ}/Linq/Extensions.cs`, 'Newtonsoft.Json.Linq.Extensions'),
   nj(`${NJ}/Linq/IJEnumerable.cs`, 'Newtonsoft.Json.Linq.IJEnumerable<T>'),
   nj(`${NJ}/Linq/JEnumerable.cs`, 'Newtonsoft.Json.Linq.JEnumerable<T>'),
+];
+
+/** Members .NET Framework 4.8 has that the reference-source snapshot lacks, each with the API
+ *  page that lists it for .NET Framework 4.7.1+ (the reference source's Enumerable.cs predates
+ *  Append and Prepend). Appended to the generated type. */
+export const SUPPLEMENTS: readonly { type: string; source: string; method: MethodSig }[] = [
+  {
+    type: 'System.Linq.Enumerable',
+    source: 'https://learn.microsoft.com/en-us/dotnet/api/system.linq.enumerable.append?view=netframework-4.8',
+    method: { name: 'Append', static: true, typeParams: ['TSource'], params: [{ name: 'source', type: 'IEnumerable<TSource>', modifier: 'this' }, { name: 'element', type: 'TSource' }], returns: 'IEnumerable<TSource>', extension: true },
+  },
+  {
+    type: 'System.Linq.Enumerable',
+    source: 'https://learn.microsoft.com/en-us/dotnet/api/system.linq.enumerable.prepend?view=netframework-4.8',
+    method: { name: 'Prepend', static: true, typeParams: ['TSource'], params: [{ name: 'source', type: 'IEnumerable<TSource>', modifier: 'this' }, { name: 'element', type: 'TSource' }], returns: 'IEnumerable<TSource>', extension: true },
+  },
 ];

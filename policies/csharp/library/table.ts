@@ -25,7 +25,8 @@ function allowed(t: ExtractedType, a: Allowed): TypeSig['apim'] {
     const except = new Set(a.except);
     return { source: ALLOW_LIST_URL, members: memberNames(t).filter((n) => !except.has(n)) };
   }
-  return { source: ALLOW_LIST_URL, members: [...(a as readonly string[])] };
+  // the page names an indexer by its metadata name, Item; the table writes it as 'this'
+  return { source: ALLOW_LIST_URL, members: (a as readonly string[]).map((n) => (n === 'Item' ? 'this' : n)) };
 }
 
 /** 'Create()', 'Split(char[], int)': a method's name and parameter types. */
