@@ -14,9 +14,9 @@ import type { ParamSig } from '../../policies/csharp/library/types.js';
 import { DESKTOP_SYMBOLS, extractTypes, preprocess, type ExtractedType } from './extract.js';
 import { SOURCES, SUPPLEMENTS, type SourceFile } from './sources.js';
 
-const OUT = fileURLToPath(new URL('../../policies/csharp/library/generated/framework.ts', import.meta.url));
+export const OUT = fileURLToPath(new URL('../../policies/csharp/library/generated/framework.ts', import.meta.url));
 
-interface Repo {
+export interface Repo {
   gitDir: string;
   commit: string;
   url: string;
@@ -26,7 +26,7 @@ function git(gitDir: string, ...args: string[]): string {
   return execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
-function openRepo(gitDir: string, url: string): Repo {
+export function openRepo(gitDir: string, url: string): Repo {
   return { gitDir, commit: git(gitDir, 'rev-parse', 'HEAD').trim(), url };
 }
 
