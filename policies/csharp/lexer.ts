@@ -4,6 +4,21 @@
  */
 import { CSharpError } from './diagnostics.js';
 
+export type NumType = 'int' | 'uint' | 'long' | 'ulong' | 'float' | 'double' | 'decimal';
+
+/** The type of an integer literal from its value and its u/l suffix (C# spec, integer literals). */
+function integerType(num: number, suffix: string): NumType {
+  const s = suffix.toLowerCase();
+  const u = s.includes('u');
+  const l = s.includes('l');
+  if (u && l) return 'ulong';
+  if (u) return num <= 0xffffffff ? 'uint' : 'ulong';
+  if (l) return num <= 2 ** 63 - 1 ? 'long' : 'ulong';
+  if (num <= 2 ** 31 - 1) return 'int';
+  if (num <= 0xffffffff) return 'uint';
+  return num <= 2 ** 63 - 1 ? 'long' : 'ulong';
+}
+
 export type TokenKind = 'ident' | 'number' | 'string' | 'char' | 'interp' | 'punct' | 'eof';
 
 /** One piece of an interpolated string: literal text or an embedded expression's source. */
@@ -16,6 +31,8 @@ export interface Token {
   /** for numbers: the numeric value; `isInt` tells C# int/long from double */
   num?: number;
   isInt?: boolean;
+  /** for numbers: the literal's C# type (`int`, `uint`, `long`, `ulong`, `float`, `double`, `decimal`) */
+  numType?: NumType;
   parts?: InterpPart[];
   pos: number;
 }
@@ -74,12 +91,24 @@ export function tokenize(src: string, start = 0, end = src.length, base = 0): To
     if (isDigit(c) || (c === '.' && isDigit(at(i + 1)))) {
       let j = i;
       let isInt = true;
+      if (c === '0' && (at(i + 1) === 'b' || at(i + 1) === 'B')) {
+        // binary literal (C# 7)
+        j = i + 2;
+        while (j < end && /[01_]/.test(src[j]!)) j++;
+        const num = parseInt(src.slice(i + 2, j).replace(/_/g, ''), 2);
+        const from = j;
+        while (/[uUlL]/.test(at(j))) j++;
+        out.push({ kind: 'number', value: src.slice(i, j), num, isInt: true, numType: integerType(num, src.slice(from, j)), pos });
+        i = j;
+        continue;
+      }
       if (c === '0' && (at(i + 1) === 'x' || at(i + 1) === 'X')) {
         j = i + 2;
         while (j < end && /[0-9a-fA-F_]/.test(src[j]!)) j++;
         const num = parseInt(src.slice(i + 2, j).replace(/_/g, ''), 16);
+        const from = j;
         while (/[uUlL]/.test(at(j))) j++;
-        out.push({ kind: 'number', value: src.slice(i, j), num, isInt: true, pos });
+        out.push({ kind: 'number', value: src.slice(i, j), num, isInt: true, numType: integerType(num, src.slice(from, j)), pos });
         i = j;
         continue;
       }
@@ -97,18 +126,31 @@ export function tokenize(src: string, start = 0, end = src.length, base = 0): To
       }
       const text = src.slice(i, j).replace(/_/g, '');
       const suffix = at(j);
+      const num = Number(text);
+      let numType: NumType = isInt ? 'int' : 'double';
       if (/[dDfFmM]/.test(suffix)) {
         isInt = false;
+        numType = /[dD]/.test(suffix) ? 'double' : /[fF]/.test(suffix) ? 'float' : 'decimal';
         j++;
       } else {
+        const from = j;
         while (/[uUlL]/.test(at(j))) j++;
+        if (isInt) numType = integerType(num, src.slice(from, j));
       }
-      out.push({ kind: 'number', value: text, num: Number(text), isInt, pos });
+      out.push({ kind: 'number', value: text, num, isInt, numType, pos });
       i = j;
       continue;
     }
     // strings: "..", @"..", $"..", $@"..", @$".."
-    if (stringPrefixLength(src, i, end) > 0) {
+    const prefix = stringPrefixLength(src, i, end);
+    if (prefix > 0) {
+      const opener = src.slice(i, i + prefix);
+      if (!opener.includes('@') && src.startsWith('"""', i + prefix - 1)) {
+        throw new CSharpError('CS_VERSION', 'a raw string literal ("""…""") is C# 11; APIM compiles C# 7', pos);
+      }
+      if (opener.startsWith('@$')) {
+        throw new CSharpError('CS_VERSION', 'an interpolated verbatim string written @$"…" is C# 8 (C# 7 needs $@"…"); APIM compiles C# 7', pos);
+      }
       let lit: StringLiteral;
       try {
         lit = scanStringLiteral(src, i, end);

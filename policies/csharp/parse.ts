@@ -1,10 +1,13 @@
 /**
- * Recursive-descent parser for the C# subset of APIM policy expressions: `@(expression)` and
- * `@{ statements }`. It never evaluates anything; constructs outside the subset fail with
- * `EXPR_UNSUPPORTED` naming the construct and its offset.
+ * Recursive-descent parser for APIM policy expressions, `@(expression)` and `@{ statements }`,
+ * in the C# version APIM compiles: "This article discusses policy expressions syntax in C# 7"
+ * (https://learn.microsoft.com/en-us/azure/api-management/api-management-policy-expressions).
+ * It never evaluates anything. Syntax of a later C# version fails with `CS_VERSION` naming the
+ * feature and its version; the few C# 7.3 constructs this front end does not model fail with
+ * `CS_UNSUPPORTED` naming the construct; both with the offset in the code.
  */
 import { CSharpError } from './diagnostics.js';
-import { typeToString, type Arg, type CatchClause, type Expr, type Stmt, type TypeRef } from './ast.js';
+import { typeToString, type Arg, type CatchClause, type Expr, type LocalParam, type Stmt, type SwitchLabel, type SwitchSection, type TypeRef } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
 
 export const PREDEFINED_TYPES = new Set([
@@ -84,6 +87,10 @@ class Parser {
   }
   unsupported(construct: string, pos = this.t.pos): never {
     throw new CSharpError('CS_UNSUPPORTED', `unsupported C# construct: ${construct}`, pos);
+  }
+  /** Syntax of a later C# than APIM's 7.3: "switch expression is C# 8; APIM compiles C# 7". */
+  version(feature: string, version: number, pos = this.t.pos): never {
+    throw new CSharpError('CS_VERSION', `${feature} is C# ${version}; APIM compiles C# 7`, pos);
   }
   atEnd(): boolean {
     return this.t.kind === 'eof';
@@ -171,14 +178,40 @@ class Parser {
         case 'foreach': {
           this.i++;
           this.expect('(');
-          this.type();
+          const type = this.type();
           const name = this.ident();
           if (!this.isWord('in')) this.syntax("expected 'in'");
           this.i++;
           const iter = this.expression();
           this.expect(')');
-          return { k: 'foreach', name, iter, body: this.statement(), pos };
+          return { k: 'foreach', type, name, iter, body: this.statement(), pos };
         }
+        case 'do': {
+          this.i++;
+          const body = this.statement();
+          if (!this.isWord('while')) this.syntax("expected 'while' after the body of do");
+          this.i++;
+          this.expect('(');
+          const c = this.expression();
+          this.expect(')');
+          this.expect(';');
+          return { k: 'do', body, c, pos };
+        }
+        case 'switch':
+          return this.switchStatement();
+        case 'using': {
+          if (!this.is('(', this.peek())) this.version('a using declaration (using var x = …;)', 8);
+          this.i += 2;
+          const resource = this.simpleStatement();
+          this.expect(')');
+          return { k: 'using', resource, body: this.statement(), pos };
+        }
+        case 'static':
+          this.version('a static local function', 8);
+          break;
+        case 'await':
+          if (this.isWord('foreach', this.peek()) || this.isWord('using', this.peek())) this.version(`await ${this.peek().value}`, 8);
+          break;
         case 'for': {
           this.i++;
           this.expect('(');
@@ -222,9 +255,6 @@ class Parser {
           break;
         case 'try':
           return this.tryStatement();
-        case 'switch':
-        case 'do':
-        case 'using':
         case 'lock':
         case 'goto':
         case 'unsafe':
@@ -238,7 +268,8 @@ class Parser {
       }
     }
     const s = this.simpleStatement();
-    this.expect(';');
+    // a local function ends with its body (or its own ';')
+    if (s.k !== 'localFunc') this.expect(';');
     return s;
   }
 
@@ -255,6 +286,7 @@ class Parser {
     const save = this.i;
     const pos = this.t.pos;
     const type = this.tryType();
+    if (type && this.t.kind === 'ident' && (this.is('(', this.peek()) || this.is('<', this.peek()))) return this.localFunction(type, pos);
     if (!type || this.t.kind !== 'ident' || !(this.is('=', this.peek()) || this.is(';', this.peek()) || this.is(',', this.peek()))) {
       this.i = save;
       return null;
@@ -264,7 +296,109 @@ class Parser {
       const name = this.ident();
       names.push({ name, init: this.eat('=') ? this.expression() : null });
     } while (this.eat(','));
-    return { k: 'decl', names, pos };
+    return { k: 'decl', type, names, pos };
+  }
+
+  /** `T Name(T1 a, …) { … }` or `=> expr;` (C# 7 local function); the type is already read. */
+  private localFunction(returns: TypeRef, pos: number): Stmt {
+    const name = this.ident();
+    if (this.is('<')) this.unsupported('a generic local function');
+    this.expect('(');
+    const params: LocalParam[] = [];
+    while (!this.is(')')) {
+      let mod: LocalParam['mod'];
+      if (this.isWord('out') || this.isWord('ref') || this.isWord('in') || this.isWord('params')) mod = this.ident() as LocalParam['mod'];
+      const type = this.type();
+      const p: LocalParam = { name: this.ident(), type };
+      if (mod) p.mod = mod;
+      if (this.is('=')) this.unsupported('an optional parameter of a local function');
+      params.push(p);
+      if (!this.eat(',')) break;
+    }
+    this.expect(')');
+    let body: Stmt;
+    if (this.is('=>')) {
+      const at = this.t.pos;
+      this.i++;
+      const x = this.expression();
+      this.expect(';');
+      body = { k: 'block', body: [typeToString(returns) === 'void' ? { k: 'expr', x, pos: at } : { k: 'return', x, pos: at }], pos: at };
+    } else {
+      if (!this.is('{')) this.syntax("expected '{' or '=>' after the parameters of a local function");
+      body = this.statement();
+    }
+    return { k: 'localFunc', name, returns, params, body, pos };
+  }
+
+  /** `switch (x) { case …: … }` with C# 7 patterns: constants, `T name`, `var name`, `when`. */
+  private switchStatement(): Stmt {
+    const pos = this.t.pos;
+    this.i++;
+    this.expect('(');
+    const x = this.expression();
+    this.expect(')');
+    this.expect('{');
+    const sections: SwitchSection[] = [];
+    while (!this.is('}')) {
+      if (this.atEnd()) this.syntax("expected '}'");
+      const labels: SwitchLabel[] = [];
+      while (this.isWord('case') || this.isWord('default')) {
+        const lpos = this.t.pos;
+        if (this.isWord('default')) {
+          this.i++;
+          this.expect(':');
+          labels.push({ k: 'default', pos: lpos });
+          continue;
+        }
+        this.i++;
+        const label = this.caseLabel(lpos);
+        this.expect(':');
+        labels.push(label);
+      }
+      if (labels.length === 0) this.syntax(`expected 'case' or 'default' but found ${this.describe(this.t)}`);
+      const body: Stmt[] = [];
+      while (!this.isWord('case') && !this.isWord('default') && !this.is('}')) {
+        if (this.atEnd()) this.syntax("expected '}'");
+        body.push(this.statement());
+      }
+      sections.push({ labels, body });
+    }
+    this.i++;
+    return { k: 'switch', x, sections, pos };
+  }
+
+  private caseLabel(pos: number): SwitchLabel {
+    this.patternVersion();
+    const save = this.i;
+    // `case T name` / `case T _` / `case var name`: a type followed by a designation
+    const type = this.tryType();
+    if (type && this.t.kind === 'ident' && !this.isWord('when')) {
+      const name = this.ident();
+      this.patternCombinator();
+      return { k: 'type', type, name: name === '_' ? null : name, when: this.when(), pos };
+    }
+    this.i = save;
+    const value = this.conditional();
+    this.patternCombinator();
+    return { k: 'const', value, when: this.when(), pos };
+  }
+
+  private when(): Expr | null {
+    if (!this.isWord('when')) return null;
+    this.i++;
+    return this.expression();
+  }
+
+  /** Patterns of later C# versions, at the start of a pattern. */
+  private patternVersion(): void {
+    if (this.isWord('not')) this.version("the 'not' pattern", 9);
+    if (this.is('{')) this.version('a property pattern (is { … })', 8);
+    if (this.is('[')) this.version('a list pattern (is [ … ])', 11);
+    if (this.is('<') || this.is('>') || this.is('<=') || this.is('>=')) this.version(`a relational pattern (${this.t.value} …)`, 9);
+  }
+
+  private patternCombinator(): void {
+    if (this.isWord('and') || this.isWord('or')) this.version(`the '${this.t.value}' pattern combinator`, 9);
   }
 
   // ---- types ------------------------------------------------------------------------------
@@ -330,7 +464,8 @@ class Parser {
     if (lambda) return lambda;
     const left = this.conditional();
     const t = this.t;
-    if (t.kind === 'punct' && (t.value === '=' || t.value === '+=' || t.value === '-=' || t.value === '*=' || t.value === '/=' || t.value === '??=')) {
+    if (t.kind === 'punct' && t.value === '??=') this.version('??= (null-coalescing assignment)', 8);
+    if (t.kind === 'punct' && ['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<='].includes(t.value)) {
       this.i++;
       if (left.k !== 'id' && left.k !== 'index' && left.k !== 'member') this.syntax('the left side of an assignment must be a variable', t.pos);
       return { k: 'assign', op: t.value, target: left, value: this.assignment(), pos: t.pos };
@@ -425,24 +560,26 @@ class Parser {
           l = { k: 'as', x: l, type: this.type(), pos: t.pos };
           continue;
         }
-        let negate = false;
-        if (this.isWord('not')) {
-          this.i++;
-          negate = true;
-        }
-        let isExpr: Expr;
+        this.patternVersion();
+        if (this.is('(')) this.version('a positional pattern (is ( … ))', 8);
         if (this.isWord('null')) {
           this.i++;
-          isExpr = { k: 'binary', op: '==', l, r: { k: 'lit', v: null, pos: t.pos }, pos: t.pos };
-        } else {
-          const type = this.type();
-          const bind = this.t.kind === 'ident' ? this.ident() : undefined;
-          isExpr = bind ? { k: 'is', x: l, type, bind, pos: t.pos } : { k: 'is', x: l, type, pos: t.pos };
+          this.patternCombinator();
+          l = { k: 'binary', op: '==', l, r: { k: 'lit', v: null, pos: t.pos }, pos: t.pos };
+          continue;
         }
-        l = negate ? { k: 'unary', op: '!', x: isExpr, pos: t.pos } : isExpr;
+        if (this.t.kind !== 'ident' || this.isWord('true') || this.isWord('false')) this.unsupported('a constant pattern other than null (use ==)');
+        const type = this.type();
+        if (this.is('{')) this.version('a property pattern (is T { … })', 8);
+        this.patternCombinator();
+        const bind = this.t.kind === 'ident' ? this.ident() : undefined;
+        if (type.name === 'var' && !bind) this.syntax("expected a name after 'is var'");
+        this.patternCombinator();
+        l = bind ? { k: 'is', x: l, type, bind, pos: t.pos } : { k: 'is', x: l, type, pos: t.pos };
         continue;
       }
       if (t.kind !== 'punct') break;
+      if (t.value === '..') this.version('a range (a..b)', 8);
       let op = t.value;
       // `>>` arrives as two `>` tokens (so generic closers work)
       if (op === '>' && this.is('>', this.peek()) && this.peek().pos === t.pos + 1 && ops.includes('>>')) op = '>>';
@@ -458,6 +595,8 @@ class Parser {
   private unary(): Expr {
     const t = this.t;
     if (t.kind === 'punct') {
+      if (t.value === '^') this.version('an index from the end (^n)', 8);
+      if (t.value === '..') this.version('a range (..b)', 8);
       if (t.value === '!' || t.value === '-' || t.value === '+' || t.value === '~') {
         this.i++;
         return { k: 'unary', op: t.value, x: this.unary(), pos: t.pos };
@@ -510,11 +649,11 @@ class Parser {
     switch (t.kind) {
       case 'number':
         this.i++;
-        return { k: 'lit', v: t.num!, pos };
+        return { k: 'lit', v: t.num!, ltype: t.numType ?? 'int', pos };
       case 'string':
       case 'char':
         this.i++;
-        return { k: 'lit', v: t.value, pos };
+        return { k: 'lit', v: t.value, ltype: t.kind, pos };
       case 'interp': {
         this.i++;
         const parts = t.parts!.map((p) => {
@@ -542,10 +681,10 @@ class Parser {
     switch (t.value) {
       case 'true':
         this.i++;
-        return { k: 'lit', v: true, pos };
+        return { k: 'lit', v: true, ltype: 'bool', pos };
       case 'false':
         this.i++;
-        return { k: 'lit', v: false, pos };
+        return { k: 'lit', v: false, ltype: 'bool', pos };
       case 'null':
         this.i++;
         return { k: 'lit', v: null, pos };
@@ -561,10 +700,26 @@ class Parser {
         }
         this.unsupported(`'${t.value}'`);
         break;
+      case 'default': {
+        this.i++;
+        if (!this.eat('(')) return { k: 'default', type: null, pos };
+        const type = this.type();
+        this.expect(')');
+        return { k: 'default', type, pos };
+      }
+      case 'nameof': {
+        if (!this.is('(', this.peek())) break;
+        this.i += 2;
+        let name = this.ident();
+        while (this.eat('.')) name = this.ident();
+        this.expect(')');
+        return { k: 'lit', v: name, ltype: 'string', pos };
+      }
+      case 'throw':
+        this.i++;
+        return { k: 'throw', x: this.expression(), pos };
       case 'typeof':
-      case 'default':
       case 'sizeof':
-      case 'nameof':
       case 'stackalloc':
       case 'delegate':
       case 'this':
@@ -608,6 +763,7 @@ class Parser {
       this.expect('}');
       return { k: 'new', type: { name: '$anonymous', args: [], array: 0, nullable: false }, args: [], init: members, pos };
     }
+    if (this.is('(')) this.version('target-typed new()', 9);
     const save = this.i;
     let type = this.tryType();
     if (!type) this.syntax('expected a type after new');
@@ -636,9 +792,18 @@ class Parser {
         const inner = this.initializer();
         items.push({ k: 'new', type: { name: '$pair', args: [], array: 0, nullable: false }, args: inner.map((value) => ({ value })), init: null, pos });
       } else if (this.is('[')) {
-        this.unsupported('index initializer');
+        // index initializer `["key"] = value` (C# 6)
+        const pos = this.t.pos;
+        this.i++;
+        const args = this.indexArgs();
+        this.expect('=');
+        items.push({ k: 'indexInit', args, value: this.initValue(), pos });
       } else if (this.t.kind === 'ident' && this.is('=', this.peek())) {
-        this.unsupported('object initializer (new T { Member = ... })');
+        // object initializer `Member = value`
+        const pos = this.t.pos;
+        const name = this.ident();
+        this.i++;
+        items.push({ k: 'memberInit', name, value: this.initValue(), pos });
       } else items.push(this.expression());
       if (!this.eat(',')) break;
     }
@@ -646,25 +811,58 @@ class Parser {
     return items;
   }
 
+  private initValue(): Expr {
+    if (this.is('{')) this.unsupported('a nested object or collection initializer (Member = { … })');
+    return this.expression();
+  }
+
   private args(): Arg[] {
     this.expect('(');
     const args: Arg[] = [];
     while (!this.is(')')) {
-      if (this.isWord('out') || this.isWord('ref') || this.isWord('in')) this.unsupported(`'${this.t.value}' argument`);
+      let name: string | undefined;
       if (this.t.kind === 'ident' && this.is(':', this.peek()) && !this.is('::', this.peek())) {
-        const name = this.ident();
+        name = this.ident();
         this.i++;
-        args.push({ name, value: this.expression() });
-      } else args.push({ value: this.expression() });
+      }
+      const arg: Arg = this.isWord('out') || this.isWord('ref') || this.isWord('in') ? this.modifiedArg() : { value: this.expression() };
+      if (name !== undefined) arg.name = name;
+      args.push(arg);
       if (!this.eat(',')) break;
     }
     this.expect(')');
     return args;
   }
 
+  /** `out x`, `out var x`, `out T x`, `out _`, `ref x`, `in x`. */
+  private modifiedArg(): Arg {
+    const pos = this.t.pos;
+    const mod = this.ident() as 'out' | 'ref' | 'in';
+    if (mod === 'out') {
+      const save = this.i;
+      const type = this.tryType();
+      if (type && this.t.kind === 'ident') {
+        const name = this.ident();
+        return { mod, value: { k: 'declVar', type: type.name === 'var' ? null : type, name, pos } };
+      }
+      this.i = save;
+      if (this.isWord('_') && (this.is(')', this.peek()) || this.is(',', this.peek()))) {
+        this.i++;
+        return { mod, value: { k: 'declVar', type: null, name: '_', pos } };
+      }
+    }
+    const value = this.unary();
+    if (value.k !== 'id' && value.k !== 'member' && value.k !== 'index') this.syntax(`an '${mod}' argument must be a variable`, pos);
+    return { mod, value };
+  }
+
   private postfix(e: Expr): Expr {
     for (;;) {
       const t = this.t;
+      if (t.kind === 'ident' && this.is('{', this.peek())) {
+        if (t.value === 'switch') this.version('a switch expression', 8);
+        if (t.value === 'with') this.version('a with expression', 9);
+      }
       if (t.kind !== 'punct') return e;
       if (t.value === '.' || t.value === '?.') {
         this.i++;
@@ -723,10 +921,8 @@ class Parser {
         e = { k: 'incdec', op: t.value, prefix: false, x: e, pos: t.pos };
         continue;
       }
-      if (t.value === '!' && (this.is('.', this.peek()) || this.is(')', this.peek()) || this.is(';', this.peek()))) {
-        // null-forgiving operator: no runtime effect
-        this.i++;
-        continue;
+      if (t.value === '!' && (this.is('.', this.peek()) || this.is(')', this.peek()) || this.is(';', this.peek()) || this.is('[', this.peek()) || this.is(',', this.peek()))) {
+        this.version('the null-forgiving operator (x!)', 8);
       }
       return e;
     }

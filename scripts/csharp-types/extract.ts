@@ -145,7 +145,7 @@ export function tokenize(src: string): Tok[] {
   const n = src.length;
   while (i < n) {
     const c = src[i]!;
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\uFEFF') {
+    if (/\s/.test(c) || c === '\uFEFF') {
       i++;
     } else if (c === '/' && src[i + 1] === '/') {
       while (i < n && src[i] !== '\n') i++;
@@ -483,6 +483,7 @@ export function extractTypes(text: string, opts: ExtractOptions): ExtractedType[
       else if (u === ')' || u === ']') pd--;
       if (pd === 0 && (u === '{' || u === ';' || u === '=>' || (u === '=' && decl[0] !== 'enum' && owner?.ctx.isEnum !== true))) break;
       if (pd === 0 && u === ',' && owner?.ctx.isEnum === true) break;
+      if (pd === 0 && u === '}') break;
       decl.push(u);
       j++;
     }
@@ -578,7 +579,42 @@ export function extractTypes(text: string, opts: ExtractOptions): ExtractedType[
       i = j; // the '{' is handled by the main loop
       continue;
     }
-    if (kw === 'delegate' || kw === 'event' || decl.includes('event')) {
+    if (kw === 'delegate') {
+      // a delegate type: kind 'class', base MulticastDelegate, its signature as `Invoke`
+      const [retToks, q] = readType(rest, 1);
+      const name = rest[q]!;
+      let typeParams: string[] | undefined;
+      let open = q + 1;
+      if (rest[open] === '<') {
+        const close = rest.indexOf('>', open);
+        typeParams = rest.slice(open + 1, close).filter((x) => x !== ',' && x !== 'in' && x !== 'out');
+        open = close + 1;
+      }
+      const fullName = owner !== undefined
+        ? `${owner.ctx.fullName}.${name}`
+        : `${currentNs()}.${name}${typeParams ? `<${typeParams.join(', ')}>` : ''}`;
+      const isPublic = mods.has('public') && (owner === undefined || owner.ctx.isPublic);
+      const qualify = (txt: string): string => qualifyNested(txt, nestedNames, fullName);
+      const ctxLike = { qualify } as TypeCtx;
+      const params = parseParams(rest.slice(open + 1, matchingParen(rest, open)), ctxLike);
+      if (isPublic && params !== null && (opts.want === undefined || opts.want(fullName))) {
+        const sig: ExtractedType = {
+          fullName,
+          kind: 'class',
+          base: 'MulticastDelegate',
+          constructors: [],
+          methods: [{ name: 'Invoke', static: false, params, returns: qualify(typeText(retToks)) }],
+          properties: [],
+          fields: [],
+          source: opts.source,
+        };
+        if (typeParams !== undefined) sig.typeParams = typeParams;
+        found.push(sig);
+      }
+      i = skipMember(toks, j);
+      continue;
+    }
+    if (kw === 'event' || decl.includes('event')) {
       i = skipMember(toks, j);
       continue;
     }

@@ -1,7 +1,9 @@
 // APIM's allow-list of .NET Framework types and members in policy expressions, transcribed from
 // the policy-expressions page (section ".NET Framework types allowed in policy expressions"):
 // https://learn.microsoft.com/en-us/azure/api-management/api-management-policy-expressions#CLRTypes
-// (source: MicrosoftDocs/azure-docs articles/api-management/api-management-policy-expressions.md).
+// (its source: MicrosoftDocs/azure-docs articles/api-management/api-management-policy-expressions.md,
+// the version dated 01/15/2026, which added System.Enum, listed IPAddress's members and excluded
+// SymmetricAlgorithm's parameterless Create()).
 // '.ctor' stands for the page's "(Constructor)".
 
 export const ALLOW_LIST_URL =
@@ -11,7 +13,14 @@ export const ALLOW_LIST_URL =
 export const ALL = 'all' as const;
 
 /** 'all', the member names the page lists, or "All, except of: …" */
-export type Allowed = typeof ALL | readonly string[] | { readonly except: readonly string[] };
+export type Allowed =
+  | typeof ALL
+  | readonly string[]
+  | {
+      readonly except: readonly string[];
+      /** single overloads the page excludes, as 'Name(paramType, …)' */
+      readonly exceptOverloads?: readonly string[];
+    };
 
 /** The page's table, row by row, in its order (full names as the table writes them). */
 export const ALLOW_LIST: readonly (readonly [fullName: string, members: Allowed])[] = [
@@ -52,6 +61,7 @@ export const ALLOW_LIST: readonly (readonly [fullName: string, members: Allowed]
   ['System.DateTimeOffset', ALL],
   ['System.Decimal', ALL],
   ['System.Double', ALL],
+  ['System.Enum', ['Parse', 'TryParse', 'ToString']],
   ['System.Exception', ALL],
   ['System.Guid', ALL],
   ['System.Int16', ALL],
@@ -62,7 +72,7 @@ export const ALLOW_LIST: readonly (readonly [fullName: string, members: Allowed]
   ['System.Linq.Enumerable', ALL],
   ['System.Math', ALL],
   ['System.MidpointRounding', ALL],
-  ['System.Net.IPAddress', ALL],
+  ['System.Net.IPAddress', ['AddressFamily', 'Equals', 'GetAddressBytes', 'IsLoopback', 'Parse', 'TryParse', 'ToString']],
   ['System.Net.WebUtility', ALL],
   ['System.Nullable', ALL],
   ['System.Random', ALL],
@@ -93,7 +103,9 @@ export const ALLOW_LIST: readonly (readonly [fullName: string, members: Allowed]
   ['System.Security.Cryptography.SHA384Managed', ALL],
   ['System.Security.Cryptography.SHA512', ALL],
   ['System.Security.Cryptography.SHA512Managed', ALL],
-  ['System.Security.Cryptography.SymmetricAlgorithm', ALL],
+  // "All except parameterless Create()": the table drops that one overload (table.ts), so
+  // SymmetricAlgorithm.Create(string) resolves and SymmetricAlgorithm.Create() does not.
+  ['System.Security.Cryptography.SymmetricAlgorithm', { except: [], exceptOverloads: ['Create()'] }],
   ['System.Security.Cryptography.X509Certificates.PublicKey', ALL],
   ['System.Security.Cryptography.X509Certificates.RSACertificateExtensions', ALL],
   ['System.Security.Cryptography.X509Certificates.X500DistinguishedName', ['Name']],

@@ -2,4 +2,4 @@
 export type { FieldSig, MethodSig, ParamSig, PropertySig, TypeSig, TypeText } from './types.js';
 export { TYPES, findType } from './table.js';
 export { ALLOW_LIST, ALLOW_LIST_URL } from './allow-list.js';
-export { CONTEXT_URL } from './context.js';
+export { CONTEXT_URL, MESSAGE_BODY_AS_TYPES } from './context.js';

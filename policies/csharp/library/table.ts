@@ -5,7 +5,7 @@ import { CONTEXT_TYPES } from './context.js';
 import type { ExtractedType } from './extracted.js';
 import { FRAMEWORK_TYPES } from './generated/framework.js';
 import { SUPPORT_TYPES } from './support.js';
-import type { TypeSig } from './types.js';
+import type { MethodSig, TypeSig } from './types.js';
 
 /** Every member name of a type ('.ctor' for its constructors). */
 export function memberNames(t: ExtractedType): string[] {
@@ -21,10 +21,28 @@ export function memberNames(t: ExtractedType): string[] {
 function allowed(t: ExtractedType, a: Allowed): TypeSig['apim'] {
   if (a === ALL) return { source: ALLOW_LIST_URL };
   if ('except' in a) {
+    if (a.except.length === 0) return { source: ALLOW_LIST_URL };
     const except = new Set(a.except);
     return { source: ALLOW_LIST_URL, members: memberNames(t).filter((n) => !except.has(n)) };
   }
-  return { source: ALLOW_LIST_URL, members: [...(a as readonly string[])] };
+  // the page names an indexer by its metadata name, Item; the table writes it as 'this'
+  return { source: ALLOW_LIST_URL, members: (a as readonly string[]).map((n) => (n === 'Item' ? 'this' : n)) };
+}
+
+/** 'Create()', 'Split(char[], int)': a method's name and parameter types. */
+export function overloadText(m: MethodSig): string {
+  return `${m.name}(${m.params.map((p) => p.type).join(', ')})`;
+}
+
+/** The type without the single overloads the page excludes ("All except parameterless Create()"). */
+function withoutOverloads(t: ExtractedType, a: Allowed): ExtractedType {
+  if (a === ALL || !('except' in a) || a.exceptOverloads === undefined) return t;
+  const drop = new Set(a.exceptOverloads);
+  const methods = t.methods.filter((m) => !drop.has(overloadText(m)));
+  if (methods.length !== t.methods.length - drop.size) {
+    throw new Error(`${t.fullName}: the overloads ${[...drop].join(', ')} are not all in the generated signatures`);
+  }
+  return { ...t, methods };
 }
 
 function build(): TypeSig[] {
@@ -33,8 +51,10 @@ function build(): TypeSig[] {
   for (const t of FRAMEWORK_TYPES) {
     const a = listed.get(t.fullName);
     const support = SUPPORT_TYPES.get(t.fullName);
-    if (a !== undefined) out.push({ ...t, apim: allowed(t, a) });
+    const outer = out.find((o) => t.fullName.startsWith(`${o.fullName}.`));
+    if (a !== undefined) out.push({ ...withoutOverloads(t, a), apim: allowed(t, a) });
     else if (support !== undefined) out.push({ ...t, apim: support });
+    else if (outer !== undefined && outer.apim.members === undefined) out.push({ ...t, apim: { source: ALLOW_LIST_URL } });
     else throw new Error(`${t.fullName} is generated but neither on APIM's allow-list nor a support type`);
   }
   out.push(...CONTEXT_TYPES);

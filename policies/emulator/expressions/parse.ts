@@ -6,6 +6,7 @@
 import * as front from '../../csharp/parse.js';
 import { CSharpError } from '../../csharp/diagnostics.js';
 import type { Expr } from '../../csharp/ast.js';
+import { walkExpr, walkStmt, type Node } from '../../csharp/walk.js';
 import { ExpressionError } from '../errors.js';
 
 export { PREDEFINED_TYPES, type ParsedExpression } from '../../csharp/parse.js';
@@ -26,9 +27,65 @@ function converted<T>(f: () => T): T {
 }
 
 export function parseExpression(code: string): front.ParsedExpression {
-  return converted(() => front.parseExpression(code));
+  const parsed = converted(() => front.parseExpression(code));
+  refusePending(parsed);
+  return parsed;
 }
 
 export function parseBareExpression(code: string, offset = 0): Expr {
   return converted(() => front.parseBareExpression(code, offset));
+}
+
+/**
+ * C# 7.3 constructs the front end parses and the runtime does not run yet: compiling one is
+ * EXPR_UNSUPPORTED naming it, rather than a statement silently skipped. The runtime (evaluate.ts)
+ * removes an entry when it implements the construct.
+ */
+export const RUNTIME_PENDING: ReadonlySet<string> = new Set([
+  'stmt:switch',
+  'stmt:localFunc',
+  'stmt:using',
+  'stmt:do',
+  'expr:declVar',
+  'expr:throw',
+  'expr:default',
+  'expr:memberInit',
+  'expr:indexInit',
+  'arg:out',
+  'arg:ref',
+  'arg:in',
+  'pattern:var',
+]);
+
+const PENDING_NAMES: Record<string, string> = {
+  'stmt:switch': "'switch' statement",
+  'stmt:localFunc': 'local function',
+  'stmt:using': "'using' statement",
+  'stmt:do': "'do' statement",
+  'expr:declVar': "'out var' declaration",
+  'expr:throw': 'throw expression',
+  'expr:default': "'default' expression",
+  'expr:memberInit': 'object initializer',
+  'expr:indexInit': 'index initializer',
+  'arg:out': "'out' argument",
+  'arg:ref': "'ref' argument",
+  'arg:in': "'in' argument",
+  'pattern:var': "'is var' pattern",
+};
+
+/** Throws EXPR_UNSUPPORTED for the first construct of RUNTIME_PENDING in the parsed code. */
+export function refusePending(parsed: front.ParsedExpression): void {
+  if (RUNTIME_PENDING.size === 0) return;
+  const hit = (key: string, pos: number): void => {
+    if (RUNTIME_PENDING.has(key)) throw new ExpressionError('EXPR_UNSUPPORTED', `unsupported C# construct: ${PENDING_NAMES[key] ?? key}`, pos);
+  };
+  const visit = (n: Node): void => {
+    if ('stmt' in n) return hit(`stmt:${n.stmt.k}`, n.stmt.pos);
+    const e = n.expr;
+    hit(`expr:${e.k}`, e.pos);
+    if (e.k === 'is' && e.type.name === 'var') hit('pattern:var', e.pos);
+    if (e.k === 'call' || e.k === 'new') for (const a of e.args) if (a.mod) hit(`arg:${a.mod}`, a.value.pos);
+  };
+  if (parsed.block) for (const s of parsed.body) walkStmt(s, visit);
+  else walkExpr(parsed.expr, visit);
 }
