@@ -190,18 +190,6 @@ export function createPgSession(options: PgSessionOptions): IdentitySession {
     return s + roleCall;
   }
 
-  function refuseNul(identity: SessionValues, statement: Statement): void {
-    // a NUL would end the simple-protocol query text early; PostgreSQL text cannot hold one anyway
-    for (const { value } of identity) if (value?.includes('\0')) throw nulRefused();
-    for (const p of statement.params) if (typeof p.value === 'string' && p.value.includes('\0')) throw nulRefused();
-  }
-
-  function lastResult(results: pg.QueryResult[]): QueryResult {
-    const last = results[results.length - 1];
-    if (!last) throw new Error('no result');
-    return toResult(last);
-  }
-
   /**
    * Runs `work` on a checked-out client and gives the client back: kept when the work ended
    * well or with an error the server sent (the connection is fine), dropped otherwise (a
