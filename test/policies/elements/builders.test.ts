@@ -31,7 +31,9 @@ test('validate-jwt: keys are one form each; claims need a name', () => {
 
 test('validate-azure-ad-token: tenant required, at most one token source', () => {
   bad(() => validateAzureAdToken({} as never), /tenantId is required/);
-  bad(() => validateAzureAdToken({ tenantId: 't', headerName: 'a', queryParameterName: 'b' } as never), /at most one/);
+  bad(() => validateAzureAdToken({ tenantId: 't', headerName: 'a', queryParameterName: 'b', clientApplicationIds: ['c'] } as never), /at most one/);
+  bad(() => validateAzureAdToken({ tenantId: 't' } as never), /clientApplicationIds is required/);
+  bad(() => validateAzureAdToken({ tenantId: 't', clientApplicationIds: [] } as never), /clientApplicationIds is required/);
 });
 
 test('set-header: delete takes no values; others need one', () => {
