@@ -126,6 +126,21 @@ export function registerRls(program: Command): void {
     );
 
   rls
+    .command('sample')
+    .description("create the orders sample in a PostgreSQL database: its tables, seed data and the sample spec's RLS (re-runnable)")
+    .requiredOption('--db <url>', 'postgres://…, pglite:DIR, pglite:memory or a directory')
+    .exitOverride()
+    .action(async (opts: { db: string }) =>
+      run(async () => {
+        const target = parseDatabaseUrl(opts.db);
+        if (target.kind === 'mssql') throw new CliError('rls sample supports PostgreSQL (a server or PGlite), not Azure SQL', ExitCode.BadInput);
+        const { setupSampleDatabase } = await import('../../rls/sample/setup.js');
+        await withDatabase(opts.db, (db) => setupSampleDatabase(db));
+        process.stdout.write(`${redactUrl(opts.db)}: the orders sample is in place (schema app, seed data, RLS from rls/sample/spec.ts)\n`);
+      }),
+    );
+
+  rls
     .command('verify')
     .description('run verify cases as the application role and print a truth table (exit 1 on any mismatch)')
     .argument('<spec>', 'spec file (.ts, .json, .yaml)')
