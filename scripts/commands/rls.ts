@@ -86,7 +86,7 @@ function emit(spec: RlsSpec, dialect: string, remove: boolean): string {
 
 /** Registers the `rls` command group. */
 export function registerRls(program: Command): void {
-  const rls = program.command('rls').description('row-level security: print, apply, verify and check drift of an RLS spec').exitOverride();
+  const rls = program.command('rls').description('row-level security: print, apply, verify and check drift of an RLS spec; create the sample').exitOverride();
 
   rls
     .command('sql')
