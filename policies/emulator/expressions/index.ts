@@ -2,7 +2,7 @@
 import type { XmlExpression } from '../../xml/tree.js';
 import { ExpressionError, lineCol } from '../errors.js';
 import type { EvalHost } from './host.js';
-import { parseExpression } from './parse.js';
+import { parseCheckedExpression } from './parse.js';
 import { compileBlock, compileExpr, resolveStaticTypes } from './runtime.js';
 
 export type { EvalHost } from './host.js';
@@ -16,12 +16,14 @@ export interface CompiledExpression {
 }
 
 /**
- * Parses an expression once. Syntax and unsupported constructs throw now (ExpressionError with
- * the position in `code`); runtime failures throw from `run`.
+ * Parses and type-checks an expression once. Syntax (EXPR_SYNTAX), what APIM refuses when the
+ * policy is saved (EXPR_REFUSED: C# 8+ syntax, members, overloads or types outside APIM's
+ * allow-list) and constructs the runtime does not run (EXPR_UNSUPPORTED) throw now
+ * (ExpressionError with the position in `code`); runtime failures throw from `run`.
  */
 export function compileExpression(expression: XmlExpression | string): CompiledExpression {
   const code = typeof expression === 'string' ? expression : expression.code;
-  const parsed = parseExpression(code);
+  const parsed = parseCheckedExpression(code);
   if (parsed.block) {
     return { code, run: compileBlock(resolveStaticTypes(parsed.body)) };
   }

@@ -7,6 +7,7 @@ import * as front from '../../csharp/parse.js';
 import { CSharpError } from '../../csharp/diagnostics.js';
 import type { Expr } from '../../csharp/ast.js';
 import { walkExpr, walkStmt, type Node } from '../../csharp/walk.js';
+import { checkParsed } from '../../csharp/check/index.js';
 import { ExpressionError } from '../errors.js';
 
 export { PREDEFINED_TYPES, type ParsedExpression } from '../../csharp/parse.js';
@@ -28,6 +29,18 @@ function converted<T>(f: () => T): T {
 
 export function parseExpression(code: string): front.ParsedExpression {
   const parsed = converted(() => front.parseExpression(code));
+  refusePending(parsed);
+  return parsed;
+}
+
+/**
+ * What `emulate()` compiles: parsed, then type-checked as APIM does when the policy is saved (a
+ * refusal is EXPR_REFUSED with the checker's reason, the same finding as lint rule APIM501), then
+ * refused if the runtime does not run one of its constructs yet (EXPR_UNSUPPORTED).
+ */
+export function parseCheckedExpression(code: string): front.ParsedExpression {
+  const parsed = converted(() => front.parseExpression(code));
+  converted(() => checkParsed(parsed));
   refusePending(parsed);
   return parsed;
 }

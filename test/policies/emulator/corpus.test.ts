@@ -58,7 +58,10 @@ describe('emulator over the policy-snippets corpus', () => {
       } catch (err) {
         // anything else (TypeError, RangeError, ...) is a crash and fails the test
         if (!(err instanceof EmulatorError) && !(err instanceof PolicyXmlError)) throw new Error(`${basename(file)} crashed: ${(err as Error).stack}`, { cause: err });
-        assert.match(err.message, /unsupported|expected|unexpected|unknown name|not defined|not Base64|no such fragment|comment|syntax/i, `${basename(file)}: ${err.message}`);
+        // EXPR_REFUSED: C# APIM itself refuses when the policy is saved (the static checker's reason)
+        if (!(err instanceof EmulatorError && err.code === 'EXPR_REFUSED')) {
+          assert.match(err.message, /unsupported|expected|unexpected|unknown name|not defined|not Base64|no such fragment|comment|syntax/i, `${basename(file)}: ${err.message}`);
+        }
         if (err instanceof EmulatorError) assert.match(err.message, /<[a-z-]+[ >]|element/, `${basename(file)}: the message names the element: ${err.message}`);
         unsupported.push(`${basename(file)}: ${err.message}`);
       }
