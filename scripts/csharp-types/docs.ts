@@ -74,6 +74,56 @@ function section(t: TypeSig): string[] {
   return out;
 }
 
+/** The number of type arguments of a generic name whose '<' is at `i` (0 when none). */
+function arityAt(text: string, i: number): number {
+  if (text[i] !== '<') return 0;
+  let depth = 0;
+  let arity = 1;
+  for (let k = i; k < text.length; k++) {
+    if (text[k] === '<') depth++;
+    else if (text[k] === '>' && --depth === 0) break;
+    else if (text[k] === ',' && depth === 1) arity++;
+  }
+  return arity;
+}
+
+/** Simple names used in the signatures of allowed members that no type in the table has. */
+export function outsideNames(types: readonly TypeSig[]): string[] {
+  // known names with their arity: 'List`1', 'String`0'
+  const known = new Set<string>(['void`0', 'MulticastDelegate`0']);
+  for (const t of types) {
+    for (const [, name, args] of t.fullName.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(<[^<>]*>)?/g)) {
+      known.add(`${name!}\`${args === undefined ? 0 : args.split(',').length}`);
+    }
+    if (t.alias !== undefined) known.add(`${t.alias}\`0`);
+  }
+  const out = new Set<string>();
+  for (const t of types) {
+    if (t.apim.members !== undefined && t.apim.members.length === 0) continue;
+    const texts: [string, readonly string[]][] = [];
+    const scope = t.typeParams ?? [];
+    for (const c of t.constructors) for (const p of c) texts.push([p.type, scope]);
+    for (const m of t.methods) {
+      const s = [...scope, ...(m.typeParams ?? [])];
+      texts.push([m.returns, s]);
+      for (const p of m.params) texts.push([p.type, s]);
+    }
+    for (const p of t.properties) {
+      texts.push([p.type, scope]);
+      for (const q of p.indexParams ?? []) texts.push([q.type, scope]);
+    }
+    for (const f of t.fields) texts.push([f.type, scope]);
+    for (const [text, s] of texts) {
+      for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) {
+        const id = m[0];
+        if (s.includes(id) || known.has(`${id}\`${arityAt(text, m.index + id.length)}`)) continue;
+        out.add(id);
+      }
+    }
+  }
+  return [...out].sort();
+}
+
 /** The whole document. */
 export function renderDocs(types: readonly TypeSig[]): string {
   const framework = types.filter((t) => t.source !== CONTEXT_URL);
@@ -133,15 +183,15 @@ export function renderDocs(types: readonly TypeSig[]): string {
     '',
     'Not in the table at all (so an expression naming them is refused): every type the page does not list and no',
     'allowed signature names — `System.IO.File`, `System.Environment`, `System.Type`, `System.Net.Http.HttpClient`,',
-    '`System.Diagnostics.Process`, `System.Threading.Thread`, reflection, … — and the types below that signatures',
-    'name but the table leaves out (an overload taking one of them cannot be called, since no value of it can be made',
-    'except `null`).',
+    '`System.Diagnostics.Process`, `System.Threading.Thread`, reflection, … — and the types that allowed signatures',
+    'name but the page does not list ([the last section](#named-in-signatures-outside-the-table)).',
     '',
     '## Contents',
     '',
     `- [\`context\`](#context) (${context.length} types)`,
     `- [Allowed .NET Framework and Newtonsoft.Json types](#allowed-types) (${listed.length} types)`,
     `- [Named in signatures only](#named-in-signatures-only) (${support.length} types)`,
+    '- [Named in signatures, outside the table](#named-in-signatures-outside-the-table)',
     '',
     '## `context`',
     '',
@@ -156,6 +206,11 @@ export function renderDocs(types: readonly TypeSig[]): string {
   out.push('These types appear in the signatures of allowed members, but the page does not list them: a value of one',
     'can be passed on or compared with `null`, and none of its own members can be called.', '');
   out.push(...support.map((t) => `- ${t.fullName}${t.enumMembers !== undefined ? ' (enum)' : ''} — [signatures](${t.source})`), '');
+  out.push('## Named in signatures, outside the table', '');
+  out.push('Allowed members name these types in their signatures, but APIM\'s page lists none of them, so they are not',
+    'in the table: an overload taking one cannot be called (no value of it can be made except `null`), and one',
+    'returning one gives a value whose members are refused.', '');
+  out.push(outsideNames(types).map((n) => `\`${n}\``).join(', '), '');
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
