@@ -25,8 +25,14 @@ function allowed(t: ExtractedType, a: Allowed): TypeSig['apim'] {
     const except = new Set(a.except);
     return { source: ALLOW_LIST_URL, members: memberNames(t).filter((n) => !except.has(n)) };
   }
-  // the page names an indexer by its metadata name, Item; the table writes it as 'this'
-  return { source: ALLOW_LIST_URL, members: (a as readonly string[]).map((n) => (n === 'Item' ? 'this' : n)) };
+  // The page names an indexer by its metadata name, Item; the table writes it as 'this'.
+  // Operators: the page's member lists name methods, properties and fields, never an operator,
+  // and its silence is read as "the operators of a listed type follow the type": what they do
+  // is what listed members do (DateTime's `-`/`+` are Subtract/Add, its `<`/`==` compare Ticks),
+  // so allowing them allows nothing the row does not.
+  const listed = (a as readonly string[]).map((n) => (n === 'Item' ? 'this' : n));
+  const operators = [...new Set(t.methods.filter((m) => m.name.startsWith('op_')).map((m) => m.name))];
+  return { source: ALLOW_LIST_URL, members: [...listed, ...operators] };
 }
 
 /** 'Create()', 'Split(char[], int)': a method's name and parameter types. */

@@ -29,6 +29,8 @@ test('rows that list members restrict the type to them (Item is the indexer)', (
   const dt = findType('DateTime')?.apim.members ?? [];
   assert.ok(dt.includes('UtcNow') && dt.includes('ToString') && dt.includes('.ctor'));
   assert.ok(!dt.includes('ToUniversalTime') && !dt.includes('ParseExact') && !dt.includes('FromFileTime'));
+  // a listed type's operators follow it (they do what Subtract/Add/Ticks do)
+  assert.ok(['op_Subtraction', 'op_Addition', 'op_LessThan', 'op_Equality'].every((op) => dt.includes(op)));
 });
 
 test('"All, except Load": XDocument allows Parse and not Load', () => {
