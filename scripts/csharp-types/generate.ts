@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ParamSig } from '../../policies/csharp/library/types.js';
-import { DESKTOP_SYMBOLS, extractTypes, preprocess, type ExtractedType } from './extract.js';
+import { DESKTOP_SYMBOLS, csprojSymbols, extractTypes, preprocess, type ExtractedType } from './extract.js';
 import { SOURCES, SUPPLEMENTS, type SourceFile } from './sources.js';
 
 export const OUT = fileURLToPath(new URL('../../policies/csharp/library/generated/framework.ts', import.meta.url));
@@ -38,9 +38,15 @@ function readSource(repo: Repo, path: string): string {
 export function generate(repos: Record<SourceFile['repo'], Repo>): ExtractedType[] {
   const out: ExtractedType[] = [];
   const seen = new Map<string, ExtractedType>();
+  // Newtonsoft.Json: the symbols of its net45 build, read from its project file (APIM runs on .NET
+  // Framework, which loads the net45 assembly)
+  const symbols = {
+    referencesource: DESKTOP_SYMBOLS,
+    newtonsoft: csprojSymbols(readSource(repos.newtonsoft, 'Src/Newtonsoft.Json/Newtonsoft.Json.csproj'), 'net45'),
+  };
   for (const file of SOURCES) {
     const repo = repos[file.repo];
-    const text = preprocess(readSource(repo, file.path), DESKTOP_SYMBOLS);
+    const text = preprocess(readSource(repo, file.path), symbols[file.repo]);
     const wanted = new Set(file.types);
     const types = extractTypes(text, {
       source: `${repo.url}/blob/${repo.commit}/${file.path}`,
