@@ -67,7 +67,16 @@ function build(): TypeSig[] {
   return out;
 }
 
-export const TYPES: readonly TypeSig[] = Object.freeze(build());
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** The table, built once at start-up and deep-frozen: every consumer shares it, none can change it. */
+export const TYPES: readonly TypeSig[] = deepFreeze(build());
 
 /** 'List<T>' → ['List', 1]; 'String' → ['String', 0]. */
 function nameAndArity(name: string): [string, number] {

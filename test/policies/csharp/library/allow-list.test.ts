@@ -76,3 +76,14 @@ test('full names are unique', () => {
   const names = TYPES.map((t) => t.fullName);
   assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), []);
 });
+
+test('the table is frozen: a consumer cannot change a signature or an allowance', () => {
+  const str = findType('string')!;
+  assert.throws(() => (str.methods as unknown as unknown[]).push({}), TypeError);
+  assert.throws(() => {
+    (str.apim as { members?: string[] }).members = [];
+  }, TypeError);
+  assert.throws(() => {
+    (findType('DateTime')!.apim.members as string[]).push('ToFileTime');
+  }, TypeError);
+});
