@@ -15,6 +15,6 @@ test('the document lists every type, String.Split\'s overloads, and the restrict
   for (const t of TYPES) assert.ok(doc.includes(t.fullName), t.fullName);
   assert.ok(doc.includes('string[] Split(char[] separator, int count, StringSplitOptions options)'));
   assert.ok(!doc.includes('Split(string separator'));
-  assert.ok(doc.includes('APIM allows only: `Index`, `Length`, `Value`.'));
+  assert.ok(doc.includes('APIM allows only: `Index`, `Length`, `Value`, `ToString`.'));
   assert.match(doc, /### System\.Xml\.Linq\.XDocument\n[\s\S]*?Not allowed: `Load`\./);
 });
