@@ -6,6 +6,8 @@
 //
 //   npx tsx scripts/csharp-types/generate.ts --referencesource <git dir> --newtonsoft <git dir> [--check]
 //
+// The reference source is read at its HEAD (.NET Framework 4.8), Newtonsoft.Json at NEWTONSOFT_REF.
+//
 // --check compares instead of writing (exit 1 when the checked-in file differs).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -26,9 +28,13 @@ function git(gitDir: string, ...args: string[]): string {
   return execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
-export function openRepo(gitDir: string, url: string): Repo {
-  return { gitDir, commit: git(gitDir, 'rev-parse', 'HEAD').trim(), url };
+/** A snapshot at `ref` (a commit, tag or HEAD). */
+export function openRepo(gitDir: string, url: string, ref = 'HEAD'): Repo {
+  return { gitDir, commit: git(gitDir, 'rev-parse', `${ref}^{commit}`).trim(), url };
 }
+
+/** Newtonsoft.Json is read at its latest release tag, not its main branch (a prerelease). */
+export const NEWTONSOFT_REF = '13.0.4';
 
 function readSource(repo: Repo, path: string): string {
   return git(repo.gitDir, 'show', `${repo.commit}:${path}`);
@@ -156,7 +162,7 @@ function main(argv: readonly string[]): number {
   };
   const repos = {
     referencesource: openRepo(arg('--referencesource', '/work/.mirror/microsoft+referencesource/repo'), 'https://github.com/microsoft/referencesource'),
-    newtonsoft: openRepo(arg('--newtonsoft', '/work/.mirror/JamesNK+Newtonsoft.Json/repo'), 'https://github.com/JamesNK/Newtonsoft.Json'),
+    newtonsoft: openRepo(arg('--newtonsoft', '/work/.mirror/JamesNK+Newtonsoft.Json/repo'), 'https://github.com/JamesNK/Newtonsoft.Json', NEWTONSOFT_REF),
   };
   const text = render(generate(repos));
   if (argv.includes('--check')) {
