@@ -30,20 +30,27 @@
  *
  * The deadline (`RunOptions.timeoutInMs`, the time left of the request's deadline):
  * - each batch is sent with the time left as its own `requestTimeout` (mssql's per-request
- *   override, `pool.request({ requestTimeout })`, passed to tedious' `Request.setTimeout`:
- *   https://github.com/tediousjs/node-mssql#request — "Override the pool's default request
- *   timeout (in ms) for this request only"); when it passes, tedious sends an ATTENTION and
- *   fails the request with ETIMEOUT (https://tediousjs.github.io/tedious/api-connection.html,
- *   `options.requestTimeout`). The server then stops the batch; its statement, running in
- *   autocommit, is rolled back whole (statement atomicity — every statement here is a single
- *   INSERT/UPDATE/DELETE/SELECT after the session-context prelude, no explicit transaction);
- * - the caller stops waiting `mssqlClientGraceInMs` later in any case (a pool acquire or connect
- *   that hangs) and calls `request.cancel()`: before the batch was sent, mssql never sends it
- *   (ECANCEL); while it runs, it is an ATTENTION like the timeout;
+ *   override `pool.request({ requestTimeout })`, https://github.com/tediousjs/node-mssql#request,
+ *   which tedious applies with `Request.setTimeout`); when it passes, tedious cancels the request
+ *   (a TDS ATTENTION) and fails it with RequestError ETIMEOUT. tedious documents that this timer
+ *   "is cleared as soon as a response is received" (`options.requestTimeout`,
+ *   https://tediousjs.github.io/tedious/api-connection.html), so a response to the prelude could
+ *   disarm it — hence the second bound:
+ * - the caller stops waiting `mssqlClientGraceInMs` after the time left in any case (a batch
+ *   whose timer was cleared, a pool acquire or a connect that hangs) and calls
+ *   `request.cancel()`: before the batch was sent, mssql never sends it (ECANCEL); while it
+ *   runs, it is an ATTENTION — "cancel operations ... implementing data access driver
+ *   time-outs" (https://learn.microsoft.com/sql/relational-databases/event-classes/attention-event-class).
+ *   The server stops the batch; the statement it was running is rolled back whole (each
+ *   statement here runs in autocommit: one INSERT/UPDATE/DELETE/SELECT after the
+ *   session-context prelude, never an explicit transaction — an open transaction would survive
+ *   an attention unless XACT_ABORT is ON:
+ *   https://learn.microsoft.com/sql/connect/oledb/ole-db-interfaces/issabort-abort-ole-db);
  * - a retry is only started when the time left covers its backoff; a request timeout or a
- *   cancel is never retried (the deadline has passed, and the batch's outcome is the server's).
- * All answer 503 FN_510_DEADLINE_EXCEEDED with Retry-After; the pool's config carries the
- * deadline as `requestTimeout` too, so a request without options is bounded as well.
+ *   cancel is never retried (the deadline has passed).
+ * All answer 503 FN_510_DEADLINE_EXCEEDED with Retry-After. The pools' config carries the
+ * deadline as `requestTimeout` and `pool.acquireTimeoutMillis` too (mssql's defaults: 15 s, and
+ * tarn's acquire timeout), so a request without options is bounded as well.
  */
 import sql from 'mssql';
 import { HttpError } from '../errors.js';
