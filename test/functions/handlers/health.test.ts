@@ -38,8 +38,8 @@ describe('GET /api/health on a PostgreSQL server', () => {
     await setupSampleDatabase(setup);
     await setup.close();
     t = await startTestIssuer();
-    // the runtime opens its own pools from the settings: one request connection, a 2 s deadline
-    const config = testConfig(t.issuer, { APIM_RLS_DB: server.url, APIM_RLS_DB_POOL_MAX: '1', APIM_RLS_REQUEST_DEADLINE_MS: '2000' });
+    // the runtime opens its own pools from the settings: one request connection, a 10 s deadline
+    const config = testConfig(t.issuer, { APIM_RLS_DB: server.url, APIM_RLS_DB_POOL_MAX: '1', APIM_RLS_REQUEST_DEADLINE_MS: '10000' });
     runtime = await createRuntime({ config, keys: createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl }), now: fixedNow });
     const { alice } = sampleUsers;
     reader = await t.issuer.mint({ sub: alice.sub, oid: alice.oid, tid: alice.tid, roles: ['Orders.Read'] });
@@ -55,7 +55,9 @@ describe('GET /api/health on a PostgreSQL server', () => {
     const lock = new pg.Client({ connectionString: server.url });
     await lock.connect();
     await lock.query('begin; lock table app.orders in access exclusive mode');
-    const unlock = setTimeout(() => void lock.query('rollback'), 1500);
+    // released after health answered — or after 8 s, so that a health waiting for the request
+    // connection ends (and fails the test) instead of hanging
+    const unlock = setTimeout(() => void lock.query('rollback'), 8000);
     let listDone = false;
     try {
       const list = call(runtime, 'listOrders', { token: reader }).then((r) => ((listDone = true), r));
@@ -64,6 +66,7 @@ describe('GET /api/health on a PostgreSQL server', () => {
       assert.equal(h.status, 200, h.body);
       assert.equal((h.json as { database: { reachable: boolean } }).database.reachable, true);
       assert.equal(listDone, false, 'health answered while the request connection was still busy');
+      await lock.query('rollback');
       assert.equal((await list).status, 200);
     } finally {
       clearTimeout(unlock);
@@ -72,15 +75,15 @@ describe('GET /api/health on a PostgreSQL server', () => {
     }
   });
 
-  it('a server that does not answer the query: 503 with Retry-After within its bound, then 200 again', { timeout: 30_000 }, async (tt) => {
+  it('a server that does not answer the query: 503 with Retry-After within its bound (5 s), then 200 again', { timeout: 30_000 }, async (tt) => {
     if (!server) return tt.skip(postgresUnavailableReason);
     assert.equal((await call(runtime, 'health')).status, 200);
     const [backend] = await admin("select pid from pg_stat_activity where application_name = 'apim-rls-health'");
     assert.ok(backend, "health's own connection");
     const pid = Number(backend['pid']);
     process.kill(pid, 'SIGSTOP');
-    // thawed after 10 s whatever happens (without a bound, health would answer 200 only then)
-    const thaw = setTimeout(() => process.kill(pid, 'SIGCONT'), 10_000);
+    // thawed after 12 s whatever happens (without a bound, health would answer 200 only then)
+    const thaw = setTimeout(() => process.kill(pid, 'SIGCONT'), 12_000);
     try {
       const h = await call(runtime, 'health');
       assert.equal(h.status, 503, h.body);
