@@ -16,7 +16,10 @@ import { loadConfig } from '../../../functions/config.js';
 import { createRuntime } from '../../../functions/runtime.js';
 import azureFunctions from '@azure/functions';
 const { HttpRequest, InvocationContext } = azureFunctions;
-import type { OpenIdKeySource } from '../../../functions/identity/keys.js';
+import { createOpenIdKeySource, type OpenIdKeySource } from '../../../functions/identity/keys.js';
+import { sampleUsers } from '../../../rls/sample/index.js';
+import { call } from '../support/call.js';
+import { fixedNow, startTestIssuer, testConfig } from '../support/issuer.js';
 
 interface Input {
   name: string;
@@ -347,5 +350,28 @@ describe('mssql request deadline', () => {
     batches.length = 0;
     await assert.rejects(session.run(alice, mssqlOrdersQueries.ping(), { timeoutInMs: 0 }), isDeadline('deadline:before_query'));
     assert.equal(batches.length, 0);
+  });
+
+  it('through the handler pipeline: a POST whose batch does not answer within APIM_RLS_REQUEST_DEADLINE_MS → 503 FN_510 problem+json with Retry-After', async () => {
+    const t = await startTestIssuer();
+    try {
+      const { pool, batches, cancels } = fakePool(() => 'hang');
+      const config = testConfig(t.issuer, { APIM_RLS_DB: 'mssql://srv.database.windows.net/orders', APIM_RLS_REQUEST_DEADLINE_MS: '300' });
+      const credential: TokenCredentialLike = { getToken: async () => ({ token: 't', expiresOnTimestamp: 0 }) };
+      const runtime = await createRuntime({ config, credential, keys: createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl }), now: fixedNow, mssqlPoolFactory: () => pool });
+      const { alice } = sampleUsers;
+      const token = await t.issuer.mint({ sub: alice.sub, oid: alice.oid, tid: alice.tid, roles: ['Orders.Read', 'Orders.Write'] });
+      const r = await call(runtime, 'createOrder', { token, body: { item: 'never-answered', quantity: 1 } });
+      assert.equal(r.status, 503, r.body);
+      assert.equal(r.headers['content-type'], 'application/problem+json');
+      assert.ok(Number(r.headers['retry-after']) > 0);
+      assert.equal((r.json as { code: string }).code, 'FN_510_DEADLINE_EXCEEDED');
+      assert.equal(batches.length, 1, 'sent once, not retried');
+      assert.ok((batches[0]!.overrides?.requestTimeout ?? Infinity) <= 300, 'the batch carried the time left');
+      assert.equal(cancels(), 1, 'and was cancelled');
+      await runtime.close();
+    } finally {
+      await t.close();
+    }
   });
 });
