@@ -93,3 +93,22 @@ test('the table is frozen: a consumer cannot change a signature or an allowance'
     (findType('DateTime')!.apim.members as string[]).push('ToFileTime');
   }, TypeError);
 });
+
+test('every member a row lists exists on the type (or a base type in the table): no typo in the transcription', () => {
+  const missing: string[] = [];
+  for (const [name, allowed] of ALLOW_LIST) {
+    if (!Array.isArray(allowed)) continue;
+    for (const member of (allowed as readonly string[]).map((m) => (m === 'Item' ? 'this' : m))) {
+      let t = findType(name);
+      let found = false;
+      while (t !== undefined && !found) {
+        found = member === '.ctor'
+          ? t.constructors.length > 0
+          : [...t.methods, ...t.properties, ...t.fields].some((m) => m.name === member) || (t.enumMembers ?? []).includes(member);
+        t = t.base === undefined ? undefined : findType(t.base);
+      }
+      if (!found) missing.push(`${name}.${member}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});
