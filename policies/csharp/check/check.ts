@@ -427,7 +427,7 @@ export class Checker {
     // an int constant expression converts to a narrower integral type that holds it (§10.2.11)
     if (aliasOf(t) === 'int') {
       const c = intConstant(e);
-      if (c !== undefined) return constantFits(c, target);
+      if (c !== undefined && constantFits(c, target)) return true;
     }
     // the literal 0 converts to any enum
     if (e.k === 'lit' && e.v === 0 && target.k === 'named' && target.sig.kind === 'enum') return true;

@@ -54,21 +54,7 @@ export function parseBareExpression(code: string, offset = 0): Expr {
  * EXPR_UNSUPPORTED naming it, rather than a statement silently skipped. The runtime (evaluate.ts)
  * removes an entry when it implements the construct.
  */
-export const RUNTIME_PENDING: ReadonlySet<string> = new Set([
-  'stmt:switch',
-  'stmt:localFunc',
-  'stmt:using',
-  'stmt:do',
-  'expr:declVar',
-  'expr:throw',
-  'expr:default',
-  'expr:memberInit',
-  'expr:indexInit',
-  'arg:out',
-  'arg:ref',
-  'arg:in',
-  'pattern:var',
-]);
+export const RUNTIME_PENDING: ReadonlySet<string> = new Set<string>([]);
 
 const PENDING_NAMES: Record<string, string> = {
   'stmt:switch': "'switch' statement",

@@ -87,9 +87,7 @@ describe('expression evaluator', () => {
   it('unsupported constructs fail at compile time with their position', () => {
     for (const [code, construct, pos] of [
       ['@(typeof(string))', "'typeof'", 2],
-      ['@{ switch (1) { default: return 1; } }', "'switch' statement", 3],
       ['@(await x)', "'await'", 2],
-      ['@(int.TryParse("1", out var x))', "'out' argument", 20],
     ] as const) {
       assert.throws(
         () => compileExpression(code),
