@@ -588,8 +588,11 @@ export class Checker {
     fail(`${this.typeLabel(t)} has no ${isStatic ? 'static ' : ''}member '${name}' in .NET Framework 4.8 (as far as APIM's type table goes)`, node.pos);
   }
 
+  /** The type's full name with its generic arguments: `System.Collections.Generic.IReadOnlyDictionary<string, string[]>`. */
   private typeLabel(t: CType): string {
-    return t.k === 'named' ? t.sig.fullName.replace(/<.*$/, '') : show(t);
+    if (t.k !== 'named') return show(t);
+    const full = t.sig.fullName.replace(/<.*$/, '');
+    return t.args.length ? `${full.slice(0, full.lastIndexOf('.') + 1)}${show(t)}` : full;
   }
 
   /** When the member exists with the other staticness: the C# error for it. */
