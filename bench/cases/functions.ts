@@ -174,8 +174,19 @@ async function sessionParts(pool: pg.Pool, identity: ReturnType<typeof mapClaims
   const perRound = await interleavedRounds(subjects, { rounds, roundMs });
   const us = (k: keyof typeof subjects) => median(perRound.map((r) => usPer(r[k])));
   // the plan under the caller's identity: how many rows the RLS filter reads and throws away
-  const explained = (await pool.query(`${withRole};\nexplain (analyze, format json) ${literalText}`)) as unknown as pg.QueryResult[];
-  const plan = JSON.stringify(explained[explained.length - 1]?.rows[0] ?? {});
+  const explain = async (prelude: string) => {
+    const r = (await pool.query(`${prelude};\nexplain (analyze, format json) ${literalText}`)) as unknown as pg.QueryResult[];
+    return JSON.stringify(r[r.length - 1]?.rows[0] ?? {});
+  };
+  const plans: string[] = [];
+  const barePlans: string[] = [];
+  for (let i = 0; i < 21; i++) {
+    plans.push(await explain(withRole));
+    barePlans.push(await explain(settings));
+  }
+  const plan = plans[0]!;
+  // median of 21 EXPLAIN ANALYZE runs, in µs
+  const timeOf = (ps: string[], what: string) => median(ps.map((p) => Number(new RegExp(`"${what}":\\s*([\\d.]+)`).exec(p)?.[1] ?? NaN) * 1000));
   const removed = [...plan.matchAll(/"Rows Removed by Filter":\s*(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
   const scanned = [...plan.matchAll(/"Actual Rows":\s*(\d+)/g)].map((m) => Number(m[1]));
   const rawUs = us('raw');
@@ -191,6 +202,11 @@ async function sessionParts(pool: pg.Pool, identity: ReturnType<typeof mapClaims
     sessionUs: us('session'),
     rlsRowsRemovedByFilter: removed,
     rlsRowsReturned: scanned[0] ?? null,
+    // PostgreSQL's own timings (EXPLAIN ANALYZE, µs): planning and execution under RLS vs the same statement without
+    planningUsWithRls: timeOf(plans, 'Planning Time'),
+    planningUsBare: timeOf(barePlans, 'Planning Time'),
+    executionUsWithRls: timeOf(plans, 'Execution Time'),
+    executionUsBare: timeOf(barePlans, 'Execution Time'),
     rounds,
   };
 }
