@@ -196,4 +196,46 @@ describe('identity chain under attack (through the gateway)', () => {
       assert.equal(r.status, 200, await r.clone().text());
     });
   });
+  describe('7. backend input', () => {
+    const functionsUrl = () => stack.parts.find((p) => p.name === 'functions')!.url;
+    const proof = async () => (await stack.issuer.credential(stackGatewayClientId).getToken(stackBackendResource + '/.default'))!.token;
+    const headersFor = async (roles: string) => ({
+      authorization: `Bearer ${await proof()}`,
+      'x-identity-tenant-id': 'contoso',
+      'x-identity-object-id': encodeURIComponent(alice.oid),
+      'x-identity-roles': roles,
+    });
+
+    it('roles JSON whose escapes decode to control characters: 403 FN_211, not a database error (22P05 → 500)', async () => {
+      for (const roles of [encodeURIComponent('["Orders.Read","x\\u0000y"]'), encodeURIComponent('["Orders.Read","\\u0007"]'), '["Orders.Read","x\\u0000y"]']) {
+        const r = await fetch(functionsUrl() + '/api/orders', { headers: await headersFor(roles) });
+        assert.equal(r.status, 403, `${roles}: ${await r.clone().text()}`);
+        assert.equal(((await r.json()) as { code: string }).code, 'FN_211_CLAIM_INVALID');
+      }
+    });
+
+    it('identity headers in any other form than the gateway sends are refused (no comma splitting, no JSON guessing)', async () => {
+      for (const roles of ['Orders.Read,Orders.Admin', ' Orders.Admin ', '["Orders.Admin"]', '%5B%22Orders.Admin%22', encodeURIComponent('{"0":"Orders.Admin"}'), '%E0%A4%A']) {
+        const r = await fetch(functionsUrl() + '/api/orders', { headers: await headersFor(roles) });
+        assert.equal(r.status, 403, roles);
+        assert.equal(((await r.json()) as { code: string }).code, 'FN_211_CLAIM_INVALID', roles);
+      }
+    });
+
+    it("the local host's own 404/405/413 problem bodies carry the request id", async () => {
+      const cases: [string, RequestInit, number][] = [
+        ['/api/no-such-route', {}, 404],
+        ['/api/orders', { method: 'PATCH' }, 405],
+        ['/api/orders', { method: 'POST', body: 'x'.repeat(1_100_000), headers: { 'content-type': 'application/json' } }, 413],
+      ];
+      for (const [path, init, status] of cases) {
+        const r = await fetch(functionsUrl() + path, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), 'x-request-id': 'req-sec-7' } });
+        assert.equal(r.status, status, path);
+        assert.equal(r.headers.get('x-request-id'), 'req-sec-7', path);
+        assert.equal(((await r.json()) as { instance?: string }).instance, 'urn:apim-rls:request:req-sec-7', path);
+        const fresh = await fetch(functionsUrl() + path, init);
+        assert.match(String(((await fresh.json()) as { instance?: string }).instance), /^urn:apim-rls:request:[0-9a-f-]{36}$/, `${path} without an id gets one`);
+      }
+    });
+  });
 });
