@@ -9,12 +9,14 @@
  * Only members on the policy-expression allow-list, in .NET Framework / C# 7 form:
  * String.Split(params char[]), Replace(char, char), PadRight(int, char), LastIndexOf(char),
  * StartsWith(string, StringComparison), string.Equals(a, b, StringComparison),
- * Convert.FromBase64String, Encoding.UTF8, JObject.Parse / Properties() / Property(name),
- * JToken.ToString(Formatting).
+ * String.ToLowerInvariant, Convert.FromBase64String, Encoding.UTF8, JObject.Parse / Properties(),
+ * JProperty.Name / Value, JToken.ToString(Formatting).
  * https://learn.microsoft.com/azure/api-management/api-management-policy-expressions#CLRTypes
  *
  * A JSON value's type is read from its compact JSON text (`"…"` string, `[…]` array), which says
- * the same as `JToken.Type` and needs no enum member.
+ * the same as `JToken.Type == JTokenType.String` (the emulator does not model the JTokenType enum
+ * yet; comparing `Type` would be cheaper there). Newtonsoft gives a JSON null as a null-typed
+ * JValue, never a C# null; the `v == null` tests only guard readers that do.
  */
 import { csharpBlock, csharpString, type Expr } from './expr.js';
 
@@ -42,9 +44,7 @@ export const tokenClaimRefusals = {
  * shape, else the reason to refuse the token (one sentence, no claim value):
  *  - a second claim whose name differs from a checked claim only by letter case (JWT claim
  *    names are case-sensitive, RFC 7519; a case-folding reader elsewhere would see either one);
- *  - a single-valued claim that is not one string (array, object, number, boolean, null: a JSON
- *    null is tested through `JObject.Property`, since the indexer gives a null-typed JValue in
- *    Newtonsoft and may give no value elsewhere);
+ *  - a single-valued claim that is not one string (array, object, number, boolean, null);
  *  - a list claim that is not a string or an array of strings;
  *  - a string that UTF-8 cannot carry (a lone UTF-16 surrogate, which JSON's `\ud800` escape
  *    can produce): it could not be forwarded byte-exactly.
@@ -55,45 +55,38 @@ export function tokenClaimsRefusal(rules: TokenClaimRules): Expr<string> {
   if (rules.single.some((n) => rules.list.includes(n))) throw new RangeError('a claim cannot be both single-valued and a list');
   const r = (text: string) => `return ${csharpString(text)};`;
   const isString = (v: string) => `${v}.ToString(Formatting.None).StartsWith("\\"", StringComparison.Ordinal)`;
-  const isArray = (v: string) => `${v}.ToString(Formatting.None).StartsWith("[", StringComparison.Ordinal)`;
   const notUnicode = (v: string) => `Encoding.UTF8.GetString(Encoding.UTF8.GetBytes((string)${v})) != (string)${v}`;
   const lines: string[] = [
     `string t = context.Request.Headers.GetValueOrDefault(${csharpString(rules.tokenHeader)}, "");`,
     `string[] parts = t.Substring(t.LastIndexOf(' ') + 1).Split('.');`,
     `if (parts.Length != 3) { ${r(tokenClaimRefusals.notJwt)} }`,
     `string p = parts[1].Replace('-', '+').Replace('_', '/');`,
-    `p = p.PadRight(p.Length + (4 - p.Length % 4) % 4, '=');`,
     `JObject c;`,
-    `try { c = JObject.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(p))); } catch (Exception) { ${r(tokenClaimRefusals.notObject)} }`,
+    `try { c = JObject.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(p.PadRight(p.Length + (4 - p.Length % 4) % 4, '=')))); } catch (Exception) { ${r(tokenClaimRefusals.notObject)} }`,
   ];
   if (names.length > 0) {
-    lines.push(`foreach (JProperty q in c.Properties()) {`);
-    for (const n of names) {
-      const lit = csharpString(n);
-      lines.push(`  if (q.Name != ${lit} && string.Equals(q.Name, ${lit}, StringComparison.OrdinalIgnoreCase)) { ${r(tokenClaimRefusals.caseVariant(n))} }`);
-    }
+    // one pass over the claims: each name is lower-cased once and compared with the checked names
+    // (lower-cased at build time); only the checked claims pay for a type test
+    lines.push(`foreach (JProperty q in c.Properties()) {`, `  string l = q.Name.ToLowerInvariant();`, `  JToken v = q.Value;`);
+    names.forEach((n, i) => {
+      const lower = csharpString(n.toLowerCase());
+      lines.push(`  ${i === 0 ? 'if' : 'else if'} (l == ${lower}) {`, `    if (q.Name != ${csharpString(n)}) { ${r(tokenClaimRefusals.caseVariant(n))} }`);
+      if (rules.list.includes(n)) {
+        lines.push(
+          `    if (v != null && v.ToString(Formatting.None).StartsWith("[", StringComparison.Ordinal)) {`,
+          `      foreach (JToken e in (JArray)v) {`,
+          `        if (e == null || !(${isString('e')})) { ${r(tokenClaimRefusals.notList(n))} }`,
+          `        if (${notUnicode('e')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
+          `      }`,
+          `    } else if (v == null || !(${isString('v')})) { ${r(tokenClaimRefusals.notList(n))} }`,
+          `    else if (${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
+        );
+      } else {
+        lines.push(`    if (v == null || !(${isString('v')})) { ${r(tokenClaimRefusals.notString(n))} }`, `    if (${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`);
+      }
+      lines.push(`  }`);
+    });
     lines.push(`}`);
-  }
-  lines.push(`JToken v;`);
-  for (const n of rules.single) {
-    lines.push(
-      `v = c[${csharpString(n)}];`,
-      `if (c.Property(${csharpString(n)}) != null && (v == null || !(${isString('v')}))) { ${r(tokenClaimRefusals.notString(n))} }`,
-      `if (v != null && ${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
-    );
-  }
-  for (const n of rules.list) {
-    lines.push(
-      `v = c[${csharpString(n)}];`,
-      `if (c.Property(${csharpString(n)}) != null && v == null) { ${r(tokenClaimRefusals.notList(n))} }`,
-      `if (v != null && ${isArray('v')}) {`,
-      `  foreach (JToken e in (JArray)v) {`,
-      `    if (!(${isString('e')})) { ${r(tokenClaimRefusals.notList(n))} }`,
-      `    if (${notUnicode('e')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
-      `  }`,
-      `} else if (v != null && !(${isString('v')})) { ${r(tokenClaimRefusals.notList(n))} }`,
-      `else if (v != null && ${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
-    );
   }
   lines.push(`return "";`);
   return csharpBlock<string>(lines.join('\n'));
