@@ -10,13 +10,13 @@
  * String.Split(params char[]), Replace(char, char), PadRight(int, char), LastIndexOf(char),
  * StartsWith(string, StringComparison), string.Equals(a, b, StringComparison),
  * String.ToLowerInvariant, Convert.FromBase64String, Encoding.UTF8, JObject.Parse / Properties(),
- * JProperty.Name / Value, JToken.ToString(Formatting).
+ * JToken.Parse / Type, JProperty.Name / Value.
  * https://learn.microsoft.com/azure/api-management/api-management-policy-expressions#CLRTypes
  *
- * A JSON value's type is read from its compact JSON text (`"…"` string, `[…]` array), which says
- * the same as `JToken.Type == JTokenType.String` (the emulator does not model the JTokenType enum
- * yet; comparing `Type` would be cheaper there). Newtonsoft gives a JSON null as a null-typed
- * JValue, never a C# null; the `v == null` tests only guard readers that do.
+ * A JSON value's type is compared with the `Type` of tokens parsed from `""`, an ISO-8601 string
+ * and `[]` (the same as comparing with `JTokenType.String`/`Date`/`Array`, which the emulator does
+ * not model yet). Newtonsoft gives a JSON null as a null-typed JValue, never a C# null; the
+ * `v == null` tests only guard readers that do.
  */
 import { csharpBlock, csharpString, type Expr } from './expr.js';
 
@@ -54,13 +54,18 @@ export function tokenClaimsRefusal(rules: TokenClaimRules): Expr<string> {
   for (const n of names) if (typeof n !== 'string' || n === '') throw new TypeError('claim names must be non-empty strings');
   if (rules.single.some((n) => rules.list.includes(n))) throw new RangeError('a claim cannot be both single-valued and a list');
   const r = (text: string) => `return ${csharpString(text)};`;
-  const isString = (v: string) => `${v}.ToString(Formatting.None).StartsWith("\\"", StringComparison.Ordinal)`;
+  const isString = (v: string) => `(${v}.Type == s || ${v}.Type == d)`;
   const notUnicode = (v: string) => `Encoding.UTF8.GetString(Encoding.UTF8.GetBytes((string)${v})) != (string)${v}`;
   const lines: string[] = [
     `string t = context.Request.Headers.GetValueOrDefault(${csharpString(rules.tokenHeader)}, "");`,
     `string[] parts = t.Substring(t.LastIndexOf(' ') + 1).Split('.');`,
     `if (parts.Length != 3) { ${r(tokenClaimRefusals.notJwt)} }`,
     `string p = parts[1].Replace('-', '+').Replace('_', '/');`,
+    // JTokenType values read from tokens of known type (JTokenType.String would need the enum in the emulator);
+    // Newtonsoft's JObject.Parse turns an ISO-8601-looking string into a Date token, which is still one string here
+    `var s = JToken.Parse("\\"\\"").Type;`,
+    `var d = JToken.Parse("\\"2000-01-01T00:00:00Z\\"").Type;`,
+    `var a = JToken.Parse("[]").Type;`,
     `JObject c;`,
     `try { c = JObject.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(p.PadRight(p.Length + (4 - p.Length % 4) % 4, '=')))); } catch (Exception) { ${r(tokenClaimRefusals.notObject)} }`,
   ];
@@ -73,7 +78,7 @@ export function tokenClaimsRefusal(rules: TokenClaimRules): Expr<string> {
       lines.push(`  ${i === 0 ? 'if' : 'else if'} (l == ${lower}) {`, `    if (q.Name != ${csharpString(n)}) { ${r(tokenClaimRefusals.caseVariant(n))} }`);
       if (rules.list.includes(n)) {
         lines.push(
-          `    if (v != null && v.ToString(Formatting.None).StartsWith("[", StringComparison.Ordinal)) {`,
+          `    if (v != null && v.Type == a) {`,
           `      foreach (JToken e in (JArray)v) {`,
           `        if (e == null || !(${isString('e')})) { ${r(tokenClaimRefusals.notList(n))} }`,
           `        if (${notUnicode('e')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
