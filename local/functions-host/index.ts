@@ -28,6 +28,7 @@ import azureFunctions from '@azure/functions';
 import type { HttpResponseInit } from '@azure/functions';
 import type { AppConfig } from '../../functions/config.js';
 import { HttpError, problemResponse } from '../../functions/errors.js';
+import { requestIdFrom } from '../../functions/identity/request-id.js';
 import { operations, type OperationName } from '../../functions/handlers/index.js';
 import type { ClaimMap } from '../../functions/identity/claim-map.js';
 import type { OpenIdKeySource } from '../../functions/identity/keys.js';
@@ -171,8 +172,10 @@ function send(res: ServerResponse, init: HttpResponseInit): void {
   res.end(body);
 }
 
+/** A refusal before any handler runs (404/405/413/400), with the request id like the handlers' own. */
 function sendProblem(res: ServerResponse, err: HttpError, extraHeaders: Record<string, string> = {}): void {
-  const p = problemResponse(err);
+  const header = res.req.headers['x-request-id'];
+  const p = problemResponse(err, requestIdFrom(typeof header === 'string' ? header : undefined));
   send(res, { status: p.status, headers: { ...p.headers, ...extraHeaders }, body: p.body });
 }
 
