@@ -34,6 +34,8 @@ export interface StackOptions {
   gatewayPolicyOptions?: GatewayOptions['policyOptions'];
   /** Receives the Functions host's log lines (audit lines included); default: stdout. */
   functionsLog?: (level: HostLogLevel, functionName: string, message: string) => void;
+  /** Receives the gateway's refusal lines (local/gateway/log.ts); default: none. */
+  gatewayLog?: GatewayOptions['log'];
 }
 
 /** The audience callers' tokens carry (the orders API's app id URI). */
@@ -119,6 +121,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const gatewayOptions: GatewayOptions = { port: options.gatewayPort ?? defaultPorts.gateway, host, backendUrl: `${functions.url}/api`, issuer };
     if (options.clock) gatewayOptions.clock = options.clock;
     if (options.gatewayPolicyOptions) gatewayOptions.policyOptions = options.gatewayPolicyOptions;
+    if (options.gatewayLog) gatewayOptions.log = options.gatewayLog;
     const gateway = await startGateway(gatewayOptions);
     closers.push(() => gateway.close());
     parts.push({ name: 'gateway', url: gateway.url });
