@@ -2,38 +2,83 @@
 /**
  * The `apim-rls` command line: parse arguments → call the library → print.
  * This file and the Functions entry are the only places that read process.env.
+ *
+ * Commands are loaded only when invoked: each lives in its own module under commands/ and is
+ * imported (`import()`) once the arguments name it, so `policy lint FILE` never loads the ARM SDK,
+ * the database drivers or the local stack. For help listings a command is a stub with its
+ * description only.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './exit-codes.js';
-import { registerPolicyBuild } from './commands/policy-build.js';
-import { registerPolicyLint } from './commands/policy-lint.js';
-import { registerPolicyFmt } from './commands/policy-fmt.js';
-import { registerPolicyEmulate } from './commands/policy-emulate.js';
-import { registerPolicyPublish } from './commands/policy-publish.js';
-import { registerRls } from './commands/rls.js';
-import { registerToken } from './commands/token.js';
-import { registerStart } from './commands/start.js';
 
-export function createProgram(): Command {
+type Register = (parent: Command) => void;
+
+interface LazyCommand {
+  description: string;
+  load: () => Promise<Register>;
+}
+
+/** `policy <name>` subcommands. The description is repeated here for help listings without loading the module. */
+export const policyCommands: Record<string, LazyCommand> = {
+  build: { description: "write this product's policies (policies/product) as XML files, one per policy", load: async () => (await import('./commands/policy-build.js')).registerPolicyBuild },
+  lint: { description: 'lint APIM policy XML files (raw or well-formed) for identity and security mistakes', load: async () => (await import('./commands/policy-lint.js')).registerPolicyLint },
+  fmt: { description: 'print the canonical form of a policy XML file (well-formed unless --raw)', load: async () => (await import('./commands/policy-fmt.js')).registerPolicyFmt },
+  emulate: { description: 'run a policy in the emulator against one request and print the response as JSON', load: async () => (await import('./commands/policy-emulate.js')).registerPolicyEmulate },
+  publish: { description: 'publish a policy to API Management through ARM: compare, show the diff, write with If-Match', load: async () => (await import('./commands/policy-publish.js')).registerPolicyPublish },
+};
+
+/** Top-level commands (each module registers its command, with its subcommands). */
+export const topCommands: Record<string, LazyCommand> = {
+  rls: { description: 'row-level security: print, apply, verify and check drift of an RLS spec; create the sample', load: async () => (await import('./commands/rls.js')).registerRls },
+  token: { description: "print a token signed by the local OpenID issuer's keys (created in the key folder when missing)", load: async () => (await import('./commands/token.js')).registerToken },
+  start: { description: 'run the local stack: OpenID issuer, Functions host on the embedded database, gateway', load: async () => (await import('./commands/start.js')).registerStart },
+};
+
+/** The package version, from the package.json above this module (source: ../, compiled: ../../). */
+export function packageVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'apim-rls' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not there: try the next
+    }
+  }
+  return 'unknown';
+}
+
+function stub(parent: Command, name: string, description: string): void {
+  parent.command(name).description(description).helpOption(false).allowUnknownOption().allowExcessArguments().exitOverride();
+}
+
+/**
+ * Builds the program for these arguments: the command they name is loaded and registered for
+ * real, every other one is a stub for the help listing. Without arguments, every command is a stub.
+ */
+export async function createProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('apim-rls')
     .description('Identity from Azure API Management to the database row: policies, RLS, local stack')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // `apim-rls help policy lint` names its command one word later
+  const words = argv[0] === 'help' ? argv.slice(1) : argv;
   const policy = program.command('policy').description('build, lint, format and emulate APIM policies').exitOverride();
-  registerPolicyBuild(policy);
-  registerPolicyLint(policy);
-  registerPolicyFmt(policy);
-  registerPolicyEmulate(policy);
-  registerPolicyPublish(policy);
-  registerRls(program);
-  registerToken(program);
-  registerStart(program);
+  for (const [name, c] of Object.entries(policyCommands)) {
+    if (words[0] === 'policy' && words[1] === name) (await c.load())(policy);
+    else stub(policy, name, c.description);
+  }
+  for (const [name, c] of Object.entries(topCommands)) {
+    if (words[0] === name) (await c.load())(program);
+    else stub(program, name, c.description);
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await createProgram().parseAsync(argv, { from: 'user' });
+    await (await createProgram(argv)).parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -50,8 +95,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// run when started as a script (`tsx scripts/cli.ts`, `node dist/scripts/cli.js`); bin/apim-rls.js calls main() itself
 const isEntry = process.argv[1] !== undefined && /cli\.(ts|js)$/.test(process.argv[1]);
-if (isEntry || process.env.APIM_RLS_CLI === '1') {
+if (isEntry) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -86,7 +86,7 @@ function emit(spec: RlsSpec, dialect: string, remove: boolean): string {
 
 /** Registers the `rls` command group. */
 export function registerRls(program: Command): void {
-  const rls = program.command('rls').description('row-level security: print, apply, verify and check drift of an RLS spec').exitOverride();
+  const rls = program.command('rls').description('row-level security: print, apply, verify and check drift of an RLS spec; create the sample').exitOverride();
 
   rls
     .command('sql')
@@ -122,6 +122,21 @@ export function registerRls(program: Command): void {
         const where = redactUrl(opts.db);
         if (result.changes.length === 0) process.stdout.write(`${where}: already up to date, nothing changed\n`);
         else process.stdout.write(`${where}: applied ${result.changes.length} change(s)\n${printChanges(result.changes)}\n`);
+      }),
+    );
+
+  rls
+    .command('sample')
+    .description("create the orders sample in a PostgreSQL database: its tables, seed data and the sample spec's RLS (re-runnable)")
+    .requiredOption('--db <url>', 'postgres://…, pglite:DIR, pglite:memory or a directory')
+    .exitOverride()
+    .action(async (opts: { db: string }) =>
+      run(async () => {
+        const target = parseDatabaseUrl(opts.db);
+        if (target.kind === 'mssql') throw new CliError('rls sample supports PostgreSQL (a server or PGlite), not Azure SQL', ExitCode.BadInput);
+        const { setupSampleDatabase } = await import('../../rls/sample/setup.js');
+        await withDatabase(opts.db, (db) => setupSampleDatabase(db));
+        process.stdout.write(`${redactUrl(opts.db)}: the orders sample is in place (schema app, seed data, RLS from rls/sample/spec.ts)\n`);
       }),
     );
 

@@ -197,7 +197,7 @@ for (const backend of backends) {
           await tx.query('rollback to savepoint s');
         });
         // SET ROLE is checked against the session user, not the current role: switching back is the
-        // connecting login's privilege (see README "rls"), so it is not a property of the app role.
+        // connecting login's privilege (see docs/rls.md), so it is not a property of the app role.
         // and the role has no superuser, login or bypass attributes
         const role = await db.query<{ rolsuper: boolean; rolcanlogin: boolean; rolbypassrls: boolean }>(
           "select rolsuper, rolcanlogin, rolbypassrls from pg_roles where rolname = 'apim_rls_app'",

@@ -143,3 +143,27 @@ describe('rls with Azure SQL', () => {
     assert.match(r.stderr, /managed identity/);
   });
 });
+
+describe('rls sample', () => {
+  it('creates the sample on a fresh PGlite directory (twice is fine), after which verify and drift pass as the README shows', async () => {
+    const url = `pglite:${mkdtempSync(join(tmp, 'sample-'))}/db`;
+    const first = await cli('sample', '--db', url);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /the orders sample is in place/);
+    const again = await cli('sample', '--db', url);
+    assert.equal(again.code, 0, again.stderr);
+    const verify = await cli('verify', spec, '--db', url, '--cases', cases);
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /checks, all as expected/);
+    const drift = await cli('drift', spec, '--db', url);
+    assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+    const rows = await withDb(url, (db) => db.query('select count(*)::int as n from app.orders'));
+    assert.equal(rows.rows[0]?.n, 11);
+  });
+
+  it('refuses Azure SQL with exit 2 before connecting', async () => {
+    const r = await cli('sample', '--db', 'mssql://127.0.0.1:1/orders');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /rls sample supports PostgreSQL/);
+  });
+});

@@ -7,11 +7,11 @@ import { ExitCode } from '../../../scripts/exit-codes.js';
 
 const repoRoot = new URL('../../..', import.meta.url).pathname;
 
-test("the README's publish error table lists every code with its exit code, and no other", () => {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+test("the publish error table in docs/publishing.md lists every code with its exit code, and no other", () => {
+  const readme = readFileSync(join(repoRoot, 'docs', 'publishing.md'), 'utf8');
   const start = readme.indexOf('<!-- section:publish -->');
   const end = readme.indexOf('<!-- /section:publish -->');
-  assert.ok(start >= 0 && end > start, 'README has the publish section');
+  assert.ok(start >= 0 && end > start, 'docs/publishing.md has the publish section');
   const rows = [...readme.slice(start, end).matchAll(/^\| `(PUBLISH_[A-Z_]+)` \| (\d) \|/gm)].map((m) => [m[1], Number(m[2])]);
   const expected = Object.values(PublishErrorCode).map((c) => [c, isInputError(c) ? ExitCode.BadInput : ExitCode.RuntimeFailure]);
   assert.deepEqual(rows.sort(), expected.sort());
