@@ -122,6 +122,9 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     });
   });
   server.keepAliveTimeout = 5000;
+  // Node's parser drops headers past maxHeadersCount without a word (and with them, say, Host):
+  // nothing is dropped here; handle() counts them and refuses above defaultMaxRequestHeaders
+  server.maxHeadersCount = 0;
   // what the HTTP parser refuses (header block too large, malformed request): APIM-style JSON, one log line
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const status = err.code === 'HPE_HEADER_OVERFLOW' || err.code === 'HPE_REQUEST_HEADER_FIELDS_TOO_LARGE' ? 431 : 400;
@@ -167,7 +170,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
-    if (req.rawHeaders.length / 2 > defaultMaxRequestHeaders) {
+    if (req.rawHeaders.length / 2 > defaultMaxRequestHeaders || headerBytes(req.rawHeaders) > defaultMaxHeaderBytes) {
       req.resume();
       res.setHeader('connection', 'close');
       return refuse(req, res, 431, started, 'RequestHeaderFieldsTooLarge');
@@ -226,6 +229,13 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+/** The header block's size as sent (`name: value\r\n` per field): Node's own limit is not reliable for many small fields. */
+function headerBytes(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) n += raw[i]!.length + 2;
+  return n;
 }
 
 /** `::ffff:127.0.0.1` → `127.0.0.1`, as APIM reports IPv4 callers. */

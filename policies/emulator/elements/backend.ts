@@ -39,10 +39,9 @@ interface Outgoing {
 
 function outgoing(method: string, url: string, headers: MultiDict, body: Uint8Array): Outgoing {
   const sent: Record<string, string> = {};
-  // and the fields Connection names (RFC 9110 §7.6.1)
-  const named = headers.getKey('connection');
-  const listed = named === undefined ? null : new Set(named.join(',').split(',').map((n) => n.trim().toLowerCase()));
-  for (const [key, e] of headers.keyed()) if (!HOP_BY_HOP.has(key) && !listed?.has(key)) sent[e.name] = e.values.length === 1 ? e.values[0]! : e.values.join(',');
+  // the fields a caller's Connection names are dropped where the request is received (local/gateway/http.ts),
+  // never here: a caller naming X-Identity-* or Authorization in Connection must not remove what the policies set
+  for (const [key, e] of headers.keyed()) if (!HOP_BY_HOP.has(key)) sent[e.name] = e.values.length === 1 ? e.values[0]! : e.values.join(',');
   return { method, url, headers: sent, body };
 }
 

@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +123,23 @@ describe('local gateway: HTTP like a proxy, refusals like APIM', () => {
     assert.equal(big.status, 431);
     assert.deepEqual(JSON.parse(big.body), { statusCode: 431, message: 'Request header fields too large' });
     assert.equal(backend.received.length, before, 'nothing was forwarded');
+  });
+
+  it('a request the HTTP parser rejects gets a clean 400 JSON body and one log line', async () => {
+    lines.length = 0;
+    const u = new URL(gateway.url);
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(u.port), u.hostname, () => socket.write('GET /orders HTTP/1.1\r\nHost: x\r\nBad Header Name: v\r\n\r\n'));
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      socket.on('error', reject);
+    });
+    assert.match(text, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.deepEqual(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)), { statusCode: 400, message: 'Bad request' });
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!.ResponseCode, 400);
+    assert.equal(lines[0]!.LastErrorReason, 'BadRequest');
   });
 
   it('at the limits the gateway accepts, the identity headers it adds still reach the backend whole', async () => {
