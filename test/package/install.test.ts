@@ -16,6 +16,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -99,6 +100,22 @@ describe('the packed package, installed in an empty project', { skip: built ? fa
     const sql = run('npx', ['--no-install', 'apim-rls', 'rls', 'sql', 'spec.yaml', '--dialect', 'postgres'], project);
     assert.equal(sql.code, 0, sql.stderr);
     assert.match(sql.stdout, /ENABLE ROW LEVEL SECURITY/);
+  });
+
+  it('rls sql of a TypeScript spec: without tsx a one-line message saying what to do (exit 2); with tsx in the project it loads', () => {
+    const spec = parseYaml(readFileSync(join(repoRoot, 'test', 'rls', 'golden', 'orders.spec.yaml'), 'utf8')) as unknown;
+    writeFileSync(join(project, 'spec.ts'), `const spec: { version: number } = ${JSON.stringify(spec)};\nexport default spec;\n`);
+    const without = run('npx', ['--no-install', 'apim-rls', 'rls', 'sql', 'spec.ts', '--dialect', 'postgres'], project);
+    assert.equal(without.code, 2, without.stdout + without.stderr);
+    assert.match(without.stderr, /^apim-rls: cannot read spec\.ts: a TypeScript file needs tsx to load it: install it \(npm install --save-dev tsx\) or write the file as \.json or \.yaml\n$/);
+    symlinkSync(join(repoRoot, 'node_modules', 'tsx'), join(project, 'node_modules', 'tsx'), 'dir');
+    try {
+      const withTsx = run('npx', ['--no-install', 'apim-rls', 'rls', 'sql', 'spec.ts', '--dialect', 'postgres'], project);
+      assert.equal(withTsx.code, 0, withTsx.stderr);
+      assert.match(withTsx.stdout, /ENABLE ROW LEVEL SECURITY/);
+    } finally {
+      rmSync(join(project, 'node_modules', 'tsx'));
+    }
   });
 
   it('a TypeScript file importing every subpath compiles with tsc (NodeNext) and runs, loading no Functions registration', () => {
