@@ -24,6 +24,21 @@ const csv = z
 const positiveInt = (def: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(def);
 
+/**
+ * The request deadline: every database wait of one request (pool checkout, connect, statement,
+ * lock) ends by then, with 503 FN_510_DEADLINE_EXCEEDED and the write rolled back. It must stay
+ * below host.json's `functionTimeout` (30 s here; a test checks the default against it): past
+ * `functionTimeout` the host abandons the invocation with no answer while the statement may still
+ * commit. The default leaves 5 s of the 30 s for the token check, the answer, the audit line
+ * and the driver's own cancellation (PostgreSQL's cancel, the client-side grace of
+ * `pgClientGraceInMs`, a TDS attention). The maximum is the 230 s after which Azure's load
+ * balancer answers an HTTP-triggered function's caller itself, whatever `functionTimeout` says:
+ * https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout
+ */
+export const defaultRequestDeadlineMs = 25_000;
+export const minRequestDeadlineMs = 100;
+export const maxRequestDeadlineMs = 230_000;
+
 const databaseUrl = z
   .string({ error: 'required (postgres://..., pglite:memory, pglite:DIR or mssql://SERVER/DATABASE)' })
   .refine((s) => /^(postgres(ql)?:\/\/|pglite:|mssql:\/\/)/.test(s), {
@@ -47,6 +62,7 @@ const settingsSchema = z.object({
   APIM_RLS_DB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   APIM_RLS_DB_RETRY_DELAY_MS: z.coerce.number().int().min(1).max(60_000).default(100),
   APIM_RLS_MAX_BODY_BYTES: positiveInt(16_384, 1_048_576),
+  APIM_RLS_REQUEST_DEADLINE_MS: z.coerce.number().int().min(minRequestDeadlineMs).max(maxRequestDeadlineMs).default(defaultRequestDeadlineMs),
 });
 
 export interface AppConfig {
@@ -67,6 +83,8 @@ export interface AppConfig {
   readonly dbMaxRetries: number;
   readonly dbRetryDelayMs: number;
   readonly maxBodyBytes: number;
+  /** every database wait of a request ends within this (see `defaultRequestDeadlineMs`) */
+  readonly requestDeadlineMs: number;
 }
 
 /** Thrown at start-up; `problems` lists every bad setting, one line each. */
@@ -117,6 +135,7 @@ export function loadConfig(settings: Readonly<Record<string, string | undefined>
     dbMaxRetries: s.APIM_RLS_DB_MAX_RETRIES,
     dbRetryDelayMs: s.APIM_RLS_DB_RETRY_DELAY_MS,
     maxBodyBytes: s.APIM_RLS_MAX_BODY_BYTES,
+    requestDeadlineMs: s.APIM_RLS_REQUEST_DEADLINE_MS,
   });
 }
 

@@ -26,6 +26,7 @@ export const errorTable = {
   FN_301_CONFLICT: { status: 409, title: 'Conflict' },
   FN_500_INTERNAL: { status: 500, title: 'Internal error' },
   FN_503_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
+  FN_510_DEADLINE_EXCEEDED: { status: 503, title: 'The request did not finish within its deadline' },
 } as const;
 
 export type ErrorCode = keyof typeof errorTable;

@@ -74,6 +74,8 @@ async function openSession(options: RuntimeOptions, claimMap: ClaimMap): Promise
   const pool = createPgPool({
     connectionString: url,
     max: config.dbPoolMax,
+    // the code only (57P01, ECONNRESET...): never a query, a value or a password
+    onIdleConnectionError: (err) => console.warn(`apim-rls: the database closed an idle pooled connection (${(err as { code?: string }).code ?? 'closed'}); the next request reconnects`),
     ...(config.pgEntraAuth && options.credential ? { credential: options.credential } : {}),
   });
   return createPgSession({ pool, role: config.dbRole });

@@ -10,9 +10,9 @@ export const createOrder: Operation = {
   method: 'POST',
   route: 'orders',
   requiresIdentity: true,
-  async execute({ request, deps, sessionValues, setResourceId }) {
+  async execute({ request, deps, sessionValues, setResourceId, runOptions }) {
     const body = await readJsonBody(request, createOrderBody, deps.config.maxBodyBytes);
-    const result = await deps.session.run(sessionValues, deps.queries.create(body));
+    const result = await deps.session.run(sessionValues, deps.queries.create(body), runOptions());
     const row = result.rows[0];
     if (!row) throw new HttpError('FN_300_FORBIDDEN_BY_POLICY', undefined, { reason: 'rls_blocked' });
     const order = toOrder(row);

@@ -8,10 +8,10 @@ export const deleteOrder: Operation = {
   method: 'DELETE',
   route: 'orders/{id}',
   requiresIdentity: true,
-  async execute({ request, deps, sessionValues, setResourceId }) {
+  async execute({ request, deps, sessionValues, setResourceId, runOptions }) {
     const id = parseId(request.params['id']);
     setResourceId(String(id));
-    const result = await deps.session.run(sessionValues, deps.queries.remove(id));
+    const result = await deps.session.run(sessionValues, deps.queries.remove(id), runOptions());
     const row = result.rows[0];
     if (!row) throw new HttpError('FN_110_NOT_FOUND', 'no such order', { reason: 'not_found' });
     if (Number(row['deleted']) !== 1) throw new HttpError('FN_300_FORBIDDEN_BY_POLICY', undefined, { reason: 'rls_blocked' });

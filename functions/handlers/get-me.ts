@@ -21,8 +21,8 @@ export const getMe: Operation = {
   method: 'GET',
   route: 'me',
   requiresIdentity: true,
-  async execute({ deps, identity, sessionValues, requestId }) {
-    const result = await deps.session.run(sessionValues, deps.queries.me());
+  async execute({ deps, identity, sessionValues, requestId, runOptions }) {
+    const result = await deps.session.run(sessionValues, deps.queries.me(), runOptions());
     const db = result.rows[0] ?? {};
     const claims = identity?.claims ?? {};
     const roles = claims['roles'];

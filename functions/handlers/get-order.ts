@@ -8,10 +8,10 @@ export const getOrder: Operation = {
   method: 'GET',
   route: 'orders/{id}',
   requiresIdentity: true,
-  async execute({ request, deps, sessionValues, setResourceId }) {
+  async execute({ request, deps, sessionValues, setResourceId, runOptions }) {
     const id = parseId(request.params['id']);
     setResourceId(String(id));
-    const result = await deps.session.run(sessionValues, deps.queries.get(id));
+    const result = await deps.session.run(sessionValues, deps.queries.get(id), runOptions());
     const row = result.rows[0];
     if (!row) throw new HttpError('FN_110_NOT_FOUND', 'no such order', { reason: 'not_found' });
     return json(200, toOrder(row));

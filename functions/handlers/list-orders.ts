@@ -19,12 +19,12 @@ export const listOrders: Operation = {
   method: 'GET',
   route: 'orders',
   requiresIdentity: true,
-  async execute({ request, deps, sessionValues }) {
+  async execute({ request, deps, sessionValues, runOptions }) {
     const limit = parseLimit(request.query.get('limit'));
     const next = request.query.get('next');
     const afterId = next === null ? 0 : decodeCursor(next);
     // one row more than asked tells whether there is a next page
-    const result = await deps.session.run(sessionValues, deps.queries.list(limit + 1, afterId));
+    const result = await deps.session.run(sessionValues, deps.queries.list(limit + 1, afterId), runOptions());
     const items = result.rows.slice(0, limit).map(toOrder);
     const last = items[items.length - 1];
     return json(200, { items, next: result.rows.length > limit && last ? encodeCursor(last.id) : null });

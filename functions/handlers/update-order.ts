@@ -13,11 +13,11 @@ export const updateOrder: Operation = {
   method: 'PATCH',
   route: 'orders/{id}',
   requiresIdentity: true,
-  async execute({ request, deps, sessionValues, setResourceId }) {
+  async execute({ request, deps, sessionValues, setResourceId, runOptions }) {
     const id = parseId(request.params['id']);
     setResourceId(String(id));
     const patch = await readJsonBody(request, updateOrderBody, deps.config.maxBodyBytes);
-    const result = await deps.session.run(sessionValues, deps.queries.update(id, patch));
+    const result = await deps.session.run(sessionValues, deps.queries.update(id, patch), runOptions());
     const row = result.rows[0];
     if (!row) throw new HttpError('FN_110_NOT_FOUND', 'no such order', { reason: 'not_found' });
     if (row['id'] === null || row['id'] === undefined) throw new HttpError('FN_300_FORBIDDEN_BY_POLICY', undefined, { reason: 'rls_blocked' });

@@ -1,7 +1,8 @@
 /**
  * The request pipeline, one recipe for every operation:
  *   request id → verify proof (401) → map claims (403, before any database call)
- *   → operation: parse input (400/413/415/422) → session + statement → response
+ *   → operation: parse input (400/413/415/422) → session + statement (within the request's
+ *     deadline: 503 FN_510 when it passes) → response
  *   → problem+json for every refusal → one audit line.
  */
 import type { HttpResponseInit } from '@azure/functions';
@@ -20,6 +21,8 @@ function claimString(identity: VerifiedIdentity | null, claim: string): string |
 export function createHandler(operation: Operation, deps: HandlerDeps): Handler {
   return async (request, context) => {
     const started = performance.now();
+    // the request's deadline: every database wait of this request ends by then (config.ts)
+    const deadlineAt = started + deps.config.requestDeadlineMs;
     const requestId = requestIdFrom(request.headers.get('x-request-id'));
     let identity: VerifiedIdentity | null = null;
     let resourceId: string | null = null;
@@ -40,6 +43,7 @@ export function createHandler(operation: Operation, deps: HandlerDeps): Handler 
         setResourceId: (id) => {
           resourceId = id;
         },
+        runOptions: () => ({ timeoutInMs: deadlineAt - performance.now() }),
       });
       response.headers = { ...(response.headers as Record<string, string> | undefined), 'x-request-id': requestId };
     } catch (err) {

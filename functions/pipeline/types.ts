@@ -3,11 +3,11 @@ import type { AppConfig } from '../config.js';
 import type { ClaimMap, SessionValues } from '../identity/claim-map.js';
 import type { TrustBoundary, VerifiedIdentity } from '../identity/trust-boundary.js';
 import type { OrdersQueries } from '../queries/types.js';
-import type { IdentitySession } from '../session/types.js';
+import type { IdentitySession, RunOptions } from '../session/types.js';
 
 /** What every handler needs, built once at start-up (see `functions/runtime.ts`). */
 export interface HandlerDeps {
-  readonly config: Pick<AppConfig, 'maxBodyBytes'>;
+  readonly config: Pick<AppConfig, 'maxBodyBytes' | 'requestDeadlineMs'>;
   readonly trust: TrustBoundary;
   readonly claimMap: ClaimMap;
   readonly session: IdentitySession;
@@ -24,6 +24,8 @@ export interface OperationContext {
   readonly sessionValues: SessionValues;
   /** names the resource in the audit line */
   setResourceId(id: string): void;
+  /** the options for the session call: the time left of the request's deadline (pass to every `session.run`) */
+  runOptions(): RunOptions;
 }
 
 export interface Operation {

@@ -16,11 +16,23 @@
  *
  * `mode: 'bound'` sends the same work as BEGIN; set_config($1, $2, true)...; query with $n; COMMIT
  * (four round trips, values bound): kept for comparison in the benchmark.
+ *
+ * The deadline (`RunOptions.timeoutInMs`, the time left of the request's deadline):
+ * - the pool checkout (waiting for a free connection, or connecting) ends within it;
+ * - the time left after the checkout travels in the SAME round trip as the identity, as
+ *   `set_config('statement_timeout', '<ms>', true)` (transaction-local, like SET LOCAL): the
+ *   server cancels the statement when it passes — also while it waits for a lock — with 57014,
+ *   and the whole message's implicit transaction rolls back. Since PostgreSQL 13 the timeout
+ *   applies to each statement of a simple-Query message separately, so the statement after the
+ *   set_config gets the new value (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-STATEMENT-TIMEOUT);
+ * - the client stops waiting `pgClientGraceInMs` after that (node-pg's per-query `query_timeout`)
+ *   for a server that cannot answer at all (frozen, network gone), and drops the connection.
+ * Every case answers 503 FN_510_DEADLINE_EXCEEDED with Retry-After (pg-errors.ts).
  */
 import pg from 'pg';
 import type { SessionValues } from '../identity/claim-map.js';
 import { HttpError } from '../errors.js';
-import { pgErrorToHttp } from './pg-errors.js';
+import { deadlineExceeded, pgErrorToHttp } from './pg-errors.js';
 import { renderStatement, type SqlParam, type Statement } from './statement.js';
 import type { IdentitySession, QueryResult, RunOptions } from './types.js';
 
@@ -37,12 +49,29 @@ export interface PgPoolOptions {
   /** Azure Database for PostgreSQL: the password is an Entra token from this (shared) credential */
   credential?: TokenCredentialLike;
   connectionTimeoutInMs?: number;
+  /**
+   * Told when the server closed an idle pooled connection (restart, failover,
+   * `pg_terminate_backend`); the pool has already dropped it and connects anew on the next
+   * checkout. Default: nothing. Never given a query, a value or a password.
+   */
+  onIdleConnectionError?: (err: Error) => void;
 }
 
-/** Builds a pool; with a credential, each new connection gets a fresh Entra token as its password. */
+/**
+ * Builds a pool; with a credential, each new connection gets a fresh Entra token as its password.
+ *
+ * The pool always has an 'error' listener: node-pg emits 'error' on the POOL when the server
+ * closes a connection that sits idle in it (pg-pool's idle listener removes the client, then
+ * `pool.emit('error', err, client)`), and an EventEmitter's 'error' with no listener is thrown —
+ * an uncaught exception that ends the Functions host process with every request in flight.
+ * See https://node-postgres.com/apis/pool#error ("the pool will emit an error ... you probably
+ * want to add an event listener ... otherwise the process will crash") and DESIGN.md's pitfalls.
+ * A connection that dies while checked out fails its own query instead (→ 503, pg-errors.ts).
+ */
 export function createPgPool(options: PgPoolOptions): pg.Pool {
   const { credential } = options;
-  return new pg.Pool({
+  const onIdleConnectionError = options.onIdleConnectionError;
+  const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max,
     connectionTimeoutMillis: options.connectionTimeoutInMs ?? 10_000,
@@ -57,6 +86,11 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
         }
       : {}),
   });
+  pool.on('error', (err: Error) => {
+    // the pool already removed the dead client; the next checkout connects a new one
+    onIdleConnectionError?.(err);
+  });
+  return pool;
 }
 
 export interface PgSessionOptions {
@@ -84,6 +118,45 @@ function values(statement: Statement): (string | number | null)[] {
   return statement.params.map((p) => p.value);
 }
 
+/** how long the client waits past the server's statement_timeout before it gives up on the connection */
+export const pgClientGraceInMs = 1000;
+
+/** An error the server sent (it has a SQLSTATE): the connection itself is still usable. */
+function isServerError(err: unknown): boolean {
+  return err instanceof pg.DatabaseError;
+}
+
+/**
+ * A pool checkout that ends within `timeoutInMs` (the pool's own connectionTimeoutMillis is a
+ * fixed cap; this is the request's time left). A connection that arrives after the request gave
+ * up goes straight back to the pool.
+ */
+function checkout(pool: pg.Pool, timeoutInMs: number): Promise<pg.PoolClient> {
+  if (timeoutInMs < 1) return Promise.reject(deadlineExceeded('before_query'));
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      reject(deadlineExceeded('pool_checkout'));
+    }, timeoutInMs);
+    pool.connect((err, client, done) => {
+      if (settled) {
+        if (client) done(err);
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      if (err || !client) reject(err ?? new Error('no client'));
+      else resolve(client);
+    });
+  });
+}
+
+/** A query config with node-pg's per-query client-side timeout (not in @types/pg's QueryConfig). */
+function withTimeout(text: string, queryTimeoutInMs: number, params?: unknown[]): pg.QueryConfig {
+  return { text, ...(params ? { values: params } : {}), query_timeout: Math.max(1, Math.ceil(queryTimeoutInMs)) } as pg.QueryConfig;
+}
+
 function nulRefused(): HttpError {
   return new HttpError('FN_100_BAD_REQUEST', 'a value contains a NUL character', { reason: 'bad_value:nul' });
 }
@@ -108,8 +181,8 @@ export function createPgSession(options: PgSessionOptions): IdentitySession {
     return k;
   };
 
-  function identityPrelude(identity: SessionValues): string {
-    let s = 'select ';
+  function identityPrelude(identity: SessionValues, statementTimeoutInMs?: number): string {
+    let s = statementTimeoutInMs === undefined ? 'select ' : `select set_config('statement_timeout', '${statementTimeoutInMs}', true), `;
     for (const { key, value } of identity) {
       // '' for an absent key: policies read nullif(current_setting(k, true), '')
       s += `set_config(${keyLiteral(key)}, ${escapeLiteral(value ?? '')}, true), `;
@@ -117,38 +190,95 @@ export function createPgSession(options: PgSessionOptions): IdentitySession {
     return s + roleCall;
   }
 
-  async function runSingle(identity: SessionValues, statement: Statement): Promise<QueryResult> {
+  /**
+   * Runs `work` on a checked-out client and gives the client back: kept when the work ended
+   * well or with an error the server sent (the connection is fine), dropped otherwise (a
+   * client-side timeout, a reset, an 'error' event while checked out — which, like pg-pool's own
+   * `pool.query`, is listened to here so that it is never an uncaught 'error' event).
+   */
+  async function withClient<T>(timeoutInMs: number | undefined, work: (client: pg.PoolClient, deadlineAt: number) => Promise<T>, onFailure?: (client: pg.PoolClient) => Promise<unknown>): Promise<T> {
+    const deadlineAt = timeoutInMs === undefined ? Infinity : performance.now() + timeoutInMs;
+    const client = timeoutInMs === undefined ? await pool.connect() : await checkout(pool, timeoutInMs);
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken ??= err;
+    };
+    client.on('error', onError);
+    try {
+      return await work(client, deadlineAt);
+    } catch (err) {
+      if (!isServerError(err) && !(err instanceof HttpError)) broken ??= err instanceof Error ? err : new Error(String(err));
+      if (!broken && onFailure) {
+        await onFailure(client).catch((e: unknown) => {
+          broken ??= e instanceof Error ? e : new Error(String(e));
+        });
+      }
+      throw err;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
+  }
+
+  /** the time left before the deadline, at least 1 ms, or the deadline error */
+  function timeLeft(deadlineAt: number): number {
+    const ms = Math.floor(deadlineAt - performance.now());
+    if (ms < 1) throw deadlineExceeded('pool_checkout');
+    return ms;
+  }
+
+  async function runSingle(identity: SessionValues, statement: Statement, timeoutInMs: number | undefined): Promise<QueryResult> {
     // a NUL would end the simple-protocol query text early; PostgreSQL text cannot hold one anyway
     for (const { value } of identity) if (value?.includes('\0')) throw nulRefused();
     for (const p of statement.params) if (typeof p.value === 'string' && p.value.includes('\0')) throw nulRefused();
-    const text = `${identityPrelude(identity)};\n${renderStatement(statement, (_i, p) => literal(p))}`;
-    const results = (await pool.query(text)) as unknown as pg.QueryResult[];
+    const body = renderStatement(statement, (_i, p) => literal(p));
+    let results: pg.QueryResult[];
+    if (timeoutInMs === undefined) {
+      results = (await pool.query(`${identityPrelude(identity)};\n${body}`)) as unknown as pg.QueryResult[];
+    } else {
+      results = await withClient(timeoutInMs, async (client, deadlineAt) => {
+        const left = timeLeft(deadlineAt);
+        const text = `${identityPrelude(identity, left)};\n${body}`;
+        return (await client.query(withTimeout(text, left + pgClientGraceInMs))) as unknown as pg.QueryResult[];
+      });
+    }
     const last = results[results.length - 1];
     if (!last) throw new Error('no result');
     return toResult(last);
   }
 
-  async function runBound(identity: SessionValues, statement: Statement): Promise<QueryResult> {
-    const client = await pool.connect();
-    let ok = false;
-    try {
-      await client.query('BEGIN');
-      const args: string[] = [];
-      const calls = identity.map(({ key, value }) => {
-        args.push(prefix + key, value ?? '');
-        return `set_config($${args.length - 1}, $${args.length}, true)`;
-      });
-      args.push(options.role);
-      calls.push(`set_config('role', $${args.length}, true)`);
-      await client.query(`select ${calls.join(', ')}`, args);
-      const r = await client.query(bound(statement), values(statement));
-      await client.query('COMMIT');
-      ok = true;
-      return toResult(r);
-    } finally {
-      if (!ok) await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
-    }
+  function runBound(identity: SessionValues, statement: Statement, timeoutInMs: number | undefined): Promise<QueryResult> {
+    return withClient(
+      timeoutInMs,
+      async (client, deadlineAt) => {
+        const q = (text: string, params?: unknown[]) =>
+          deadlineAt === Infinity ? client.query(text, params) : client.query(withTimeout(text, timeLeft(deadlineAt) + pgClientGraceInMs, params));
+        await q('BEGIN');
+        const args: string[] = [];
+        const calls = identity.map(({ key, value }) => {
+          args.push(prefix + key, value ?? '');
+          return `set_config($${args.length - 1}, $${args.length}, true)`;
+        });
+        args.push(options.role);
+        calls.push(`set_config('role', $${args.length}, true)`);
+        if (deadlineAt !== Infinity) {
+          args.push(String(timeLeft(deadlineAt)));
+          calls.push(`set_config('statement_timeout', $${args.length}, true)`);
+        }
+        await q(`select ${calls.join(', ')}`, args);
+        const r = await q(bound(statement), values(statement));
+        await q('COMMIT');
+        return toResult(r);
+      },
+      // a failed transaction is rolled back; after a client-side timeout the connection is dropped instead
+      (client) => client.query('ROLLBACK'),
+    );
+  }
+
+  async function runPlain(statement: Statement, timeoutInMs: number | undefined): Promise<QueryResult> {
+    if (timeoutInMs === undefined) return toResult(await pool.query(bound(statement), values(statement)));
+    // one extended-protocol statement has no room for a statement_timeout: the client bounds it
+    return withClient(timeoutInMs, async (client, deadlineAt) => toResult(await client.query(withTimeout(bound(statement), timeLeft(deadlineAt), values(statement)))));
   }
 
   return {
@@ -156,7 +286,8 @@ export function createPgSession(options: PgSessionOptions): IdentitySession {
     async run(identity: SessionValues, statement: Statement, runOptions?: RunOptions): Promise<QueryResult> {
       runOptions?.abortSignal?.throwIfAborted();
       try {
-        return mode === 'bound' ? await runBound(identity, statement) : await runSingle(identity, statement);
+        const timeoutInMs = runOptions?.timeoutInMs;
+        return mode === 'bound' ? await runBound(identity, statement, timeoutInMs) : await runSingle(identity, statement, timeoutInMs);
       } catch (err) {
         throw pgErrorToHttp(err);
       }
@@ -164,7 +295,7 @@ export function createPgSession(options: PgSessionOptions): IdentitySession {
     async runWithoutIdentity(statement: Statement, runOptions?: RunOptions): Promise<QueryResult> {
       runOptions?.abortSignal?.throwIfAborted();
       try {
-        return toResult(await pool.query(bound(statement), values(statement)));
+        return await runPlain(statement, runOptions?.timeoutInMs);
       } catch (err) {
         throw pgErrorToHttp(err);
       }

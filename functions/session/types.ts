@@ -15,7 +15,14 @@ export interface QueryResult {
 }
 
 export interface RunOptions {
+  /** checked before the database is asked */
   abortSignal?: AbortSignal;
+  /**
+   * The time left of the request's deadline, in ms: the driver ends every wait of this call
+   * within it (pool checkout, connect, statement, lock) and answers 503 FN_510_DEADLINE_EXCEEDED,
+   * the statement rolled back. Absent: no deadline (benchmarks, tools).
+   */
+  timeoutInMs?: number;
 }
 
 export interface IdentitySession {

@@ -8,7 +8,7 @@
  * the dev issuer's discovery URL and issuer, any tenant, and the gateway's dev managed identity
  * (`authentication-managed-identity`) as proof for the backend.
  */
-import { emulate, KeyCache, type EmulateOptions, type Emulator, type PolicyInput, type TokenCredentialLike } from '../../policies/emulator/index.js';
+import { emulate, KeyCache, LimitCounters, type EmulateOptions, type Emulator, type PolicyInput, type TokenCredentialLike } from '../../policies/emulator/index.js';
 import { globalPolicy, ordersApiPolicy, type OrdersApiPolicyOptions } from '../../policies/product/index.js';
 import type { XmlElement } from '../../policies/xml/tree.js';
 import { ordersApi, type ApiDefinition, type ApiOperation } from './routes.js';
@@ -107,7 +107,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (p.scope === 'operation' && !api.operations.some((o) => o.id === p.operationId)) throw new TypeError(`operation policy for unknown operation "${p.operationId ?? ''}"`);
   }
 
-  const base: EmulateOptions = { backendUrl: options.backendUrl.replace(/\/+$/, ''), now: clock, keyCache };
+  // one set of rate-limit/quota counters for every operation: "for each key value, a single counter is used for all scopes"
+  const base: EmulateOptions = { backendUrl: options.backendUrl.replace(/\/+$/, ''), now: clock, keyCache, limitCounters: new LimitCounters() };
   if (credential) base.credential = credential;
   if (api.path !== '') base.apiPath = '/' + api.path.replace(/^\/+|\/+$/g, '');
   const apiInfo = { id: api.name, name: api.name, path: api.path, serviceUrl: base.backendUrl as string };

@@ -6,8 +6,11 @@ import type { ElementSpec } from '../model/schema.js';
 import { makeElement } from '../model/element.js';
 import type { BoolValue, IntValue, Text } from '../model/values.js';
 
+/** "Minimum period: 300 seconds. When renewal-period is set to 0, the period is set to infinite." */
+export const MIN_RENEWAL_PERIOD_SECONDS = 300;
+
 interface QuotaBase {
-  /** Period in seconds. */
+  /** Fixed period in seconds (at least 300; 0: never renewed), counted from firstPeriodStart. */
   renewalPeriod: IntValue;
   counterKey: Text;
   incrementCondition?: BoolValue;
@@ -36,7 +39,9 @@ export const quotaByKeySpec: ElementSpec = {
       ? 'renewalPeriod and counterKey are required'
       : m.calls === undefined && m.bandwidth === undefined
         ? 'at least one of calls and bandwidth is required'
-        : undefined,
+        : typeof m.renewalPeriod === 'number' && m.renewalPeriod !== 0 && m.renewalPeriod < MIN_RENEWAL_PERIOD_SECONDS
+          ? `renewalPeriod must be 0 (no renewal) or at least ${MIN_RENEWAL_PERIOD_SECONDS} seconds (the reference's minimum), not ${m.renewalPeriod}`
+          : undefined,
 };
 
 export function quotaByKey(options: QuotaByKeyOptions): QuotaByKey {

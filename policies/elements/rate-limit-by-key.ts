@@ -6,9 +6,12 @@ import type { ElementSpec } from '../model/schema.js';
 import { makeElement } from '../model/element.js';
 import type { BoolValue, IntValue, Text } from '../model/values.js';
 
+/** "Maximum allowed value: 300 seconds" (renewal-period, in the reference above). */
+export const MAX_RENEWAL_PERIOD_SECONDS = 300;
+
 export interface RateLimitByKeyOptions {
   calls: IntValue;
-  /** Window length in seconds. */
+  /** Length of the sliding window in seconds, 1–300. */
   renewalPeriod: IntValue;
   counterKey: Text;
   incrementCondition?: BoolValue;
@@ -37,7 +40,12 @@ export const rateLimitByKeySpec: ElementSpec = {
     { key: 'totalCallsHeaderName', xml: 'total-calls-header-name', type: 'text' },
   ],
   children: [],
-  check: (m) => (m.calls === undefined || m.renewalPeriod === undefined || m.counterKey === undefined ? 'calls, renewalPeriod and counterKey are required' : undefined),
+  check: (m) =>
+    m.calls === undefined || m.renewalPeriod === undefined || m.counterKey === undefined
+      ? 'calls, renewalPeriod and counterKey are required'
+      : typeof m.renewalPeriod === 'number' && (m.renewalPeriod < 1 || m.renewalPeriod > MAX_RENEWAL_PERIOD_SECONDS)
+        ? `renewalPeriod must be between 1 and ${MAX_RENEWAL_PERIOD_SECONDS} seconds (the reference's maximum), not ${m.renewalPeriod}`
+        : undefined,
 };
 
 export function rateLimitByKey(options: RateLimitByKeyOptions): RateLimitByKey {

@@ -18,7 +18,8 @@ export type ValidateAzureAdTokenOptions = OptionalTokenSource & {
   failedValidationHttpCode?: IntValue;
   failedValidationErrorMessage?: Text;
   outputTokenVariableName?: Text;
-  clientApplicationIds?: Text[];
+  /** Required, at least one: "At least one application-id must be specified." (reference above) */
+  clientApplicationIds: [Text, ...Text[]];
   backendApplicationIds?: Text[];
   audiences?: Text[];
   requiredClaims?: RequiredClaim[];
@@ -47,7 +48,13 @@ export const validateAzureAdTokenSpec: ElementSpec = {
     { kind: 'struct', key: 'decryptionKeys', xml: 'key', wrapper: 'decryption-keys', spec: decryptionKeySpec },
   ],
   check: (m) =>
-    m.tenantId === undefined ? 'tenantId is required' : tokenSourceCount(m) > 1 ? 'at most one of headerName, queryParameterName, tokenValue' : undefined,
+    m.tenantId === undefined
+      ? 'tenantId is required'
+      : !Array.isArray(m.clientApplicationIds) || m.clientApplicationIds.length === 0
+        ? 'clientApplicationIds is required, with at least one application id'
+        : tokenSourceCount(m) > 1
+          ? 'at most one of headerName, queryParameterName, tokenValue'
+          : undefined,
 };
 
 export function validateAzureAdToken(options: ValidateAzureAdTokenOptions): ValidateAzureAdToken {

@@ -8,6 +8,7 @@ import { EmulatorError, ExpressionError } from './errors.js';
 import type { LastError, ProxyContext, ResponseState } from './context.js';
 import { compileExpression, csString, describeExpressionError, type EvalHost } from './expressions/index.js';
 import type { KeyCache } from './jwt/keys.js';
+import type { LimitCounters } from './elements/counters.js';
 import type { MultiDict } from './expressions/values.js';
 import type { MessageBody } from './context.js';
 import { settle, type EarlyJwtCheck, type PendingCheck, type StartedJwtCheck } from './overlap.js';
@@ -61,6 +62,8 @@ export interface Services {
   fetch: typeof globalThis.fetch;
   credential?: TokenCredentialLike;
   keyCache: KeyCache;
+  /** rate-limit and quota counters (one set per APIM instance). */
+  counters: LimitCounters;
   azureAdOpenIdConfigUrl(tenantId: string): string;
 }
 
@@ -75,6 +78,10 @@ export interface Run extends EvalHost {
   corsHeaders: Record<string, string> | null;
   /** remaining/total calls headers of rate limits, added to the response that leaves. */
   limitHeaders: Record<string, string> | null;
+  /** Counter increments that wait for the response (rate-limit/quota with an expression increment-condition/-count). */
+  afterResponse: (() => void)[] | null;
+  /** quota counters this request already incremented ("incremented only once per request"). */
+  countedKeys: Set<string> | null;
   /** The step running now (names a failure's path, section and scope). */
   step: { path: string; section: SectionName; scope: string; policyId: string } | null;
   /** The request a send-request is building. */

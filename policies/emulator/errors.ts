@@ -3,6 +3,9 @@
  *
  * - `EXPR_SYNTAX`: an expression that is not valid C# (as far as the subset goes).
  * - `EXPR_UNSUPPORTED`: valid C# the interpreter does not implement (names the construct).
+ * - `EXPR_REFUSED`: C# that APIM refuses when the policy is saved although it parses: a C# 8+
+ *   feature (APIM compiles C# 7), or a member, overload or type outside APIM's allow-list (the
+ *   static checker of `policies/csharp/check/`, the same finding as lint rule APIM501).
  * - `EXPR_RUNTIME`: the expression failed while running (a C# exception in APIM); inside a
  *   policy this becomes `context.LastError` with reason `ExpressionValueEvaluationFailure`.
  * - `UNSUPPORTED_ELEMENT`: a policy element the emulator does not run.
@@ -12,6 +15,7 @@
 export type EmulatorErrorCode =
   | 'EXPR_SYNTAX'
   | 'EXPR_UNSUPPORTED'
+  | 'EXPR_REFUSED'
   | 'EXPR_RUNTIME'
   | 'UNSUPPORTED_ELEMENT'
   | 'INVALID_POLICY'
@@ -30,7 +34,7 @@ export class EmulatorError extends Error {
 /** An error inside one expression; `pos` is the offset in the expression's code. */
 export class ExpressionError extends EmulatorError {
   constructor(
-    code: 'EXPR_SYNTAX' | 'EXPR_UNSUPPORTED' | 'EXPR_RUNTIME',
+    code: 'EXPR_SYNTAX' | 'EXPR_UNSUPPORTED' | 'EXPR_REFUSED' | 'EXPR_RUNTIME',
     readonly detail: string,
     readonly pos: number,
   ) {

@@ -28,6 +28,7 @@ import { MessageBody, ProxyContext, RequestState, ResponseState, UrlState, urlFr
 import { EmulatorError } from './errors.js';
 import { CsDictionary, MultiDict } from './expressions/values.js';
 import { KeyCache, type FetchLike } from './jwt/keys.js';
+import { LimitCounters } from './elements/counters.js';
 import { earlyJwtCheck, settle, startEarly } from './overlap.js';
 import { SIGNATURE_DISPATCH_TICKS } from './jwt/validate.js';
 import './elements/index.js';
@@ -56,6 +57,8 @@ export interface EmulateOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Shared OpenID key cache (share one between emulators, as one APIM instance does). */
   keyCache?: KeyCache;
+  /** Shared rate-limit and quota counters (share one between emulators, as one APIM instance does). */
+  limitCounters?: LimitCounters;
   /** fetch for OpenID discovery/JWKS when no keyCache is given, and for forward-request. */
   fetch?: typeof globalThis.fetch;
   /** OpenID configuration URL of an Entra tenant (validate-azure-ad-token). */
@@ -133,6 +136,7 @@ export function emulate(policy: PolicyInput, options: EmulateOptions = {}): Emul
     sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     fetch: fetchImpl,
     keyCache: options.keyCache ?? new KeyCache({ now, fetch: fetchImpl as unknown as FetchLike }),
+    counters: options.limitCounters ?? new LimitCounters(),
     azureAdOpenIdConfigUrl: options.azureAdOpenIdConfigUrl ?? ((t) => `https://login.microsoftonline.com/${t}/v2.0/.well-known/openid-configuration`),
   };
   if (options.backend) services.backendHandler = options.backend;
@@ -182,6 +186,8 @@ export function emulate(policy: PolicyInput, options: EmulateOptions = {}): Emul
       const run = createRun(request, services, info, backendBase, apiPath, urls);
       run.early = started;
       await execute(steps, run);
+      // rate-limit/quota increments deferred to the end of the pipeline (elements/limits.ts)
+      if (run.afterResponse !== null) for (const count of run.afterResponse) count();
       return result(run);
     },
   };
@@ -239,6 +245,8 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
     backendCalls: [],
     corsHeaders: null,
     limitHeaders: null,
+    afterResponse: null,
+    countedKeys: null,
     returning: null,
     sending: null,
     step: null,

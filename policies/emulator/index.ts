@@ -10,3 +10,4 @@ export { validateJwtToken } from './jwt/validate.js';
 export type { JwtFailureReason, JwtValidationConfig, JwtValidationResult, RequiredClaim } from './jwt/validate.js';
 export { compileExpression } from './expressions/index.js';
 export type { CompiledExpression } from './expressions/index.js';
+export { LimitCounters } from './elements/counters.js';

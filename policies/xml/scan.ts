@@ -16,6 +16,8 @@
  * per expression: when the value up to the XML delimiter, entity-decoded, is exactly one balanced
  * expression, it is read that way; otherwise the raw C# scan decides where the expression ends.
  */
+import { CSharpError } from '../csharp/diagnostics.js';
+import { scanCharLiteral, scanStringLiteral, stringPrefixLength } from '../csharp/lexer.js';
 import { decodeEntities, hasOnlyValidEntities } from './entities.js';
 import type { PolicyXmlErrorCode } from './errors.js';
 
@@ -78,16 +80,10 @@ function scanBalanced(src: string, pos: number, exprStart: number, lenient: bool
   while (pos < n) {
     const c = src[pos] as string;
     const d = src[pos + 1];
-    if (c === '"') {
-      pos = skipString(src, pos + 1, false, false, exprStart, lenient);
-    } else if (c === '@' && d === '"') {
-      pos = skipString(src, pos + 2, true, false, exprStart, lenient);
-    } else if (c === '$' && d === '"') {
-      pos = skipString(src, pos + 2, false, true, exprStart, lenient);
-    } else if ((c === '$' && d === '@' && src[pos + 2] === '"') || (c === '@' && d === '$' && src[pos + 2] === '"')) {
-      pos = skipString(src, pos + 3, true, true, exprStart, lenient);
+    if (stringPrefixLength(src, pos) > 0) {
+      pos = skipString(src, pos, exprStart, lenient);
     } else if (c === "'") {
-      pos = skipChar(src, pos + 1);
+      pos = skipChar(src, pos);
     } else if (c === '/' && d === '/') {
       const nl = src.indexOf('\n', pos + 2);
       pos = nl === -1 ? n : nl;
@@ -126,47 +122,23 @@ function unterminated(exprStart: number, reason: string): ScanFailure {
   return new ScanFailure('ERR_XML_UNTERMINATED_EXPRESSION', reason, exprStart);
 }
 
-/** pos is just after the opening quote; returns the offset after the closing quote. */
-function skipString(
-  src: string,
-  pos: number,
-  verbatim: boolean,
-  interpolated: boolean,
-  exprStart: number,
-  lenient = false,
-): number {
-  const n = src.length;
-  while (pos < n) {
-    const c = src[pos];
-    if (c === '"') {
-      if (verbatim && src[pos + 1] === '"') {
-        pos += 2;
-        continue;
-      }
-      return pos + 1;
-    }
-    if (c === '\\' && !verbatim) {
-      pos += 2;
-    } else if (interpolated && c === '{') {
-      if (src[pos + 1] === '{') pos += 2;
-      else pos = scanBalanced(src, pos, exprStart, lenient);
-    } else if (interpolated && c === '}' && src[pos + 1] === '}') {
-      pos += 2;
-    } else {
-      pos++;
-    }
+/**
+ * `pos` is where a string literal starts (its `@`/`$` prefix included); returns the offset after
+ * its closing quote. The C# front end's lexer reads the literal; holes of an interpolated string
+ * are scanned here, so their brackets are checked like the rest of the expression.
+ */
+function skipString(src: string, pos: number, exprStart: number, lenient = false): number {
+  try {
+    return scanStringLiteral(src, pos, src.length, (s, open) => ({ close: scanBalanced(s, open, exprStart, lenient) - 1, formatAt: -1 })).end;
+  } catch (err) {
+    if (err instanceof CSharpError) throw unterminated(exprStart, 'a C# string in the expression never closes');
+    throw err;
   }
-  throw unterminated(exprStart, 'a C# string in the expression never closes');
 }
 
-/** pos is just after `'`: skips a char literal (`'a'`, `'\''`, `'\u0041'`) when there is one. */
+/** `pos` is at `'`: skips a char literal (`'a'`, `'\''`, `'\u0041'`) when there is one. */
 function skipChar(src: string, pos: number): number {
-  let p = pos;
-  if (src[p] === '\\') p += 2;
-  else p += 1;
-  const limit = Math.min(src.length, pos + 12);
-  while (p < limit && src[p] !== "'" && src[p] !== '\n') p++;
-  return src[p] === "'" ? p + 1 : pos;
+  return scanCharLiteral(src, pos)?.end ?? pos + 1;
 }
 
 /** true when `text` (already decoded) is exactly one balanced expression, up to trailing space. */
@@ -380,13 +352,9 @@ export function csharpLiterals(code: string): CSharpLiteral[] {
       const c = code[pos] as string;
       const d = code[pos + 1];
       const start = pos;
-      if (c === '"') pos = skipString(code, pos + 1, false, false, start, true);
-      else if (c === '@' && d === '"') pos = skipString(code, pos + 2, true, false, start, true);
-      else if (c === '$' && d === '"') pos = skipString(code, pos + 2, false, true, start, true);
-      else if ((c === '$' && d === '@' && code[pos + 2] === '"') || (c === '@' && d === '$' && code[pos + 2] === '"')) {
-        pos = skipString(code, pos + 3, true, true, start, true);
-      } else if (c === "'") {
-        pos = skipChar(code, pos + 1);
+      if (stringPrefixLength(code, pos) > 0) pos = skipString(code, pos, start, true);
+      else if (c === "'") {
+        pos = skipChar(code, pos);
         if (pos === start + 1) continue;
         out.push({ kind: 'char', start, end: pos });
         continue;

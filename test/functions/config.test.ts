@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../functions/config.js';
 
@@ -41,5 +42,19 @@ describe('config', () => {
   it('refuses Entra auth for a non-PostgreSQL database and a role that is not an identifier', () => {
     assert.throws(() => loadConfig({ ...base, APIM_RLS_PG_ENTRA_AUTH: 'true' }), /APIM_RLS_PG_ENTRA_AUTH/);
     assert.throws(() => loadConfig({ ...base, APIM_RLS_DB_ROLE: 'x; drop role y' }), /APIM_RLS_DB_ROLE/);
+  });
+
+  it('the request deadline: 25 s by default, below host.json functionTimeout; validated with the other settings', () => {
+    const host = JSON.parse(readFileSync(new URL('../../host.json', import.meta.url), 'utf8')) as { functionTimeout: string };
+    const [h, m, sec] = host.functionTimeout.split(':').map(Number) as [number, number, number];
+    const functionTimeoutMs = ((h * 60 + m) * 60 + sec) * 1000;
+    const c = loadConfig(base);
+    assert.equal(c.requestDeadlineMs, 25_000);
+    // room left for the answer, the audit line and the driver's cancellation before the host gives up
+    assert.ok(functionTimeoutMs - c.requestDeadlineMs >= 5_000, `functionTimeout ${host.functionTimeout} vs deadline ${c.requestDeadlineMs} ms`);
+    assert.equal(loadConfig({ ...base, APIM_RLS_REQUEST_DEADLINE_MS: '8000' }).requestDeadlineMs, 8000);
+    for (const bad of ['50', '230001', 'soon', '1.5']) {
+      assert.throws(() => loadConfig({ ...base, APIM_RLS_REQUEST_DEADLINE_MS: bad }), (e: unknown) => e instanceof ConfigError && /APIM_RLS_REQUEST_DEADLINE_MS/.test(e.message), bad);
+    }
   });
 });

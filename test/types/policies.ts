@@ -30,12 +30,16 @@ export const cases: unknown[] = [
   // @ts-expect-error clock skew is a number, a named value or an expression
   validateJwt({ headerName: 'A', clockSkew: '60' }),
   validateJwt({ headerName: 'A', clockSkew: namedValue('skew') }),
-  // validate-azure-ad-token: tenant required, at most one token source
-  validateAzureAdToken({ tenantId: 't' }),
+  // validate-azure-ad-token: tenant and at least one client application required, at most one token source
+  validateAzureAdToken({ tenantId: 't', clientApplicationIds: ['c'] }),
   // @ts-expect-error tenant id required
-  validateAzureAdToken({ headerName: 'Authorization' }),
+  validateAzureAdToken({ headerName: 'Authorization', clientApplicationIds: ['c'] }),
+  // @ts-expect-error client application ids required
+  validateAzureAdToken({ tenantId: 't' }),
+  // @ts-expect-error at least one client application id
+  validateAzureAdToken({ tenantId: 't', clientApplicationIds: [] }),
   // @ts-expect-error at most one token source
-  validateAzureAdToken({ tenantId: 't', headerName: 'A', tokenValue: 'x' }),
+  validateAzureAdToken({ tenantId: 't', headerName: 'A', tokenValue: 'x', clientApplicationIds: ['c'] }),
   // set-header: delete takes no values; the other actions need at least one
   setHeader({ name: 'X', existsAction: 'delete' }),
   setHeader({ name: 'X', existsAction: 'append', values: ['a', 'b'] }),

@@ -97,7 +97,10 @@ function tokenSource(el: XmlElement, cc: CompileContext, defaultHeader: string |
   if (query) return (run) => run.context.request.url.query.get(query)?.[0] ?? null;
   // the header name lower-cased and the scheme compared here once, not per request
   const key = (header ?? defaultHeader ?? 'Authorization').toLowerCase();
-  const schemeKey = scheme?.toLowerCase();
+  // "When this attribute is set, the policy will ensure that specified scheme is present in the
+  // Authorization header value" (https://learn.microsoft.com/azure/api-management/validate-jwt-policy):
+  // for any other header-name the attribute has no effect
+  const schemeKey = key === 'authorization' ? scheme?.toLowerCase() : undefined;
   const fromValue = (raw: string): string | null => {
     const v = raw.trim();
     if (v === '') return null;
@@ -187,7 +190,20 @@ defineElement('validate-jwt', (el, cc) => {
   return jwtStep('validate-jwt', el, cc, tokenSource(el, cc, 'Authorization'), config);
 });
 
+/**
+ * What https://learn.microsoft.com/azure/api-management/validate-azure-ad-token-policy documents
+ * (plus `id`, which every policy may carry); anything else is refused, as APIM refuses to save it.
+ */
+const AZURE_AD_TOKEN_ATTRIBUTES = new Set(['id', 'tenant-id', 'header-name', 'query-parameter-name', 'token-value', 'authentication-endpoint', 'failed-validation-httpcode', 'failed-validation-error-message', 'output-token-variable-name']);
+const AZURE_AD_TOKEN_CHILDREN = new Set(['client-application-ids', 'backend-application-ids', 'audiences', 'required-claims', 'decryption-keys']);
+
 defineElement('validate-azure-ad-token', (el, cc) => {
+  for (const a of el.attributes) {
+    if (!AZURE_AD_TOKEN_ATTRIBUTES.has(a.name)) throw new EmulatorError('INVALID_POLICY', `<validate-azure-ad-token>${where(el)}: ${a.name} is not an attribute of validate-azure-ad-token`);
+  }
+  for (const c of childElements(el)) {
+    if (!AZURE_AD_TOKEN_CHILDREN.has(c.name)) throw new EmulatorError('INVALID_POLICY', `<validate-azure-ad-token>${where(el)}: <${c.name}> is not an element of validate-azure-ad-token`);
+  }
   if (childElements(el, 'decryption-keys').length) throw new EmulatorError('UNSUPPORTED_ELEMENT', `unsupported: <decryption-keys>${where(el)} (encrypted tokens are not emulated)`);
   const tenant = constAttr(el, 'tenant-id', cc);
   if (!tenant) throw new EmulatorError('INVALID_POLICY', `<validate-azure-ad-token>${where(el)} needs tenant-id`);
@@ -195,6 +211,8 @@ defineElement('validate-azure-ad-token', (el, cc) => {
   const audiences = texts(el, 'audiences', 'audience', cc);
   const backendApps = texts(el, 'backend-application-ids', 'application-id', cc);
   const clientApps = texts(el, 'client-application-ids', 'application-id', cc);
+  // client-application-ids: "Required: Yes ... At least one application-id must be specified."
+  if (clientApps === null || clientApps.length === 0) throw new EmulatorError('INVALID_POLICY', `<validate-azure-ad-token>${where(el)} needs <client-application-ids> with at least one <application-id>`);
   const aud = audiences || backendApps ? [...(audiences ?? []), ...(backendApps ?? []), ...(backendApps ?? []).map((a) => `api://${a}`)] : null;
   const config: JwtValidationConfig = {
     keySources: [services.keyCache.openId(services.azureAdOpenIdConfigUrl(tenant))],
@@ -204,15 +222,18 @@ defineElement('validate-azure-ad-token', (el, cc) => {
     requiredClaims: requiredClaims(el, cc),
     requireExpirationTime: true,
     requireSignedTokens: true,
-    clockSkewSeconds: intAttr(el, 'clock-skew', cc, 0)!,
+    // no clock-skew attribute is documented for this policy
+    clockSkewSeconds: 0,
   };
-  const clientCheck = clientApps
-    ? (payload: Record<string, unknown>) => {
-        const app = typeof payload.appid === 'string' ? payload.appid : typeof payload.azp === 'string' ? payload.azp : undefined;
-        if (app !== undefined && clientApps.includes(app)) return null;
-        return { reason: 'TokenClientApplicationNotAllowed', message: `Client application ${app ?? '(none)'} is not allowed. Access denied.` };
-      }
-    : undefined;
+  // the client application is the token's appid (v1) or azp (v2) claim; a mismatch is reported with the
+  // documented claim reasons (https://learn.microsoft.com/azure/api-management/api-management-error-handling-policies#predefined-errors-for-policies)
+  const clientCheck = (payload: Record<string, unknown>): { reason: string; message: string } | null => {
+    const claim = typeof payload.appid === 'string' ? 'appid' : typeof payload.azp === 'string' ? 'azp' : undefined;
+    if (claim === undefined) return { reason: 'TokenClaimNotFound', message: 'JWT token is missing the following claims: azp. Access denied.' };
+    const app = payload[claim] as string;
+    if (clientApps.includes(app)) return null;
+    return { reason: 'TokenClaimValueNotAllowed', message: `Claim ${claim} value of ${app} is not allowed. Access denied.` };
+  };
   return jwtStep('validate-azure-ad-token', el, cc, tokenSource(el, cc, 'Authorization'), config, clientCheck);
 });
 

@@ -1,750 +1,91 @@
 /**
- * Recursive-descent parser for the C# subset of APIM policy expressions: `@(expression)` and
- * `@{ statements }`. It never evaluates anything; constructs outside the subset fail with
- * `EXPR_UNSUPPORTED` naming the construct and its offset.
+ * The C# front end (`policies/csharp/parse.ts`) seen from the emulator: the same parser, with
+ * its diagnostics turned into the emulator's ExpressionError (CS_SYNTAX → EXPR_SYNTAX,
+ * CS_UNSUPPORTED → EXPR_UNSUPPORTED, CS_VERSION / CS_TYPE → EXPR_REFUSED).
  */
+import * as front from '../../csharp/parse.js';
+import { CSharpError } from '../../csharp/diagnostics.js';
+import type { Expr } from '../../csharp/ast.js';
+import { walkExpr, walkStmt, type Node } from '../../csharp/walk.js';
 import { ExpressionError } from '../errors.js';
-import { typeToString, type Arg, type CatchClause, type Expr, type Stmt, type TypeRef } from './ast.js';
-import { tokenize, type Token } from './lexer.js';
 
-export const PREDEFINED_TYPES = new Set([
-  'string', 'int', 'long', 'double', 'float', 'decimal', 'bool', 'object', 'byte', 'char', 'uint', 'ulong', 'short', 'var',
+export { PREDEFINED_TYPES, type ParsedExpression } from '../../csharp/parse.js';
+
+/** The emulator's error for a front-end diagnostic. */
+export function toExpressionError(err: CSharpError): ExpressionError {
+  const code = err.code === 'CS_SYNTAX' ? 'EXPR_SYNTAX' : err.code === 'CS_UNSUPPORTED' ? 'EXPR_UNSUPPORTED' : 'EXPR_REFUSED';
+  return new ExpressionError(code, err.detail, err.pos);
+}
+
+function converted<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof CSharpError) throw toExpressionError(err);
+    throw err;
+  }
+}
+
+export function parseExpression(code: string): front.ParsedExpression {
+  const parsed = converted(() => front.parseExpression(code));
+  refusePending(parsed);
+  return parsed;
+}
+
+export function parseBareExpression(code: string, offset = 0): Expr {
+  return converted(() => front.parseBareExpression(code, offset));
+}
+
+/**
+ * C# 7.3 constructs the front end parses and the runtime does not run yet: compiling one is
+ * EXPR_UNSUPPORTED naming it, rather than a statement silently skipped. The runtime (evaluate.ts)
+ * removes an entry when it implements the construct.
+ */
+export const RUNTIME_PENDING: ReadonlySet<string> = new Set([
+  'stmt:switch',
+  'stmt:localFunc',
+  'stmt:using',
+  'stmt:do',
+  'expr:declVar',
+  'expr:throw',
+  'expr:default',
+  'expr:memberInit',
+  'expr:indexInit',
+  'arg:out',
+  'arg:ref',
+  'arg:in',
+  'pattern:var',
 ]);
 
-/** A parsed policy expression: either one expression or a statement block. */
-export type ParsedExpression = { block: false; expr: Expr } | { block: true; body: Stmt[] };
+const PENDING_NAMES: Record<string, string> = {
+  'stmt:switch': "'switch' statement",
+  'stmt:localFunc': 'local function',
+  'stmt:using': "'using' statement",
+  'stmt:do': "'do' statement",
+  'expr:declVar': "'out var' declaration",
+  'expr:throw': 'throw expression',
+  'expr:default': "'default' expression",
+  'expr:memberInit': 'object initializer',
+  'expr:indexInit': 'index initializer',
+  'arg:out': "'out' argument",
+  'arg:ref': "'ref' argument",
+  'arg:in': "'in' argument",
+  'pattern:var': "'is var' pattern",
+};
 
-/** Parses the full code of an XmlExpression (`@(...)` or `@{...}`). */
-export function parseExpression(code: string): ParsedExpression {
-  const open = code.startsWith('@(') ? '(' : code.startsWith('@{') ? '{' : null;
-  if (!open) throw new ExpressionError('EXPR_SYNTAX', 'a policy expression starts with @( or @{', 0);
-  const close = open === '(' ? ')' : '}';
-  const last = code.trimEnd().length - 1;
-  if (code[last] !== close) throw new ExpressionError('EXPR_SYNTAX', `expected '${close}' at the end of the expression`, last);
-  const p = new Parser(tokenize(code, 2, last), code);
-  if (open === '(') {
-    const expr = p.expression();
-    p.expectEnd();
-    return { block: false, expr };
-  }
-  const body: Stmt[] = [];
-  while (!p.atEnd()) body.push(p.statement());
-  return { block: true, body };
+/** Throws EXPR_UNSUPPORTED for the first construct of RUNTIME_PENDING in the parsed code. */
+export function refusePending(parsed: front.ParsedExpression): void {
+  if (RUNTIME_PENDING.size === 0) return;
+  const hit = (key: string, pos: number): void => {
+    if (RUNTIME_PENDING.has(key)) throw new ExpressionError('EXPR_UNSUPPORTED', `unsupported C# construct: ${PENDING_NAMES[key] ?? key}`, pos);
+  };
+  const visit = (n: Node): void => {
+    if ('stmt' in n) return hit(`stmt:${n.stmt.k}`, n.stmt.pos);
+    const e = n.expr;
+    hit(`expr:${e.k}`, e.pos);
+    if (e.k === 'is' && e.type.name === 'var') hit('pattern:var', e.pos);
+    if (e.k === 'call' || e.k === 'new') for (const a of e.args) if (a.mod) hit(`arg:${a.mod}`, a.value.pos);
+  };
+  if (parsed.block) for (const s of parsed.body) walkStmt(s, visit);
+  else walkExpr(parsed.expr, visit);
 }
-
-/** Parses bare C# expression text (interpolation holes, tests). `offset` shifts positions. */
-export function parseBareExpression(code: string, offset = 0): Expr {
-  const p = new Parser(tokenize(code, 0, code.length, offset), code);
-  const e = p.expression();
-  p.expectEnd();
-  return e;
-}
-
-class Parser {
-  private i = 0;
-  constructor(
-    private readonly toks: Token[],
-    private readonly src: string,
-  ) {}
-
-  private get t(): Token {
-    return this.toks[this.i]!;
-  }
-  private peek(n = 1): Token {
-    return this.toks[Math.min(this.i + n, this.toks.length - 1)]!;
-  }
-  private is(value: string, tok = this.t): boolean {
-    return tok.kind === 'punct' && tok.value === value;
-  }
-  private isWord(value: string, tok = this.t): boolean {
-    return tok.kind === 'ident' && tok.value === value;
-  }
-  private eat(value: string): boolean {
-    if (this.is(value)) {
-      this.i++;
-      return true;
-    }
-    return false;
-  }
-  private expect(value: string): Token {
-    if (!this.is(value)) this.syntax(`expected '${value}' but found ${this.describe(this.t)}`);
-    return this.toks[this.i++]!;
-  }
-  private ident(): string {
-    if (this.t.kind !== 'ident') this.syntax(`expected a name but found ${this.describe(this.t)}`);
-    return this.toks[this.i++]!.value;
-  }
-  private describe(t: Token): string {
-    if (t.kind === 'eof') return 'the end of the expression';
-    if (t.kind === 'string' || t.kind === 'interp') return 'a string';
-    return `'${t.value}'`;
-  }
-  syntax(msg: string, pos = this.t.pos): never {
-    throw new ExpressionError('EXPR_SYNTAX', msg, pos);
-  }
-  unsupported(construct: string, pos = this.t.pos): never {
-    throw new ExpressionError('EXPR_UNSUPPORTED', `unsupported C# construct: ${construct}`, pos);
-  }
-  atEnd(): boolean {
-    return this.t.kind === 'eof';
-  }
-  expectEnd(): void {
-    if (!this.atEnd()) this.syntax(`unexpected ${this.describe(this.t)}`);
-  }
-
-  // ---- statements -------------------------------------------------------------------------
-
-  /** `try { } catch (T e) when (…) { } … finally { }`: at least one catch or the finally. */
-  tryStatement(): Stmt {
-    const pos = this.t.pos;
-    this.i++;
-    if (!this.is('{')) this.syntax("expected '{' after try");
-    const body = this.statement();
-    const catches: CatchClause[] = [];
-    while (this.isWord('catch')) {
-      this.i++;
-      let type: string | null = null;
-      let name: string | null = null;
-      if (this.eat('(')) {
-        type = typeToString(this.type());
-        if (!this.is(')')) name = this.ident();
-        this.expect(')');
-      }
-      let filter: Expr | null = null;
-      if (this.isWord('when')) {
-        this.i++;
-        this.expect('(');
-        filter = this.expression();
-        this.expect(')');
-      }
-      if (!this.is('{')) this.syntax("expected '{' after catch");
-      catches.push({ type, name, filter, body: this.statement() });
-    }
-    let fin: Stmt | null = null;
-    if (this.isWord('finally')) {
-      this.i++;
-      if (!this.is('{')) this.syntax("expected '{' after finally");
-      fin = this.statement();
-    }
-    if (catches.length === 0 && fin === null) this.syntax("expected 'catch' or 'finally'");
-    return { k: 'try', body, catches, fin, pos };
-  }
-
-  statement(): Stmt {
-    const t = this.t;
-    const pos = t.pos;
-    if (this.is('{')) {
-      this.i++;
-      const body: Stmt[] = [];
-      while (!this.is('}')) {
-        if (this.atEnd()) this.syntax("expected '}'");
-        body.push(this.statement());
-      }
-      this.i++;
-      return { k: 'block', body, pos };
-    }
-    if (this.is(';')) {
-      this.i++;
-      return { k: 'block', body: [], pos };
-    }
-    if (t.kind === 'ident') {
-      switch (t.value) {
-        case 'return': {
-          this.i++;
-          const x = this.is(';') ? null : this.expression();
-          this.expect(';');
-          return { k: 'return', x, pos };
-        }
-        case 'if': {
-          this.i++;
-          this.expect('(');
-          const c = this.expression();
-          this.expect(')');
-          const then = this.statement();
-          let els: Stmt | null = null;
-          if (this.isWord('else')) {
-            this.i++;
-            els = this.statement();
-          }
-          return { k: 'if', c, then, else: els, pos };
-        }
-        case 'foreach': {
-          this.i++;
-          this.expect('(');
-          this.type();
-          const name = this.ident();
-          if (!this.isWord('in')) this.syntax("expected 'in'");
-          this.i++;
-          const iter = this.expression();
-          this.expect(')');
-          return { k: 'foreach', name, iter, body: this.statement(), pos };
-        }
-        case 'for': {
-          this.i++;
-          this.expect('(');
-          const init = this.is(';') ? null : this.simpleStatement();
-          this.expect(';');
-          const c = this.is(';') ? null : this.expression();
-          this.expect(';');
-          const update: Expr[] = [];
-          while (!this.is(')')) {
-            update.push(this.expression());
-            if (!this.eat(',')) break;
-          }
-          this.expect(')');
-          return { k: 'for', init, c, update, body: this.statement(), pos };
-        }
-        case 'while': {
-          this.i++;
-          this.expect('(');
-          const c = this.expression();
-          this.expect(')');
-          return { k: 'while', c, body: this.statement(), pos };
-        }
-        case 'break':
-        case 'continue':
-          this.i++;
-          this.expect(';');
-          return { k: t.value, pos };
-        case 'throw': {
-          this.i++;
-          const x = this.is(';') ? null : this.expression();
-          this.expect(';');
-          return { k: 'throw', x, pos };
-        }
-        case 'checked':
-        case 'unchecked':
-          if (this.is('{', this.peek())) {
-            // arithmetic overflow checks do not apply to the interpreter's numbers
-            this.i++;
-            return this.statement();
-          }
-          break;
-        case 'try':
-          return this.tryStatement();
-        case 'switch':
-        case 'do':
-        case 'using':
-        case 'lock':
-        case 'goto':
-        case 'unsafe':
-        case 'fixed':
-        case 'yield':
-          this.unsupported(`'${t.value}' statement`);
-          break;
-        case 'const':
-          this.i++;
-          break;
-      }
-    }
-    const s = this.simpleStatement();
-    this.expect(';');
-    return s;
-  }
-
-  /** A declaration or an expression statement, without the trailing semicolon. */
-  private simpleStatement(): Stmt {
-    const pos = this.t.pos;
-    const decl = this.tryDeclaration();
-    if (decl) return decl;
-    return { k: 'expr', x: this.expression(), pos };
-  }
-
-  private tryDeclaration(): Stmt | null {
-    if (this.t.kind !== 'ident') return null;
-    const save = this.i;
-    const pos = this.t.pos;
-    const type = this.tryType();
-    if (!type || this.t.kind !== 'ident' || !(this.is('=', this.peek()) || this.is(';', this.peek()) || this.is(',', this.peek()))) {
-      this.i = save;
-      return null;
-    }
-    const names: { name: string; init: Expr | null }[] = [];
-    do {
-      const name = this.ident();
-      names.push({ name, init: this.eat('=') ? this.expression() : null });
-    } while (this.eat(','));
-    return { k: 'decl', names, pos };
-  }
-
-  // ---- types ------------------------------------------------------------------------------
-
-  private type(): TypeRef {
-    const t = this.tryType();
-    if (!t) this.syntax(`expected a type but found ${this.describe(this.t)}`);
-    return t!;
-  }
-
-  /** A type, or null (position restored) when the tokens are not one. */
-  private tryType(): TypeRef | null {
-    const save = this.i;
-    if (this.t.kind !== 'ident') return null;
-    let name = this.ident();
-    while (this.is('.') && this.peek().kind === 'ident') {
-      this.i++;
-      name += '.' + this.ident();
-    }
-    const args: TypeRef[] = [];
-    if (this.is('<')) {
-      this.i++;
-      for (;;) {
-        const a = this.tryType();
-        if (!a) {
-          this.i = save;
-          return null;
-        }
-        args.push(a);
-        if (this.eat(',')) continue;
-        if (this.eat('>')) break;
-        this.i = save;
-        return null;
-      }
-    }
-    let nullable = false;
-    if (this.is('?') && (this.peek().kind === 'ident' || this.is(')', this.peek()) || this.is('>', this.peek()) || this.is('[', this.peek()))) {
-      // `int? x` / `(DateTime?)x` — but not `a ? b : c`
-      const after = this.peek();
-      if (after.kind === 'ident' && !this.is('=', this.peek(2)) && !this.is(';', this.peek(2)) && !this.is(',', this.peek(2))) {
-        // `cond ? x : y` with an identifier after `?`: not a nullable type
-      } else {
-        this.i++;
-        nullable = true;
-      }
-    }
-    let array = 0;
-    while (this.is('[') && this.is(']', this.peek())) {
-      this.i += 2;
-      array++;
-    }
-    return { name, args, array, nullable };
-  }
-
-  // ---- expressions ------------------------------------------------------------------------
-
-  expression(): Expr {
-    return this.assignment();
-  }
-
-  private assignment(): Expr {
-    const lambda = this.tryLambda();
-    if (lambda) return lambda;
-    const left = this.conditional();
-    const t = this.t;
-    if (t.kind === 'punct' && (t.value === '=' || t.value === '+=' || t.value === '-=' || t.value === '*=' || t.value === '/=' || t.value === '??=')) {
-      this.i++;
-      if (left.k !== 'id' && left.k !== 'index' && left.k !== 'member') this.syntax('the left side of an assignment must be a variable', t.pos);
-      return { k: 'assign', op: t.value, target: left, value: this.assignment(), pos: t.pos };
-    }
-    return left;
-  }
-
-  private tryLambda(): Expr | null {
-    const pos = this.t.pos;
-    let params: string[] | null = null;
-    if (this.t.kind === 'ident' && this.is('=>', this.peek())) {
-      params = [this.t.value];
-      this.i += 2;
-    } else if (this.is('(')) {
-      let j = this.i + 1;
-      const names: string[] = [];
-      let ok = true;
-      while (!this.is(')', this.toks[j]!)) {
-        const tk = this.toks[j]!;
-        // `(string s) =>` typed parameter: keep the last identifier
-        if (tk.kind === 'ident' && this.toks[j + 1]?.kind === 'ident') {
-          j++;
-          continue;
-        }
-        if (tk.kind !== 'ident') {
-          ok = false;
-          break;
-        }
-        names.push(tk.value);
-        j++;
-        if (this.is(',', this.toks[j]!)) j++;
-        else if (!this.is(')', this.toks[j]!)) {
-          ok = false;
-          break;
-        }
-      }
-      if (ok && this.is('=>', this.toks[j + 1]!)) {
-        params = names;
-        this.i = j + 2;
-      }
-    }
-    if (!params) return null;
-    if (this.is('{')) return { k: 'lambda', params, body: this.statement(), pos };
-    return { k: 'lambda', params, body: this.assignment(), pos };
-  }
-
-  private conditional(): Expr {
-    const c = this.coalesce();
-    if (this.is('?')) {
-      const pos = this.t.pos;
-      this.i++;
-      const a = this.assignment();
-      this.expect(':');
-      const b = this.assignment();
-      return { k: 'cond', c, a, b, pos };
-    }
-    return c;
-  }
-
-  private coalesce(): Expr {
-    const l = this.binary(0);
-    if (this.is('??')) {
-      const pos = this.t.pos;
-      this.i++;
-      return { k: 'binary', op: '??', l, r: this.coalesce(), pos };
-    }
-    return l;
-  }
-
-  private static readonly LEVELS: string[][] = [
-    ['||'],
-    ['&&'],
-    ['|'],
-    ['^'],
-    ['&'],
-    ['==', '!='],
-    ['<', '>', '<=', '>=', 'is', 'as'],
-    ['<<', '>>'],
-    ['+', '-'],
-    ['*', '/', '%'],
-  ];
-
-  private binary(level: number): Expr {
-    if (level >= Parser.LEVELS.length) return this.unary();
-    const ops = Parser.LEVELS[level]!;
-    let l = this.binary(level + 1);
-    for (;;) {
-      const t = this.t;
-      if (ops.includes('is') && t.kind === 'ident' && (t.value === 'is' || t.value === 'as')) {
-        this.i++;
-        if (t.value === 'as') {
-          l = { k: 'as', x: l, type: this.type(), pos: t.pos };
-          continue;
-        }
-        let negate = false;
-        if (this.isWord('not')) {
-          this.i++;
-          negate = true;
-        }
-        let isExpr: Expr;
-        if (this.isWord('null')) {
-          this.i++;
-          isExpr = { k: 'binary', op: '==', l, r: { k: 'lit', v: null, pos: t.pos }, pos: t.pos };
-        } else {
-          const type = this.type();
-          const bind = this.t.kind === 'ident' ? this.ident() : undefined;
-          isExpr = bind ? { k: 'is', x: l, type, bind, pos: t.pos } : { k: 'is', x: l, type, pos: t.pos };
-        }
-        l = negate ? { k: 'unary', op: '!', x: isExpr, pos: t.pos } : isExpr;
-        continue;
-      }
-      if (t.kind !== 'punct') break;
-      let op = t.value;
-      // `>>` arrives as two `>` tokens (so generic closers work)
-      if (op === '>' && this.is('>', this.peek()) && this.peek().pos === t.pos + 1 && ops.includes('>>')) op = '>>';
-      if (op === '<' && this.is('<', this.peek()) && ops.includes('<<')) op = '<<';
-      if (!ops.includes(op)) break;
-      this.i += op === '>>' || op === '<<' ? 2 : 1;
-      const r = this.binary(level + 1);
-      l = { k: 'binary', op, l, r, pos: t.pos };
-    }
-    return l;
-  }
-
-  private unary(): Expr {
-    const t = this.t;
-    if (t.kind === 'punct') {
-      if (t.value === '!' || t.value === '-' || t.value === '+' || t.value === '~') {
-        this.i++;
-        return { k: 'unary', op: t.value, x: this.unary(), pos: t.pos };
-      }
-      if (t.value === '++' || t.value === '--') {
-        this.i++;
-        return { k: 'incdec', op: t.value, prefix: true, x: this.unary(), pos: t.pos };
-      }
-      if (t.value === '(') {
-        const cast = this.tryCast();
-        if (cast) return cast;
-      }
-    }
-    if (this.isWord('await')) this.unsupported("'await'");
-    return this.postfix(this.primary());
-  }
-
-  private tryCast(): Expr | null {
-    const save = this.i;
-    const pos = this.t.pos;
-    this.i++;
-    const type = this.tryType();
-    if (!type || !this.is(')')) {
-      this.i = save;
-      return null;
-    }
-    this.i++;
-    const next = this.t;
-    const predefined = PREDEFINED_TYPES.has(type.name) && type.name !== 'var';
-    const startsOperand =
-      next.kind === 'ident' ||
-      next.kind === 'number' ||
-      next.kind === 'string' ||
-      next.kind === 'interp' ||
-      next.kind === 'char' ||
-      this.is('(', next) ||
-      this.is('!', next) ||
-      this.is('~', next);
-    if (startsOperand && !(next.kind === 'ident' && (next.value === 'is' || next.value === 'as'))) {
-      return { k: 'cast', type, x: this.unary(), pos };
-    }
-    if (predefined && (this.is('-', next) || this.is('+', next))) return { k: 'cast', type, x: this.unary(), pos };
-    this.i = save;
-    return null;
-  }
-
-  private primary(): Expr {
-    const t = this.t;
-    const pos = t.pos;
-    switch (t.kind) {
-      case 'number':
-        this.i++;
-        return { k: 'lit', v: t.num!, pos };
-      case 'string':
-      case 'char':
-        this.i++;
-        return { k: 'lit', v: t.value, pos };
-      case 'interp': {
-        this.i++;
-        const parts = t.parts!.map((p) => {
-          if ('text' in p) return p.text;
-          const expr = parseBareExpression(p.code, p.offset);
-          return p.format !== undefined ? { expr, format: p.format } : { expr };
-        });
-        return { k: 'interp', parts, pos };
-      }
-      case 'punct':
-        if (t.value === '(') {
-          this.i++;
-          const e = this.expression();
-          this.expect(')');
-          return e;
-        }
-        this.syntax(`unexpected ${this.describe(t)}`);
-        break;
-      case 'eof':
-        this.syntax('unexpected end of the expression');
-        break;
-      case 'ident':
-        break;
-    }
-    switch (t.value) {
-      case 'true':
-        this.i++;
-        return { k: 'lit', v: true, pos };
-      case 'false':
-        this.i++;
-        return { k: 'lit', v: false, pos };
-      case 'null':
-        this.i++;
-        return { k: 'lit', v: null, pos };
-      case 'new':
-        return this.newExpression();
-      case 'checked':
-      case 'unchecked':
-        if (this.is('(', this.peek())) {
-          this.i += 2;
-          const inner = this.expression();
-          this.expect(')');
-          return inner;
-        }
-        this.unsupported(`'${t.value}'`);
-        break;
-      case 'typeof':
-      case 'default':
-      case 'sizeof':
-      case 'nameof':
-      case 'stackalloc':
-      case 'delegate':
-      case 'this':
-      case 'base':
-      case 'switch':
-        this.unsupported(`'${t.value}'`);
-    }
-    this.i++;
-    return { k: 'id', name: t.value, pos };
-  }
-
-  private newExpression(): Expr {
-    const pos = this.t.pos;
-    this.i++;
-    if (this.is('[')) {
-      // new[] { ... }
-      this.i++;
-      this.expect(']');
-      return { k: 'new', type: null, args: [], init: this.initializer(), pos };
-    }
-    if (this.is('{')) {
-      // anonymous type: new { a = 1, b = "x" }
-      this.i++;
-      const members: Expr[] = [];
-      while (!this.is('}')) {
-        const mpos = this.t.pos;
-        let value: Expr;
-        let name: string;
-        if (this.t.kind === 'ident' && this.is('=', this.peek())) {
-          name = this.ident();
-          this.i++;
-          value = this.expression();
-        } else {
-          // projection initializer: new { username } / new { x.Name }
-          value = this.expression();
-          name = value.k === 'id' || value.k === 'member' ? value.name : this.syntax('an anonymous type member needs a name', mpos);
-        }
-        members.push({ k: 'new', type: { name: '$member', args: [], array: 0, nullable: false }, args: [{ value: { k: 'lit', v: name, pos: mpos } }, { value }], init: null, pos: mpos });
-        if (!this.eat(',')) break;
-      }
-      this.expect('}');
-      return { k: 'new', type: { name: '$anonymous', args: [], array: 0, nullable: false }, args: [], init: members, pos };
-    }
-    const save = this.i;
-    let type = this.tryType();
-    if (!type) this.syntax('expected a type after new');
-    // `new string[3]` / `new byte[n]`
-    if (this.is('[')) {
-      this.i = save;
-      const name = this.ident();
-      this.expect('[');
-      const size = this.is(']') ? null : this.expression();
-      this.expect(']');
-      type = { name, args: [], array: 1, nullable: false };
-      if (size) return { k: 'new', type, args: [{ value: size }], init: this.is('{') ? this.initializer() : null, pos };
-    }
-    const args = this.is('(') ? this.args() : [];
-    const init = this.is('{') ? this.initializer() : null;
-    return { k: 'new', type: type!, args, init, pos };
-  }
-
-  private initializer(): Expr[] {
-    this.expect('{');
-    const items: Expr[] = [];
-    while (!this.is('}')) {
-      if (this.is('{')) {
-        const pos = this.t.pos;
-        // collection initializer entry `{ key, value }`
-        const inner = this.initializer();
-        items.push({ k: 'new', type: { name: '$pair', args: [], array: 0, nullable: false }, args: inner.map((value) => ({ value })), init: null, pos });
-      } else if (this.is('[')) {
-        this.unsupported('index initializer');
-      } else if (this.t.kind === 'ident' && this.is('=', this.peek())) {
-        this.unsupported('object initializer (new T { Member = ... })');
-      } else items.push(this.expression());
-      if (!this.eat(',')) break;
-    }
-    this.expect('}');
-    return items;
-  }
-
-  private args(): Arg[] {
-    this.expect('(');
-    const args: Arg[] = [];
-    while (!this.is(')')) {
-      if (this.isWord('out') || this.isWord('ref') || this.isWord('in')) this.unsupported(`'${this.t.value}' argument`);
-      if (this.t.kind === 'ident' && this.is(':', this.peek()) && !this.is('::', this.peek())) {
-        const name = this.ident();
-        this.i++;
-        args.push({ name, value: this.expression() });
-      } else args.push({ value: this.expression() });
-      if (!this.eat(',')) break;
-    }
-    this.expect(')');
-    return args;
-  }
-
-  private postfix(e: Expr): Expr {
-    for (;;) {
-      const t = this.t;
-      if (t.kind !== 'punct') return e;
-      if (t.value === '.' || t.value === '?.') {
-        this.i++;
-        const nullCond = t.value === '?.';
-        if (nullCond && this.is('[')) {
-          this.i++;
-          const args = this.indexArgs();
-          e = { k: 'index', obj: e, args, nullCond: true, pos: t.pos };
-          continue;
-        }
-        const nameTok = this.t;
-        const name = this.ident();
-        // generic method call: .As<JObject>(...)
-        let typeArgs: TypeRef[] = [];
-        if (this.is('<')) {
-          const save = this.i;
-          this.i++;
-          const list: TypeRef[] = [];
-          let ok = true;
-          for (;;) {
-            const ty = this.tryType();
-            if (!ty) {
-              ok = false;
-              break;
-            }
-            list.push(ty);
-            if (this.eat(',')) continue;
-            if (this.eat('>')) break;
-            ok = false;
-            break;
-          }
-          if (ok && this.is('(')) typeArgs = list;
-          else this.i = save;
-        }
-        e = { k: 'member', obj: e, name, nullCond, pos: nameTok.pos };
-        if (this.is('(')) e = { k: 'call', callee: e, args: this.args(), typeArgs, pos: nameTok.pos };
-        continue;
-      }
-      if (t.value === '?' && this.is('[', this.peek()) && this.peek().pos === t.pos + 1) {
-        // null-conditional indexer `x?[i]`
-        this.i += 2;
-        e = { k: 'index', obj: e, args: this.indexArgs(), nullCond: true, pos: t.pos };
-        continue;
-      }
-      if (t.value === '(') {
-        e = { k: 'call', callee: e, args: this.args(), typeArgs: [], pos: t.pos };
-        continue;
-      }
-      if (t.value === '[') {
-        this.i++;
-        e = { k: 'index', obj: e, args: this.indexArgs(), nullCond: false, pos: t.pos };
-        continue;
-      }
-      if (t.value === '++' || t.value === '--') {
-        this.i++;
-        e = { k: 'incdec', op: t.value, prefix: false, x: e, pos: t.pos };
-        continue;
-      }
-      if (t.value === '!' && (this.is('.', this.peek()) || this.is(')', this.peek()) || this.is(';', this.peek()))) {
-        // null-forgiving operator: no runtime effect
-        this.i++;
-        continue;
-      }
-      return e;
-    }
-  }
-
-  private indexArgs(): Expr[] {
-    const args: Expr[] = [];
-    while (!this.is(']')) {
-      args.push(this.expression());
-      if (!this.eat(',')) break;
-    }
-    this.expect(']');
-    return args;
-  }
-
-  /** For error messages that quote source. */
-  text(from: number, to: number): string {
-    return this.src.slice(from, to);
-  }
-}
-

@@ -12,8 +12,13 @@ export type ImportedKey = Awaited<ReturnType<typeof importJWK>>;
 export const defaultKeyCacheMaxAgeMs = 60 * 60 * 1000;
 export const defaultUnknownKidCooldownMs = 5 * 60 * 1000;
 export const defaultFetchTimeoutMs = 5000;
-/** After a failed load, no new fetch for this long (a broken issuer never costs a fetch per request). */
-export const defaultFailureBackoffMs = 30 * 1000;
+/**
+ * After a failed load, no new fetch for this long: "If the token being validated references a
+ * validation key (using kid claim) that is missing in cached configuration, or if retrieval fails,
+ * API Management pulls from the endpoint at most once per 5 min."
+ * (https://learn.microsoft.com/azure/api-management/validate-jwt-policy, openid-config)
+ */
+export const defaultFailureBackoffMs = 5 * 60 * 1000;
 
 export type FetchLike = (url: string, init: { signal: AbortSignal; redirect: 'manual'; headers: Record<string, string> }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 
@@ -143,7 +148,16 @@ export class OpenIdKeySource implements KeySource {
       if (this.now() - this.failedAt < defaultFailureBackoffMs) {
         // the last load failed moments ago: serve stale keys, or fail, without another fetch
         if (this.keys.length === 0) throw new KeyFetchError(`keys from ${this.configUrl} are unavailable`);
-      } else await this.reload();
+      } else {
+        try {
+          await this.reload();
+        } catch (err) {
+          // a failed scheduled refresh keeps serving the cached keys ("Configuration ... is pulled
+          // from the endpoint every 1 hour and cached"; a failed retrieval is retried at most once
+          // per 5 min); with nothing cached the token is refused (fail closed)
+          if (this.keys.length === 0) throw err;
+        }
+      }
     }
     if (kid === undefined) return this.keys;
     const found = this.byKid.get(kid);
@@ -152,8 +166,15 @@ export class OpenIdKeySource implements KeySource {
     const now = this.now();
     if (this.pending) await this.pending;
     else if (now - this.lastUnknownKidRefetch >= this.cooldown) {
+      // one token with an unknown kid (a probe with a random kid as well as a rotated key) spends
+      // the window: a key published after this refetch is seen at the next one, up to the
+      // cooldown later — as APIM ("at most once per 5 min")
       this.lastUnknownKidRefetch = now;
-      await this.reload();
+      try {
+        await this.reload();
+      } catch {
+        // the refetch failed: the cached keys stay; the token's kid is not among them
+      }
     }
     return this.byKid.get(kid) ?? [];
   }

@@ -1,5 +1,5 @@
 /** APIM4xx: document structure. */
-import { childElements } from '../../xml/tree.js';
+import { attr, childElements } from '../../xml/tree.js';
 import type { Rule, Visit } from '../types.js';
 import { SECTIONS, VALIDATORS } from '../walk.js';
 
@@ -94,6 +94,24 @@ export const structureRules: Rule[] = [
       if (ctx.scope !== 'global') return;
       for (const v of ctx.visits) {
         if (v.el.name === 'base') ctx.report(v, '<base /> at global scope: there is no enclosing scope, APIM rejects it');
+      }
+    },
+  },
+  {
+    id: 'APIM407',
+    severity: 'error',
+    summary: 'a renewal-period APIM refuses: above 300 s for rate-limit / rate-limit-by-key, below 300 s (not 0) for quota / quota-by-key',
+    check(ctx) {
+      // https://learn.microsoft.com/azure/api-management/rate-limit-by-key-policy ("Maximum allowed value: 300 seconds")
+      // https://learn.microsoft.com/azure/api-management/quota-by-key-policy ("Minimum period: 300 seconds")
+      for (const v of ctx.visits) {
+        const rate = v.el.name === 'rate-limit' || v.el.name === 'rate-limit-by-key';
+        const quota = v.el.name === 'quota' || v.el.name === 'quota-by-key';
+        const period = attr(v.el, 'renewal-period');
+        if ((!rate && !quota) || typeof period !== 'string' || !/^\s*\d+\s*$/.test(period)) continue;
+        const n = Number(period);
+        if (rate && (n < 1 || n > 300)) ctx.report(v, `<${v.el.name}> renewal-period="${n}": the sliding window is at most 300 seconds; use quota-by-key for longer periods`);
+        if (quota && n !== 0 && n < 300) ctx.report(v, `<${v.el.name}> renewal-period="${n}": a quota period is at least 300 seconds (0: never renewed); use rate-limit-by-key for shorter windows`);
       }
     },
   },

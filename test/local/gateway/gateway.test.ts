@@ -218,6 +218,25 @@ describe('local gateway: per-caller rate limit', () => {
   });
 });
 
+describe('local gateway: one rate-limit counter per key for every operation', () => {
+  it('calls to different operations of the API count against the same caller\'s limit (one APIM instance, one counter per key value)', async () => {
+    now = fixedNow;
+    const issuer = await startDevIssuer({ port: 0, keyDir: join(dir, 'shared-limit-keys'), clock });
+    const backend = await startRecordingBackend();
+    const gateway = await startGateway({ port: 0, backendUrl: backend.url + '/api', issuer, clock, policyOptions: { rateLimit: { calls: 2, renewalPeriodSeconds: 60 } } });
+    try {
+      const a = `Bearer ${await issuer.mint({ ...alice })}`;
+      const statuses = [];
+      for (const path of ['/orders', '/me', '/orders/1']) statuses.push((await fetch(gateway.url + path, { headers: { authorization: a } })).status);
+      assert.deepEqual(statuses, [200, 200, 429], 'before: each operation had its own counter, so the limit was 2 per operation');
+    } finally {
+      await gateway.close();
+      await backend.close();
+      await issuer.close();
+    }
+  });
+});
+
 describe('local gateway with given policies', () => {
   let issuer: DevIssuer;
   let backend: RecordingBackend;

@@ -31,7 +31,9 @@ test('validate-jwt: keys are one form each; claims need a name', () => {
 
 test('validate-azure-ad-token: tenant required, at most one token source', () => {
   bad(() => validateAzureAdToken({} as never), /tenantId is required/);
-  bad(() => validateAzureAdToken({ tenantId: 't', headerName: 'a', queryParameterName: 'b' } as never), /at most one/);
+  bad(() => validateAzureAdToken({ tenantId: 't', headerName: 'a', queryParameterName: 'b', clientApplicationIds: ['c'] } as never), /at most one/);
+  bad(() => validateAzureAdToken({ tenantId: 't' } as never), /clientApplicationIds is required/);
+  bad(() => validateAzureAdToken({ tenantId: 't', clientApplicationIds: [] } as never), /clientApplicationIds is required/);
 });
 
 test('set-header: delete takes no values; others need one', () => {
@@ -51,6 +53,14 @@ test('numbers must be integers; timeouts exclusive; status in range; quota needs
   bad(() => forwardRequest({ timeout: 1, timeoutMs: 1 } as never), /exclusive/);
   bad(() => setStatus({ code: 99 }), /HTTP status/);
   bad(() => quotaByKey({ renewalPeriod: 1, counterKey: 'k' } as never), /calls and bandwidth/);
+});
+
+test('renewal periods the references refuse: rate-limit-by-key above 300 s, quota-by-key below 300 s (not 0)', () => {
+  bad(() => rateLimitByKey({ calls: 10, renewalPeriod: 301, counterKey: 'k' }), /renewalPeriod must be between 1 and 300 seconds/);
+  bad(() => rateLimitByKey({ calls: 10, renewalPeriod: 0, counterKey: 'k' }), /renewalPeriod must be between 1 and 300 seconds/);
+  assert.doesNotThrow(() => rateLimitByKey({ calls: 10, renewalPeriod: 300, counterKey: 'k' }));
+  bad(() => quotaByKey({ calls: 10, renewalPeriod: 299, counterKey: 'k' }), /at least 300 seconds/);
+  assert.doesNotThrow(() => quotaByKey({ calls: 10, renewalPeriod: 0, counterKey: 'k' }));
 });
 
 test('unknown options are refused (a typo never silently drops a setting)', () => {

@@ -66,9 +66,10 @@ export function elementSamples(): PolicyNode[] {
       requiredClaims: [{ name: 'tid', values: ['t1'] }],
       decryptionKeys: [{ certificateId: 'c' }],
     }),
-    validateAzureAdToken({ tenantId: namedValue('tenant'), queryParameterName: 'token' }),
+    validateAzureAdToken({ tenantId: namedValue('tenant'), queryParameterName: 'token', clientApplicationIds: [namedValue('client-app')] }),
     validateAzureAdToken({
       tenantId: 't',
+      clientApplicationIds: ['c'],
       tokenValue: expression('@(context.Request.Headers.GetValueOrDefault("X-Token", ""))'),
       requiredClaims: [{ name: 'roles', match: 'any', values: ['a', 'b'] }, { name: 'scp', match: 'all', separator: ' ', values: ['x'] }],
     }),

@@ -317,7 +317,10 @@ describe('validate-jwt: OpenID discovery and key caching', () => {
       assert.equal(r.lastError?.reason, 'TokenSignatureKeyNotFound');
     }
     assert.equal(calls, 1);
-    now += 31_000;
+    now += 4 * 60_000;
+    await em.send({ url: 'https://gw.test/x', headers: { Authorization: `Bearer ${t}` } });
+    assert.equal(calls, 1, 'a failed retrieval is retried at most once per 5 minutes (validate-jwt reference)');
+    now += 60_000;
     await em.send({ url: 'https://gw.test/x', headers: { Authorization: `Bearer ${t}` } });
     assert.equal(calls, 2, 'retried after the back-off');
   });

@@ -103,6 +103,11 @@ const cases: Record<string, Case> = {
     clean: doc(SAFE).replace(/<base \/>/g, ''),
     options: { scope: 'global' },
   },
+  APIM407: {
+    fires: doc([...SAFE, '<rate-limit-by-key calls="1000" renewal-period="3600" counter-key="@(context.Request.IpAddress)" />']),
+    clean: doc([...SAFE, '<rate-limit-by-key calls="100" renewal-period="300" counter-key="@(context.Request.IpAddress)" />', '<quota-by-key calls="1000" renewal-period="3600" counter-key="@(context.Request.IpAddress)" />']),
+    path: 'policies/inbound/rate-limit-by-key',
+  },
   APIM501: {
     fires: doc([...SAFE, '<set-variable name="v" value="@(context.Variables.ContainsKey("latlong="""))" />']),
     clean: doc([...SAFE, '<set-variable name="v" value="@(context.Variables.ContainsKey("latlong=\\"\\""))" />']),
@@ -189,6 +194,14 @@ test('options are checked', () => {
 test('a fragment is linted without the section rules', () => {
   const fragment = `<fragment>${jwt()}${DELETE}${FORWARD()}</fragment>`;
   assert.deepEqual(lintPolicy(parsePolicyXml(fragment)).map((f) => f.ruleId), ['APIM204']);
+});
+
+test('APIM407 also covers rate-limit and a quota period below 300 s', () => {
+  const ids = (el: string) => lintPolicy(parsePolicyXml(doc([...SAFE, el]))).filter((f) => f.ruleId === 'APIM407').length;
+  assert.equal(ids('<rate-limit calls="5" renewal-period="301" />'), 1);
+  assert.equal(ids('<quota-by-key calls="5" renewal-period="60" counter-key="k" />'), 1);
+  assert.equal(ids('<quota calls="5" renewal-period="0" />'), 0);
+  assert.equal(ids('<rate-limit-by-key calls="5" renewal-period="{{period}}" counter-key="k" />'), 0);
 });
 
 test('APIM108 also covers validate-azure-ad-token', () => {
