@@ -17,7 +17,7 @@ interface TokenFlags {
   issuerUrl?: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 /** `--roles a,b --roles c` → [a, b, c] */
 const splitList = (values: string[], separator: RegExp) => values.flatMap((v) => v.split(separator)).map((v) => v.trim()).filter((v) => v !== '');
 
@@ -76,15 +76,17 @@ export function registerToken(program: Command): void {
     .option('--sub <sub>', 'subject (required)')
     .option('--oid <oid>', "object id (default: the sample persona's when --sub is alice, bob, carol, dave or erin, else a stable UUID derived from --sub)")
     .option('--tid <tid>', "tenant id (default: the sample persona's, else none)")
-    .option('--roles <roles>', 'app roles, comma-separated (repeatable)', collect, [])
-    .option('--scp <scopes>', 'delegated scopes, space- or comma-separated (repeatable)', collect, [])
-    .option('--aud <audience>', 'audience (repeatable; default api://apim-rls-orders)', collect, [])
+    .option('--roles <roles>', 'app roles, comma-separated (repeatable)', collect)
+    .option('--scp <scopes>', 'delegated scopes, space- or comma-separated (repeatable)', collect)
+    .option('--aud <audience>', 'audience (repeatable; default api://apim-rls-orders)', collect)
     .option('--ttl <seconds>', 'lifetime in seconds (default 3600)')
-    .option('--claim <name=value>', 'an extra claim; the value is JSON or a plain string (repeatable)', collect, [])
+    .option('--claim <name=value>', 'an extra claim; the value is JSON or a plain string (repeatable)', collect)
     .option('--issuer-dir <dir>', 'key folder of the local issuer (default .dev/issuer in the project)')
     .option('--issuer-url <url>', 'the iss to mint (default: what the last local issuer on the key folder advertised, else http://127.0.0.1:8081)')
     .exitOverride()
-    .action(async (flags: TokenFlags) => {
+    .action(async (given: Partial<TokenFlags>) => {
+      // no default list on the repeatable flags, so help shows no "(default: [])"
+      const flags: TokenFlags = { ...given, roles: given.roles ?? [], scp: given.scp ?? [], aud: given.aud ?? [], claim: given.claim ?? [] };
       const request = mintRequestFromFlags(flags);
       if (flags.issuerUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(flags.issuerUrl)) {
         throw new CliError('--issuer-url must be an http(s) URL', ExitCode.BadInput);

@@ -100,3 +100,10 @@ describe('apim-rls token: command', () => {
     }
   });
 });
+
+it('token --help shows no "(default: [])" on the repeatable flags (regression)', async () => {
+  const r = await cli(['token', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /--aud <audience> +audience \(repeatable; default api:\/\/apim-rls-orders\)\n/);
+  assert.doesNotMatch(r.stdout, /default: \[\]/);
+});
