@@ -108,7 +108,7 @@ export function registerRls(program: Command): void {
     .command('sql')
     .description('print the SQL script for a spec')
     .argument('<spec>', 'spec file (.ts, .json, .yaml)')
-    .requiredOption('--dialect <dialect>', 'mssql or postgres')
+    .requiredOption('--dialect <dialect>', 'mssql or postgres (required)')
     .option('--remove', 'print the matching remove script', false)
     .exitOverride()
     .action(async (specFile: string, opts: { dialect: string; remove: boolean }) =>
