@@ -5,6 +5,7 @@
  * entry); nothing here reads the environment.
  */
 import type { AppConfig } from './config.js';
+import { healthTimeoutInMs } from './handlers/health.js';
 import { createHandlers, type BoundHandler, type OperationName } from './handlers/index.js';
 import { checkClaimMap, ordersClaimMap, type ClaimMap } from './identity/claim-map.js';
 import { createOpenIdKeySource, type OpenIdKeySource } from './identity/keys.js';
@@ -41,44 +42,54 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-async function openSession(options: RuntimeOptions, claimMap: ClaimMap): Promise<IdentitySession> {
+/** the request session, and health's own (server databases: a pool of one connection) */
+interface Sessions {
+  session: IdentitySession;
+  health?: IdentitySession;
+}
+
+async function openSession(options: RuntimeOptions, claimMap: ClaimMap): Promise<Sessions> {
   const { config } = options;
   const url = config.databaseUrl;
   if (url.startsWith('pglite:')) {
-    if (options.pglite) return createPGliteSession({ db: options.pglite, role: config.dbRole });
+    if (options.pglite) return { session: createPGliteSession({ db: options.pglite, role: config.dbRole }) };
     const { PGlite } = await import('@electric-sql/pglite');
     const dir = url.slice('pglite:'.length);
     const db = dir === 'memory' || dir === '' ? new PGlite() : new PGlite(dir);
     await db.waitReady;
-    return createPGliteSession({ db: db as unknown as PGliteLike, role: config.dbRole, closeDatabase: true });
+    return { session: createPGliteSession({ db: db as unknown as PGliteLike, role: config.dbRole, closeDatabase: true }) };
   }
   if (url.startsWith('mssql:')) {
     if (!options.credential) throw new TypeError('an mssql:// database needs the shared credential (managed identity)');
     const target = parseMssqlUrl(url);
-    const poolConfig = buildMssqlPoolConfig({ ...target, credential: options.credential, max: config.dbPoolMax });
-    let pool: MssqlPoolLike;
-    if (options.mssqlPoolFactory) pool = options.mssqlPoolFactory(poolConfig);
+    const poolConfig = buildMssqlPoolConfig({ ...target, credential: options.credential, max: config.dbPoolMax, requestTimeoutInMs: config.requestDeadlineMs });
+    const healthConfig = buildMssqlPoolConfig({ ...target, credential: options.credential, max: 1, requestTimeoutInMs: config.requestDeadlineMs });
+    let makePool: (c: MssqlConfig) => MssqlPoolLike;
+    if (options.mssqlPoolFactory) makePool = options.mssqlPoolFactory;
     else {
       const sql = (await import('mssql')).default;
       // the driver connects on first use (and again after a failed or lost connection)
-      pool = new sql.ConnectionPool(poolConfig);
+      makePool = (c) => new sql.ConnectionPool(c);
     }
-    return createMssqlSession({
-      pool,
-      sessionKeys: claimMap.map((r) => r.key),
-      maxRetries: config.dbMaxRetries,
-      retryDelayInMs: config.dbRetryDelayMs,
-    });
+    const sessionOptions = { sessionKeys: claimMap.map((r) => r.key), maxRetries: config.dbMaxRetries, retryDelayInMs: config.dbRetryDelayMs };
+    return {
+      session: createMssqlSession({ pool: makePool(poolConfig), ...sessionOptions }),
+      health: createMssqlSession({ pool: makePool(healthConfig), ...sessionOptions }),
+    };
   }
   if (config.pgEntraAuth && !options.credential) throw new TypeError('APIM_RLS_PG_ENTRA_AUTH needs the shared credential');
+  const credential = config.pgEntraAuth && options.credential ? { credential: options.credential } : {};
+  // the code only (57P01, ECONNRESET...): never a query, a value or a password
+  const onIdleConnectionError = (err: Error) => console.warn(`apim-rls: the database closed an idle pooled connection (${(err as { code?: string }).code ?? 'closed'}); the next request reconnects`);
   const pool = createPgPool({
     connectionString: url,
     max: config.dbPoolMax,
-    // the code only (57P01, ECONNRESET...): never a query, a value or a password
-    onIdleConnectionError: (err) => console.warn(`apim-rls: the database closed an idle pooled connection (${(err as { code?: string }).code ?? 'closed'}); the next request reconnects`),
-    ...(config.pgEntraAuth && options.credential ? { credential: options.credential } : {}),
+    connectionTimeoutInMs: Math.min(10_000, config.requestDeadlineMs),
+    onIdleConnectionError,
+    ...credential,
   });
-  return createPgSession({ pool, role: config.dbRole });
+  const healthPool = createPgPool({ connectionString: url, max: 1, connectionTimeoutInMs: healthTimeoutInMs, applicationName: 'apim-rls-health', onIdleConnectionError, ...credential });
+  return { session: createPgSession({ pool, role: config.dbRole }), health: createPgSession({ pool: healthPool, role: config.dbRole }) };
 }
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
@@ -86,14 +97,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const claimMap = checkClaimMap(options.claimMap ?? ordersClaimMap);
   const keys = options.keys ?? createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl });
   const trust = createTrustBoundary({ config, keys, ...(options.now ? { now: options.now } : {}) });
-  const session = options.session ?? (await openSession(options, claimMap));
+  const opened = options.session ? { session: options.session } : await openSession(options, claimMap);
+  const { session, health } = opened as Sessions;
   const queries = session.dialect === 'mssql' ? mssqlOrdersQueries : postgresOrdersQueries;
-  const deps: HandlerDeps = Object.freeze({ config, trust, claimMap, session, queries });
+  const deps: HandlerDeps = Object.freeze({ config, trust, claimMap, session, ...(health ? { healthSession: health } : {}), queries });
   return {
     deps,
     handlers: createHandlers(deps),
     async close() {
-      if (!options.session) await session.close();
+      if (!options.session) await Promise.all([session.close(), health?.close()]);
     },
   };
 }

@@ -11,6 +11,11 @@ export interface HandlerDeps {
   readonly trust: TrustBoundary;
   readonly claimMap: ClaimMap;
   readonly session: IdentitySession;
+  /**
+   * Health's own session on its own pool of one connection (server databases): a busy request
+   * pool neither delays health nor is taken from by it. Absent: health uses `session`.
+   */
+  readonly healthSession?: IdentitySession;
   readonly queries: OrdersQueries;
 }
 

@@ -27,9 +27,34 @@
  * 4060, 10928, 10929, ETIMEOUT, ECONNRESET, ESOCKET, ECONNCLOSED) → bounded retry with
  * exponential backoff, then 503 with Retry-After. Azure SQL rolls back the failed batch's
  * transaction on these errors, which is why Microsoft's guidance is to retry them.
+ *
+ * The deadline (`RunOptions.timeoutInMs`, the time left of the request's deadline):
+ * - each batch is sent with the time left as its own `requestTimeout` (mssql's per-request
+ *   override `pool.request({ requestTimeout })`, https://github.com/tediousjs/node-mssql#request,
+ *   which tedious applies with `Request.setTimeout`); when it passes, tedious cancels the request
+ *   (a TDS ATTENTION) and fails it with RequestError ETIMEOUT. tedious documents that this timer
+ *   "is cleared as soon as a response is received" (`options.requestTimeout`,
+ *   https://tediousjs.github.io/tedious/api-connection.html), so a response to the prelude could
+ *   disarm it — hence the second bound:
+ * - the caller stops waiting `mssqlClientGraceInMs` after the time left in any case (a batch
+ *   whose timer was cleared, a pool acquire or a connect that hangs) and calls
+ *   `request.cancel()`: before the batch was sent, mssql never sends it (ECANCEL); while it
+ *   runs, it is an ATTENTION — "cancel operations ... implementing data access driver
+ *   time-outs" (https://learn.microsoft.com/sql/relational-databases/event-classes/attention-event-class).
+ *   The server stops the batch; the statement it was running is rolled back whole (each
+ *   statement here runs in autocommit: one INSERT/UPDATE/DELETE/SELECT after the
+ *   session-context prelude, never an explicit transaction — an open transaction would survive
+ *   an attention unless XACT_ABORT is ON:
+ *   https://learn.microsoft.com/sql/connect/oledb/ole-db-interfaces/issabort-abort-ole-db);
+ * - a retry is only started when the time left covers its backoff; a request timeout or a
+ *   cancel is never retried (the deadline has passed).
+ * All answer 503 FN_510_DEADLINE_EXCEEDED with Retry-After. The pools' config carries the
+ * deadline as `requestTimeout` and `pool.acquireTimeoutMillis` too (mssql's defaults: 15 s, and
+ * tarn's acquire timeout), so a request without options is bounded as well.
  */
 import sql from 'mssql';
 import { HttpError } from '../errors.js';
+import { deadlineExceeded } from './deadline.js';
 import type { SessionValues } from '../identity/claim-map.js';
 import { renderStatement, type SqlParam, type Statement } from './statement.js';
 import type { IdentitySession, QueryResult, RunOptions } from './types.js';
@@ -38,10 +63,13 @@ import type { IdentitySession, QueryResult, RunOptions } from './types.js';
 export interface MssqlRequestLike {
   input(name: string, type: unknown, value: unknown): unknown;
   query(command: string): Promise<{ recordset?: readonly Record<string, unknown>[]; rowsAffected: number[] }>;
+  /** mssql's `Request.cancel()`: an ATTENTION to the server, or the batch never sent */
+  cancel?(): unknown;
 }
 /** What this driver needs from a `mssql.ConnectionPool` (the test seam). */
 export interface MssqlPoolLike {
-  request(): MssqlRequestLike;
+  /** `overrides.requestTimeout`: this request's timeout in ms (mssql ≥ 12) */
+  request(overrides?: { requestTimeout?: number }): MssqlRequestLike;
   close(): Promise<unknown>;
   /** a real ConnectionPool: when not connected (start-up failed, or lost), the driver connects first */
   readonly connected?: boolean;
@@ -59,6 +87,8 @@ export interface MssqlPoolConfigOptions {
   credential: TokenCredentialLike;
   max: number;
   port?: number;
+  /** the request deadline: each batch's default timeout, and the bound of a pool acquire; default 15000 (mssql's) */
+  requestTimeoutInMs?: number;
 }
 
 /** The pool configuration: managed identity through the shared credential, no SELECT 1 on acquire. */
@@ -69,7 +99,8 @@ export function buildMssqlPoolConfig(options: MssqlPoolConfigOptions): sql.confi
     port: options.port ?? 1433,
     authentication: { type: 'token-credential', options: { credential: options.credential } } as sql.config['authentication'],
     options: { encrypt: true, trustServerCertificate: false },
-    pool: { max: options.max, min: 0, idleTimeoutMillis: 30_000 },
+    requestTimeout: options.requestTimeoutInMs ?? 15_000,
+    pool: { max: options.max, min: 0, idleTimeoutMillis: 30_000, acquireTimeoutMillis: options.requestTimeoutInMs ?? 15_000 },
     validateConnection: 'socket',
   };
 }
@@ -88,6 +119,28 @@ export function parseMssqlUrl(url: string): { server: string; database: string; 
 export const mssqlTransientErrorNumbers: ReadonlySet<number> = new Set([40613, 40197, 40501, 49918, 49919, 49920, 4060, 10928, 10929]);
 export const mssqlTransientErrorCodes: ReadonlySet<string> = new Set(['ETIMEOUT', 'ECONNRESET', 'ESOCKET', 'ECONNCLOSED', 'ENOTOPEN']);
 export const mssqlBlockPredicateError = 33504;
+/** how long the caller waits past a batch's requestTimeout before it cancels and answers */
+export const mssqlClientGraceInMs = 1000;
+
+/** Settles as `p`, or — `ms` later — calls `onLate` and rejects with the deadline error. */
+function within<T>(p: Promise<T>, ms: number, stage: string, onLate?: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onLate?.();
+      reject(deadlineExceeded(stage));
+    }, ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
 
 export interface MssqlSessionOptions {
   pool: MssqlPoolLike;
@@ -172,40 +225,51 @@ export function createMssqlSession(options: MssqlSessionOptions): IdentitySessio
     await connecting;
   };
 
-  async function once(identity: SessionValues, statement: Statement): Promise<QueryResult> {
+  async function once(identity: SessionValues, statement: Statement, deadlineAt: number): Promise<QueryResult> {
     const values: (string | null)[] = keys.map(() => null);
     for (const { key, value } of identity) {
       const i = keyIndex.get(key);
       if (i === undefined) throw new TypeError(`mssql session: "${key}" is not a declared session key`);
       values[i] = value;
     }
-    await ensureConnected();
-    const request = pool.request();
+    const bounded = deadlineAt !== Infinity;
+    if (bounded) await within(ensureConnected(), Math.max(1, deadlineAt - performance.now()), 'connect');
+    else await ensureConnected();
+    const left = bounded ? Math.floor(deadlineAt - performance.now()) : 0;
+    if (bounded && left < 1) throw deadlineExceeded('before_query');
+    const request = bounded ? pool.request({ requestTimeout: left }) : pool.request();
     for (let i = 0; i < keys.length; i++) {
       request.input(`k${i}`, sql.NVarChar(128), keys[i]);
       request.input(`v${i}`, sql.NVarChar(4000), values[i]);
     }
     statement.params.forEach((p, i) => request.input(`a${i}`, types[p.type](), p.value));
-    const r = await request.query(prelude + renderStatement(statement, (i) => `@a${i}`));
+    const running = request.query(prelude + renderStatement(statement, (i) => `@a${i}`));
+    const r = bounded ? await within(running, left + mssqlClientGraceInMs, 'cancel', () => request.cancel?.()) : await running;
     const rows = r.recordset ?? [];
     return { rows, rowCount: r.recordset ? rows.length : (r.rowsAffected[r.rowsAffected.length - 1] ?? 0) };
   }
 
   async function withRetry(identity: SessionValues, statement: Statement, runOptions?: RunOptions): Promise<QueryResult> {
+    const deadlineAt = runOptions?.timeoutInMs === undefined ? Infinity : performance.now() + runOptions.timeoutInMs;
     for (let attempt = 0; ; attempt++) {
       runOptions?.abortSignal?.throwIfAborted();
       try {
-        return await once(identity, statement);
+        return await once(identity, statement, deadlineAt);
       } catch (err) {
+        if (err instanceof HttpError) throw err;
+        // the batch's own requestTimeout is the deadline; a cancel is only ever the deadline's
+        const code = errorCode(err);
+        if (deadlineAt !== Infinity && (code === 'ECANCEL' || (code === 'ETIMEOUT' && (err as Error).name === 'RequestError'))) throw deadlineExceeded(code, err);
         if (!isTransientMssqlError(err)) throw mssqlErrorToHttp(err);
-        if (attempt >= maxRetries) {
+        const delay = retryDelayInMs * 2 ** attempt;
+        if (attempt >= maxRetries || deadlineAt - performance.now() <= delay) {
           throw new HttpError('FN_503_UNAVAILABLE', undefined, {
             reason: `db_unavailable:${errorNumber(err) ?? errorCode(err) ?? 'transient'}`,
             retryAfterSeconds,
             cause: err,
           });
         }
-        await sleep(retryDelayInMs * 2 ** attempt);
+        await sleep(delay);
       }
     }
   }

@@ -10,22 +10,14 @@
  *   away, full or unreachable → 503 FN_503_UNAVAILABLE, Retry-After.
  */
 import { HttpError } from '../errors.js';
+import { deadlineExceeded } from './deadline.js';
 
-/** seconds, for both 503s: long enough for a restart or failover to finish, short enough for a caller to wait */
+/** seconds, for FN_503: long enough for a restart or failover to finish, short enough for a caller to wait */
 export const pgRetryAfterSeconds = 5;
 
 const unavailable = new Set(['57P01', '57P02', '57P03', '53300', '53400', '08000', '08003', '08006', '08001', '08004', '40001', '40P01']);
 const deadline = new Set(['57014', '55P03']);
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/** The request's deadline passed at `stage` (`pool_checkout`, `client_timeout`, a SQLSTATE...). */
-export function deadlineExceeded(stage: string, cause?: unknown, detail = 'the database did not answer within the request deadline; nothing was changed'): HttpError {
-  return new HttpError('FN_510_DEADLINE_EXCEEDED', detail, {
-    reason: `deadline:${stage}`,
-    retryAfterSeconds: pgRetryAfterSeconds,
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
 
 export function pgErrorToHttp(err: unknown): HttpError {
   if (err instanceof HttpError) return err;

@@ -32,7 +32,8 @@
 import pg from 'pg';
 import type { SessionValues } from '../identity/claim-map.js';
 import { HttpError } from '../errors.js';
-import { deadlineExceeded, pgErrorToHttp } from './pg-errors.js';
+import { deadlineExceeded } from './deadline.js';
+import { pgErrorToHttp } from './pg-errors.js';
 import { renderStatement, type SqlParam, type Statement } from './statement.js';
 import type { IdentitySession, QueryResult, RunOptions } from './types.js';
 
@@ -49,6 +50,8 @@ export interface PgPoolOptions {
   /** Azure Database for PostgreSQL: the password is an Entra token from this (shared) credential */
   credential?: TokenCredentialLike;
   connectionTimeoutInMs?: number;
+  /** `application_name` of its connections (pg_stat_activity), e.g. to tell the health pool apart */
+  applicationName?: string;
   /**
    * Told when the server closed an idle pooled connection (restart, failover,
    * `pg_terminate_backend`); the pool has already dropped it and connects anew on the next
@@ -75,6 +78,7 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
     connectionString: options.connectionString,
     max: options.max,
     connectionTimeoutMillis: options.connectionTimeoutInMs ?? 10_000,
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
     ...(credential
       ? {
           password: async () => {

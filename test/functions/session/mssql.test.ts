@@ -16,7 +16,10 @@ import { loadConfig } from '../../../functions/config.js';
 import { createRuntime } from '../../../functions/runtime.js';
 import azureFunctions from '@azure/functions';
 const { HttpRequest, InvocationContext } = azureFunctions;
-import type { OpenIdKeySource } from '../../../functions/identity/keys.js';
+import { createOpenIdKeySource, type OpenIdKeySource } from '../../../functions/identity/keys.js';
+import { sampleUsers } from '../../../rls/sample/index.js';
+import { call } from '../support/call.js';
+import { fixedNow, startTestIssuer, testConfig } from '../support/issuer.js';
 
 interface Input {
   name: string;
@@ -26,26 +29,43 @@ interface Input {
 interface Batch {
   text: string;
   inputs: Input[];
+  /** the per-request overrides (`pool.request({ requestTimeout })`) */
+  overrides: { requestTimeout?: number } | undefined;
 }
 
-/** A fake mssql-shaped pool: records every batch with its bound inputs; answers from a script. */
-function fakePool(answer: (batch: Batch, n: number) => { recordset?: Record<string, unknown>[]; rowsAffected: number[] } | Error = () => ({ recordset: [], rowsAffected: [0] })) {
+/**
+ * A fake mssql-shaped pool: records every batch with its bound inputs and request overrides;
+ * answers from a script. 'hang' never answers until `request.cancel()`, which then fails the
+ * batch as mssql does (RequestError ECANCEL).
+ */
+function fakePool(answer: (batch: Batch, n: number) => { recordset?: Record<string, unknown>[]; rowsAffected: number[] } | Error | 'hang' = () => ({ recordset: [], rowsAffected: [0] })) {
   const batches: Batch[] = [];
   let closed = false;
+  let cancels = 0;
   const pool: MssqlPoolLike = {
-    request() {
+    request(overrides?: { requestTimeout?: number }) {
       const inputs: Input[] = [];
+      let cancel: (() => void) | null = null;
       return {
         input(name: string, type: unknown, value: unknown) {
           inputs.push({ name, type, value });
           return this;
         },
         async query(text: string) {
-          const batch = { text, inputs };
+          const batch = { text, inputs, overrides };
           batches.push(batch);
           const a = answer(batch, batches.length);
+          if (a === 'hang') {
+            return new Promise<never>((_resolve, reject) => {
+              cancel = () => reject(sqlError({ code: 'ECANCEL', name: 'RequestError' }));
+            });
+          }
           if (a instanceof Error) throw a;
           return a;
+        },
+        cancel() {
+          cancels++;
+          cancel?.();
         },
       };
     },
@@ -53,7 +73,7 @@ function fakePool(answer: (batch: Batch, n: number) => { recordset?: Record<stri
       closed = true;
     },
   };
-  return { pool, batches, isClosed: () => closed };
+  return { pool, batches, isClosed: () => closed, cancels: () => cancels };
 }
 
 function sqlError(props: Record<string, unknown>): Error {
@@ -196,7 +216,7 @@ describe('mssql pool configuration', () => {
     assert.throws(() => parseMssqlUrl('mssql://srv/'), TypeError);
   });
 
-  it('the runtime creates the pool once with the one credential passed in, and reuses it for every request', async () => {
+  it('the runtime creates the request pool and health\'s own pool of one once, both with the one credential passed in and the deadline as requestTimeout, and reuses them', async () => {
     const { pool, batches } = fakePool(() => ({ recordset: [], rowsAffected: [0] }));
     const configs: unknown[] = [];
     let tokenCalls = 0;
@@ -217,9 +237,17 @@ describe('mssql pool configuration', () => {
       const res = await runtime.handlers.health.handler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), new InvocationContext({ logHandler: () => undefined }));
       assert.equal(res.status, 200);
     }
-    assert.equal(configs.length, 1, 'one pool');
-    const auth = (configs[0] as { authentication: { options: { credential: unknown } } }).authentication;
-    assert.equal(auth.options.credential, shared, 'the credential passed in, not a new one');
+    assert.equal(configs.length, 2, 'the request pool and the health pool, each created once');
+    const [requests, health] = configs as { authentication: { options: { credential: unknown } }; pool: { max: number; acquireTimeoutMillis: number }; requestTimeout: number }[];
+    assert.equal(requests!.pool.max, 10);
+    assert.equal(health!.pool.max, 1, 'health never takes more than one connection');
+    for (const c of [requests!, health!]) {
+      assert.equal(c.authentication.options.credential, shared, 'the credential passed in, not a new one');
+      assert.equal(c.requestTimeout, 25_000, 'the request deadline bounds every batch');
+      assert.equal(c.pool.acquireTimeoutMillis, 25_000, 'and every pool acquire');
+    }
+    // health's batch carries its own bound (5 s): the query itself is bounded
+    for (const b of batches) assert.ok(b.overrides?.requestTimeout !== undefined && b.overrides.requestTimeout <= 5000 && b.overrides.requestTimeout > 4000, JSON.stringify(b.overrides));
     assert.equal(batches.length, 20, 'one batch per request: identity adds no round trip');
     assert.equal(tokenCalls, 0, 'the driver never asks for tokens itself (tedious does, per login)');
     await runtime.close();
@@ -258,5 +286,92 @@ describe('mssql connection', () => {
     await assert.rejects(session.run(alice, mssqlOrdersQueries.ping()), (e: unknown) => e instanceof HttpError && e.status === 503 && e.reason === 'db_login_failed');
     assert.equal(connects, 1);
     assert.equal(batches.length, 0);
+  });
+});
+
+describe('mssql request deadline', () => {
+  const isDeadline = (reason: string) => (e: unknown) => {
+    assert.ok(e instanceof HttpError);
+    assert.equal(e.code, 'FN_510_DEADLINE_EXCEEDED');
+    assert.equal(e.status, 503);
+    assert.ok((e.retryAfterSeconds ?? 0) > 0);
+    assert.equal(e.reason, reason);
+    return true;
+  };
+
+  it('each batch carries the time left as its own requestTimeout; the batch itself is unchanged', async () => {
+    const { pool, batches } = fakePool(() => ({ recordset: [{ id: 1 }], rowsAffected: [1] }));
+    const session = createMssqlSession({ pool, sessionKeys: keys });
+    await session.run(alice, mssqlOrdersQueries.get(42), { timeoutInMs: 5000 });
+    await session.run(alice, mssqlOrdersQueries.get(42));
+    assert.equal(batches.length, 2);
+    const t = batches[0]!.overrides?.requestTimeout;
+    assert.ok(t !== undefined && t <= 5000 && t > 4000, String(t));
+    assert.equal(batches[1]!.overrides, undefined, 'no deadline: the pool default applies');
+    assert.equal(batches[0]!.text, batches[1]!.text);
+    assert.deepEqual(batches[0]!.inputs.map((i) => [i.name, i.value]), batches[1]!.inputs.map((i) => [i.name, i.value]));
+  });
+
+  it('the batch timed out by the server side of the deadline (RequestError ETIMEOUT) → 503 FN_510, never retried', async () => {
+    const { pool, batches } = fakePool(() => sqlError({ code: 'ETIMEOUT', name: 'RequestError' }));
+    const session = createMssqlSession({ pool, sessionKeys: keys, sleep: async () => undefined });
+    await assert.rejects(session.run(alice, mssqlOrdersQueries.create({ item: 'x', quantity: 1 }), { timeoutInMs: 5000 }), isDeadline('deadline:ETIMEOUT'));
+    assert.equal(batches.length, 1, 'a write that timed out is not sent again');
+  });
+
+  it('a batch that never answers: request.cancel() once the grace after the deadline passes → 503 FN_510, sent once', async () => {
+    const { pool, batches, cancels } = fakePool(() => 'hang');
+    const session = createMssqlSession({ pool, sessionKeys: keys, sleep: async () => undefined });
+    await assert.rejects(session.run(alice, mssqlOrdersQueries.create({ item: 'x', quantity: 1 }), { timeoutInMs: 200 }), isDeadline('deadline:cancel'));
+    assert.equal(cancels(), 1);
+    assert.equal(batches.length, 1);
+  });
+
+  it('a connect that hangs is bounded by the time left', async () => {
+    const { pool: base, batches } = fakePool();
+    const pool = { ...base, connected: false, connect: () => new Promise<never>(() => undefined) };
+    const session = createMssqlSession({ pool, sessionKeys: keys });
+    await assert.rejects(session.run(alice, mssqlOrdersQueries.ping(), { timeoutInMs: 200 }), isDeadline('deadline:connect'));
+    assert.equal(batches.length, 0);
+  });
+
+  it('a retry starts only when the time left covers its backoff; with time enough the policy is unchanged; a spent deadline sends nothing', async () => {
+    const { pool, batches } = fakePool(() => sqlError({ number: 40613 }));
+    const session = createMssqlSession({ pool, sessionKeys: keys, maxRetries: 3, retryDelayInMs: 200 });
+    // 600 ms: the first retry (200 ms) fits, the second (400 ms) no longer does
+    await assert.rejects(session.run(alice, mssqlOrdersQueries.ping(), { timeoutInMs: 600 }), (e: unknown) => e instanceof HttpError && e.status === 503 && (e.reason === 'db_unavailable:40613' || e.reason.startsWith('deadline:')));
+    assert.ok(batches.length >= 1 && batches.length <= 2, `batches: ${batches.length} (4 without the deadline)`);
+    batches.length = 0;
+    const delays: number[] = [];
+    const patient = createMssqlSession({ pool, sessionKeys: keys, maxRetries: 3, retryDelayInMs: 10, sleep: async (ms) => void delays.push(ms) });
+    await assert.rejects(patient.run(alice, mssqlOrdersQueries.ping(), { timeoutInMs: 60_000 }), (e: unknown) => e instanceof HttpError && e.reason === 'db_unavailable:40613');
+    assert.deepEqual(delays, [10, 20, 40]);
+    assert.equal(batches.length, 4);
+    batches.length = 0;
+    await assert.rejects(session.run(alice, mssqlOrdersQueries.ping(), { timeoutInMs: 0 }), isDeadline('deadline:before_query'));
+    assert.equal(batches.length, 0);
+  });
+
+  it('through the handler pipeline: a POST whose batch does not answer within APIM_RLS_REQUEST_DEADLINE_MS → 503 FN_510 problem+json with Retry-After', async () => {
+    const t = await startTestIssuer();
+    try {
+      const { pool, batches, cancels } = fakePool(() => 'hang');
+      const config = testConfig(t.issuer, { APIM_RLS_DB: 'mssql://srv.database.windows.net/orders', APIM_RLS_REQUEST_DEADLINE_MS: '300' });
+      const credential: TokenCredentialLike = { getToken: async () => ({ token: 't', expiresOnTimestamp: 0 }) };
+      const runtime = await createRuntime({ config, credential, keys: createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl }), now: fixedNow, mssqlPoolFactory: () => pool });
+      const { alice } = sampleUsers;
+      const token = await t.issuer.mint({ sub: alice.sub, oid: alice.oid, tid: alice.tid, roles: ['Orders.Read', 'Orders.Write'] });
+      const r = await call(runtime, 'createOrder', { token, body: { item: 'never-answered', quantity: 1 } });
+      assert.equal(r.status, 503, r.body);
+      assert.equal(r.headers['content-type'], 'application/problem+json');
+      assert.ok(Number(r.headers['retry-after']) > 0);
+      assert.equal((r.json as { code: string }).code, 'FN_510_DEADLINE_EXCEEDED');
+      assert.equal(batches.length, 1, 'sent once, not retried');
+      assert.ok((batches[0]!.overrides?.requestTimeout ?? Infinity) <= 300, 'the batch carried the time left');
+      assert.equal(cancels(), 1, 'and was cancelled');
+      await runtime.close();
+    } finally {
+      await t.close();
+    }
   });
 });
