@@ -105,7 +105,20 @@ export interface PgSessionOptions {
   settingPrefix?: string;
   /** default `single-round-trip` */
   mode?: 'single-round-trip' | 'bound';
+  /**
+   * `single-round-trip` only: run each statement text as a server-side prepared statement
+   * (`PREPARE` once per connection, then `EXECUTE name(literals)` after the identity prelude), so
+   * PostgreSQL plans it once per connection instead of once per request. Default true. Turn it off
+   * behind a transaction-mode pooler that cannot keep SQL-level prepared statements (Azure's
+   * built-in PgBouncer on port 6432); the session also turns it off by itself on the first
+   * `26000 prepared statement does not exist` and answers that request unprepared.
+   */
+  preparedStatements?: boolean;
 }
+
+/** At most this many distinct statement texts are prepared per session; others run unprepared. */
+export const pgMaxPreparedStatements = 64;
+
 
 const casts: Record<SqlParam['type'], string> = { text: '::text', int: '::int4', bigint: '::int8' };
 const escapeLiteral = pg.escapeLiteral;
@@ -185,6 +198,23 @@ export function createPgSession(options: PgSessionOptions): IdentitySession {
     return k;
   };
 
+  // prepared statements: a name per statement text (session-wide), the names prepared per connection
+  let prepare = mode === 'single-round-trip' && options.preparedStatements !== false;
+  const statementNames = new Map<string, { name: string; text: string }>();
+  const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
+  function preparedName(statement: Statement): { name: string; text: string } | undefined {
+    const key = statement.parts.join('\u0000') + '\u0000' + statement.params.map((p) => p.type).join(',');
+    let entry = statementNames.get(key);
+    if (entry === undefined) {
+      if (statementNames.size >= pgMaxPreparedStatements) return undefined;
+      const name = `apim_rls_s${statementNames.size + 1}`;
+      const types = statement.params.map((p) => casts[p.type].slice(2));
+      entry = { name, text: `select ${roleCall};\nprepare ${name}${types.length ? `(${types.join(', ')})` : ''} as ${bound(statement)}` };
+      statementNames.set(key, entry);
+    }
+    return entry;
+  }
+
   function identityPrelude(identity: SessionValues, statementTimeoutInMs?: number): string {
     let s = statementTimeoutInMs === undefined ? 'select ' : `select set_config('statement_timeout', '${statementTimeoutInMs}', true), `;
     for (const { key, value } of identity) {
@@ -235,17 +265,49 @@ export function createPgSession(options: PgSessionOptions): IdentitySession {
     // a NUL would end the simple-protocol query text early; PostgreSQL text cannot hold one anyway
     for (const { value } of identity) if (value?.includes('\0')) throw nulRefused();
     for (const p of statement.params) if (typeof p.value === 'string' && p.value.includes('\0')) throw nulRefused();
-    const body = renderStatement(statement, (_i, p) => literal(p));
-    let results: pg.QueryResult[];
-    if (timeoutInMs === undefined) {
-      results = (await pool.query(`${identityPrelude(identity)};\n${body}`)) as unknown as pg.QueryResult[];
-    } else {
-      results = await withClient(timeoutInMs, async (client, deadlineAt) => {
-        const left = timeLeft(deadlineAt);
-        const text = `${identityPrelude(identity, left)};\n${body}`;
-        return (await client.query(withTimeout(text, left + pgClientGraceInMs))) as unknown as pg.QueryResult[];
-      });
-    }
+    const prepared = prepare ? preparedName(statement) : undefined;
+    const results = await withClient(timeoutInMs, async (client, deadlineAt) => {
+      const query = async (text: string) =>
+        (deadlineAt === Infinity ? await client.query(text) : await client.query(withTimeout(text, timeLeft(deadlineAt) + pgClientGraceInMs))) as unknown as pg.QueryResult[];
+      const send = (body: string) => {
+        const left = deadlineAt === Infinity ? undefined : timeLeft(deadlineAt);
+        return query(`${identityPrelude(identity, left)};\n${body}`);
+      };
+      const unprepared = () => send(renderStatement(statement, (_i, p) => literal(p)));
+      if (!prepared) return unprepared();
+      let names = preparedOn.get(client);
+      if (names === undefined) {
+        names = new Set();
+        preparedOn.set(client, names);
+      }
+      if (!names.has(prepared.name)) {
+        // its own round trip, once per connection and statement, as the application role (names
+        // resolved with its privileges, its RLS policies applied when the statement is rewritten);
+        // PostgreSQL re-plans a cached statement by itself when the role, row_security or a
+        // policy or table changes (https://www.postgresql.org/docs/current/sql-prepare.html)
+        try {
+          await query(prepared.text);
+        } catch (err) {
+          // 42P05: already prepared on this server connection (the set was lost, not the statement)
+          if ((err as { code?: unknown }).code !== '42P05') throw err;
+        }
+        names.add(prepared.name);
+      }
+      const args = statement.params.map(literal).join(', ');
+      try {
+        return await send(`execute ${prepared.name}${args ? `(${args})` : ''}`);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        // 26000: the server connection does not hold it (a transaction-mode pooler, DISCARD ALL);
+        // 0A000 "cached plan must not change result type" (a migration changed the table). The
+        // message's implicit transaction rolled back as a whole: answer this request unprepared.
+        if (code !== '26000' && code !== '0A000') throw err;
+        names.clear();
+        if (code === '26000') prepare = false;
+        else await query(`deallocate ${prepared.name}`).catch(() => undefined);
+        return unprepared();
+      }
+    });
     const last = results[results.length - 1];
     if (!last) throw new Error('no result');
     return toResult(last);

@@ -131,6 +131,17 @@ describe('PostgreSQL identity session drivers', () => {
     };
   });
 
+  driverContract('pg (server, one round trip, statements not prepared)', async () => {
+    if (!server) return null;
+    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    const session = createPgSession({ pool, role: 'drv_app', preparedStatements: false });
+    return {
+      session,
+      probe: async () => (await pool.query("select current_user as usr, nullif(current_setting('app.tenant_id', true), '') as tenant")).rows[0] as Record<string, unknown>,
+      close: () => session.close(),
+    };
+  });
+
   driverContract('pg (server, bound: four round trips)', async () => {
     if (!server) return null;
     const pool = createPgPool({ connectionString: server.url, max: 1 });
@@ -160,6 +171,9 @@ describe('PostgreSQL identity session drivers', () => {
     const session = createPgSession({ pool, role: 'drv_app' });
     await session.runWithoutIdentity(sql`select 1`); // connect first
     counter.reset();
+    await session.run(who('contoso'), readBack);
+    assert.equal(counter.count, 2, 'PREPARE once on this connection, then the request');
+    counter.reset();
     for (let i = 0; i < 10; i++) await session.run(who('contoso'), readBack);
     assert.equal(counter.count, 10);
     counter.reset();
@@ -169,6 +183,66 @@ describe('PostgreSQL identity session drivers', () => {
     counter.reset();
     await bound.run(who('contoso'), readBack);
     assert.equal(counter.count, 4, 'BEGIN, set_config, query, COMMIT');
+    await session.close();
+  });
+});
+
+describe('pg session: prepared statements under RLS', () => {
+  let server: PostgresServer | null = null;
+  let admin: pg.Client | null = null;
+  before(async () => {
+    server = await startPostgresServer();
+    if (server) {
+      admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query(setupSql);
+    }
+  });
+  after(async () => {
+    await admin?.end();
+    await server?.stop();
+  });
+  const visible = sql`select nullif(current_setting('app.tenant_id', true), '') as tenant, (select count(*)::int4 from drv_notes where body <> ${text('x')}) as visible`;
+
+  it('one cached statement on one connection serves each tenant only its rows', async (t) => {
+    if (!server) return t.skip(postgresUnavailableReason);
+    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    const session = createPgSession({ pool, role: 'drv_app' });
+    // more than 5 executions: PostgreSQL switches to the generic (cached) plan after five custom plans
+    for (let i = 0; i < 8; i++) {
+      assert.deepEqual((await session.run(who('contoso'), visible)).rows[0], { tenant: 'contoso', visible: 2 });
+      assert.deepEqual((await session.run(who('fabrikam'), visible)).rows[0], { tenant: 'fabrikam', visible: 1 });
+      assert.deepEqual((await session.run(who(null), visible)).rows[0], { tenant: null, visible: 0 });
+    }
+    const prepared = (await pool.query("select count(*)::int4 as n from pg_prepared_statements where name like 'apim_rls_s%'")).rows[0] as { n: number };
+    assert.equal(prepared.n, 1);
+    await session.close();
+  });
+
+  it('a policy changed while the statement is cached takes effect on the next request', async (t) => {
+    if (!server || !admin) return t.skip(postgresUnavailableReason);
+    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    const session = createPgSession({ pool, role: 'drv_app' });
+    try {
+      for (let i = 0; i < 7; i++) assert.equal((await session.run(who('contoso'), visible)).rows[0]?.['visible'], 2);
+      await admin.query(`alter policy drv_tenant on drv_notes using (tenant = nullif(current_setting('app.tenant_id', true), '') and body = 'c1')`);
+      assert.equal((await session.run(who('contoso'), visible)).rows[0]?.['visible'], 1);
+    } finally {
+      await admin.query(`alter policy drv_tenant on drv_notes using (tenant = nullif(current_setting('app.tenant_id', true), ''))`);
+      await session.close();
+    }
+  });
+
+  it('a connection that lost its prepared statements (DEALLOCATE ALL, a pooler) still answers, unprepared from then on', async (t) => {
+    if (!server) return t.skip(postgresUnavailableReason);
+    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    const session = createPgSession({ pool, role: 'drv_app' });
+    assert.equal((await session.run(who('contoso'), visible)).rows[0]?.['visible'], 2);
+    await pool.query('deallocate all');
+    assert.deepEqual((await session.run(who('fabrikam'), visible)).rows[0], { tenant: 'fabrikam', visible: 1 });
+    assert.deepEqual((await session.run(who('contoso'), visible)).rows[0], { tenant: 'contoso', visible: 2 });
+    const prepared = (await pool.query("select count(*)::int4 as n from pg_prepared_statements")).rows[0] as { n: number };
+    assert.equal(prepared.n, 0, 'turned off after 26000');
     await session.close();
   });
 });
