@@ -209,7 +209,7 @@ export function createPgSession(options: PgSessionOptions): IdentitySession {
       if (statementNames.size >= pgMaxPreparedStatements) return undefined;
       const name = `apim_rls_s${statementNames.size + 1}`;
       const types = statement.params.map((p) => casts[p.type].slice(2));
-      entry = { name, text: `select ${roleCall};\nprepare ${name}${types.length ? `(${types.join(', ')})` : ''} as ${bound(statement)}` };
+      entry = { name, text: `prepare ${name}${types.length ? `(${types.join(', ')})` : ''} as ${bound(statement)}` };
       statementNames.set(key, entry);
     }
     return entry;
@@ -285,8 +285,11 @@ export function createPgSession(options: PgSessionOptions): IdentitySession {
         // resolved with its privileges, its RLS policies applied when the statement is rewritten);
         // PostgreSQL re-plans a cached statement by itself when the role, row_security or a
         // policy or table changes (https://www.postgresql.org/docs/current/sql-prepare.html)
+        // under the request's statement_timeout too: parse analysis waits for a table lock
+        const left = deadlineAt === Infinity ? undefined : timeLeft(deadlineAt);
+        const prelude = left === undefined ? `select ${roleCall}` : `select set_config('statement_timeout', '${left}', true), ${roleCall}`;
         try {
-          await query(prepared.text);
+          await query(`${prelude};\n${prepared.text}`);
         } catch (err) {
           // 42P05: already prepared on this server connection (the set was lost, not the statement)
           if ((err as { code?: unknown }).code !== '42P05') throw err;
