@@ -29,6 +29,7 @@
  *   for a server that cannot answer at all (frozen, network gone), and drops the connection.
  * Every case answers 503 FN_510_DEADLINE_EXCEEDED with Retry-After (pg-errors.ts).
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { SessionValues } from '../identity/claim-map.js';
 import { HttpError } from '../errors.js';
@@ -207,9 +208,12 @@ export function createPgSession(options: PgSessionOptions): IdentitySession {
     let entry = statementNames.get(key);
     if (entry === undefined) {
       if (statementNames.size >= pgMaxPreparedStatements) return undefined;
-      const name = `apim_rls_s${statementNames.size + 1}`;
       const types = statement.params.map((p) => casts[p.type].slice(2));
-      entry = { name, text: `prepare ${name}${types.length ? `(${types.join(', ')})` : ''} as ${bound(statement)}` };
+      const body = `${types.length ? `(${types.join(', ')})` : ''} as ${bound(statement)}`;
+      // named by its text: one name is one statement on every server connection, also where a
+      // pooler hands this connection's statements to another app instance
+      const name = `apim_rls_${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
+      entry = { name, text: `prepare ${name}${body}` };
       statementNames.set(key, entry);
     }
     return entry;

@@ -214,9 +214,23 @@ describe('pg session: prepared statements under RLS', () => {
       assert.deepEqual((await session.run(who('fabrikam'), visible)).rows[0], { tenant: 'fabrikam', visible: 1 });
       assert.deepEqual((await session.run(who(null), visible)).rows[0], { tenant: null, visible: 0 });
     }
-    const prepared = (await pool.query("select count(*)::int4 as n from pg_prepared_statements where name like 'apim_rls_s%'")).rows[0] as { n: number };
+    const prepared = (await pool.query("select count(*)::int4 as n from pg_prepared_statements where name like 'apim_rls_%'")).rows[0] as { n: number };
     assert.equal(prepared.n, 1);
     await session.close();
+  });
+
+  it('two app instances sharing one server connection (as behind a pooler) each run their own statement', async (t) => {
+    if (!server) return t.skip(postgresUnavailableReason);
+    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    const first = createPgSession({ pool, role: 'drv_app' });
+    const second = createPgSession({ pool, role: 'drv_app' });
+    const bodies = sql`select string_agg(body, ',' order by body) as bodies from drv_notes`;
+    // each instance prepares a different statement first: a name must never stand for another text
+    assert.deepEqual((await first.run(who('contoso'), visible)).rows[0], { tenant: 'contoso', visible: 2 });
+    assert.deepEqual((await second.run(who('contoso'), bodies)).rows[0], { bodies: 'c1,c2' });
+    assert.deepEqual((await second.run(who('fabrikam'), visible)).rows[0], { tenant: 'fabrikam', visible: 1 });
+    assert.deepEqual((await first.run(who('fabrikam'), bodies)).rows[0], { bodies: 'f1' });
+    await pool.end();
   });
 
   it('a policy changed while the statement is cached takes effect on the next request', async (t) => {
