@@ -62,6 +62,11 @@ const EXTENSIONS: TypeSig = {
     // snippets call the one-argument form (`context.Request.Headers.GetValueOrDefault("Authorization")`
     // in https://github.com/Azure/api-management-policy-snippets/blob/master/examples/Perform%20basic%20authentication.policy.xml). A missing value is null then.
     ext('GetValueOrDefault', 'string', [p('dictionary', HEADERS, { modifier: 'this' }), p('name', 'string'), p('defaultValue', 'string', { default: 'null' })]),
+    // Not on the page: Microsoft's snippets call it on `context.Request.MatchedParameters`
+    // (IReadOnlyDictionary<string, string>): `MatchedParameters.GetValueOrDefault("place", "")` in
+    // examples/Call%20out%20to%20an%20HTTP%20endpoint%20and%20cache%20the%20response.policy.xml.
+    // Only the two-argument form is seen, so defaultValue is required (stricter).
+    ext('GetValueOrDefault', 'string', [p('dictionary', 'IReadOnlyDictionary<string, string>', { modifier: 'this' }), p('name', 'string'), p('defaultValue', 'string')]),
     // "T context.Variables.GetValueOrDefault<T>(variableName: string, defaultValue: T)"; optional
     // defaultValue: the snippets call `context.Variables.GetValueOrDefault<JObject>("Event")`
     // (Trigger Azure Data Factory Pipeline.policy.xml).

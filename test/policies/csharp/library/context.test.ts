@@ -55,6 +55,7 @@ test('APIM\'s extension methods and their overloads', () => {
   const text = ext.methods.map((m) => `${m.returns} ${m.name}${m.typeParams ? `<${m.typeParams.join(', ')}>` : ''}(${m.params.map((p) => `${p.modifier !== undefined ? `${p.modifier} ` : ''}${p.type}${p.default !== undefined ? ` = ${p.default}` : ''}`).join(', ')})`);
   assert.deepEqual(text, [
     'string GetValueOrDefault(this IReadOnlyDictionary<string, string[]>, string, string = null)',
+    'string GetValueOrDefault(this IReadOnlyDictionary<string, string>, string, string)',
     'T GetValueOrDefault<T>(this IReadOnlyDictionary<string, object>, string, T = default(T))',
     'object GetValueOrDefault(this IReadOnlyDictionary<string, object>, string, object = null)',
     'BasicAuthCredentials AsBasic(this string)',
