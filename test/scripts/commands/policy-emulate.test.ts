@@ -70,7 +70,7 @@ test('bad input exits 2 with one message and no stack trace', async () => {
     [['policy', 'emulate', join(tmp, 'missing.xml'), '--request', req], /cannot read policy .*missing\.xml: ENOENT/],
     [['policy', 'emulate', file('bad.xml', '<policies><inbound>'), '--request', req], /bad\.xml:\d+:\d+/],
     [['policy', 'emulate', file('unk.xml', '<policies><inbound><frobnicate /></inbound></policies>'), '--request', req], /unsupported element <frobnicate> at 1:20 \(UNSUPPORTED_ELEMENT\)/],
-    [['policy', 'emulate', api, '--request', req, '--scope', global, '--fragment', `f=${fragment}`], /named value 'env' is not defined/],
+    [['policy', 'emulate', api, '--request', req, '--scope', global, '--fragment', `f=${fragment}`], /named values not given: env \(pass --named-value NAME=VALUE for each\)/],
     [['policy', 'emulate', global, '--request', file('badreq.json', '{"url": "not a url"}')], /badreq\.json: url/],
     [['policy', 'emulate', global, '--request', file('notjson.json', '{')], /is not JSON/],
     [['policy', 'emulate', global, '--request', req, '--named-value', 'oops'], /--named-value expects NAME=VALUE/],
