@@ -7,7 +7,7 @@
  * What the gateway refuses before any policy runs gets APIM's own error bodies.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen } from '../listen.js';
+import { graceful, listen, type DrainResult } from '../listen.js';
 import { readBody, requestHeaders, writeGatewayError, writeResponse, type ResponseHeaders } from './http.js';
 import { compileRoutes, ordersApi, type ApiDefinition, type ApiOperation } from './routes.js';
 
@@ -58,7 +58,8 @@ export interface GatewayServerOptions {
 
 export interface GatewayServer {
   url: string;
-  close(): Promise<void>;
+  /** Stops accepting and lets requests in flight finish, at most `graceInMs` (default 30000); then closes what is left. */
+  close(graceInMs?: number): Promise<DrainResult>;
 }
 
 export async function startGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
@@ -86,6 +87,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     });
   });
   server.keepAliveTimeout = 5000;
+  const drain = graceful(server);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', base);
@@ -124,11 +126,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   base = listening.url;
   return {
     url: base,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: (graceInMs = 30_000) => drain.close(graceInMs),
   };
 }
 

@@ -427,7 +427,7 @@ export class Checker {
     // an int constant expression converts to a narrower integral type that holds it (§10.2.11)
     if (aliasOf(t) === 'int') {
       const c = intConstant(e);
-      if (c !== undefined) return constantFits(c, target);
+      if (c !== undefined && constantFits(c, target)) return true;
     }
     // the literal 0 converts to any enum
     if (e.k === 'lit' && e.v === 0 && target.k === 'named' && target.sig.kind === 'enum') return true;
@@ -588,8 +588,11 @@ export class Checker {
     fail(`${this.typeLabel(t)} has no ${isStatic ? 'static ' : ''}member '${name}' in .NET Framework 4.8 (as far as APIM's type table goes)`, node.pos);
   }
 
+  /** The type's full name with its generic arguments: `System.Collections.Generic.IReadOnlyDictionary<string, string[]>`. */
   private typeLabel(t: CType): string {
-    return t.k === 'named' ? t.sig.fullName.replace(/<.*$/, '') : show(t);
+    if (t.k !== 'named') return show(t);
+    const full = t.sig.fullName.replace(/<.*$/, '');
+    return t.args.length ? `${full.slice(0, full.lastIndexOf('.') + 1)}${show(t)}` : full;
   }
 
   /** When the member exists with the other staticness: the C# error for it. */
