@@ -230,15 +230,42 @@ function split(text: string, re: RegExp): string[] {
   return bounded(() => text.split(re));
 }
 
-/** .NET replacement syntax to JavaScript's: `${name}` → `$<name>`, `$0` → `$&`. */
-function replacement(r: string): string {
-  return r.replace(/\$\{([A-Za-z_]\w*)\}|\$0(?!\d)/g, (m, name: string | undefined) => (name !== undefined ? `$<${name}>` : '$&'));
+/**
+ * One match's replacement in .NET's substitution syntax: `$n`, `${name}`, `$0`/`$&` (the match),
+ * `` $` `` / `$'` (before / after it), `$_` (the input), `$+` (the last group), `$$`.
+ * https://learn.microsoft.com/en-us/dotnet/standard/base-types/substitutions-in-regular-expressions
+ */
+function substitute(by: string, m: RegExpExecArray, input: string): string {
+  return by.replace(/\$(\$|&|`|'|_|\+|\d+|\{([A-Za-z_]\w*|\d+)\})/g, (all, what: string, braced: string | undefined) => {
+    const key = braced ?? what;
+    if (key === '$') return '$';
+    if (key === '&') return m[0];
+    if (key === '`') return input.slice(0, m.index);
+    if (key === "'") return input.slice(m.index + m[0].length);
+    if (key === '_') return input;
+    if (key === '+') return m.length > 1 ? (m[m.length - 1] ?? '') : '';
+    if (/^\d+$/.test(key)) return Number(key) < m.length ? (m[Number(key)] ?? '') : all;
+    return m.groups && Object.hasOwn(m.groups, key) ? (m.groups[key] ?? '') : all;
+  });
 }
 
+/** Regex.Replace: each replacement charged as it is made (a short pattern can multiply the input). */
 function replace(text: string, re: RegExp, by: string): string {
-  const out = bounded(() => text.replace(re, replacement(by)));
-  chargeString(out.length);
-  return out;
+  return bounded(() => {
+    let size = text.length;
+    let out = '';
+    let last = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      chargeString(by.length);
+      const piece = substitute(by, m, text);
+      size += piece.length - m[0].length;
+      chargeString(size);
+      out += text.slice(last, m.index) + piece;
+      last = m.index + m[0].length;
+      if (m[0] === '') re.lastIndex = m.index + 1;
+    }
+    return out + text.slice(last);
+  });
 }
 
 const opts = (v: unknown): number => (v === undefined ? 0 : num(v));

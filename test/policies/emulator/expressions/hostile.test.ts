@@ -74,6 +74,8 @@ describe('hostile expressions: one budget for time and memory', () => {
     ['string.Join(",", Enumerable.Repeat(new string(\'x\', 1000000), 100))', /size limit/],
     ['new string(\'a\', 3000000).Replace("a", "bb")', /size limit/],
     ['string.Format("{0,100000000}", 1)', /size limit/],
+    ['string.Format(new string(\'{\', 1) + "0}" + string.Concat(Enumerable.Repeat("{0}", 100000)), new string(\'x\', 1000))', /size limit|step limit/],
+    ['Regex.Replace(new string(\'a\', 100000), "a", new string(\'b\', 1000))', /size limit|step limit/],
     // catastrophic backtracking: exponential in the input's length, invisible to a step count
     ['Regex.IsMatch(new string(\'a\', 40) + "b", "^(a+)+$")', /RegexMatchTimeoutException/],
     ['Regex.Match(new string(\'a\', 40) + "!", @"^(\\w+\\s?)*$").Success', /RegexMatchTimeoutException/],
