@@ -37,6 +37,8 @@ export interface StackOptions {
   functionsLog?: (level: HostLogLevel, functionName: string, message: string) => void;
   /** The host.json limits the Functions host enforces; default: the project's host.json. */
   functionsLimits?: HostLimits;
+  /** Receives the gateway's refusal lines (local/gateway/log.ts); default: none. */
+  gatewayLog?: GatewayOptions['log'];
 }
 
 /** The audience callers' tokens carry (the orders API's app id URI). */
@@ -146,6 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const gatewayOptions: GatewayOptions = { port: options.gatewayPort ?? defaultPorts.gateway, host, backendUrl: `${functions.url}/api`, issuer };
     if (options.clock) gatewayOptions.clock = options.clock;
     if (options.gatewayPolicyOptions) gatewayOptions.policyOptions = options.gatewayPolicyOptions;
+    if (options.gatewayLog) gatewayOptions.log = options.gatewayLog;
     const gateway = await startGateway(gatewayOptions);
     closers.push(async (ms) => {
       cutOff.gateway = (await gateway.close(ms)).cutOff;

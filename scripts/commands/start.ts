@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { defaultPorts, startStack, type Stack, type StackOptions } from '../../local/stack.js';
+import { jsonLineLog } from '../../local/gateway/log.js';
 
 interface StartFlags {
   gatewayPort: string;
@@ -55,6 +56,8 @@ export function registerStart(program: Command): void {
         issuerPort: port(flags.issuerPort, '--issuer-port'),
         functionsPort: port(flags.functionsPort, '--functions-port'),
       };
+      // one JSON line per gateway refusal (request id, operation, LastError source and reason, status, duration)
+      options.gatewayLog = jsonLineLog((line) => process.stdout.write(line + '\n'));
       if (flags.dataDir !== undefined) options.dataDir = resolve(flags.dataDir);
       if (flags.issuerDir !== undefined) options.issuerKeyDir = resolve(flags.issuerDir);
       let graceInMs: number | undefined;
