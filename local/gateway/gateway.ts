@@ -8,6 +8,7 @@
  * the dev issuer's discovery URL and issuer, any tenant, and the gateway's dev managed identity
  * (`authentication-managed-identity`) as proof for the backend.
  */
+import type { DrainResult } from '../listen.js';
 import { emulate, KeyCache, LimitCounters, type EmulateOptions, type Emulator, type PolicyInput, type TokenCredentialLike } from '../../policies/emulator/index.js';
 import { globalPolicy, ordersApiPolicy, ORDERS_FORWARDED_CLAIMS, type OrdersApiPolicyOptions } from '../../policies/product/index.js';
 import { CLIENT_PRINCIPAL_HEADERS } from '../../policies/presets/identity.js';
@@ -67,7 +68,8 @@ export interface Gateway {
   url: string;
   /** The OpenID key cache every operation shares (its fetch count is a diagnostic). */
   keyCache: KeyCache;
-  close(): Promise<void>;
+  /** Stops accepting and lets requests in flight finish, at most `graceInMs` (default 30000). */
+  close(graceInMs?: number): Promise<DrainResult>;
 }
 
 const emptyPolicies = (): XmlElement => ({ kind: 'element', name: 'policies', attributes: [], children: [] });
@@ -175,5 +177,5 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (options.log !== undefined) serverOptions.log = options.log;
   serverOptions.clock = clock;
   const server = await startGatewayServer(serverOptions);
-  return { url: server.url, keyCache, close: () => server.close() };
+  return { url: server.url, keyCache, close: (graceInMs) => server.close(graceInMs) };
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { listen } from '../listen.js';
+import { graceful, listen, type DrainResult } from '../listen.js';
 import { rawGatewayError, readBody, requestHeaders, writeGatewayError, writeResponse, type GatewayErrorStatus, type ResponseHeaders } from './http.js';
 import type { GatewayLog } from './log.js';
 import { compileRoutes, ordersApi, type ApiDefinition, type ApiOperation } from './routes.js';
@@ -88,7 +88,8 @@ export interface GatewayServerOptions {
 
 export interface GatewayServer {
   url: string;
-  close(): Promise<void>;
+  /** Stops accepting and lets requests in flight finish, at most `graceInMs` (default 30000); then closes what is left. */
+  close(graceInMs?: number): Promise<DrainResult>;
 }
 
 export async function startGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
@@ -122,6 +123,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     });
   });
   server.keepAliveTimeout = 5000;
+  const drain = graceful(server);
   // Node's parser drops headers past maxHeadersCount without a word (and with them, say, Host):
   // nothing is dropped here; handle() counts them and refuses above defaultMaxRequestHeaders
   server.maxHeadersCount = 0;
@@ -223,11 +225,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   base = listening.url;
   return {
     url: base,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: (graceInMs = 30_000) => drain.close(graceInMs),
   };
 }
 
