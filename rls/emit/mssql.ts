@@ -191,6 +191,25 @@ function policyBatch(spec: RlsSpec): string {
   return `CREATE SECURITY POLICY ${qualified(spec.helperSchema, securityPolicyName(spec))}\n${lines.join(',\n')}\nWITH (STATE = ON, SCHEMABINDING = ON);`;
 }
 
+/**
+ * What the policy manager needs to manage the policy, per the row-level security documentation
+ * (https://learn.microsoft.com/sql/relational-databases/security/row-level-security#permissions):
+ * ALTER ANY SECURITY POLICY (granted in the setup batch), and for each predicate SELECT and
+ * REFERENCES on its function, REFERENCES on the target table and on every column passed to it.
+ * After the functions exist, hence its own batch after the policy.
+ */
+function policyManagerBatch(spec: RlsSpec): string {
+  const pm = msIdent(spec.policyManager.name);
+  const out = ['-- the policy manager may add, alter and drop the predicates (the permissions the RLS documentation lists)'];
+  for (const t of spec.tables) {
+    for (const f of tablePredicates(t).functions) out.push(`GRANT SELECT, REFERENCES ON OBJECT::${qualified(spec.helperSchema, f.name)} TO ${pm};`);
+    out.push(`GRANT REFERENCES ON OBJECT::${qualified(t.schema, t.name)} TO ${pm};`);
+    const cols = [t.tenant.column, ...(t.owner ? [t.owner.column] : [])].map(msIdent).join(', ');
+    out.push(`GRANT REFERENCES (${cols}) ON OBJECT::${qualified(t.schema, t.name)} TO ${pm};`);
+  }
+  return out.join('\n');
+}
+
 function memberCheck(role: string, member: string): string {
   return (
     'EXISTS (SELECT 1 FROM sys.database_role_members AS [rm]' +
@@ -255,6 +274,7 @@ export function emitMssql(spec: RlsSpec): MssqlScript {
   const batches = [setupBatch(spec)];
   for (const t of spec.tables) for (const f of tablePredicates(t).functions) batches.push(functionBatch(spec, t, f.kind));
   batches.push(policyBatch(spec));
+  batches.push(policyManagerBatch(spec));
   return { dialect: 'mssql', batches, script: script(spec, 'apply', batches) };
 }
 
@@ -279,6 +299,7 @@ export function emitMssqlRemove(spec: RlsSpec): MssqlScript {
   out.push(`IF DATABASE_PRINCIPAL_ID(${msString(spec.policyManager.name)}) IS NOT NULL`);
   out.push('BEGIN');
   out.push(`  REVOKE ALTER ANY SECURITY POLICY FROM ${msIdent(spec.policyManager.name)};`);
+  for (const t of spec.tables) out.push(`  REVOKE REFERENCES ON OBJECT::${qualified(t.schema, t.name)} FROM ${msIdent(spec.policyManager.name)};`);
   out.push(`  DROP ROLE ${msIdent(spec.policyManager.name)};`);
   out.push('END;');
   out.push('-- database users created FROM EXTERNAL PROVIDER are left in place; drop them by hand if no longer needed');

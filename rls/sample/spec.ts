@@ -58,6 +58,7 @@ export const ordersSpecInput = {
       name: 'func-apim-rls-orders',
       kind: 'managed-identity',
       objectId: '11111111-2222-3333-4444-555555555555',
+      displayName: 'func-apim-rls-orders',
       roles: ['apim_rls_app'],
     },
   ],

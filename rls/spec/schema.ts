@@ -163,14 +163,30 @@ export type ApplicationRole = z.output<typeof applicationRoleSchema>;
 const uuid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID');
 
 /** A database principal: a managed identity, group or user of the directory (Microsoft Entra ID). */
-export const principalSchema = z.strictObject({
-  name: identifier,
-  kind: z.enum(['managed-identity', 'group', 'user']),
-  /** the directory object id (client-side guard against a name that resolves to another object) */
-  objectId: uuid.optional(),
-  /** application roles (or the policy manager role) this principal joins */
-  roles: z.array(identifier).default([]),
-});
+export const principalSchema = z
+  .strictObject({
+    name: identifier,
+    kind: z.enum(['managed-identity', 'group', 'user']),
+    /** the directory object id: the user is created `FROM EXTERNAL PROVIDER WITH OBJECT_ID` (it resolves to no other object) */
+    objectId: uuid.optional(),
+    /**
+     * The principal's display name in Microsoft Entra ID; required with `objectId`. With
+     * WITH OBJECT_ID, Azure SQL requires the user name to start with the display name (e.g.
+     * `myapp4466e` for `myapp`) and refuses the statement otherwise (error 37545):
+     * https://learn.microsoft.com/azure/azure-sql/database/authentication-microsoft-entra-create-users-with-nonunique-names
+     */
+    displayName: z.string().min(1).max(128).optional(),
+    /** application roles (or the policy manager role) this principal joins */
+    roles: z.array(identifier).default([]),
+  })
+  .superRefine((p, ctx) => {
+    if (p.objectId === undefined) return;
+    if (p.displayName === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['displayName'], message: 'is required with objectId: Azure SQL requires the user name to start with it (CREATE USER ... WITH OBJECT_ID, error 37545)' });
+    } else if (!p.name.startsWith(p.displayName)) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: `must start with the display name "${p.displayName}" (CREATE USER ... WITH OBJECT_ID; Azure SQL refuses it with error 37545 otherwise)` });
+    }
+  });
 export type Principal = z.output<typeof principalSchema>;
 
 export const rlsSpecSchema = z

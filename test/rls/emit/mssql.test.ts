@@ -89,8 +89,8 @@ describe('T-SQL emitter', () => {
     const { script, batches } = emitMssql(ordersSpec);
     structural(ordersSpec, script);
     // one batch per function (CREATE FUNCTION must start a batch), the policy last
-    assert.ok(batches.slice(1, -1).every((b) => b.startsWith('CREATE OR ALTER FUNCTION')));
-    assert.match(batches.at(-1) ?? '', /^CREATE SECURITY POLICY \[rls\]\.\[orders_policy\]/);
+    assert.ok(batches.slice(1, -2).every((b) => b.startsWith('CREATE OR ALTER FUNCTION')));
+    assert.match(batches.at(-2) ?? '', /^CREATE SECURITY POLICY \[rls\]\.\[orders_policy\]/);
     assert.match(batches[0] ?? '', /DROP SECURITY POLICY IF EXISTS \[rls\]\.\[orders_policy\];\s*$/);
     assert.match(script, /CREATE USER \[func-apim-rls-orders\] FROM EXTERNAL PROVIDER WITH OBJECT_ID = '11111111-2222-3333-4444-555555555555';/);
     assert.match(script, /REVOKE INSERT, UPDATE, DELETE ON OBJECT::\[app\]\.\[tenants\] FROM \[apim_rls_app\];/);
@@ -174,6 +174,36 @@ describe('T-SQL emitter', () => {
     const noLength = structuredClone(ordersSpecInput);
     (noLength.tables[0] as { tenant: Record<string, unknown> }).tenant = { column: 'id', type: 'text', key: 'tenant_id' };
     assert.throws(() => parseSpec(noLength, 'test'), (e: unknown) => e instanceof RlsError && e.issues.some((i) => i.path === 'tables.0.tenant.maxLength'));
+  });
+
+  it('the policy manager holds what the RLS documentation requires to manage the policy (issue 14 item 3)', () => {
+    const { batches } = emitMssql(ordersSpec);
+    const grants = (batches.at(-1) ?? '').split('\n').filter((l) => !l.startsWith('--'));
+    const pm = '[apim_rls_policy_manager]';
+    assert.deepEqual(grants, [
+      ...['app_tenants_read', 'app_tenants_insert', 'app_tenants_update', 'app_tenants_delete'].map((f) => `GRANT SELECT, REFERENCES ON OBJECT::[rls].[${f}] TO ${pm};`),
+      `GRANT REFERENCES ON OBJECT::[app].[tenants] TO ${pm};`,
+      `GRANT REFERENCES ([id]) ON OBJECT::[app].[tenants] TO ${pm};`,
+      ...['app_orders_read', 'app_orders_insert', 'app_orders_update', 'app_orders_delete'].map((f) => `GRANT SELECT, REFERENCES ON OBJECT::[rls].[${f}] TO ${pm};`),
+      `GRANT REFERENCES ON OBJECT::[app].[orders] TO ${pm};`,
+      `GRANT REFERENCES ([tenant_id], [owner_oid]) ON OBJECT::[app].[orders] TO ${pm};`,
+    ]);
+    // ALTER ANY SECURITY POLICY in the setup batch; never to the application role
+    assert.match(batches[0] ?? '', /GRANT ALTER ANY SECURITY POLICY TO \[apim_rls_policy_manager\];/);
+    assert.ok(!batches.join('\n').includes('TO [apim_rls_app]') || !/GRANT (SELECT, REFERENCES|REFERENCES)[^\n]*TO \[apim_rls_app\]/.test(batches.join('\n')));
+  });
+
+  it('CREATE USER ... WITH OBJECT_ID: the name must start with the principal\'s display name (issue 14 item 4, error 37545)', () => {
+    const wrong = structuredClone(ordersSpecInput);
+    (wrong.principals[0] as { displayName: string }).displayName = 'func-other';
+    assert.throws(() => parseSpec(wrong, 'test'), (e: unknown) => e instanceof RlsError && e.issues.some((i) => i.path === 'principals.0.name' && /must start with the display name "func-other".*37545/.test(i.reason)));
+    const missing = structuredClone(ordersSpecInput) as { principals: Record<string, unknown>[] };
+    delete missing.principals[0]!['displayName'];
+    assert.throws(() => parseSpec(missing, 'test'), (e: unknown) => e instanceof RlsError && e.issues.some((i) => i.path === 'principals.0.displayName'));
+    // a suffix after the display name is what the rule allows (e.g. part of the object id)
+    const suffixed = structuredClone(ordersSpecInput);
+    (suffixed.principals[0] as { name: string; displayName: string }).displayName = 'func-apim-rls';
+    assert.match(emitMssql(parseSpec(suffixed, 'test')).script, /CREATE USER \[func-apim-rls-orders\] FROM EXTERNAL PROVIDER WITH OBJECT_ID = '11111111-2222-3333-4444-555555555555';/);
   });
 
   it('casts each key type', () => {

@@ -111,5 +111,19 @@ CREATE SECURITY POLICY [rls].[orders_policy]
   ADD BLOCK PREDICATE [rls].[app_orders_delete]([tenant_id], [owner_oid]) ON [app].[orders] BEFORE DELETE
 WITH (STATE = ON, SCHEMABINDING = ON);
 GO
+-- the policy manager may add, alter and drop the predicates (the permissions the RLS documentation lists)
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_tenants_read] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_tenants_insert] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_tenants_update] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_tenants_delete] TO [apim_rls_policy_manager];
+GRANT REFERENCES ON OBJECT::[app].[tenants] TO [apim_rls_policy_manager];
+GRANT REFERENCES ([id]) ON OBJECT::[app].[tenants] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_orders_read] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_orders_insert] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_orders_update] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_orders_delete] TO [apim_rls_policy_manager];
+GRANT REFERENCES ON OBJECT::[app].[orders] TO [apim_rls_policy_manager];
+GRANT REFERENCES ([tenant_id], [owner_oid]) ON OBJECT::[app].[orders] TO [apim_rls_policy_manager];
+GO
 COMMIT TRANSACTION;
 GO
