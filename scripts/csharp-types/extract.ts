@@ -7,35 +7,26 @@ import type { FieldSig, MethodSig, ParamSig, PropertySig, TypeSig } from '../../
 
 export type { ExtractedType };
 
-/** Conditional-compilation symbols of a .NET Framework 4.8 desktop build (the reference source's
- *  `#if` blocks; anything not listed is undefined, e.g. FEATURE_CORECLR, FEATURE_PAL, MONO). */
+/** Conditional-compilation symbols of the .NET Framework 4.8 desktop build of the reference source
+ *  (its `#if` blocks; anything not listed is undefined: FEATURE_CORECLR, FEATURE_PAL, FEATURE_NETCORE,
+ *  SILVERLIGHT, FEATURE_LEGACYNETCF, …). The reference source carries no build files to read them
+ *  from; each one listed guards members that the desktop framework's API pages show (String's
+ *  IEnumerable<char>, Array.IndexOf<T>, Encoding.ASCII, X509Certificate's SecureString overloads, …). */
 export const DESKTOP_SYMBOLS: ReadonlySet<string> = new Set([
-  'WIN32', 'GENERICS_WORK', 'FEATURE_RANDOMIZED_STRING_HASHING', 'FEATURE_COMINTEROP', 'FEATURE_SERIALIZATION',
-  'FEATURE_REMOTING', 'FEATURE_CAS_POLICY', 'FEATURE_UTF32', 'FEATURE_UTF7', 'FEATURE_MACL',
-  'FEATURE_CRYPTO', 'FEATURE_X509', 'FEATURE_LEGACYSURFACE', 'FEATURE_NETCORE_CONTRACTS',
-  'FEATURE_COMPRESSEDSTACK', 'FEATURE_CORRUPTING_EXCEPTIONS', 'FEATURE_EXCEPTIONDISPATCHINFO',
-  'FEATURE_IMPERSONATION',
-  'FEATURE_COMPARISON', 'FEATURE_BIGINTEGER', 'FEATURE_TIMEZONE', 'FEATURE_WIN32_REGISTRY',
-  'FEATURE_CLICKONCE', 'FEATURE_IDENTITY_REFERENCE', 'FEATURE_SYNCHRONIZATIONCONTEXT',
-  'FEATURE_ASYNC_IO', 'FEATURE_COMINTEROP_APARTMENT_SUPPORT', 'FEATURE_PERFTRACING',
-  'FEATURE_APPX', 'FEATURE_ISOSTORE',
-  // Newtonsoft.Json: the net45 build (the one APIM references under .NET Framework)
-  'HAVE_ADO_NET', 'HAVE_APP_DOMAIN', 'HAVE_ASYNC', 'HAVE_BIG_INTEGER', 'HAVE_BINARY_FORMATTER',
-  'HAVE_BINARY_SERIALIZATION', 'HAVE_BINARY_EXCEPTION_SERIALIZATION', 'HAVE_CAS',
-  'HAVE_CHAR_TO_LOWER_WITH_CULTURE', 'HAVE_CHAR_TO_STRING_WITH_CULTURE', 'HAVE_COM_ATTRIBUTES',
-  'HAVE_COMPONENT_MODEL', 'HAVE_CONCURRENT_COLLECTIONS', 'HAVE_COVARIANT_GENERICS',
-  'HAVE_DATA_CONTRACTS', 'HAVE_DATE_TIME_OFFSET', 'HAVE_DB_NULL_TYPE_CODE', 'HAVE_DYNAMIC',
-  'HAVE_EMPTY_TYPES', 'HAVE_ENTITY_FRAMEWORK', 'HAVE_EXPRESSIONS', 'HAVE_FAST_REVERSE',
-  'HAVE_FSHARP_TYPES', 'HAVE_FULL_REFLECTION', 'HAVE_GUID_TRY_PARSE', 'HAVE_HASH_SET',
-  'HAVE_ICLONEABLE', 'HAVE_ICONVERTIBLE', 'HAVE_IGNORE_DATA_MEMBER_ATTRIBUTE', 'HAVE_INOTIFY_COLLECTION_CHANGED',
-  'HAVE_INOTIFY_PROPERTY_CHANGING', 'HAVE_ISET', 'HAVE_LINQ', 'HAVE_MEMORY_BARRIER',
-  'HAVE_METHOD_IMPL_ATTRIBUTE', 'HAVE_NON_SERIALIZED_ATTRIBUTE', 'HAVE_READ_ONLY_COLLECTIONS',
-  'HAVE_REFLECTION_EMIT', 'HAVE_REGEX_TIMEOUTS', 'HAVE_SECURITY_SAFE_CRITICAL_ATTRIBUTE',
-  'HAVE_SERIALIZATION_BINDER_BIND_TO_NAME', 'HAVE_STREAM_READER_WRITER_CLOSE', 'HAVE_STRING_JOIN_WITH_ENUMERABLE',
-  'HAVE_TIME_SPAN_PARSE_WITH_CULTURE', 'HAVE_TIME_SPAN_TO_STRING_WITH_CULTURE', 'HAVE_TIME_ZONE_INFO',
-  'HAVE_TRACE_WRITER', 'HAVE_TYPE_DESCRIPTOR', 'HAVE_UNICODE_SURROGATE_DETECTION', 'HAVE_VARIANT_TYPE_PARAMETERS',
-  'HAVE_VERSION_TRY_PARSE', 'HAVE_XLINQ', 'HAVE_XML_DOCUMENT', 'HAVE_XML_DOCUMENT_TYPE', 'HAVE_CONCURRENT_DICTIONARY',
-  ]);
+  'WIN32', 'GENERICS_WORK', 'ARRAY_GENERIC_METHODS', 'FEATURE_RANDOMIZED_STRING_HASHING', 'FEATURE_COMINTEROP',
+  'FEATURE_SERIALIZATION', 'FEATURE_REMOTING', 'FEATURE_CAS_POLICY', 'FEATURE_UTF32', 'FEATURE_UTF7', 'FEATURE_ASCII',
+  'FEATURE_LATIN1', 'FEATURE_CODEPAGES_FILE', 'FEATURE_MACL', 'FEATURE_CRYPTO', 'FEATURE_X509',
+  'FEATURE_X509_SECURESTRINGS', 'FEATURE_EXCEPTIONDISPATCHINFO', 'FEATURE_WIN32_REGISTRY', 'FEATURE_APPX',
+  'FEATURE_ASYNC_IO',
+]);
+
+/** The symbols a csproj defines for one target framework (Newtonsoft.Json's net45 build). */
+export function csprojSymbols(csproj: string, targetFramework: string): Set<string> {
+  const group = new RegExp(`<PropertyGroup Condition="'\\$\\(TargetFramework\\)'=='${targetFramework}'">([\\s\\S]*?)</PropertyGroup>`).exec(csproj);
+  const defines = group === null ? null : /<DefineConstants>([^<]*)<\/DefineConstants>/.exec(group[1]!);
+  if (defines === null) throw new Error(`no DefineConstants for ${targetFramework}`);
+  return new Set(defines[1]!.split(';').map((x) => x.trim()).filter((x) => x !== '' && !x.startsWith('$(')));
+}
 
 // ---------------------------------------------------------------- preprocessor
 function evalCondition(expr: string, defined: ReadonlySet<string>): boolean {

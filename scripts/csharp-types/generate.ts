@@ -6,12 +6,14 @@
 //
 //   npx tsx scripts/csharp-types/generate.ts --referencesource <git dir> --newtonsoft <git dir> [--check]
 //
+// The reference source is read at its HEAD (.NET Framework 4.8), Newtonsoft.Json at NEWTONSOFT_REF.
+//
 // --check compares instead of writing (exit 1 when the checked-in file differs).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ParamSig } from '../../policies/csharp/library/types.js';
-import { DESKTOP_SYMBOLS, extractTypes, preprocess, type ExtractedType } from './extract.js';
+import { DESKTOP_SYMBOLS, csprojSymbols, extractTypes, preprocess, type ExtractedType } from './extract.js';
 import { SOURCES, SUPPLEMENTS, type SourceFile } from './sources.js';
 
 export const OUT = fileURLToPath(new URL('../../policies/csharp/library/generated/framework.ts', import.meta.url));
@@ -26,9 +28,13 @@ function git(gitDir: string, ...args: string[]): string {
   return execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
-export function openRepo(gitDir: string, url: string): Repo {
-  return { gitDir, commit: git(gitDir, 'rev-parse', 'HEAD').trim(), url };
+/** A snapshot at `ref` (a commit, tag or HEAD). */
+export function openRepo(gitDir: string, url: string, ref = 'HEAD'): Repo {
+  return { gitDir, commit: git(gitDir, 'rev-parse', `${ref}^{commit}`).trim(), url };
 }
+
+/** Newtonsoft.Json is read at its latest release tag, not its main branch (a prerelease). */
+export const NEWTONSOFT_REF = '13.0.4';
 
 function readSource(repo: Repo, path: string): string {
   return git(repo.gitDir, 'show', `${repo.commit}:${path}`);
@@ -38,9 +44,15 @@ function readSource(repo: Repo, path: string): string {
 export function generate(repos: Record<SourceFile['repo'], Repo>): ExtractedType[] {
   const out: ExtractedType[] = [];
   const seen = new Map<string, ExtractedType>();
+  // Newtonsoft.Json: the symbols of its net45 build, read from its project file (APIM runs on .NET
+  // Framework, which loads the net45 assembly)
+  const symbols = {
+    referencesource: DESKTOP_SYMBOLS,
+    newtonsoft: csprojSymbols(readSource(repos.newtonsoft, 'Src/Newtonsoft.Json/Newtonsoft.Json.csproj'), 'net45'),
+  };
   for (const file of SOURCES) {
     const repo = repos[file.repo];
-    const text = preprocess(readSource(repo, file.path), DESKTOP_SYMBOLS);
+    const text = preprocess(readSource(repo, file.path), symbols[file.repo]);
     const wanted = new Set(file.types);
     const types = extractTypes(text, {
       source: `${repo.url}/blob/${repo.commit}/${file.path}`,
@@ -150,7 +162,7 @@ function main(argv: readonly string[]): number {
   };
   const repos = {
     referencesource: openRepo(arg('--referencesource', '/work/.mirror/microsoft+referencesource/repo'), 'https://github.com/microsoft/referencesource'),
-    newtonsoft: openRepo(arg('--newtonsoft', '/work/.mirror/JamesNK+Newtonsoft.Json/repo'), 'https://github.com/JamesNK/Newtonsoft.Json'),
+    newtonsoft: openRepo(arg('--newtonsoft', '/work/.mirror/JamesNK+Newtonsoft.Json/repo'), 'https://github.com/JamesNK/Newtonsoft.Json', NEWTONSOFT_REF),
   };
   const text = render(generate(repos));
   if (argv.includes('--check')) {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { OUT, generate, openRepo, render, stripNullableReferences } from '../../scripts/csharp-types/generate.js';
+import { NEWTONSOFT_REF, OUT, generate, openRepo, render, stripNullableReferences } from '../../scripts/csharp-types/generate.js';
 import { DESKTOP_SYMBOLS, extractTypes, preprocess } from '../../scripts/csharp-types/extract.js';
 
 const RS = process.env.CSHARP_TYPES_REFERENCESOURCE ?? '/work/.mirror/microsoft+referencesource/repo';
@@ -15,7 +15,7 @@ const haveSources = existsSync(RS) && existsSync(NJ);
 test('policies/csharp/library/generated/framework.ts is what the generator makes from the snapshots', { skip: haveSources ? false : 'source snapshots not on this machine' }, () => {
   const text = render(generate({
     referencesource: openRepo(RS, 'https://github.com/microsoft/referencesource'),
-    newtonsoft: openRepo(NJ, 'https://github.com/JamesNK/Newtonsoft.Json'),
+    newtonsoft: openRepo(NJ, 'https://github.com/JamesNK/Newtonsoft.Json', NEWTONSOFT_REF),
   }));
   assert.ok(text === readFileSync(OUT, 'utf8'), 'generated/framework.ts is not current: run npx tsx scripts/csharp-types/generate.ts');
 });

@@ -19,13 +19,15 @@ export const SUPPORT_TYPES: ReadonlyMap<string, TypeSig['apim']> = new Map<strin
   // Equals and GetHashCode are allowed by the same reading; GetType (System.Type is not on the
   // list) and the static ReferenceEquals are not.
   ['System.Object', { source: ALLOW_LIST_URL, members: ['ToString', 'Equals', 'GetHashCode'] }],
+  // ValueType (every struct's base) declares only overrides of those three: the same allowance.
+  ['System.ValueType', { source: ALLOW_LIST_URL, members: ['ToString', 'Equals', 'GetHashCode'] }],
   // The row "System.Nullable | All" is read as the static class System.Nullable *and* the struct
   // Nullable<T> (HasValue, Value, GetValueOrDefault): the page types context members as `int?`
   // and `DateTime?` (Product.SubscriptionsLimit, Jwt.ExpirationTime), which only Nullable<T>'s
   // members make usable. The row "System.Tuple" is read strictly: the static class only.
   ['System.Nullable<T>', { source: ALLOW_LIST_URL }],
   ...[
-    'System.ValueType', 'System.TypeCode', 'System.DayOfWeek', 'System.Base64FormattingOptions',
+    'System.TypeCode', 'System.DayOfWeek', 'System.Base64FormattingOptions',
     'System.IFormatProvider', 'System.IFormattable', 'System.IConvertible', 'System.ICloneable',
     'System.IComparable', 'System.IComparable<T>', 'System.IEquatable<T>',
     'System.Tuple<T1>', 'System.Tuple<T1, T2>', 'System.Tuple<T1, T2, T3>', 'System.Tuple<T1, T2, T3, T4>',

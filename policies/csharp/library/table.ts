@@ -25,8 +25,30 @@ function allowed(t: ExtractedType, a: Allowed): TypeSig['apim'] {
     const except = new Set(a.except);
     return { source: ALLOW_LIST_URL, members: memberNames(t).filter((n) => !except.has(n)) };
   }
-  // the page names an indexer by its metadata name, Item; the table writes it as 'this'
-  return { source: ALLOW_LIST_URL, members: (a as readonly string[]).map((n) => (n === 'Item' ? 'this' : n)) };
+  // The page names an indexer by its metadata name, Item; the table writes it as 'this'.
+  // Operators: the page's member lists name methods, properties and fields, never an operator,
+  // and its silence is read as "the operators of a listed type follow the type": what they do
+  // is what listed members do (DateTime's `-`/`+` are Subtract/Add, its `<`/`==` compare Ticks),
+  // so allowing them allows nothing the row does not.
+  const listed = (a as readonly string[]).map((n) => (n === 'Item' ? 'this' : n));
+  const operators = [...new Set(t.methods.filter((m) => m.name.startsWith('op_')).map((m) => m.name))];
+  return { source: ALLOW_LIST_URL, members: [...new Set([...listed, ...operators, ...objectOverrides(t)])] };
+}
+
+/** System.Object's allowed virtuals with their signatures (support.ts allows them on object). */
+const OBJECT_VIRTUALS: Readonly<Record<string, string>> = { ToString: 'ToString()', Equals: 'Equals(object)', GetHashCode: 'GetHashCode()' };
+
+/** Names of a type whose every overload is an override of an allowed System.Object virtual
+ *  (Enum.Equals(object), DateTime.GetHashCode()). C# member lookup drops override declarations,
+ *  so a call of one binds to System.Object's member, which is allowed: the name is allowed here too
+ *  (a type that adds its own overload, such as DateTime.Equals(DateTime), keeps the page's list). */
+function objectOverrides(t: ExtractedType): string[] {
+  return Object.entries(OBJECT_VIRTUALS)
+    .filter(([name, text]) => {
+      const overloads = t.methods.filter((m) => m.name === name);
+      return overloads.length > 0 && overloads.every((m) => !m.static && overloadText(m) === text);
+    })
+    .map(([name]) => name);
 }
 
 /** 'Create()', 'Split(char[], int)': a method's name and parameter types. */
@@ -53,7 +75,10 @@ function build(): TypeSig[] {
     const support = SUPPORT_TYPES.get(t.fullName);
     const outer = out.find((o) => t.fullName.startsWith(`${o.fullName}.`));
     if (a !== undefined) out.push({ ...withoutOverloads(t, a), apim: allowed(t, a) });
-    else if (support !== undefined) out.push({ ...t, apim: support });
+    else if (support !== undefined) {
+      const members = support.members === undefined ? undefined : [...new Set([...support.members, ...objectOverrides(t)])];
+      out.push({ ...t, apim: members === undefined ? support : { ...support, members } });
+    }
     else if (outer !== undefined && outer.apim.members === undefined) out.push({ ...t, apim: { source: ALLOW_LIST_URL } });
     else throw new Error(`${t.fullName} is generated but neither on APIM's allow-list nor a support type`);
   }
@@ -61,7 +86,16 @@ function build(): TypeSig[] {
   return out;
 }
 
-export const TYPES: readonly TypeSig[] = Object.freeze(build());
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** The table, built once at start-up and deep-frozen: every consumer shares it, none can change it. */
+export const TYPES: readonly TypeSig[] = deepFreeze(build());
 
 /** 'List<T>' → ['List', 1]; 'String' → ['String', 0]. */
 function nameAndArity(name: string): [string, number] {

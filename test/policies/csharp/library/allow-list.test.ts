@@ -21,14 +21,20 @@ test('rows that list members restrict the type to them (Item is the indexer)', (
   assert.deepEqual(findType('System.DateTimeKind')?.apim.members, ['Utc']);
   assert.deepEqual(findType('System.Text.RegularExpressions.GroupCollection')?.apim.members, ['Count', 'this']);
   assert.deepEqual(findType('System.Text.RegularExpressions.Group')?.apim.members, ['Captures', 'Success']);
-  assert.deepEqual(findType('System.Text.RegularExpressions.Capture')?.apim.members, ['Index', 'Length', 'Value']);
+  // plus ToString: Capture declares only the override of Object.ToString(), which a call binds to
+  assert.deepEqual(findType('System.Text.RegularExpressions.Capture')?.apim.members, ['Index', 'Length', 'Value', 'ToString']);
   assert.deepEqual(findType('Newtonsoft.Json.JsonConvert')?.apim.members, ['SerializeObject', 'DeserializeObject']);
-  assert.deepEqual(findType('System.Enum')?.apim.members, ['Parse', 'TryParse', 'ToString']);
+  assert.deepEqual(findType('System.Enum')?.apim.members, ['Parse', 'TryParse', 'ToString', 'Equals', 'GetHashCode']);
   const regex = findType('System.Text.RegularExpressions.Regex');
-  assert.deepEqual(regex?.apim.members, ['.ctor', 'IsMatch', 'Match', 'Matches', 'Replace', 'Unescape', 'Split']);
+  assert.deepEqual(regex?.apim.members, ['.ctor', 'IsMatch', 'Match', 'Matches', 'Replace', 'Unescape', 'Split', 'ToString']);
   const dt = findType('DateTime')?.apim.members ?? [];
   assert.ok(dt.includes('UtcNow') && dt.includes('ToString') && dt.includes('.ctor'));
   assert.ok(!dt.includes('ToUniversalTime') && !dt.includes('ParseExact') && !dt.includes('FromFileTime'));
+  // DateTime.Equals has its own Equals(DateTime) overload: the page's list decides; GetHashCode() is
+  // only the override of Object's, which C# binds the call to
+  assert.ok(!dt.includes('Equals') && dt.includes('GetHashCode'));
+  // a listed type's operators follow it (they do what Subtract/Add/Ticks do)
+  assert.ok(['op_Subtraction', 'op_Addition', 'op_LessThan', 'op_Equality'].every((op) => dt.includes(op)));
 });
 
 test('"All, except Load": XDocument allows Parse and not Load', () => {
@@ -46,7 +52,9 @@ test('"All except parameterless Create()": SymmetricAlgorithm.Create(string) sta
 test('types named in signatures but not listed allow no members; System.Object allows ToString, Equals, GetHashCode', () => {
   assert.deepEqual(findType('System.Func<T, TResult>')?.apim.members, []);
   assert.deepEqual(findType('System.DayOfWeek')?.apim.members, []);
-  assert.deepEqual(findType('System.Tuple<T1, T2>')?.apim.members, []);
+  // Tuple<T1, T2>'s ToString/Equals/GetHashCode are overrides of Object's: calls bind to Object's
+  assert.deepEqual(findType('System.Tuple<T1, T2>')?.apim.members, ['ToString', 'Equals', 'GetHashCode']);
+  assert.ok(findType('System.Tuple<T1, T2>')?.properties.some((p) => p.name === 'Item1'));
   assert.equal(findType('System.Tuple')?.apim.members, undefined);
   assert.deepEqual(findType('object')?.apim.members, ['ToString', 'Equals', 'GetHashCode']);
 });
@@ -73,4 +81,34 @@ test('findType: by alias, by simple name with arity, static Nullable vs Nullable
 test('full names are unique', () => {
   const names = TYPES.map((t) => t.fullName);
   assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), []);
+});
+
+test('the table is frozen: a consumer cannot change a signature or an allowance', () => {
+  const str = findType('string')!;
+  assert.throws(() => (str.methods as unknown as unknown[]).push({}), TypeError);
+  assert.throws(() => {
+    (str.apim as { members?: string[] }).members = [];
+  }, TypeError);
+  assert.throws(() => {
+    (findType('DateTime')!.apim.members as string[]).push('ToFileTime');
+  }, TypeError);
+});
+
+test('every member a row lists exists on the type (or a base type in the table): no typo in the transcription', () => {
+  const missing: string[] = [];
+  for (const [name, allowed] of ALLOW_LIST) {
+    if (!Array.isArray(allowed)) continue;
+    for (const member of (allowed as readonly string[]).map((m) => (m === 'Item' ? 'this' : m))) {
+      let t = findType(name);
+      let found = false;
+      while (t !== undefined && !found) {
+        found = member === '.ctor'
+          ? t.constructors.length > 0
+          : [...t.methods, ...t.properties, ...t.fields].some((m) => m.name === member) || (t.enumMembers ?? []).includes(member);
+        t = t.base === undefined ? undefined : findType(t.base);
+      }
+      if (!found) missing.push(`${name}.${member}`);
+    }
+  }
+  assert.deepEqual(missing, []);
 });

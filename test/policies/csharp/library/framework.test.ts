@@ -63,6 +63,16 @@ test('Convert and Encoding: the page\'s own Base64 example resolves', () => {
   const utf8 = get('System.Text.Encoding').properties.find((p) => p.name === 'UTF8');
   assert.deepEqual(utf8, { name: 'UTF8', type: 'Encoding', static: true, settable: false });
   assert.ok(overloads(get('Encoding'), 'GetString').includes('GetString(byte[])'));
+  // guarded by #if FEATURE_ASCII in the reference source: the desktop build defines it
+  assert.deepEqual(get('Encoding').properties.filter((p) => p.static).map((p) => p.name).sort(),
+    ['ASCII', 'BigEndianUnicode', 'Default', 'UTF32', 'UTF7', 'UTF8', 'Unicode']);
+});
+
+test('Array has its generic methods (#if ARRAY_GENERIC_METHODS in the desktop build)', () => {
+  const array = get('System.Array');
+  assert.deepEqual(array.methods.filter((m) => m.name === 'IndexOf' && m.typeParams !== undefined).map(sig).sort(),
+    ['IndexOf(T[], T)', 'IndexOf(T[], T, int)', 'IndexOf(T[], T, int, int)']);
+  assert.ok(array.methods.some((m) => m.name === 'Empty' && m.typeParams?.[0] === 'T'));
 });
 
 test('Regex: the page\'s Match(...).Groups["maxAge"]?.Value chain has a signature at each step', () => {
