@@ -18,7 +18,7 @@ import { buildPolicy } from '../../policies/model/codec.js';
 import { writePolicyXml } from '../../policies/xml/index.js';
 import { describeTarget, resolveTarget, serviceProblems, type ServiceRef } from '../publish/target.js';
 
-interface PublishFlags {
+export interface PublishFlags {
   subscription?: string;
   resourceGroup?: string;
   service?: string;
@@ -53,7 +53,7 @@ export interface PolicyPublishSeams {
   productPolicies?: () => ProductPolicy[];
 }
 
-function serviceFrom(flags: PublishFlags, env: Record<string, string | undefined>): ServiceRef {
+export function serviceFrom(flags: PublishFlags, env: Record<string, string | undefined>): ServiceRef {
   const svc = {
     subscriptionId: flags.subscription ?? env.AZURE_SUBSCRIPTION_ID,
     resourceGroup: flags.resourceGroup ?? env.AZURE_RESOURCE_GROUP,
@@ -64,7 +64,7 @@ function serviceFrom(flags: PublishFlags, env: Record<string, string | undefined
   return svc as ServiceRef;
 }
 
-function checkEndpoint(endpoint: string | undefined): string | undefined {
+export function checkEndpoint(endpoint: string | undefined): string | undefined {
   if (endpoint === undefined) return undefined;
   let url: URL;
   try {
