@@ -11,6 +11,8 @@ import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { CliError, ExitCode } from '../../../scripts/exit-codes.js';
 import { registerPublish, type PublishSeams } from '../../../scripts/commands/publish.js';
+import { registerExtract } from '../../../scripts/commands/extract.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { FakeArm, RESOURCE_GROUP, SERVICE, SUBSCRIPTION, fakeCredential, makeTestCertificate } from './fake-arm.js';
 
 const cert = makeTestCertificate();
@@ -97,8 +99,9 @@ describe('apim-rls publish DIR against a fake ARM endpoint', { skip: cert === nu
     };
     const program = new Command('apim-rls').exitOverride();
     registerPublish(program, seams);
+    registerExtract(program, seams);
     try {
-      await program.parseAsync(['publish', ...args, ...svc, '--endpoint', arm.endpoint], { from: 'user' });
+      await program.parseAsync([args[0] === 'extract' ? 'extract' : 'publish', ...(args[0] === 'extract' ? args.slice(1) : args), ...svc, '--endpoint', arm.endpoint], { from: 'user' });
       return { code: ExitCode.Ok, stdout, error: '' };
     } catch (err) {
       if (err instanceof CliError) return { code: err.exitCode, stdout, error: err.message };
@@ -373,5 +376,88 @@ describe('apim-rls publish DIR against a fake ARM endpoint', { skip: cert === nu
     const missing = await run([dir, '--workspace', 'team-b']);
     assert.equal(missing.code, ExitCode.BadInput);
     assert.match(missing.error, /no workspaces\/team-b\//);
+  });
+
+  /** Every file below dir, folder-relative, sorted. */
+  function listFiles(dir: string, sub = ''): string[] {
+    return readdirSync(join(dir, sub), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(dir, join(sub, e.name)) : [join(sub, e.name)])).sort();
+  }
+
+  test('extract writes the estate in APIOps layout, secrets without values; publish --plan then shows no change', async () => {
+    arm.namedValues = [
+      { name: 'tenant-id', displayName: 'tenant-id', value: 'contoso.onmicrosoft.com', tags: ['identity'] },
+      { name: 'backend-key', displayName: 'backend-key', value: SECRET, secret: true },
+      { name: 'kv', displayName: 'kv', secret: true, keyVault: { secretIdentifier: 'https://v.vault.azure.net/secrets/kv' } },
+    ];
+    arm.seed('policyFragments/auth', FRAGMENT);
+    arm.seed('policies/policy', GLOBAL);
+    arm.seed('products/starter/policies/policy', scoped('x-backend-key', '{{backend-key}}'));
+    arm.seed('apis/orders;rev=2/policies/policy', scoped('x-api', 'rev2'));
+    arm.seed('apis/orders/operations/list/policies/policy', scoped('x-op', '@(context.Request.Headers.GetValueOrDefault("a", "b") == "c" ? "<" : ">")'));
+    const out = mkdtempSync(join(root, 'extract-'));
+    const r = await run(['extract', '--out', out]);
+    assert.equal(r.code, ExitCode.Ok, r.error);
+    assert.deepEqual(listFiles(out), [
+      'apis/orders/operations/list/policy.xml',
+      'apis/orders;rev=2/policy.xml',
+      'named values/backend-key/namedValueInformation.json',
+      'named values/kv/namedValueInformation.json',
+      'named values/tenant-id/namedValueInformation.json',
+      'policy fragments/auth/policy.xml',
+      'policy fragments/auth/policyFragmentInformation.json',
+      'policy.xml',
+      'products/starter/policy.xml',
+    ]);
+    for (const f of listFiles(out)) assert.ok(!readFileSync(join(out, f), 'utf8').includes(SECRET), `${f} holds no secret`);
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'named values/backend-key/namedValueInformation.json'), 'utf8')), { properties: { displayName: 'backend-key', secret: true, tags: [] } });
+    // raw form: the expression is written as APIM exports it, unescaped
+    assert.match(readFileSync(join(out, 'apis/orders/operations/list/policy.xml'), 'utf8'), /"c" \? "<" : ">"/);
+    arm.log.length = 0;
+    const plan = await run([out, '--plan']);
+    assert.equal(plan.code, ExitCode.Ok, plan.stdout + plan.error);
+    assert.match(plan.stdout, /plan: 0 to create, 0 to update, 0 to delete, 8 unchanged/);
+    assert.deepEqual(writes(), []);
+  });
+
+  test("a folder laid out by APIOps's extractor (SampleArtifacts' layout, with its non-policy files) publishes, and extract → plan shows no change", async () => {
+    for (const p of ['products/product1', 'apis/basic-api', 'apis/basic-api/operations/get-items', 'apis/revisioned-api;rev=2']) arm.existing.add(p);
+    const dir = folder({
+      'policy.xml': GLOBAL.replace('auth', 'policyFragment1'),
+      'named values/environment-name/namedValueInformation.json': JSON.stringify({ properties: { displayName: 'environment-name', secret: false, tags: ['environment'], value: 'scenario' } }, null, 2),
+      'policy fragments/policyFragment1/policy.xml': FRAGMENT.replace('tenant-id', 'environment-name'),
+      'policy fragments/policyFragment1/policyFragmentInformation.json': JSON.stringify({ properties: { description: 'Adds a header.' } }),
+      'products/product1/policy.xml': scoped('X-Product', 'product1'),
+      'products/product1/productInformation.json': JSON.stringify({ properties: { displayName: 'product1', state: 'published' } }),
+      'products/product1/apis/basic-api/productApiInformation.json': '{}',
+      'apis/basic-api/apiInformation.json': JSON.stringify({ properties: { path: 'basic', displayName: 'basic-api' } }),
+      'apis/basic-api/specification.yaml': 'openapi: 3.0.1\n',
+      'apis/basic-api/policy.xml': scoped('X-Api', 'basic'),
+      'apis/basic-api/operations/get-items/policy.xml': scoped('X-Op', 'get-items'),
+      'apis/basic-api/diagnostics/azuremonitor/diagnosticInformation.json': '{}',
+      'apis/revisioned-api;rev=2/apiInformation.json': JSON.stringify({ properties: { path: 'revisioned-api', apiRevision: '2' } }),
+      'apis/revisioned-api;rev=2/policy.xml': scoped('X-Rev', '2'),
+      'backends/backend1/backendInformation.json': '{}',
+      'tags/tag1/tagInformation.json': '{}',
+      'version sets/versionSet1/versionSetInformation.json': '{}',
+    });
+    const first = await run([dir]);
+    assert.equal(first.code, ExitCode.Ok, first.error);
+    assert.match(first.stdout, /applied 7, not applied 0/);
+    assert.equal((await run([dir, '--plan'])).code, ExitCode.Ok);
+    const out = mkdtempSync(join(root, 'extract-'));
+    assert.equal((await run(['extract', '--out', out])).code, ExitCode.Ok);
+    assert.ok(existsSync(join(out, 'apis/revisioned-api;rev=2/policy.xml')));
+    arm.log.length = 0;
+    const plan = await run([out, '--plan', '--prune']);
+    assert.equal(plan.code, ExitCode.Ok, plan.stdout);
+    assert.deepEqual(writes(), []);
+  });
+
+  test('extract --workspace writes into workspaces/<id>/', async () => {
+    arm.seed('workspaces/team-a/policies/policy', GLOBAL.replace('<include-fragment fragment-id="auth" />', ''));
+    const out = mkdtempSync(join(root, 'extract-'));
+    assert.equal((await run(['extract', '--out', out, '--workspace', 'team-a'])).code, ExitCode.Ok);
+    assert.deepEqual(listFiles(out), ['workspaces/team-a/policy.xml']);
+    assert.equal((await run([out, '--workspace', 'team-a', '--plan'])).code, ExitCode.Ok);
   });
 });
