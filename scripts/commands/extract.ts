@@ -43,7 +43,7 @@ export function registerExtract(program: Command, seams: PublishSeams = {}): voi
       if (flags.format !== 'text' && flags.format !== 'json') throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
       if (!/^\d{1,5}$/.test(flags.timeout) || Number(flags.timeout) < 1) throw new CliError('--timeout must be a whole number of seconds (at least 1)', ExitCode.BadInput);
       if (flags.workspace !== undefined) {
-        const p = idProblem('workspace', flags.workspace);
+        const p = idProblem('workspace', flags.workspace, 'workspace');
         if (p) throw new CliError(p, ExitCode.BadInput);
       }
       const env = seams.env ?? process.env;

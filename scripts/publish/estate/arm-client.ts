@@ -145,7 +145,10 @@ export class ArmResourceClient {
         res = await this.client.sendRequest(req);
       } catch (err) {
         const name = err instanceof Error ? err.name : '';
-        if (name === 'AbortError') throw new EstateError(EstateErrorCode.Arm, `${label}: cancelled (no answer in time)`, { armCode: 'Aborted' });
+        if (name === 'AbortError') throw new EstateError(EstateErrorCode.Arm, `${label}: cancelled`, { armCode: 'Aborted' });
+        if (/AuthenticationError|CredentialUnavailableError/.test(name)) {
+          throw new EstateError(EstateErrorCode.Arm, `${label}: no token for ARM: ${err instanceof Error ? err.message.split('\n', 1)[0] : ''} (sign in with the Azure CLI, or provide a managed or workload identity)`, { armCode: 'CredentialUnavailable' });
+        }
         throw new EstateError(EstateErrorCode.Arm, `${label}: ${err instanceof Error ? err.message.split('\n', 1)[0] : String(err)}`);
       }
       if (res.status < 400) return res;

@@ -9,7 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LAYOUT } from './layout.js';
 import { EstateError, EstateErrorCode } from './errors.js';
-import { idProblem, prefixFor, type LocalEstate, type LocalNamedValue, type LocalPolicy, type LocalResource, type NamedValueSource } from './resource.js';
+import { idProblem, prefixFor, type IdKind, type LocalEstate, type LocalNamedValue, type LocalPolicy, type LocalResource, type NamedValueSource } from './resource.js';
 
 export interface ReadFolderOptions {
   /** Publish into this workspace: the folder's `workspaces/<name>/` is the estate. */
@@ -109,7 +109,7 @@ export async function readEstateFolder(dir: string, options: ReadFolderOptions =
   const problems: string[] = [];
   const ws = options.workspace;
   if (ws !== undefined) {
-    const p = idProblem('workspace', ws);
+    const p = idProblem('workspace', ws, 'workspace');
     if (p) throw new EstateError(EstateErrorCode.Layout, p);
   }
   if (!(await isDir(dir))) throw new EstateError(EstateErrorCode.Layout, `${dir} is not a folder`);
@@ -125,15 +125,15 @@ export async function readEstateFolder(dir: string, options: ReadFolderOptions =
     const text = await readIfExists(join(dir, file));
     if (text !== undefined) resources.push({ ...r, file, text });
   };
-  const checkId = (label: string, id: string): boolean => {
-    const p = idProblem(label, id);
+  const checkId = (label: string, id: string, kind: IdKind): boolean => {
+    const p = idProblem(label, id, kind);
     if (p) problems.push(`${rel(base)}: ${p}`);
     return p === undefined;
   };
 
   // named values
   for (const name of await subdirs(join(root, LAYOUT.namedValues))) {
-    if (!checkId('named value', name)) continue;
+    if (!checkId('named value', name, 'namedValue')) continue;
     const file = rel(base, LAYOUT.namedValues, name, LAYOUT.namedValueInformation);
     const text = await readIfExists(join(dir, file));
     if (text === undefined) continue;
@@ -144,7 +144,7 @@ export async function readEstateFolder(dir: string, options: ReadFolderOptions =
   }
   // policy fragments
   for (const name of await subdirs(join(root, LAYOUT.fragments))) {
-    if (!checkId('policy fragment', name)) continue;
+    if (!checkId('policy fragment', name, 'fragment')) continue;
     const infoFile = rel(base, LAYOUT.fragments, name, LAYOUT.fragmentInformation);
     const info = await readIfExists(join(dir, infoFile));
     const json = info === undefined ? undefined : parseJson(info, infoFile, problems);
@@ -158,15 +158,15 @@ export async function readEstateFolder(dir: string, options: ReadFolderOptions =
   await policyAt('', { kind: 'global', path: `${prefix}policies/policy`, label: ws === undefined ? 'global policy' : `workspace ${ws} policy`, scope: ws === undefined ? 'global' : 'workspace' });
   // products
   for (const name of await subdirs(join(root, LAYOUT.products))) {
-    if (!checkId('product', name)) continue;
+    if (!checkId('product', name, 'product')) continue;
     await policyAt(rel(LAYOUT.products, name), { kind: 'product', path: `${prefix}products/${name}/policies/policy`, label: `product ${name}${inWs}`, scope: 'product', parent: `${prefix}products/${name}` });
   }
   // APIs (revisions are folders of their own: `orders;rev=2`) and their operations
   for (const api of await subdirs(join(root, LAYOUT.apis))) {
-    if (!checkId('api', api)) continue;
+    if (!checkId('api', api, 'api')) continue;
     await policyAt(rel(LAYOUT.apis, api), { kind: 'api', path: `${prefix}apis/${api}/policies/policy`, label: `api ${api}${inWs}`, scope: 'api', parent: `${prefix}apis/${api}` });
     for (const op of await subdirs(join(root, LAYOUT.apis, api, LAYOUT.operations))) {
-      if (!checkId('operation', op)) continue;
+      if (!checkId('operation', op, 'operation')) continue;
       await policyAt(rel(LAYOUT.apis, api, LAYOUT.operations, op), {
         kind: 'operation', path: `${prefix}apis/${api}/operations/${op}/policies/policy`, label: `operation ${api}/${op}${inWs}`, scope: 'operation', parent: `${prefix}apis/${api}/operations/${op}`,
       });

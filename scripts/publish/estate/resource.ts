@@ -10,18 +10,28 @@ export const KIND_ORDER = ['namedValue', 'fragment', 'global', 'product', 'api',
 export type EstateKind = (typeof KIND_ORDER)[number];
 
 /**
- * ARM's pattern for API ids (and so for revisions, `orders;rev=2`): azure-rest-api-specs,
- * specification/apimanagement/resource-manager/Microsoft.ApiManagement/stable/2024-05-01/
- * apimanagement.json, parameter `ApiIdRevParameter`: `^[^*#&+:<>?]+$`, 1–256 characters — the
- * same constraint `@azure/arm-apimanagement` 10.0.0 checks (dist/commonjs/models/parameters.js,
- * `apiId`). We also refuse `/`, `\` and control characters, which would change the path.
+ * The ids ARM accepts, from `@azure/arm-apimanagement` 10.0.0 (dist/commonjs/models/parameters.js,
+ * generated from azure-rest-api-specs' apimanagement.json, api-version 2024-05-01):
+ * - `apiId` (so revisions, `orders;rev=2`), `namedValueId`, `workspaceId`: `^[^*#&+:<>?]+$`,
+ *   API and named value up to 256 characters, workspace up to 80;
+ * - policy fragment `id`: `(^[\w]+$)|(^[\w][\w\-]+[\w]$)`, up to 80;
+ * - `operationId` up to 80, `productId` up to 256 (no pattern: we apply the API one, stricter).
+ * `/`, `\` and control characters are refused too: they would change the path.
  */
-const ARM_ID = /^[^*#&+:<>?/\\]{1,256}$/;
+export type IdKind = 'api' | 'operation' | 'product' | 'fragment' | 'namedValue' | 'workspace';
+const ARM_ID = /^[^*#&+:<>?/\\]+$/;
+const FRAGMENT_ID = /(^[\w]+$)|(^[\w][\w-]+[\w]$)/;
+const MAX: Record<IdKind, number> = { api: 256, operation: 80, product: 256, fragment: 80, namedValue: 256, workspace: 80 };
 const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
 /** A problem with one id, or undefined when ARM would accept it (and it cannot escape its path segment). */
-export function idProblem(label: string, id: string): string | undefined {
-  if (!ARM_ID.test(id) || hasControl(id) || id === '.' || id === '..') return `${label} '${id}' is not a valid API Management identifier (ARM allows 1-256 characters, none of * # & + : < > ? /)`;
+export function idProblem(label: string, id: string, kind: IdKind = 'api'): string | undefined {
+  const pattern = kind === 'fragment' ? FRAGMENT_ID : ARM_ID;
+  if (id.length === 0 || id.length > MAX[kind] || !pattern.test(id) || hasControl(id) || id === '.' || id === '..' || id.trim() !== id) {
+    return kind === 'fragment'
+      ? `${label} '${id}' is not a valid API Management identifier (ARM allows 1-80 letters, digits, _ and -, not starting or ending with -)`
+      : `${label} '${id}' is not a valid API Management identifier (ARM allows 1-${MAX[kind]} characters, none of * # & + : < > ? /)`;
+  }
   return undefined;
 }
 
