@@ -149,7 +149,7 @@ export function tokenize(src: string, start = 0, end = src.length, base = 0): To
         throw new CSharpError('CS_VERSION', 'a raw string literal ("""…""") is C# 11; APIM compiles C# 7', pos);
       }
       if (opener.startsWith('@$')) {
-        throw new CSharpError('CS_VERSION', 'an interpolated verbatim string written @$"…" is C# 8 (C# 7 needs $@"…"); APIM compiles C# 7', pos);
+        throw new CSharpError('CS_VERSION', 'an interpolated verbatim string written @$"…" (C# 7 needs $@"…") is C# 8; APIM compiles C# 7', pos);
       }
       let lit: StringLiteral;
       try {

@@ -6,7 +6,7 @@
 import { attr, childElements, isExpression, type XmlElement, type XmlValue } from '../xml/tree.js';
 import { EmulatorError, ExpressionError } from './errors.js';
 import type { LastError, ProxyContext, ResponseState } from './context.js';
-import { compileExpression, csString, describeExpressionError, type EvalHost } from './expressions/index.js';
+import { compileExpression, csString, describeExpressionError, expressionChangesInPlace, type EvalHost } from './expressions/index.js';
 import type { KeyCache } from './jwt/keys.js';
 import type { LimitCounters } from './elements/counters.js';
 import type { MultiDict } from './expressions/values.js';
@@ -80,6 +80,8 @@ export interface Run extends EvalHost {
   limitHeaders: Record<string, string> | null;
   /** Counter increments that wait for the response (rate-limit/quota with an expression increment-condition/-count). */
   afterResponse: (() => void)[] | null;
+  /** The path of the step whose return ended the pipeline (return-response, mock-response, a cors preflight). */
+  returnedBy: string | null;
   /** quota counters this request already incremented ("incremented only once per request"). */
   countedKeys: Set<string> | null;
   /** The step running now (names a failure's path, section and scope). */
@@ -218,16 +220,8 @@ export function compileElements(nodes: readonly XmlElement['children'][number][]
   return steps;
 }
 
-/**
- * What may change an object in place in an expression: an assignment through an indexer
- * (`a[i] = …`, `a[i] += …`, `a[i]++`) or a call of a method that adds or removes items (lists,
- * dictionaries, JSON). Matched on the text, so a string's Remove also counts: that only makes
- * the step wait.
- */
-const IN_PLACE_CHANGE = /\]\s*(?:=(?![=>])|[-+*/%&|^]=|\+\+|--)|\.\s*(?:Add|AddRange|Remove)\s*\(/;
-
 function changesInPlace(v: XmlValue): boolean {
-  return isExpression(v) && IN_PLACE_CHANGE.test(v.code);
+  return isExpression(v) && expressionChangesInPlace(v.code);
 }
 
 /**

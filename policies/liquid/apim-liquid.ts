@@ -5,7 +5,7 @@
  * template parse?) and the emulator (render it).
  */
 import { Liquid, type Template } from 'liquidjs';
-import { CsDateTime } from '../emulator/expressions/values.js';
+import { DEFAULT_DATE_FORMAT, formatDate } from '../csharp/format-date.js';
 import type { XmlElement, XmlNode } from '../xml/tree.js';
 
 /** APIM's liquid filters (PascalCase) and the liquidjs filter each one is. */
@@ -71,8 +71,8 @@ function dateFilter(value: unknown, format?: unknown): unknown {
     if (!Number.isNaN(parsed)) ms = parsed;
   }
   if (ms === undefined) return value;
-  const dt = new CsDateTime(ms);
-  return typeof format === 'string' && format !== '' ? dt.callMethod('ToString', [format]) : dt.toCsString();
+  // .NET format strings, as DateTime.ToString(format) reads them (the C# front end's one implementation)
+  return formatDate(ms, typeof format === 'string' && format !== '' ? format : DEFAULT_DATE_FORMAT);
 }
 
 const currency = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });

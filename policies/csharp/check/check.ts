@@ -111,6 +111,47 @@ function describeParams(params: readonly ParamSig[]): string {
   return params.map((p) => `${p.modifier && p.modifier !== 'this' ? `${p.modifier} ` : ''}${p.type} ${p.name}${p.default !== undefined ? ` = ${p.default}` : ''}`).join(', ');
 }
 
+/** The value of an int constant expression (literals, unary -, + - * / %), or undefined. */
+function intConstant(e: Expr): number | undefined {
+  if (e.k === 'lit') return e.ltype === 'int' && typeof e.v === 'number' ? e.v : undefined;
+  if (e.k === 'unary' && (e.op === '-' || e.op === '+')) {
+    const x = intConstant(e.x);
+    return x === undefined ? undefined : e.op === '-' ? -x : x;
+  }
+  if (e.k === 'binary' && ['+', '-', '*', '/', '%'].includes(e.op)) {
+    const l = intConstant(e.l);
+    const r = intConstant(e.r);
+    if (l === undefined || r === undefined || ((e.op === '/' || e.op === '%') && r === 0)) return undefined;
+    const v = e.op === '+' ? l + r : e.op === '-' ? l - r : e.op === '*' ? l * r : e.op === '/' ? Math.trunc(l / r) : l % r;
+    return v >= -(2 ** 31) && v < 2 ** 31 ? v : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A user-defined implicit conversion (`op_Implicit` of the source or the target type or their
+ * bases), e.g. Newtonsoft's `implicit operator JToken(string)` (C# §10.5.4, one step only).
+ */
+function userImplicit(from: CType, to: CType): boolean {
+  if (from.k === 'null' || from.k === 'void' || to.k === 'void') return false;
+  const owners = [...ancestors(to), ...ancestors(from)];
+  for (const o of owners) {
+    if (o.k !== 'named' || isObject(o)) continue;
+    for (const m of o.sig.methods) {
+      if (m.name !== 'op_Implicit' || m.params.length !== 1) continue;
+      const scope = typeScope(o);
+      const p = fromText(m.params[0]!.type, scope);
+      const r = fromText(m.returns, scope);
+      if (p.k === 'unknown' || r.k === 'unknown') continue;
+      if (converts(from, p) && converts(r, to)) return true;
+    }
+  }
+  return false;
+}
+
+/** Identifiers standing for named values (`{{name}}`), whose text is unknown until deployment. */
+export const NAMED_VALUE_PREFIX = '__nv';
+
 export class Checker {
   private readonly lambdaMemo = new WeakMap<object, Map<string, CType | CSharpError>>();
   /** return types seen by the block being checked (top level or a lambda body) */
@@ -383,12 +424,14 @@ export class Checker {
 
   private convertsExpr(e: Expr, t: CType, target: CType): boolean {
     if (converts(t, target)) return true;
-    // an int constant converts to a narrower integral type that holds it
-    if (e.k === 'lit' && e.ltype === 'int' && typeof e.v === 'number') return constantFits(e.v, target);
-    if (e.k === 'unary' && e.op === '-' && e.x.k === 'lit' && e.x.ltype === 'int' && typeof e.x.v === 'number') return constantFits(-e.x.v, target);
+    // an int constant expression converts to a narrower integral type that holds it (§10.2.11)
+    if (aliasOf(t) === 'int') {
+      const c = intConstant(e);
+      if (c !== undefined && constantFits(c, target)) return true;
+    }
     // the literal 0 converts to any enum
     if (e.k === 'lit' && e.v === 0 && target.k === 'named' && target.sig.kind === 'enum') return true;
-    return false;
+    return userImplicit(t, target);
   }
 
   /** The type of `e` as a value (a type or namespace name here is an error). */
@@ -477,6 +520,7 @@ export class Checker {
   private name(name: string, scope: Scope, pos: number): Operand {
     const b = scope.get(name);
     if (b) return { kind: 'value', t: b.t };
+    if (name.startsWith(NAMED_VALUE_PREFIX) && /^__nv_*$/.test(name)) return { kind: 'value', t: UNKNOWN };
     const t = resolveType({ name, args: [], array: 0, nullable: false }, new Map(), () => undefined);
     if (t) return { kind: 'type', t };
     // on the page's allow-list, not in the table (yet): checked by name only
@@ -538,12 +582,17 @@ export class Checker {
     }
     const other = this.memberElsewhere(t, name, !isStatic);
     if (other) fail(other, node.pos);
-    if (t.k === 'named' && t.sig.methods.some((m) => m.name === name)) fail(`${show(t)}.${name} is a method: call it with ()`, node.pos);
+    if ((t.k === 'named' && t.sig.methods.some((m) => m.name === name)) || (!isStatic && extensions(name).length > 0)) {
+      fail(`${show(t)}.${name} is a method: call it with () (a method group is not a value here)`, node.pos);
+    }
     fail(`${this.typeLabel(t)} has no ${isStatic ? 'static ' : ''}member '${name}' in .NET Framework 4.8 (as far as APIM's type table goes)`, node.pos);
   }
 
+  /** The type's full name with its generic arguments: `System.Collections.Generic.IReadOnlyDictionary<string, string[]>`. */
   private typeLabel(t: CType): string {
-    return t.k === 'named' ? t.sig.fullName.replace(/<.*$/, '') : show(t);
+    if (t.k !== 'named') return show(t);
+    const full = t.sig.fullName.replace(/<.*$/, '');
+    return t.args.length ? `${full.slice(0, full.lastIndexOf('.') + 1)}${show(t)}` : full;
   }
 
   /** When the member exists with the other staticness: the C# error for it. */

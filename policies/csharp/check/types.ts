@@ -339,8 +339,39 @@ export function supertypes(t: CType): CType[] {
   return out.filter((x) => x.k !== 'unknown');
 }
 
-/** `t` and every type it derives from or implements (breadth first, `t` first). */
+/** A key that tells types apart (full names), for caches. */
+export function typeKey(t: CType): string {
+  switch (t.k) {
+    case 'named':
+      return t.args.length ? `${t.sig.fullName}[${t.args.map(typeKey).join(',')}]` : t.sig.fullName;
+    case 'array':
+      return `${typeKey(t.elem)}[]`;
+    case 'nullable':
+      return `${typeKey(t.of)}?`;
+    case 'delegate':
+      return `(${t.params.map(typeKey).join(',')})=>${typeKey(t.ret)}`;
+    case 'anon':
+      return `{${[...t.members].map(([n, v]) => `${n}:${typeKey(v)}`).join(',')}}`;
+    default:
+      return show(t);
+  }
+}
+
+const ANCESTORS = new Map<string, CType[]>();
+
+/** `t` and every type it derives from or implements (breadth first, `t` first). Cached: the table never changes. */
 export function ancestors(t: CType): CType[] {
+  if (t.k === 'anon' || t.k === 'param') return computeAncestors(t);
+  const key = typeKey(t);
+  let a = ANCESTORS.get(key);
+  if (!a) {
+    if (ANCESTORS.size > 5000) ANCESTORS.clear();
+    ANCESTORS.set(key, (a = computeAncestors(t)));
+  }
+  return a;
+}
+
+function computeAncestors(t: CType): CType[] {
   const out: CType[] = [t];
   for (let i = 0; i < out.length && i < 64; i++) {
     for (const s of supertypes(out[i]!)) if (!out.some((o) => same(o, s))) out.push(s);

@@ -7,6 +7,7 @@ import * as front from '../../csharp/parse.js';
 import { CSharpError } from '../../csharp/diagnostics.js';
 import type { Expr } from '../../csharp/ast.js';
 import { walkExpr, walkStmt, type Node } from '../../csharp/walk.js';
+import { checkParsed } from '../../csharp/check/index.js';
 import { ExpressionError } from '../errors.js';
 
 export { PREDEFINED_TYPES, type ParsedExpression } from '../../csharp/parse.js';
@@ -32,6 +33,18 @@ export function parseExpression(code: string): front.ParsedExpression {
   return parsed;
 }
 
+/**
+ * What `emulate()` compiles: parsed, then type-checked as APIM does when the policy is saved (a
+ * refusal is EXPR_REFUSED with the checker's reason, the same finding as lint rule APIM501), then
+ * refused if the runtime does not run one of its constructs yet (EXPR_UNSUPPORTED).
+ */
+export function parseCheckedExpression(code: string): front.ParsedExpression {
+  const parsed = converted(() => front.parseExpression(code));
+  converted(() => checkParsed(parsed));
+  refusePending(parsed);
+  return parsed;
+}
+
 export function parseBareExpression(code: string, offset = 0): Expr {
   return converted(() => front.parseBareExpression(code, offset));
 }
@@ -41,21 +54,7 @@ export function parseBareExpression(code: string, offset = 0): Expr {
  * EXPR_UNSUPPORTED naming it, rather than a statement silently skipped. The runtime (evaluate.ts)
  * removes an entry when it implements the construct.
  */
-export const RUNTIME_PENDING: ReadonlySet<string> = new Set([
-  'stmt:switch',
-  'stmt:localFunc',
-  'stmt:using',
-  'stmt:do',
-  'expr:declVar',
-  'expr:throw',
-  'expr:default',
-  'expr:memberInit',
-  'expr:indexInit',
-  'arg:out',
-  'arg:ref',
-  'arg:in',
-  'pattern:var',
-]);
+export const RUNTIME_PENDING: ReadonlySet<string> = new Set<string>([]);
 
 const PENDING_NAMES: Record<string, string> = {
   'stmt:switch': "'switch' statement",

@@ -5,6 +5,10 @@
  * the emulator exposes (never a JS prototype).
  */
 import { createHmac } from 'node:crypto';
+import { formatDate } from '../../csharp/format-date.js';
+
+// the .NET date format strings are the C# front end's (shared with the liquid dialect's Date filter)
+export { formatDate };
 
 /** Returned by a host object for a member it does not have. */
 export const NO_MEMBER: unique symbol = Symbol('no member');
@@ -18,6 +22,12 @@ export class CsException extends Error {
     super(message);
     this.name = exceptionType;
   }
+}
+
+/** The cell of an `out` argument (core.ts's Ref: the runtime assigns `value` back to the variable). */
+function setOut(cell: unknown, value: unknown): void {
+  if (cell === null || typeof cell !== 'object' || !('value' in cell)) throw new CsException('ArgumentException', 'TryGetValue needs an out argument.');
+  (cell as { value: unknown }).value = value;
 }
 
 export abstract class HostObject {
@@ -161,6 +171,12 @@ export class MultiDict extends HostObject {
       }
       case 'ContainsKey':
         return this.has(String(args[0]));
+      case 'TryGetValue': {
+        // TryGetValue(string key, out string[] value): the value, or null and false
+        const v = this.get(String(args[0]));
+        setOut(args[1], v ?? null);
+        return v !== undefined;
+      }
     }
     return NO_MEMBER;
   }
@@ -226,6 +242,11 @@ export class CsDictionary extends HostObject {
       }
       case 'ContainsKey':
         return this.map.has(String(args[0]));
+      case 'TryGetValue': {
+        const has = this.map.has(String(args[0]));
+        setOut(args[1], has ? this.map.get(String(args[0])) : null);
+        return has;
+      }
       case 'Add':
         if (this.readOnly) break;
         if (this.map.has(String(args[0]))) throw new CsException('ArgumentException', 'An item with the same key has already been added.');
@@ -380,65 +401,6 @@ export class CsDateTime extends HostObject {
   }
 }
 
-/** .NET custom and standard date formats, the common subset ("o", "s", "u", "r", yyyy MM dd HH mm ss fff tt ...). */
-export function formatDate(ms: number, format: string): string {
-  const d = new Date(ms);
-  const iso = d.toISOString();
-  switch (format) {
-    case 'o':
-    case 'O':
-      return iso.replace('Z', '0000Z');
-    case 's':
-      return iso.slice(0, 19);
-    case 'u':
-      return iso.slice(0, 19).replace('T', ' ') + 'Z';
-    case 'r':
-    case 'R':
-      return d.toUTCString();
-  }
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  const h12 = d.getUTCHours() % 12 || 12;
-  return format.replace(/yyyy|yy|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|fffffff|ffffff|fff|ff|f|tt|K|'[^']*'|\\./g, (tok) => {
-    switch (tok) {
-      case 'yyyy':
-        return p(d.getUTCFullYear(), 4);
-      case 'yy':
-        return p(d.getUTCFullYear() % 100);
-      case 'MM':
-        return p(d.getUTCMonth() + 1);
-      case 'M':
-        return String(d.getUTCMonth() + 1);
-      case 'dd':
-        return p(d.getUTCDate());
-      case 'd':
-        return String(d.getUTCDate());
-      case 'HH':
-        return p(d.getUTCHours());
-      case 'H':
-        return String(d.getUTCHours());
-      case 'hh':
-        return p(h12);
-      case 'h':
-        return String(h12);
-      case 'mm':
-        return p(d.getUTCMinutes());
-      case 'm':
-        return String(d.getUTCMinutes());
-      case 'ss':
-        return p(d.getUTCSeconds());
-      case 's':
-        return String(d.getUTCSeconds());
-      case 'tt':
-        return d.getUTCHours() < 12 ? 'AM' : 'PM';
-      case 'K':
-        return 'Z';
-      default:
-        if (tok.startsWith("'")) return tok.slice(1, -1);
-        if (tok.startsWith('\\')) return tok.slice(1);
-        return p(d.getUTCMilliseconds(), 3).padEnd(tok.length, '0').slice(0, tok.length);
-    }
-  });
-}
 
 // ---- misc -----------------------------------------------------------------------------------
 

@@ -2,13 +2,20 @@
 import { isLiquidBody, liquidSource, parseApimLiquid } from '../../liquid/apim-liquid.js';
 import { isExpression, type XmlValue } from '../../xml/tree.js';
 import { csharpLiterals, scanExpression } from '../../xml/scan.js';
+import { checkExpression } from '../../csharp/check/index.js';
+import { describeDiagnostic } from '../../csharp/diagnostics.js';
 import type { Rule, Visit } from '../types.js';
 
 function values(v: Visit): XmlValue[] {
   return [...v.el.attributes.map((a) => a.value), ...v.el.children.flatMap((c) => (c.kind === 'text' ? [c.value] : []))];
 }
 
-/** Why APIM would not compile this code, or undefined. */
+/**
+ * Why APIM would refuse this expression code when the policy is saved, or undefined: brackets
+ * that do not balance, two literals in a row, then the C# front end's verdict (syntax of C# 7.3,
+ * C# 8+ features named with their version, and the static check against APIM's allow-list of
+ * .NET Framework types and members), with the line and column inside the expression.
+ */
 export function compileProblem(code: string): string | undefined {
   try {
     if (scanExpression(code, 0) !== code.length) return 'text after the closing bracket';
@@ -23,20 +30,21 @@ export function compileProblem(code: string): string | undefined {
       return `two string literals in a row (${code.slice(a.start, (strings[i] as { end: number }).end).split('\n')[0]})`;
     }
   }
-  return undefined;
+  const d = checkExpression(code);
+  return d === undefined ? undefined : describeDiagnostic(d, code);
 }
 
 export const expressionRules: Rule[] = [
   {
     id: 'APIM501',
     severity: 'error',
-    summary: 'a policy expression APIM would not compile (unbalanced brackets, string literals in a row)',
+    summary: 'a policy expression APIM would refuse when the policy is saved: not C# 7.3 (C# 8+ syntax is named with its version), or a type, member or overload outside APIM\'s allow-list of .NET Framework types',
     check(ctx) {
       for (const v of ctx.visits) {
         for (const value of values(v)) {
           if (!isExpression(value)) continue;
           const problem = compileProblem(value.code);
-          if (problem !== undefined) ctx.report(v, `expression does not compile: ${problem}`);
+          if (problem !== undefined) ctx.report(v, `APIM would refuse this expression when the policy is saved: ${problem}`);
         }
       }
     },

@@ -71,7 +71,7 @@ describe('C# front end: the C# 7.3 syntax APIM compiles', () => {
       ['@(x!.Length)', /null-forgiving operator .* is C# 8/, 3],
       ['@(new() { })', /target-typed new\(\) is C# 9/, 5],
       ['@(p with { A = 1 })', /with expression is C# 9/, 4],
-      ['@(@$"{x}")', /@\$"…" is C# 8/, 2],
+      ['@(@$"{x}")', /@\$"…" \(C# 7 needs \$@"…"\) is C# 8/, 2],
       ['@("""raw""")', /raw string literal .* is C# 11/, 2],
       ['@{ switch (o) { case > 5: return 1; } return 0; }', /relational pattern .* is C# 9/, 21],
     ] as const) {
