@@ -83,6 +83,8 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  // otherwise only an HTTP-date (RFC 9110 §10.2.3: IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`)
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value.trim())) return undefined;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
