@@ -68,7 +68,7 @@ function parseJson(text: string, file: string, problems: string[]): Props | unde
   }
 }
 
-function namedValueFrom(name: string, file: string, json: Props, env: Record<string, string | undefined>, problems: string[]): Omit<LocalNamedValue, 'kind' | 'path' | 'label' | 'file'> | undefined {
+function namedValueFrom(name: string, file: string, json: Props, env: Record<string, string | undefined>, problems: string[], secrets: { count: number }): Omit<LocalNamedValue, 'kind' | 'path' | 'label' | 'file'> | undefined {
   const p = json.properties ?? {};
   const displayName = typeof p.displayName === 'string' ? p.displayName : name;
   const secret = p.secret === true;
@@ -85,12 +85,14 @@ function namedValueFrom(name: string, file: string, json: Props, env: Record<str
     if (p.value !== undefined) {
       // fail closed: a secret committed to git is a leak, whatever happens next
       problems.push(`${file}: secret named value '${name}' has its value in the folder; remove it and use a Key Vault reference or ${secretVariable(name)}`);
+      secrets.count++;
       return undefined;
     }
     const variable = secretVariable(name);
     const value = env[variable];
     if (value === undefined || value === '') {
       problems.push(`${file}: secret named value '${name}' needs its value in the environment variable ${variable} (or a Key Vault reference)`);
+      secrets.count++;
       return undefined;
     }
     source = { from: 'env', variable, value };
@@ -107,6 +109,7 @@ function namedValueFrom(name: string, file: string, json: Props, env: Record<str
 export async function readEstateFolder(dir: string, options: ReadFolderOptions = {}): Promise<LocalEstate> {
   const env = options.env ?? {};
   const problems: string[] = [];
+  const secrets = { count: 0 };
   const ws = options.workspace;
   if (ws !== undefined) {
     const p = idProblem('workspace', ws, 'workspace');
@@ -139,7 +142,7 @@ export async function readEstateFolder(dir: string, options: ReadFolderOptions =
     if (text === undefined) continue;
     const json = parseJson(text, file, problems);
     if (!json) continue;
-    const nv = namedValueFrom(name, file, json, env, problems);
+    const nv = namedValueFrom(name, file, json, env, problems, secrets);
     if (nv) resources.push({ kind: 'namedValue', path: `${prefix}namedValues/${name}`, label: `named value ${name}${inWs}`, file, ...nv });
   }
   // policy fragments
@@ -173,7 +176,8 @@ export async function readEstateFolder(dir: string, options: ReadFolderOptions =
     }
   }
   if (problems.length > 0) {
-    throw new EstateError(problems.some((p) => /secret/i.test(p)) ? EstateErrorCode.Secret : EstateErrorCode.Layout, `the estate folder has ${problems.length} problem(s): ${problems.join('; ')}`, { problems });
+    // the secret code only when every problem is about secrets, so a pipeline can tell them apart
+    throw new EstateError(secrets.count === problems.length ? EstateErrorCode.Secret : EstateErrorCode.Layout, `the estate folder has ${problems.length} problem(s): ${problems.join('; ')}`, { problems });
   }
   return { resources, ...(ws !== undefined ? { workspace: ws } : {}) };
 }

@@ -241,6 +241,9 @@ describe('apim-rls publish DIR against a fake ARM endpoint', { skip: cert === nu
     assert.equal(r1.code, ExitCode.BadInput);
     assert.match(r1.error, /has its value in the folder/);
     assert.ok(!r1.error.includes('leaked'));
+    const j = await run([inGit, '--format', 'json']);
+    assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'ESTATE_INPUT_SECRET');
+    assert.ok(!j.stdout.includes('leaked'));
     const dir = folder(estate());
     const r2 = await run([dir], {});
     assert.equal(r2.code, ExitCode.BadInput);
@@ -294,6 +297,33 @@ describe('apim-rls publish DIR against a fake ARM endpoint', { skip: cert === nu
     assert.deepEqual(sleeps.filter((ms) => ms > 0), [7000, 3000]);
     assert.equal(writes().length, 3);
     assert.ok(arm.policies.has('apis/orders/policies/policy'));
+  });
+
+  test('a Retry-After longer than the bound is not waited out: the run fails at once', async () => {
+    const dir = folder({ 'apis/orders/policy.xml': scoped('x-api', 'a') });
+    arm.faults.push({ method: 'PUT', resource: 'apis/orders/policies/policy', status: 429, code: 'TooManyRequests', message: 'throttled', headers: { 'retry-after': '600' } });
+    const r = await run([dir]);
+    assert.equal(r.code, ExitCode.RuntimeFailure);
+    assert.match(r.error, /429 TooManyRequests/);
+    assert.deepEqual(sleeps.filter((ms) => ms > 0), []);
+    assert.equal(writes().length, 1);
+  });
+
+  test('a folder with several layout problems names them all, and nothing is read from ARM', async () => {
+    const dir = folder({
+      'named values/a/namedValueInformation.json': '{ not json',
+      'named values/b/namedValueInformation.json': JSON.stringify({ properties: { displayName: 'b' } }),
+      'policy fragments/bad id/policy.xml': FRAGMENT,
+    });
+    const r = await run([dir, '--format', 'json']);
+    assert.equal(r.code, ExitCode.BadInput);
+    const body = JSON.parse(r.stdout) as { error: { code: string; problems: string[] } };
+    assert.equal(body.error.code, 'ESTATE_INPUT_LAYOUT');
+    assert.equal(body.error.problems.length, 3);
+    assert.match(body.error.problems.join('\n'), /named values\/a\/namedValueInformation\.json: not JSON/);
+    assert.match(body.error.problems.join('\n'), /named value 'b' has no properties\.value/);
+    assert.match(body.error.problems.join('\n'), /policy fragment 'bad id' is not a valid/);
+    assert.equal(arm.log.length, 0);
   });
 
   test('a 409 that is not a lock conflict is not retried', async () => {
