@@ -159,14 +159,18 @@ export function planEstate(local: LocalEstate, remote: RemoteEstate, o: PlanEsta
   const missingNv = new Map<string, Set<string>>();
   const missingFrag = new Map<string, Set<string>>();
   const missingParent: string[] = [];
+  // with prune, what the folder lacks is deleted: references must then resolve in the folder alone
+  const remoteNamed = o.prune ? new Set<string>() : remote.namedValueDisplayNames;
+  const remoteFrags = o.prune ? new Set<string>() : remote.fragmentIds;
   for (const x of parsed) {
-    for (const n of referencedNamedValues(x.root)) if (!localNamed.has(n) && !remote.namedValueDisplayNames.has(n)) (missingNv.get(n) ?? missingNv.set(n, new Set()).get(n)!).add(x.p.file);
-    for (const f of x.includes) if (!localFrags.has(f) && !remote.fragmentIds.has(f)) (missingFrag.get(f) ?? missingFrag.set(f, new Set()).get(f)!).add(x.p.file);
+    for (const n of referencedNamedValues(x.root)) if (!localNamed.has(n) && !remoteNamed.has(n)) (missingNv.get(n) ?? missingNv.set(n, new Set()).get(n)!).add(x.p.file);
+    for (const f of x.includes) if (!localFrags.has(f) && !remoteFrags.has(f)) (missingFrag.get(f) ?? missingFrag.set(f, new Set()).get(f)!).add(x.p.file);
     if (x.p.parent !== undefined && !remote.parents.has(x.p.parent)) missingParent.push(`${x.p.label} (${x.p.file}): ${x.p.parent} does not exist in the service`);
   }
   const where = (m: Map<string, Set<string>>): string => [...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, files]) => `${n} (in ${[...files].sort().join(', ')})`).join('; ');
-  if (missingNv.size > 0) throw new EstateError(EstateErrorCode.MissingNamedValues, `named values neither the folder nor the service define: ${where(missingNv)}`, { missing: [...missingNv.keys()].sort() });
-  if (missingFrag.size > 0) throw new EstateError(EstateErrorCode.MissingFragments, `policy fragments neither the folder nor the service define: ${where(missingFrag)}`, { missing: [...missingFrag.keys()].sort() });
+  const scope = o.prune ? 'the folder does not define (--prune would delete them from the service)' : 'neither the folder nor the service define';
+  if (missingNv.size > 0) throw new EstateError(EstateErrorCode.MissingNamedValues, `named values ${scope}: ${where(missingNv)}`, { missing: [...missingNv.keys()].sort() });
+  if (missingFrag.size > 0) throw new EstateError(EstateErrorCode.MissingFragments, `policy fragments ${scope}: ${where(missingFrag)}`, { missing: [...missingFrag.keys()].sort() });
   if (missingParent.length > 0) throw new EstateError(EstateErrorCode.MissingParent, `policies for resources the service does not have (create them first): ${missingParent.join('; ')}`, { missing: missingParent });
 
   const items: PlanItem[] = [];

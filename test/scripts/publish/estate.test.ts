@@ -224,6 +224,16 @@ describe('apim-rls publish DIR against a fake ARM endpoint', { skip: cert === nu
     assert.deepEqual(writes(), ['PUT policyFragments/auth']);
   });
 
+  test('with --prune a reference must resolve in the folder: a named value only the service has would be deleted under it', async () => {
+    arm.namedValues = [{ name: 'tenant-id', displayName: 'tenant-id', value: 'x' }];
+    const dir = folder({ 'policy fragments/auth/policy.xml': FRAGMENT });
+    const r = await run([dir, '--prune']);
+    assert.equal(r.code, ExitCode.BadInput);
+    assert.match(r.error, /named values the folder does not define \(--prune would delete them from the service\): tenant-id/);
+    assert.deepEqual(writes(), []);
+    assert.equal(arm.namedValues.length, 1);
+  });
+
   test('lint errors at a policy\'s scope stop the run unless --force', async () => {
     // <base /> at global scope has nothing to inherit (APIM406, an error)
     const dir = folder({ 'policy.xml': scoped('x', 'y') });
