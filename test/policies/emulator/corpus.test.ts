@@ -18,6 +18,18 @@ function walk(dir: string): string[] {
 
 /** The snippets that run against the sample request (pinned: a change either way is a finding). */
 const RUNS = [
+  'oauth-proxy-session-fragment.xml',
+  'Request OAuth2 access token from SuccessFactors using AAD JWT token.xml',
+  'Request OAuth2 access token from SAP using AAD JWT token.xml',
+  'Mask async calls as synchronous.policy.xml',
+  'Look up Key Vault secret using Managed Service Identity.policy.xml',
+  'Get X-CSRF token from SAP gateway using send request.policy.xml',
+  'Get OAuth2 access token from AAD and forward it to the backend.policy.xml',
+  'Extracting multiple values from xml documents.policy.xml',
+  'Backend for Frontend or curated API policy.xml',
+  'Backend OAuth2 Authentication With Cache.policy.xml',
+  'Authorize requests using external authorizer.policy.xml',
+  'Authenticate using Managed Identity to access Storage Account.xml',
   'Authenticate using Managed Identity to access Event Hub.xml',
   'Authenticate using Managed Identity to access Service Bus.xml',
   'Back-end API redundancy.policy.xml',
@@ -54,38 +66,24 @@ const RUNS = [
   'oauth-proxy-validate-token-fragment.xml',
 ];
 
-/** A send-request response cast `(IResponse)context.Variables[…]`: the page documents IResponse; the checker's type table does not know that name yet. */
-const IRESPONSE: [RegExp, string] = [/IResponse is not a type APIM allows/, "checker gap, not the snippet's: the type table lacks the documented IResponse name used to read a send-request response (move to RUNS once it resolves)"];
 /** The snippet's text was mangled by an HTML export (`"name="""`): it is not C#. */
 const MANGLED: [RegExp, string] = [/expected '\)' but found a string/, 'the snippet itself is corrupted (an HTML export turned quotes into `="""`): APIM would refuse it as C# too'];
 
 /** Every refusal, with the reason the emulator gives and why that is right (or which gap it is). */
 const REFUSED: Record<string, [RegExp, string]> = {
   'Add correlation id to inbound request.policy.xml': [/method 'ToByteArray' of Guid/, 'emulator gap: Guid.ToByteArray, Array.Copy and unchecked blocks are not implemented'],
-  'Authenticate using Managed Identity to access Storage Account.xml': IRESPONSE,
-  'Authorize requests using external authorizer.policy.xml': IRESPONSE,
-  'Backend OAuth2 Authentication With Cache.policy.xml': IRESPONSE,
-  'Backend for Frontend or curated API policy.xml': IRESPONSE,
   'Call out to an HTTP endpoint and cache the response.policy.xml': MANGLED,
-  'DELETE a from to blobStorage account.xml': [/IProxyRequest has no method 'MatchedParameters'/, 'the snippet calls the MatchedParameters dictionary like a method: C# (and so APIM) refuses it'],
+  'DELETE a from to blobStorage account.xml': [/IRequest has no method 'MatchedParameters'/, 'the snippet calls the MatchedParameters dictionary like a method: C# (and so APIM) refuses it'],
   'Extract value from XML.xml': [/XmlReader is not a type APIM allows/, "the snippet uses System.Xml.XmlReader, which is not on APIM's allow-list of types"],
-  'Extracting multiple values from xml documents.policy.xml': IRESPONSE,
   'Filter response content based on product name.policy.xml': [/comments do not nest/, 'the snippet is not well-formed XML (a comment inside a comment)'],
-  'GET a file from blobStorage account.xml': [/IProxyRequest has no method 'MatchedParameters'/, 'the snippet calls the MatchedParameters dictionary like a method: C# (and so APIM) refuses it'],
-  'Get OAuth2 access token from AAD and forward it to the backend.policy.xml': IRESPONSE,
-  'Get OAuth2 access token from AAD using client id and certificate using key vault manage identity.xml': IRESPONSE,
-  'Get X-CSRF token from SAP gateway using send request.policy.xml': IRESPONSE,
-  'Look up Key Vault certificate using Managed Service Identity and call backend.policy.xml': IRESPONSE,
-  'Look up Key Vault secret using Managed Service Identity.policy.xml': IRESPONSE,
+  'GET a file from blobStorage account.xml': [/IRequest has no method 'MatchedParameters'/, 'the snippet calls the MatchedParameters dictionary like a method: C# (and so APIM) refuses it'],
+  'Get OAuth2 access token from AAD using client id and certificate using key vault manage identity.xml': [/RSACng is not a type APIM allows/, "the snippet uses System.Security.Cryptography.RSACng, which is not on APIM's allow-list of types"],
+  'Look up Key Vault certificate using Managed Service Identity and call backend.policy.xml': [/unsupported element <authentication-certificate>/, 'emulator gap: authentication-certificate is not emulated'],
   'Loopback request for service at same API Management service.xml': MANGLED,
-  'Mask async calls as synchronous.policy.xml': IRESPONSE,
-  'PUT a file to blobStorage account.xml': [/IProxyRequest has no method 'MatchedParameters'/, 'the snippet calls the MatchedParameters dictionary like a method: C# (and so APIM) refuses it'],
+  'PUT a file to blobStorage account.xml': [/IRequest has no method 'MatchedParameters'/, 'the snippet calls the MatchedParameters dictionary like a method: C# (and so APIM) refuses it'],
   'Pre-authorize requests based on HTTP method with validate-jwt.policy.xml': MANGLED,
-  'Request OAuth2 access token from SAP using AAD JWT token.xml': IRESPONSE,
-  'Request OAuth2 access token from SuccessFactors using AAD JWT token.xml': IRESPONSE,
-  'Return a blob URL signed with a user delegation SAS token.xml': IRESPONSE,
-  'oauth-proxy-callback.xml': IRESPONSE,
-  'oauth-proxy-session-fragment.xml': IRESPONSE,
+  'Return a blob URL signed with a user delegation SAS token.xml': [/no overload of System.DateTime.AddSeconds takes \(string\)/, 'the snippet passes a string to DateTime.AddSeconds(double): C# has no such conversion, so APIM refuses it too'],
+  'oauth-proxy-callback.xml': [/method 'AsFormUrlEncodedContent' of IMessageBody/, 'emulator gap: IMessageBody.AsFormUrlEncodedContent (documented, type-checks) is not implemented at run time'],
 };
 
 describe('emulator over the policy-snippets corpus', () => {
