@@ -58,6 +58,8 @@ const settingsSchema = z.object({
   APIM_RLS_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   APIM_RLS_MANAGED_IDENTITY_CLIENT_ID: z.string().min(1).optional(),
   APIM_RLS_PG_ENTRA_AUTH: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  // 'false' behind a transaction-mode pooler (Azure's built-in PgBouncer, port 6432): docs/backend-cost.md
+  APIM_RLS_PG_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   APIM_RLS_DB_ROLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('apim_rls_app'),
   APIM_RLS_DB_POOL_MAX: positiveInt(10, 200),
   APIM_RLS_DB_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
@@ -81,6 +83,8 @@ export interface AppConfig {
   readonly clockToleranceSeconds: number;
   readonly managedIdentityClientId: string | undefined;
   readonly pgEntraAuth: boolean;
+  /** PostgreSQL: statements prepared once per connection (plans cached); off behind a transaction-mode pooler */
+  readonly pgPreparedStatements: boolean;
   readonly dbRole: string;
   readonly dbPoolMax: number;
   readonly dbMaxRetries: number;
@@ -134,6 +138,7 @@ export function loadConfig(settings: Readonly<Record<string, string | undefined>
     clockToleranceSeconds: s.APIM_RLS_CLOCK_TOLERANCE_SECONDS,
     managedIdentityClientId: s.APIM_RLS_MANAGED_IDENTITY_CLIENT_ID,
     pgEntraAuth: s.APIM_RLS_PG_ENTRA_AUTH,
+    pgPreparedStatements: s.APIM_RLS_PG_PREPARED_STATEMENTS,
     dbRole: s.APIM_RLS_DB_ROLE,
     dbPoolMax: s.APIM_RLS_DB_POOL_MAX,
     dbMaxRetries: s.APIM_RLS_DB_MAX_RETRIES,

@@ -89,7 +89,8 @@ async function openSession(options: RuntimeOptions, claimMap: ClaimMap): Promise
     ...credential,
   });
   const healthPool = createPgPool({ connectionString: url, max: 1, connectionTimeoutInMs: healthTimeoutInMs, applicationName: 'apim-rls-health', onIdleConnectionError, ...credential });
-  return { session: createPgSession({ pool, role: config.dbRole }), health: createPgSession({ pool: healthPool, role: config.dbRole }) };
+  const preparedStatements = config.pgPreparedStatements;
+  return { session: createPgSession({ pool, role: config.dbRole, preparedStatements }), health: createPgSession({ pool: healthPool, role: config.dbRole, preparedStatements }) };
 }
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {

@@ -44,6 +44,12 @@ describe('config', () => {
     assert.throws(() => loadConfig({ ...base, APIM_RLS_DB_ROLE: 'x; drop role y' }), /APIM_RLS_DB_ROLE/);
   });
 
+  it('PostgreSQL prepared statements: on by default, off with false (a transaction-mode pooler), anything else refused', () => {
+    assert.equal(loadConfig(base).pgPreparedStatements, true);
+    assert.equal(loadConfig({ ...base, APIM_RLS_PG_PREPARED_STATEMENTS: 'false' }).pgPreparedStatements, false);
+    assert.throws(() => loadConfig({ ...base, APIM_RLS_PG_PREPARED_STATEMENTS: 'no' }), /APIM_RLS_PG_PREPARED_STATEMENTS/);
+  });
+
   it('the request deadline: 25 s by default, below host.json functionTimeout; validated with the other settings', () => {
     const host = JSON.parse(readFileSync(new URL('../../host.json', import.meta.url), 'utf8')) as { functionTimeout: string };
     const [h, m, sec] = host.functionTimeout.split(':').map(Number) as [number, number, number];
