@@ -247,6 +247,29 @@ describe('pg session: prepared statements under RLS', () => {
     }
   });
 
+  it('a table changed under a cached statement (a migration adds a column) still answers, and the statement is prepared anew', async (t) => {
+    if (!server || !admin) return t.skip(postgresUnavailableReason);
+    await admin.query(`drop table if exists drv_wide; create table drv_wide (tenant text not null, a int not null);
+      alter table drv_wide enable row level security; alter table drv_wide force row level security;
+      create policy drv_wide_tenant on drv_wide using (tenant = nullif(current_setting('app.tenant_id', true), ''));
+      grant select on drv_wide to drv_app; insert into drv_wide values ('contoso', 1), ('fabrikam', 2);`);
+    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    const session = createPgSession({ pool, role: 'drv_app' });
+    const all = sql`select * from drv_wide where a > ${int(0)}`;
+    try {
+      assert.deepEqual((await session.run(who('contoso'), all)).rows, [{ tenant: 'contoso', a: 1 }]);
+      await admin.query('alter table drv_wide add column b int not null default 7');
+      // PostgreSQL refuses the old statement (0A000 cached plan must not change result type)
+      assert.deepEqual((await session.run(who('fabrikam'), all)).rows, [{ tenant: 'fabrikam', a: 2, b: 7 }]);
+      assert.deepEqual((await session.run(who('contoso'), all)).rows, [{ tenant: 'contoso', a: 1, b: 7 }]);
+      const prepared = (await pool.query("select count(*)::int4 as n from pg_prepared_statements")).rows[0] as { n: number };
+      assert.equal(prepared.n, 1, 'prepared again after the change');
+    } finally {
+      await session.close();
+      await admin.query('drop table if exists drv_wide');
+    }
+  });
+
   it('a connection that lost its prepared statements (DEALLOCATE ALL, a pooler) still answers, unprepared from then on', async (t) => {
     if (!server) return t.skip(postgresUnavailableReason);
     const pool = createPgPool({ connectionString: server.url, max: 1 });
