@@ -8,7 +8,7 @@
 import azureFunctions from '@azure/functions';
 import { loadConfig } from './config.js';
 import { createCredential, needsCredential } from './credential.js';
-import { registerFunctions } from './register.js';
+import { registerFunctions, registerTerminate } from './register.js';
 import { createRuntime } from './runtime.js';
 
 const config = loadConfig(process.env);
@@ -18,3 +18,5 @@ const runtime = createRuntime({ config, ...(credential ? { credential } : {}) })
 runtime.catch((err: unknown) => console.error(`apim-rls: start-up failed: ${err instanceof Error ? err.message : String(err)}`));
 
 registerFunctions(azureFunctions.app, runtime);
+// the host's graceful shutdown ends the database pool (app.hook.appTerminate, @azure/functions 4.x)
+registerTerminate(azureFunctions.app, runtime);

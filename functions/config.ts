@@ -53,6 +53,7 @@ const settingsSchema = z.object({
   APIM_RLS_AUDIENCE: z.string({ error: 'required: the audience of tokens for this app (e.g. api://apim-rls-orders)' }).min(1),
   APIM_RLS_GATEWAY_AUDIENCE: z.string().min(1).optional(),
   APIM_RLS_GATEWAY_CLIENT_IDS: csv.optional(),
+  APIM_RLS_GATEWAY_OBJECT_IDS: csv.optional(),
   APIM_RLS_IDENTITY_HEADER_PREFIX: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-Identity-'),
   APIM_RLS_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   APIM_RLS_MANAGED_IDENTITY_CLIENT_ID: z.string().min(1).optional(),
@@ -74,6 +75,8 @@ export interface AppConfig {
   readonly audience: string;
   readonly gatewayAudience: string;
   readonly gatewayClientIds: readonly string[];
+  /** object ids (`oid`) of the gateway's managed identity; when not empty, a gateway token must carry one of them */
+  readonly gatewayObjectIds: readonly string[];
   readonly identityHeaderPrefix: string;
   readonly clockToleranceSeconds: number;
   readonly managedIdentityClientId: string | undefined;
@@ -126,6 +129,7 @@ export function loadConfig(settings: Readonly<Record<string, string | undefined>
     audience: s.APIM_RLS_AUDIENCE,
     gatewayAudience: s.APIM_RLS_GATEWAY_AUDIENCE ?? s.APIM_RLS_AUDIENCE,
     gatewayClientIds: Object.freeze([...gatewayClientIds]),
+    gatewayObjectIds: Object.freeze([...(s.APIM_RLS_GATEWAY_OBJECT_IDS ?? [])]),
     identityHeaderPrefix: s.APIM_RLS_IDENTITY_HEADER_PREFIX,
     clockToleranceSeconds: s.APIM_RLS_CLOCK_TOLERANCE_SECONDS,
     managedIdentityClientId: s.APIM_RLS_MANAGED_IDENTITY_CLIENT_ID,

@@ -1,6 +1,7 @@
 /**
  * Registers every operation with the Functions programming model (`app.http`), each under the
  * host's `api` route prefix. Handlers wait for the runtime (built once, lazily connected).
+ * `registerTerminate` ends the runtime (the database pool) on the host's terminate hook.
  */
 import type { HttpFunctionOptions } from '@azure/functions';
 import { HttpError, problemResponse } from './errors.js';
@@ -9,6 +10,41 @@ import type { Runtime } from './runtime.js';
 
 export interface HttpRegistrar {
   http(name: string, options: HttpFunctionOptions): void;
+}
+
+/**
+ * `app.hook.appTerminate` of `@azure/functions` 4.x (types/hooks/registerHook.d.ts: "Register a
+ * hook to be run during graceful shutdown of your application. This hook will not be executed if
+ * your application is terminated forcefully. Hooks have a limited time to execute during the
+ * termination grace period.")
+ */
+export interface TerminateHookRegistrar {
+  hook: { appTerminate(handler: () => void | Promise<void>): unknown };
+}
+
+/**
+ * Closes the runtime once, when the host shuts the worker down gracefully: `pg`'s `pool.end()`
+ * lets the queries under way finish and closes every connection; a runtime that never started
+ * has nothing to close. A failure is logged (one line, no secret), never thrown into the host.
+ */
+export function registerTerminate(registrar: TerminateHookRegistrar, runtime: Promise<Runtime>, log: (line: string) => void = (line) => console.error(line)): void {
+  let closing: Promise<void> | undefined;
+  registrar.hook.appTerminate(() => {
+    closing ??= (async () => {
+      let ready: Runtime;
+      try {
+        ready = await runtime;
+      } catch {
+        return; // start-up failed: nothing was opened
+      }
+      try {
+        await ready.close();
+      } catch (err) {
+        log(`apim-rls: closing the database connections at shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    })();
+    return closing;
+  });
 }
 
 export function registerFunctions(registrar: HttpRegistrar, runtime: Promise<Runtime>): string[] {

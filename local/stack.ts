@@ -9,6 +9,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { startDevIssuer, type DevIssuer } from './issuer/index.js';
 import { startFunctionsHost, type FunctionsHost, type HostLogLevel } from './functions-host/index.js';
+import type { HostLimits } from './functions-host/host-json.js';
 import { localBackendResource, localGatewayClientId, startGateway, type Gateway, type GatewayOptions } from './gateway/index.js';
 import { loadConfig } from '../functions/config.js';
 import type { PGliteLike } from '../functions/session/pglite.js';
@@ -34,6 +35,10 @@ export interface StackOptions {
   gatewayPolicyOptions?: GatewayOptions['policyOptions'];
   /** Receives the Functions host's log lines (audit lines included); default: stdout. */
   functionsLog?: (level: HostLogLevel, functionName: string, message: string) => void;
+  /** The host.json limits the Functions host enforces; default: the project's host.json. */
+  functionsLimits?: HostLimits;
+  /** Receives the gateway's refusal lines (local/gateway/log.ts); default: none. */
+  gatewayLog?: GatewayOptions['log'];
 }
 
 /** The audience callers' tokens carry (the orders API's app id URI). */
@@ -56,24 +61,42 @@ export interface Stack {
   parts: readonly StackPart[];
   /** Where a caller sends requests: the gateway when it runs, else the furthest part up the chain. */
   entryUrl: string;
-  close(): Promise<void>;
+  /**
+   * Stops the parts from the entry down (gateway → Functions host → database → issuer): each
+   * stops accepting and finishes its requests in flight before the next stops, so a request the
+   * gateway still forwards finds its backend. One deadline for all: `graceInMs` (default the
+   * host.json functionTimeout, which no invocation outlives); past it, connections are closed.
+   */
+  close(graceInMs?: number): Promise<StackCloseResult>;
+}
+
+export interface StackCloseResult {
+  /** requests per part still unanswered when the grace period ended */
+  cutOff: Record<StackPart['name'], number>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const host = options.host ?? '127.0.0.1';
-  const closers: (() => Promise<void>)[] = [];
+  /** each closer gets the milliseconds left before the deadline */
+  const closers: ((remainingInMs: number) => Promise<unknown>)[] = [];
   const parts: StackPart[] = [];
-  const closeAll = async () => {
+  const cutOff: StackCloseResult['cutOff'] = { gateway: 0, functions: 0, issuer: 0 };
+  let functionsHost: FunctionsHost | undefined;
+  const closeAll = async (graceInMs?: number): Promise<StackCloseResult> => {
+    const grace = graceInMs ?? functionsHost?.limits.functionTimeoutInMs ?? 30_000;
+    if (!Number.isFinite(grace) || grace < 0) throw new RangeError('graceInMs must be a non-negative number');
+    const deadline = Date.now() + grace;
     const errors: unknown[] = [];
     for (const close of closers.reverse()) {
       try {
-        await close();
+        await close(Math.max(0, deadline - Date.now()));
       } catch (err) {
         errors.push(err);
       }
     }
     closers.length = 0;
     if (errors.length > 0) throw errors[0];
+    return { cutOff: { ...cutOff } };
   };
 
   try {
@@ -81,7 +104,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (options.issuerKeyDir !== undefined) issuerOptions.keyDir = options.issuerKeyDir;
     if (options.clock) issuerOptions.clock = options.clock;
     const issuer = await startDevIssuer(issuerOptions);
-    closers.push(() => issuer.close());
+    closers.push(async (ms) => {
+      cutOff.issuer = (await issuer.close(ms)).cutOff;
+    });
     parts.push({ name: 'issuer', url: issuer.url });
 
     // the embedded database with the orders sample: schema, RLS and seed (idempotent on a kept folder)
@@ -111,16 +136,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       functionsOptions.now = () => new Date(clock());
     }
     if (options.functionsLog) functionsOptions.log = options.functionsLog;
+    if (options.functionsLimits) functionsOptions.limits = options.functionsLimits;
     const functions = await startFunctionsHost(functionsOptions);
-    closers.push(() => functions.close());
+    functionsHost = functions;
+    closers.push(async (ms) => {
+      cutOff.functions = (await functions.close(ms)).cutOff;
+    });
     parts.push({ name: 'functions', url: functions.url });
 
     // APIM's stand-in: the product's policies with the issuer's values, its managed identity from the issuer
     const gatewayOptions: GatewayOptions = { port: options.gatewayPort ?? defaultPorts.gateway, host, backendUrl: `${functions.url}/api`, issuer };
     if (options.clock) gatewayOptions.clock = options.clock;
     if (options.gatewayPolicyOptions) gatewayOptions.policyOptions = options.gatewayPolicyOptions;
+    if (options.gatewayLog) gatewayOptions.log = options.gatewayLog;
     const gateway = await startGateway(gatewayOptions);
-    closers.push(() => gateway.close());
+    closers.push(async (ms) => {
+      cutOff.gateway = (await gateway.close(ms)).cutOff;
+    });
     parts.push({ name: 'gateway', url: gateway.url });
 
     return {
@@ -132,7 +164,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       close: closeAll,
     };
   } catch (err) {
-    await closeAll().catch(() => undefined);
+    await closeAll(0).catch(() => undefined);
     throw err;
   }
 }

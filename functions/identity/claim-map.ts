@@ -4,7 +4,7 @@
  * or a claim of the wrong type or length is refused (403) before any database call.
  */
 import { HttpError } from '../errors.js';
-import { hasControlCharacter } from '../text.js';
+import { hasControlCharacter, hasLoneSurrogate } from '../text.js';
 
 export interface SessionKeyRule {
   /** the session key (`SESSION_CONTEXT(N'key')`, `current_setting('app.key')`) */
@@ -69,6 +69,9 @@ export function mapClaims(claims: Readonly<Record<string, unknown>>, map: ClaimM
       else throw invalid(rule, 'not a list of strings');
       if (!list.every((x): x is string => typeof x === 'string')) throw invalid(rule, 'not a list of strings');
       if (rule.required && list.length === 0) throw missing(rule);
+      // each value, not the JSON text: JSON.stringify escapes a NUL as \u0000, which jsonb then refuses (22P05)
+      if (list.some((x) => hasControlCharacter(x))) throw invalid(rule, 'holding control characters');
+      if (list.some((x) => hasLoneSurrogate(x))) throw invalid(rule, 'holding text that is not valid Unicode');
       value = JSON.stringify(list);
     } else {
       if (raw === undefined || raw === null || raw === '') {
@@ -80,6 +83,8 @@ export function mapClaims(claims: Readonly<Record<string, unknown>>, map: ClaimM
     if (value !== null && value.length > rule.maxLength) throw invalid(rule, `longer than ${rule.maxLength} characters`);
     // control characters (NUL above all) have no place in an identity value
     if (value !== null && hasControlCharacter(value)) throw invalid(rule, 'holding control characters');
+    // a lone surrogate has no UTF-8 form: the driver would send U+FFFD instead, another value
+    if (value !== null && hasLoneSurrogate(value)) throw invalid(rule, 'holding text that is not valid Unicode');
     out.push({ key: rule.key, value });
   }
   return out;

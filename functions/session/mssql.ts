@@ -23,10 +23,26 @@
  * Acquiring a connection costs no `SELECT 1`: `validateConnection: 'socket'` checks the socket
  * state only.
  *
- * Errors: 33504 (block predicate) → 403; transient errors (40613, 40197, 40501, 49918–49920,
- * 4060, 10928, 10929, ETIMEOUT, ECONNRESET, ESOCKET, ECONNCLOSED) → bounded retry with
- * exponential backoff, then 503 with Retry-After. Azure SQL rolls back the failed batch's
- * transaction on these errors, which is why Microsoft's guidance is to retry them.
+ * Errors: 33504 (block predicate) → 403; transient errors → bounded retry with exponential
+ * backoff, then 503 with Retry-After — but only what is safe to repeat (no double write):
+ * - the transient numbers are Microsoft's list for Azure SQL: 40613, 40197, 40501, 40540, 40143,
+ *   49918–49920, 4060, 4221, 10928, 10929, 1205 (deadlock victim), 42108/42109 (serverless pool
+ *   paused / warming up) — SqlClient's baseline transient errors,
+ *   https://learn.microsoft.com/dotnet/api/microsoft.data.sqlclient.sqlconfigurableretryfactory
+ *   and https://learn.microsoft.com/azure/azure-sql/database/troubleshoot-common-connectivity-issues;
+ *   the driver codes ETIMEOUT, ECONNRESET, ESOCKET, ECONNCLOSED, ENOTOPEN are the connection's.
+ * - tedious itself already retries a login that fails with 4060, 10928, 10929, 40197, 40501 or
+ *   40613 (`connectionRetryInterval`, `maxRetriesOnTransientErrors`: tedious
+ *   src/transient-error-lookup.ts and src/connection.ts `isTransientError`), so these numbers
+ *   reach this driver at sign-in only once tedious has given up.
+ * - A statement marked `repeatable` (a read, or a write made idempotent — the orders create,
+ *   keyed by the request id) is retried after any transient error.
+ * - Any other statement (update, delete) is retried only when the error proves the batch was
+ *   never sent: an `mssql` ConnectionError, which mssql raises only while acquiring a connection
+ *   from the pool (node-mssql lib/base/connection-pool.js `acquire`/`_acquire`; once a
+ *   connection is acquired every failure is a RequestError, lib/tedious/request.js). After a
+ *   RequestError — the batch may have committed before the timeout or the reset — it is not
+ *   repeated: 503 `db_outcome_unknown:<code>`, whose detail says the change may have been made.
  *
  * The deadline (`RunOptions.timeoutInMs`, the time left of the request's deadline):
  * - each batch is sent with the time left as its own `requestTimeout` (mssql's per-request
@@ -116,7 +132,10 @@ export function parseMssqlUrl(url: string): { server: string; database: string; 
   return u.port ? { server: u.hostname, database, port: Number(u.port) } : { server: u.hostname, database };
 }
 
-export const mssqlTransientErrorNumbers: ReadonlySet<number> = new Set([40613, 40197, 40501, 49918, 49919, 49920, 4060, 10928, 10929]);
+/** Microsoft's transient error numbers for Azure SQL (see the module comment for the sources). */
+export const mssqlTransientErrorNumbers: ReadonlySet<number> = new Set([
+  40613, 40197, 40501, 40540, 40143, 49918, 49919, 49920, 4060, 4221, 10928, 10929, 1205, 42108, 42109,
+]);
 export const mssqlTransientErrorCodes: ReadonlySet<string> = new Set(['ETIMEOUT', 'ECONNRESET', 'ESOCKET', 'ECONNCLOSED', 'ENOTOPEN']);
 export const mssqlBlockPredicateError = 33504;
 /** how long the caller waits past a batch's requestTimeout before it cancels and answers */
@@ -166,6 +185,14 @@ function errorCode(err: unknown): string | undefined {
   const e = err as { code?: unknown; originalError?: { code?: unknown } } | null;
   const c = e?.code ?? e?.originalError?.code;
   return typeof c === 'string' ? c : undefined;
+}
+
+/**
+ * The batch was never sent: mssql raises a ConnectionError only while acquiring a connection
+ * (pool connect, login, ENOTOPEN), never once the request runs on one.
+ */
+export function neverSent(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === 'ConnectionError';
 }
 
 export function isTransientMssqlError(err: unknown): boolean {
@@ -261,6 +288,13 @@ export function createMssqlSession(options: MssqlSessionOptions): IdentitySessio
         const code = errorCode(err);
         if (deadlineAt !== Infinity && (code === 'ECANCEL' || (code === 'ETIMEOUT' && (err as Error).name === 'RequestError'))) throw deadlineExceeded(code, err);
         if (!isTransientMssqlError(err)) throw mssqlErrorToHttp(err);
+        if (statement.repeatable !== true && !neverSent(err)) {
+          throw new HttpError('FN_503_UNAVAILABLE', 'the database connection failed while the change was being made; it may or may not have been applied: read it before repeating the request', {
+            reason: `db_outcome_unknown:${errorNumber(err) ?? errorCode(err) ?? 'transient'}`,
+            retryAfterSeconds,
+            cause: err,
+          });
+        }
         const delay = retryDelayInMs * 2 ** attempt;
         if (attempt >= maxRetries || deadlineAt - performance.now() <= delay) {
           throw new HttpError('FN_503_UNAVAILABLE', undefined, {

@@ -24,7 +24,8 @@ export function pgErrorToHttp(err: unknown): HttpError {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
   if (code === '42501') return new HttpError('FN_300_FORBIDDEN_BY_POLICY', undefined, { reason: 'rls_blocked', cause: err });
   if (code === '23505' || code === '23503') return new HttpError('FN_301_CONFLICT', 'the change conflicts with existing data', { reason: `conflict:${code}`, cause: err });
-  if (code === '23514' || code === '23502' || code === '22001' || code === '22003' || code === '22P02' || code === '22021') {
+  // 22021 character_not_in_repertoire, 22P05 untranslatable_character: a value the database cannot hold is the caller's input
+  if (code === '23514' || code === '23502' || code === '22001' || code === '22003' || code === '22P02' || code === '22021' || code === '22P05') {
     return new HttpError('FN_100_BAD_REQUEST', 'the database refused a value', { reason: `bad_value:${code}`, cause: err });
   }
   if (deadline.has(code)) return deadlineExceeded(code, err);

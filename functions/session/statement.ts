@@ -15,6 +15,12 @@ export interface Statement {
   /** the SQL text around the values: parts.length === params.length + 1 */
   readonly parts: readonly string[];
   readonly params: readonly SqlParam[];
+  /**
+   * Safe to run again when its first attempt failed with an unknown outcome (a timeout, a reset,
+   * a lost connection after the batch was sent): a read, or a write made idempotent. Absent: the
+   * driver never repeats it once it may have reached the server.
+   */
+  readonly repeatable?: true;
 }
 
 export const text = (value: string | null): SqlParam => ({ type: 'text', value });
@@ -44,4 +50,9 @@ export function renderStatement(statement: Statement, placeholder: (index: numbe
     out += placeholder(i, statement.params[i] as SqlParam) + (statement.parts[i + 1] ?? '');
   }
   return out;
+}
+
+/** Marks a statement safe to repeat after an unknown outcome (a read, or an idempotent write). */
+export function repeatable(statement: Statement): Statement {
+  return { ...statement, repeatable: true };
 }

@@ -8,10 +8,13 @@
  * the dev issuer's discovery URL and issuer, any tenant, and the gateway's dev managed identity
  * (`authentication-managed-identity`) as proof for the backend.
  */
+import type { DrainResult } from '../listen.js';
 import { emulate, KeyCache, LimitCounters, type EmulateOptions, type Emulator, type PolicyInput, type TokenCredentialLike } from '../../policies/emulator/index.js';
-import { globalPolicy, ordersApiPolicy, type OrdersApiPolicyOptions } from '../../policies/product/index.js';
+import { globalPolicy, ordersApiPolicy, ORDERS_FORWARDED_CLAIMS, type OrdersApiPolicyOptions } from '../../policies/product/index.js';
+import { CLIENT_PRINCIPAL_HEADERS } from '../../policies/presets/identity.js';
 import type { XmlElement } from '../../policies/xml/tree.js';
 import { ordersApi, type ApiDefinition, type ApiOperation } from './routes.js';
+import type { GatewayLog } from './log.js';
 import { defaultGatewayPort, startGatewayServer, type GatewayExchange, type GatewayResult, type PipelineSet, type PolicyPipeline } from './server.js';
 
 export { defaultGatewayPort } from './server.js';
@@ -57,22 +60,36 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** Shared OpenID key cache (one per gateway by default, as one APIM instance has). */
   keyCache?: KeyCache;
+  /** Receives one structured line per refusal (`jsonLineLog(write)` writes JSON lines); none by default. */
+  log?: GatewayLog;
 }
 
 export interface Gateway {
   url: string;
   /** The OpenID key cache every operation shares (its fetch count is a diagnostic). */
   keyCache: KeyCache;
-  close(): Promise<void>;
+  /** Stops accepting and lets requests in flight finish, at most `graceInMs` (default 30000). */
+  close(graceInMs?: number): Promise<DrainResult>;
 }
 
 const emptyPolicies = (): XmlElement => ({ kind: 'element', name: 'policies', attributes: [], children: [] });
 /** APIM's default global policy: forward to the backend. */
 const defaultGlobal = `<policies><inbound /><backend><forward-request /></backend><outbound /><on-error /></policies>`;
 
+/**
+ * `GET /health` is the Functions app's anonymous liveness probe (no caller identity read or
+ * needed): its operation policy does not inherit the API's identity chain (no `<base />` in
+ * inbound, as an APIM operation opts out of its API's inbound policies), strips client-sent
+ * identity headers itself, and forwards. Backend, outbound and on-error inherit as usual.
+ */
+export const healthOperationPolicy = `<policies><inbound>${[...ORDERS_FORWARDED_CLAIMS.map((c) => c.header), ...CLIENT_PRINCIPAL_HEADERS]
+  .map((h) => `<set-header name="${h}" exists-action="delete" />`)
+  .join('')}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
+
 /** The product's policies with local values. */
 export function localPolicies(issuer: GatewayIssuer, withManagedIdentity: boolean, overrides: OrdersApiPolicyOptions = {}): GatewayPolicy[] {
   return [
+    { scope: 'operation', operationId: 'health', document: healthOperationPolicy },
     { scope: 'global', document: globalPolicy() },
     {
       scope: 'api',
@@ -92,7 +109,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const api = options.api ?? ordersApi;
   const clock = options.clock ?? Date.now;
   const credential = options.credential === undefined ? options.issuer.credential?.(localGatewayClientId) : (options.credential ?? undefined);
-  const policies = options.policies ?? localPolicies(options.issuer, credential !== undefined, options.policyOptions);
+  // the default policies' operation policies apply to the operations this API has
+  const policies = options.policies ?? localPolicies(options.issuer, credential !== undefined, options.policyOptions).filter((p) => p.scope !== 'operation' || api.operations.some((o) => o.id === p.operationId));
   const keyCache = options.keyCache ?? new KeyCache({ now: clock });
 
   const one = (scope: GatewayScope): PolicyInput | undefined => {
@@ -135,7 +153,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           ipAddress: exchange.clientIp,
           matchedParameters: exchange.params,
         });
-        return { status: result.status, headers: result.headers, body: result.bodyBytes };
+        const e = result.lastError;
+        return {
+          status: result.status,
+          headers: result.headers,
+          body: result.bodyBytes,
+          // read only for a refusal (the request id is made when first read)
+          get requestId() {
+            return result.requestId;
+          },
+          lastError: e === null ? null : { source: e.source, reason: e.reason, section: e.section },
+          returnedBy: result.returnedBy,
+          backendCalled: result.backendCalls.length > 0,
+        };
       },
     };
   };
@@ -144,6 +174,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const serverOptions: Parameters<typeof startGatewayServer>[0] = { port: options.port ?? defaultGatewayPort, api, pipelines };
   if (options.host !== undefined) serverOptions.host = options.host;
   if (options.maxBodyBytes !== undefined) serverOptions.maxBodyBytes = options.maxBodyBytes;
+  if (options.log !== undefined) serverOptions.log = options.log;
+  serverOptions.clock = clock;
   const server = await startGatewayServer(serverOptions);
-  return { url: server.url, keyCache, close: () => server.close() };
+  return { url: server.url, keyCache, close: (graceInMs) => server.close(graceInMs) };
 }

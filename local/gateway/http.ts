@@ -5,14 +5,21 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) never cross the gateway; length and encoding are recomputed. */
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length']);
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1: Connection, the fields it names, Proxy-Connection,
+ * Keep-Alive, TE, Transfer-Encoding, Upgrade; Proxy-Authorization and Proxy-Authenticate are
+ * meant for this proxy, RFC 9110 §11.7) never cross the gateway; length and encoding are
+ * recomputed. `Expect: 100-continue` is answered here (Node sends the 100) and not forwarded
+ * (RFC 9110 §10.1.1: a proxy that answers it does not pass it on).
+ */
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length', 'expect', 'proxy-authorization', 'proxy-authenticate', 'http2-settings']);
 
-/** Incoming headers as name → values, names lower-case, hop-by-hop headers dropped. */
+/** Incoming headers as name → values, names lower-case, hop-by-hop headers (and those Connection names) dropped. */
 export function requestHeaders(headers: IncomingHttpHeaders): Record<string, string[]> {
+  const named = headers.connection === undefined ? null : new Set(headers.connection.split(',').map((n) => n.trim().toLowerCase()));
   const out: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || hopByHop.has(name) || name === 'host') continue;
+    if (value === undefined || hopByHop.has(name) || name === 'host' || named?.has(name)) continue;
     out[name] = Array.isArray(value) ? value : [value];
   }
   return out;
@@ -46,10 +53,31 @@ export function writeResponse(res: ServerResponse, status: number, headers: Resp
   res.end(bytes);
 }
 
+export type GatewayErrorStatus = 400 | 404 | 413 | 431 | 500 | 502;
+
+const gatewayMessages: Record<GatewayErrorStatus, string> = {
+  400: 'Bad request',
+  404: 'Resource not found',
+  413: 'Request entity too large',
+  431: 'Request header fields too large',
+  500: 'Internal server error',
+  502: 'Bad gateway',
+};
+
 /** APIM's JSON error body for what the gateway itself refuses (no matching operation, too large, internal error). */
-export function writeGatewayError(res: ServerResponse, status: 404 | 413 | 500 | 502, requestId: string = randomUUID()): void {
-  const message = { 404: 'Resource not found', 413: 'Request entity too large', 500: 'Internal server error', 502: 'Bad gateway' }[status];
-  const body: Record<string, unknown> = { statusCode: status, message };
+export function gatewayErrorBody(status: GatewayErrorStatus, requestId: string = randomUUID()): string {
+  const body: Record<string, unknown> = { statusCode: status, message: gatewayMessages[status] };
   if (status >= 500) body.activityId = requestId;
-  writeResponse(res, status, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(body));
+  return JSON.stringify(body);
+}
+
+export function writeGatewayError(res: ServerResponse, status: GatewayErrorStatus, requestId: string = randomUUID()): void {
+  writeResponse(res, status, { 'content-type': 'application/json; charset=utf-8' }, gatewayErrorBody(status, requestId));
+}
+
+/** A whole HTTP/1.1 response for a socket the parser gave up on (no ServerResponse exists). */
+export function rawGatewayError(status: 400 | 431, requestId: string): string {
+  const body = gatewayErrorBody(status, requestId);
+  const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }

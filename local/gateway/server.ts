@@ -6,13 +6,31 @@
  * policy pipeline (compiled once at start-up: global → API → operation) → write the response.
  * What the gateway refuses before any policy runs gets APIM's own error bodies.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen } from '../listen.js';
-import { readBody, requestHeaders, writeGatewayError, writeResponse, type ResponseHeaders } from './http.js';
+import type { Socket } from 'node:net';
+import { graceful, listen, type DrainResult } from '../listen.js';
+import { rawGatewayError, readBody, requestHeaders, writeGatewayError, writeResponse, type GatewayErrorStatus, type ResponseHeaders } from './http.js';
+import type { GatewayLog } from './log.js';
 import { compileRoutes, ordersApi, type ApiDefinition, type ApiOperation } from './routes.js';
 
 export const defaultGatewayPort = 8080;
 export const defaultMaxBodyBytes = 1024 * 1024;
+/**
+ * The request header block the gateway accepts, in bytes. The backend behind it is a Node server
+ * with Node's default limit (16 KiB, `http.maxHeaderSize`); the gateway keeps 4 KiB of that for
+ * what it adds (the identity headers, the managed-identity token, X-Request-Id), so a request it
+ * forwards always fits: the backend never refuses or truncates it for the gateway's headers.
+ * Larger requests get 431 here (APIM documents no header limit; the stricter choice).
+ */
+export const defaultMaxHeaderBytes = 12 * 1024;
+/**
+ * The number of request headers the gateway accepts (431 above). Node drops the headers after
+ * `maxHeadersCount` (default 2000) when they arrive in several chunks; a backend would drop the
+ * last ones — those the gateway appended. With at most this many from the caller, the forwarded
+ * request stays far below (the gateway's own check reads `rawHeaders`, never truncated below 2000).
+ */
+export const defaultMaxRequestHeaders = 100;
 
 /** One request as the policies see it. */
 export interface GatewayExchange {
@@ -34,6 +52,14 @@ export interface GatewayResult {
   status: number;
   headers: ResponseHeaders;
   body?: string | Uint8Array;
+  /** context.RequestId of the run (logged as CorrelationId). */
+  requestId?: string;
+  /** context.LastError when a policy failed. */
+  lastError?: { source: string; reason: string; section: string } | null;
+  /** The policy that returned the response instead of the backend, if any. */
+  returnedBy?: string | null;
+  /** Whether the backend was called. */
+  backendCalled?: boolean;
 }
 
 /** Runs the policies of one scope chain. Built once per operation at start-up. */
@@ -54,11 +80,16 @@ export interface GatewayServerOptions {
   api?: ApiDefinition;
   pipelines: PipelineSet;
   maxBodyBytes?: number;
+  /** Receives one structured line per refusal (log.ts); none by default. */
+  log?: GatewayLog;
+  /** The current time (ms since the epoch) for the log lines; default Date.now. */
+  clock?: () => number;
 }
 
 export interface GatewayServer {
   url: string;
-  close(): Promise<void>;
+  /** Stops accepting and lets requests in flight finish, at most `graceInMs` (default 30000); then closes what is left. */
+  close(graceInMs?: number): Promise<DrainResult>;
 }
 
 export async function startGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
@@ -78,29 +109,94 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const apiPipeline = options.pipelines.forApi();
 
   let base = '';
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
+  const log = options.log;
+  const clock = options.clock ?? Date.now;
+  const apiId = api.name;
+  const server = createServer({ maxHeaderSize: defaultMaxHeaderBytes }, (req, res) => {
+    const started = performance.now();
+    handle(req, res, started).catch(() => {
       // a crash inside the policy engine: APIM answers 500 with an activity id, never details
-      if (!res.headersSent) writeGatewayError(res, 500);
+      const requestId = randomUUID();
+      if (!res.headersSent) writeGatewayError(res, 500, requestId);
       else res.destroy();
+      refused(req, null, 500, started, requestId, { source: 'gateway', reason: 'InternalError', section: null });
     });
   });
   server.keepAliveTimeout = 5000;
+  const drain = graceful(server);
+  // Node's parser drops headers past maxHeadersCount without a word (and with them, say, Host):
+  // nothing is dropped here; handle() counts them and refuses above defaultMaxRequestHeaders
+  server.maxHeadersCount = 0;
+  // what the HTTP parser refuses (header block too large, malformed request): APIM-style JSON, one log line
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const status = err.code === 'HPE_HEADER_OVERFLOW' || err.code === 'HPE_REQUEST_HEADER_FIELDS_TOO_LARGE' ? 431 : 400;
+    const requestId = randomUUID();
+    if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) socket.end(rawGatewayError(status, requestId));
+    else socket.destroy();
+    log?.(entry(null, null, status, 0, requestId, { source: 'gateway', reason: status === 431 ? 'RequestHeaderFieldsTooLarge' : 'BadRequest', section: null }, null, socket.remoteAddress));
+  });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', base);
-    const route = router.match(req.method ?? 'GET', url.pathname);
-    if (route.kind === 'none') {
-      req.resume();
-      return writeGatewayError(res, 404);
+  function entry(req: IncomingMessage | null, operationId: string | null, status: number, totalMs: number, requestId: string, error: { source: string; reason: string; section: string | null } | null, returnedBy: string | null, ip?: string) {
+    let path: string;
+    try {
+      path = req ? new URL(req.url ?? '/', 'http://gateway').pathname : '';
+    } catch {
+      path = '';
     }
+    return {
+      TimeGenerated: new Date(clock()).toISOString(),
+      Category: 'GatewayLogs' as const,
+      CorrelationId: requestId,
+      ApiId: apiId,
+      OperationId: operationId,
+      Method: req?.method ?? '',
+      Url: path,
+      ResponseCode: status,
+      TotalTime: Math.round(totalMs),
+      LastErrorSource: error?.source ?? null,
+      LastErrorReason: error?.reason ?? null,
+      LastErrorSection: error?.section ?? null,
+      ResponsePolicy: returnedBy,
+      CallerIpAddress: normaliseIp(ip ?? req?.socket.remoteAddress),
+    };
+  }
+
+  function refused(req: IncomingMessage, operationId: string | null, status: number, started: number, requestId: string, error: { source: string; reason: string; section: string | null } | null, returnedBy: string | null = null): void {
+    log?.(entry(req, operationId, status, performance.now() - started, requestId, error, returnedBy));
+  }
+
+  function refuse(req: IncomingMessage, res: ServerResponse, status: GatewayErrorStatus, started: number, reason: string, source = 'gateway', operationId: string | null = null): void {
+    const requestId = randomUUID();
+    writeGatewayError(res, status, requestId);
+    refused(req, operationId, status, started, requestId, { source, reason, section: null });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
+    if (req.rawHeaders.length / 2 > defaultMaxRequestHeaders || headerBytes(req.rawHeaders) > defaultMaxHeaderBytes) {
+      req.resume();
+      res.setHeader('connection', 'close');
+      return refuse(req, res, 431, started, 'RequestHeaderFieldsTooLarge');
+    }
+    const url = new URL(req.url ?? '/', base);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const route = router.match(method, url.pathname);
+    // an operation the API does not define: "configuration / OperationNotFound / Unable to match
+    // incoming request to an operation." (https://learn.microsoft.com/azure/api-management/api-management-error-handling-policies#predefined-errors-for-built-in-steps)
+    // — except a CORS preflight, which the cors policy of the API answers ("Only the cors policy is
+    // evaluated on the OPTIONS request during preflight", https://learn.microsoft.com/azure/api-management/cors-policy)
+    const preflight = method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined;
+    if (route.kind === 'none' || (route.kind === 'path-only' && !preflight)) {
+      req.resume();
+      return refuse(req, res, 404, started, 'OperationNotFound', 'configuration');
+    }
+    const operationId = route.kind === 'operation' ? route.match.operation.id : null;
     const body = await readBody(req, maxBodyBytes);
     if (body === undefined) {
       res.setHeader('connection', 'close');
-      return writeGatewayError(res, 413);
+      return refuse(req, res, 413, started, 'RequestEntityTooLarge', 'gateway', operationId);
     }
     const exchange: GatewayExchange = {
-      method: (req.method ?? 'GET').toUpperCase(),
+      method,
       url,
       operationPath: route.kind === 'operation' ? route.match.operationPath : route.operationPath,
       headers: requestHeaders(req.headers),
@@ -118,18 +214,26 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     }
     const result = await pipeline.send(exchange);
     writeResponse(res, result.status, result.headers, result.body);
+    // a refusal: a policy failed, or a policy answered an error without calling the backend
+    const lastError = result.lastError ?? null;
+    if (lastError !== null || (result.status >= 400 && result.backendCalled === false)) {
+      refused(req, operationId, result.status, started, result.requestId ?? randomUUID(), lastError, result.returnedBy ?? null);
+    }
   }
 
   const listening = await listen(server, port, options.host ?? '127.0.0.1');
   base = listening.url;
   return {
     url: base,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: (graceInMs = 30_000) => drain.close(graceInMs),
   };
+}
+
+/** The header block's size as sent (`name: value\r\n` per field): Node's own limit is not reliable for many small fields. */
+function headerBytes(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) n += raw[i]!.length + 2;
+  return n;
 }
 
 /** `::ffff:127.0.0.1` → `127.0.0.1`, as APIM reports IPv4 callers. */

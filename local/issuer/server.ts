@@ -11,7 +11,7 @@
  * Nothing is logged: minted tokens leave only in the response to the caller who asked.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen } from '../listen.js';
+import { graceful, listen, type DrainResult } from '../listen.js';
 import { dirname, join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +62,8 @@ export interface DevIssuer {
   rotate(): Promise<void>;
   /** A managed-identity stand-in for one client id: app-only tokens from this issuer. */
   credential(clientId: string, options?: DevCredentialOptions): TokenCredentialLike;
-  close(): Promise<void>;
+  /** Stops accepting and lets requests in flight finish, at most `graceInMs` (default 5000). */
+  close(graceInMs?: number): Promise<DrainResult>;
 }
 
 /** `.dev/issuer` under the project root (the nearest folder above this module with a package.json), else under the working directory. */
@@ -175,6 +176,7 @@ export async function startDevIssuer(options: DevIssuerOptions = {}): Promise<De
     sendJson(res, 404, { error: 'not_found' });
   }
 
+  const drain = graceful(server);
   const { url } = await listen(server, port, host);
   issuer = url;
   discoveryBody = JSON.stringify({
@@ -200,11 +202,7 @@ export async function startDevIssuer(options: DevIssuerOptions = {}): Promise<De
     mint,
     rotate,
     credential: (clientId, credentialOptions) => createDevCredential(clientId, mint, clock, credentialOptions),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: (graceInMs = 5000) => drain.close(graceInMs),
   };
 }
 

@@ -80,6 +80,8 @@ export interface Run extends EvalHost {
   limitHeaders: Record<string, string> | null;
   /** Counter increments that wait for the response (rate-limit/quota with an expression increment-condition/-count). */
   afterResponse: (() => void)[] | null;
+  /** The path of the step whose return ended the pipeline (return-response, mock-response, a cors preflight). */
+  returnedBy: string | null;
   /** quota counters this request already incremented ("incremented only once per request"). */
   countedKeys: Set<string> | null;
   /** The step running now (names a failure's path, section and scope). */

@@ -103,6 +103,10 @@ export interface EmulatorResult {
   lastError: LastError | null;
   /** The requests forward-request sent (method, URL, headers). */
   backendCalls: { method: string; url: string; headers: Record<string, string> }[];
+  /** context.RequestId. */
+  requestId: string;
+  /** The policy path whose return ended the pipeline (return-response, mock-response, a cors preflight), else null. */
+  returnedBy: string | null;
 }
 
 export interface Emulator {
@@ -247,6 +251,7 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
     limitHeaders: null,
     afterResponse: null,
     countedKeys: null,
+    returnedBy: null,
     returning: null,
     sending: null,
     step: null,
@@ -268,6 +273,7 @@ async function execute(steps: Record<SectionName, Step[]>, run: Run): Promise<vo
     const err = await failureOfPending(run, caught);
     if (err instanceof ReturnSignal) {
       run.context.response = err.response;
+      run.returnedBy = run.step?.path ?? null;
       return;
     }
     if (!(err instanceof PolicyFailure)) throw err;
@@ -328,6 +334,7 @@ async function onError(steps: Record<SectionName, Step[]>, run: Run, failure: Po
     const err = await failureOfPending(run, caught);
     if (err instanceof ReturnSignal) {
       run.context.response = err.response;
+      run.returnedBy = run.step?.path ?? null;
       return;
     }
     if (err instanceof PolicyFailure) {
@@ -370,5 +377,9 @@ function result(run: Run): EmulatorResult {
     metrics: run.metrics,
     lastError: run.context.lastError,
     backendCalls: run.backendCalls,
+    get requestId(): string {
+      return run.context.requestId.value;
+    },
+    returnedBy: run.returnedBy,
   };
 }

@@ -5,14 +5,20 @@
  *   2. validate-jwt                  (issuer / OpenID configuration, audiences, tenant allow-list,
  *                                     roles or scopes, presence of every forwarded claim, expiry,
  *                                     signature, clock skew; the token is stored in a variable)
- *   3. choose → return-response 401  (optional: token lifetime `exp - iat` above the maximum,
- *                                     or a missing `iat`/`exp`)
+ *   3. set-variable + choose → 401   (the identity claims' JSON shape: `tid`/`oid`/`sub` and every
+ *                                     single-valued forward one string, lists strings, no second
+ *                                     claim named like one of them in another letter case, text
+ *                                     UTF-8 can carry)
+ *      choose → return-response 401  (optional: token lifetime `exp - iat` above the maximum, `iat`
+ *                                     in the future, remaining lifetime `exp - now` above the
+ *                                     maximum, or a missing `iat`/`exp`)
  *      choose → return-response 403  (optional: a valid token without the required roles/scopes:
  *                                     authenticated but not permitted, so 403 and not 401)
  *   4. set-header delete × n         (strip client-sent headers of the forwarded-identity namespace
  *                                     and X-MS-CLIENT-PRINCIPAL*), then choose → return-response 400
  *                                     if any other header of the namespace is left
- *   5. set-header override × n       (forward only validated claims, read from the stored token)
+ *   5. set-header override × n       (forward only validated claims, read from the stored token,
+ *                                     percent-encoded; lists as a JSON array: see forwardedClaim)
  *   6. set-header X-Request-Id       (correlation id = context.RequestId)
  *   7. authentication-managed-identity (optional: the gateway's token for the backend)
  *
@@ -30,8 +36,10 @@ import { setStatus } from '../elements/set-status.js';
 import { setBody } from '../elements/set-body.js';
 import { ipFilter, type AddressRange } from '../elements/ip-filter.js';
 import { authenticationManagedIdentity } from '../elements/authentication-managed-identity.js';
-import { csharp, csharpString } from '../expressions/expr.js';
-import { requestId, tokenClaim, tokenGrants, tokenLifetimeExceeds } from '../expressions/context.js';
+import { csharp, csharpOf, csharpString, type Expr } from '../expressions/expr.js';
+import { forwardedClaim, requestId, tokenGrants, tokenLifetimeExceeds } from '../expressions/context.js';
+import { tokenClaimsRefusal } from '../expressions/token-claims.js';
+import { setVariable } from '../elements/set-variable.js';
 import { not } from '../expressions/operators.js';
 
 /** Entra issuer forms: v1 `https://sts.windows.net/{tid}/`, v2 `https://login.microsoftonline.com/{tid}/v2.0`. */
@@ -91,7 +99,18 @@ export interface ForwardedClaim {
   claim: string;
   /** The header it is forwarded as; must be in the forwarded-identity namespace (start with the prefix). */
   header: string;
+  /**
+   * A list claim (forwarded as a JSON array of strings) rather than one string. Default: true for
+   * Entra's array claims (`roles`, `groups`, `wids`, `amr`, per the access-token claims reference),
+   * false otherwise. `tid`, `oid` and `sub` are always single-valued.
+   */
+  multiValued?: boolean;
 }
+
+/** Claims Entra issues as JSON arrays of strings (access-token claims reference). */
+export const LIST_CLAIMS: readonly string[] = Object.freeze(['roles', 'groups', 'wids', 'amr']);
+/** Identity claims that are one string whatever the policy forwards: checked on every token. */
+export const SINGLE_IDENTITY_CLAIMS: readonly string[] = Object.freeze(['tid', 'oid', 'sub']);
 
 export interface IdentityChainOptions {
   trust: TokenTrust;
@@ -106,7 +125,11 @@ export interface IdentityChainOptions {
   forwardClaims: ForwardedClaim[];
   /** Allowed clock skew in seconds (default 0 here: APIM's own default is also 0). */
   clockSkewSeconds?: number;
-  /** Refuse tokens whose `exp - iat` exceeds this many seconds (and tokens without `iat` or `exp`). */
+  /**
+   * Refuse tokens whose `exp - iat` exceeds this many seconds, whose `iat` lies in the future
+   * (beyond the clock skew), whose remaining lifetime `exp - now` exceeds it (plus the skew), and
+   * tokens without `iat` or `exp`.
+   */
   maxTokenLifetimeSeconds?: number;
   /** Callers allowed by IP address or range; omit to allow every address. */
   allowedCallerIps?: (string | AddressRange)[];
@@ -146,6 +169,19 @@ function problem(status: number, title: string, detail: string, wwwAuthenticate?
   });
 }
 
+/** A problem+json refusal whose detail is computed (a C# string expression), JSON-escaped by JsonConvert. */
+function problemFrom(status: number, title: string, detail: Expr<string>, wwwAuthenticate: string): PolicyNode {
+  const head = JSON.stringify({ type: 'about:blank', title, status }).slice(0, -1) + ',"detail":';
+  return returnResponse({
+    status: setStatus({ code: status, reason: title }),
+    headers: [
+      setHeader({ name: 'Content-Type', existsAction: 'override', values: ['application/problem+json'] }),
+      setHeader({ name: 'WWW-Authenticate', existsAction: 'override', values: [wwwAuthenticate] }),
+    ],
+    body: setBody({ body: csharp<string>(`${csharpString(head)} + JsonConvert.SerializeObject(${csharpOf(detail)}) + "}"`) }),
+  });
+}
+
 /** The inbound identity chain (without `<base />`: put it where the scope needs it). */
 export function identityChain(options: IdentityChainOptions): PolicyNode[] {
   const prefix = options.identityHeaderPrefix ?? 'X-Identity-';
@@ -164,7 +200,9 @@ export function identityChain(options: IdentityChainOptions): PolicyNode[] {
     if (seen.has(f.header.toLowerCase())) throw new RangeError(`Header ${f.header} is forwarded twice`);
     seen.add(f.header.toLowerCase());
     if (typeof f.claim !== 'string' || f.claim === '') throw new TypeError('A forwarded claim needs a claim name');
+    if (f.multiValued === true && SINGLE_IDENTITY_CLAIMS.includes(f.claim)) throw new RangeError(`The claim ${f.claim} is single-valued`);
   }
+  const isList = (f: ForwardedClaim) => f.multiValued ?? LIST_CLAIMS.includes(f.claim);
   const skew = options.clockSkewSeconds ?? 0;
   if (!Number.isSafeInteger(skew) || skew < 0 || skew > 300) throw new RangeError('clockSkewSeconds must be an integer from 0 to 300');
   const correlation = options.correlationHeader ?? 'X-Request-Id';
@@ -200,8 +238,8 @@ export function identityChain(options: IdentityChainOptions): PolicyNode[] {
     perms === undefined
       ? undefined
       : perms.roles !== undefined
-        ? { claim: 'roles', granted: tokenGrants(variable, 'roles', perms.roles, { separator: ',', match: perms.match ?? 'any' }) }
-        : { claim: 'scp', granted: tokenGrants(variable, 'scp', perms.scopes, { separator: ' ', match: perms.match ?? 'any' }) };
+        ? { claim: 'roles', granted: tokenGrants(variable, 'roles', perms.roles, { format: 'list', match: perms.match ?? 'any' }) }
+        : { claim: 'scp', granted: tokenGrants(variable, 'scp', perms.scopes, { format: 'space-separated', match: perms.match ?? 'any' }) };
   claims.push(...(options.requiredClaims ?? []));
   for (const f of forwards) {
     // the permission claim may be absent (no permission → 403 below); every other forwarded claim must be present
@@ -233,13 +271,30 @@ export function identityChain(options: IdentityChainOptions): PolicyNode[] {
       ...(claims.length ? { requiredClaims: claims } : {}),
     }),
   );
-  // 3. maximum lifetime
+  // 3. the identity claims' shape, read from the token's JSON (Jwt.Claims cannot tell a number or an array from a string)
+  const listClaims = [...new Set([...forwards.filter(isList).map((f) => f.claim), ...(perms?.roles !== undefined ? ['roles'] : [])])];
+  const singleClaims = [...new Set([...SINGLE_IDENTITY_CLAIMS, ...forwards.filter((f) => !isList(f)).map((f) => f.claim), ...(perms?.scopes !== undefined ? ['scp'] : [])])];
+  const conflict = singleClaims.find((c) => listClaims.includes(c));
+  if (conflict !== undefined) throw new RangeError(`The claim ${conflict} is forwarded both as one string and as a list`);
+  const refusalVariable = `${variable}-claims-refusal`;
+  chain.push(setVariable({ name: refusalVariable, value: tokenClaimsRefusal({ tokenHeader, single: singleClaims, list: listClaims }) }));
+  chain.push(
+    choose({
+      when: [
+        {
+          condition: csharp<boolean>(`context.Variables.GetValueOrDefault<string>(${csharpString(refusalVariable)}, "") != ""`),
+          policies: [problemFrom(401, 'Unauthorized', csharp<string>(`context.Variables.GetValueOrDefault<string>(${csharpString(refusalVariable)}, "")`), 'Bearer error="invalid_token"')],
+        },
+      ],
+    }),
+  );
+  // 3a. lifetime
   if (options.maxTokenLifetimeSeconds !== undefined) {
     chain.push(
       choose({
         when: [
           {
-            condition: tokenLifetimeExceeds(variable, options.maxTokenLifetimeSeconds),
+            condition: tokenLifetimeExceeds(variable, options.maxTokenLifetimeSeconds, skew),
             policies: [problem(401, 'Unauthorized', 'The token lifetime exceeds what this API accepts.', 'Bearer error="invalid_token"')],
           },
         ],
@@ -279,7 +334,7 @@ export function identityChain(options: IdentityChainOptions): PolicyNode[] {
     }),
   );
   // 5. forward validated claims
-  for (const f of forwards) chain.push(setHeader({ name: f.header, existsAction: 'override', values: [tokenClaim(variable, f.claim)] }));
+  for (const f of forwards) chain.push(setHeader({ name: f.header, existsAction: 'override', values: [forwardedClaim(variable, f.claim, isList(f) ? 'list' : 'single')] }));
   // 6. correlation id
   if (correlation !== false) chain.push(setHeader({ name: correlation, existsAction: 'override', values: [requestId()] }));
   // 7. the gateway's own token for the backend

@@ -49,6 +49,29 @@ const parser = new XMLParser({
 const MASKED_SPAN = /[\ue000-\uf8fe][\uf8ff\r\n]*/g;
 const ONE_EXPRESSION = /^\s*([\ue000-\uf8fe])[\uf8ff\r\n]*\s*$/;
 
+/**
+ * fast-xml-parser reports a document that ends with elements still open as
+ * `Invalid '[ "policies", "inbound" ]' found.` at 1:1. Say instead which elements are unclosed
+ * and where the innermost one opens (its last opening tag in the text: any later one was closed).
+ */
+function unclosedElements(msg: string, masked: string): { reason: string; offset: number } | undefined {
+  const m = /^Invalid '(\[[\s\S]*\])' found\.?$/.exec(msg);
+  if (m === null) return undefined;
+  let names: unknown;
+  try {
+    names = JSON.parse(m[1] as string);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(names) || names.length === 0 || !names.every((n): n is string => typeof n === 'string')) return undefined;
+  const innermost = names[names.length - 1] as string;
+  const escaped = innermost.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  let offset = 0;
+  for (const open of masked.matchAll(new RegExp(`<${escaped}(?=[\\s/>])`, 'g'))) offset = open.index;
+  const list = names.map((n) => `<${n}>`).join(' ');
+  return { reason: `the document ends before <${innermost}> is closed (unclosed: ${list}); the position is where <${innermost}> opens`, offset };
+}
+
 /** Parses policy XML and returns the root with the comments around it. */
 export function parsePolicyXmlDocument(text: string): PolicyXmlDocument {
   if (typeof text !== 'string') throw new TypeError('policy XML must be a string');
@@ -71,6 +94,8 @@ export function parsePolicyXmlDocument(text: string): PolicyXmlDocument {
   const valid = XMLValidator.validate(masked, { allowBooleanAttributes: false });
   if (valid !== true) {
     const { msg, line, col } = valid.err;
+    const unclosed = unclosedElements(msg, masked);
+    if (unclosed !== undefined) throw fail('ERR_XML_MALFORMED', unclosed.reason, unclosed.offset);
     throw new PolicyXmlError('ERR_XML_MALFORMED', restoreMessage(msg, expressions), line || 1, col || 1);
   }
 

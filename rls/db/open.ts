@@ -1,5 +1,6 @@
 /** `openDatabase(url)`: `postgres://…`, `pglite:memory`, `pglite:DIR` or a bare directory, `mssql://SERVER/DB`. */
 import type { TokenCredential } from '@azure/identity';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { RlsError } from '../errors.js';
 import type { Database } from './types.js';
@@ -15,7 +16,9 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   if (/^mssql:\/\//i.test(url)) return { kind: 'mssql', url };
   if (/^pglite:/i.test(url)) {
     const rest = url.slice('pglite:'.length);
-    if (rest === 'memory' || rest === '') return { kind: 'pglite', dir: undefined };
+    if (rest === 'memory') return { kind: 'pglite', dir: undefined };
+    // an empty folder name is a mistake, not a request for a throw-away database: say which to write
+    if (rest.trim() === '') throw new RlsError('RLS_DB_URL_INVALID', 'pglite: needs a folder (pglite:./.dev/db) or pglite:memory for a database that is gone when the command ends');
     return { kind: 'pglite', dir: rest.replace(/^\/\/(?=\/)/, '') };
   }
   if (isAbsolute(url) || url.startsWith('./') || url.startsWith('../')) return { kind: 'pglite', dir: url };
@@ -45,6 +48,9 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   const target = parseDatabaseUrl(url);
   try {
     if (target.kind === 'pglite') {
+      if (target.dir !== undefined && existsSync(target.dir) && !statSync(target.dir).isDirectory()) {
+        throw new RlsError('RLS_DB_URL_INVALID', `${target.dir} is a file: a PGlite database is a folder (pglite:DIR, created when missing)`);
+      }
       const { openPglite } = await import('./pglite.js');
       return await openPglite(target.dir);
     }
@@ -57,7 +63,8 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     return await openMssql(target.url, options.credential);
   } catch (err) {
     if (err instanceof RlsError) throw err;
-    const reason = err instanceof Error ? err.message : String(err);
+    // PGlite (emscripten) can throw plain objects: print what they hold, not [object Object]
+    const reason = err instanceof Error ? err.message : typeof err === 'object' && err !== null ? JSON.stringify(err) : String(err);
     throw new RlsError('RLS_DB_UNREACHABLE', `cannot open ${redactUrl(url)}: ${reason}`, [], { cause: err });
   }
 }

@@ -1,6 +1,7 @@
 /** Parse and load an RLS spec: a TypeScript/JavaScript module, JSON or YAML file, validated with zod. */
 import { readFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -27,6 +28,40 @@ export function parseSpec(input: unknown, source = 'spec'): RlsSpec {
   return r.data;
 }
 
+/** Where `tsx` can be found for a TypeScript file: beside the file (the user's project), else beside this module. */
+function findTsx(file: string): string | undefined {
+  for (const from of [join(dirname(file), 'noop.js'), import.meta.url]) {
+    try {
+      // resolve the package folder, then import its ESM API (a CommonJS resolve would pick the .cjs build)
+      const pkgJson = createRequire(from).resolve('tsx/package.json');
+      return pathToFileURL(join(dirname(pkgJson), 'dist', 'esm', 'api', 'index.mjs')).href;
+    } catch {
+      // not there: try the next
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Imports a spec or cases module. Node without a TypeScript loader (an installed, compiled
+ * apim-rls) refuses `.ts` with ERR_UNKNOWN_FILE_EXTENSION: then the file is loaded through tsx's
+ * `tsImport` when tsx is installed (in the user's project or beside this package), and otherwise
+ * the message says how to go on.
+ */
+async function importModule(path: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
+    const tsx = findTsx(path);
+    if (tsx === undefined) {
+      throw new Error('a TypeScript file needs tsx to load it: install it (npm install --save-dev tsx) or write the file as .json or .yaml', { cause: err });
+    }
+    const { tsImport } = (await import(tsx)) as { tsImport: (specifier: string, parentURL: string) => Promise<Record<string, unknown>> };
+    return tsImport(pathToFileURL(path).href, import.meta.url);
+  }
+}
+
 /**
  * Reads a document from a .json, .yaml/.yml, or .ts/.js/.mjs file (default export, or the
  * named export `exportName`). Throws `RlsError('RLS_FILE_UNREADABLE')`.
@@ -36,7 +71,7 @@ export async function loadDocument(file: string, exportName: string): Promise<un
   const ext = extname(path).toLowerCase();
   try {
     if (ext === '.ts' || ext === '.js' || ext === '.mjs' || ext === '.mts') {
-      const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+      const mod = await importModule(path);
       const value = mod.default ?? mod[exportName];
       if (value === undefined) throw new Error(`exports neither a default nor "${exportName}"`);
       return value;

@@ -88,15 +88,19 @@ export function emulatorOutput(result: EmulatorResult, trace: boolean): Record<s
   return out;
 }
 
+/** Commander collector: a repeated flag becomes a list. */
+const repeatable = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
 export function registerPolicyEmulate(policy: Command): void {
   policy
     .command('emulate')
     .description('run a policy in the emulator against one request and print the response as JSON')
     .argument('<file>', 'policy XML (the most specific scope)')
     .requiredOption('--request <file>', 'request JSON: {"method","url","headers","body","ipAddress","matchedParameters"}')
-    .option('--scope <file...>', 'enclosing scope policies, outermost first (global, product, API)')
-    .option('--fragment <id=file...>', 'policy fragments for include-fragment')
-    .option('--named-value <name=value...>', 'named values for {{name}} references')
+    // one value per flag, repeated (a variadic <file...> would swallow the policy FILE after it)
+    .option('--scope <file>', 'an enclosing scope policy, outermost first (global, product, API); repeat the flag for each', repeatable)
+    .option('--fragment <id=file>', 'a policy fragment for include-fragment; repeatable', repeatable)
+    .option('--named-value <name=value>', 'a named value for {{name}} references; repeatable', repeatable)
     .option('--backend <url>', 'backend URL for forward-request (default: no network, the backend answers 200 with an empty body)')
     .option('--trace', 'also print trace, metrics and the backend calls')
     .exitOverride()

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ExitCode } from '../exit-codes.js';
 import { parsePolicyXml, PolicyXmlError } from '../../policies/xml/index.js';
-import { lintPolicy, type Finding, type LintOptions, type PolicyScope } from '../../policies/lint/index.js';
+import { lintPolicy, RULES, type Finding, type LintOptions, type PolicyScope } from '../../policies/lint/index.js';
 
 interface LintFlags {
   format: 'text' | 'json';
@@ -50,7 +50,13 @@ function lintOptions(flags: LintFlags): LintOptions {
   const options: LintOptions = {};
   if (flags.scope !== undefined) options.scope = flags.scope;
   if (flags.identityPrefix !== undefined) options.identityHeaderPrefixes = flags.identityPrefix;
-  if (flags.disable !== undefined) options.disable = flags.disable.flatMap((d) => d.split(',')).map((d) => d.trim().toUpperCase());
+  if (flags.disable !== undefined) {
+    const ids = flags.disable.flatMap((d) => d.split(',')).map((d) => d.trim().toUpperCase());
+    // a misspelt id would otherwise disable nothing, silently
+    const unknown = ids.filter((id) => !RULES.some((r) => r.id === id));
+    if (unknown.length > 0) throw new Error(`--disable names no lint rule: ${unknown.join(', ')} (the rules are ${RULES[0]?.id}…${RULES[RULES.length - 1]?.id}; see docs/policies.md)`);
+    options.disable = ids;
+  }
   if (flags.maxClockSkew !== undefined) {
     const n = Number(flags.maxClockSkew);
     if (!Number.isFinite(n) || n < 0) throw new Error(`--max-clock-skew must be a number of seconds ≥ 0, got ${JSON.stringify(flags.maxClockSkew)}`);
@@ -99,11 +105,14 @@ export function registerPolicyLint(policy: Command): void {
             process.stdout.write(`${at}: ${f.severity} ${f.ruleId} ${f.message} [${f.location.path}]\n`);
           }
         }
+        // the files that could not be read come first, so the summary is the last line and counts them
+        for (const r of results) if ('error' in r) process.stderr.write(`apim-rls: ${r.error.message}\n`);
+        const unreadable = summary.unreadable > 0 ? `; ${summary.unreadable} file(s) could not be read or parsed (above)` : '';
         process.stdout.write(
-          `${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.infos} info in ${summary.files - summary.unreadable} file(s)\n`,
+          `${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.infos} info in ${summary.files - summary.unreadable} file(s)${unreadable}\n`,
         );
       }
-      for (const r of results) if ('error' in r) process.stderr.write(`apim-rls: ${r.error.message}\n`);
+      if (flags.format === 'json') for (const r of results) if ('error' in r) process.stderr.write(`apim-rls: ${r.error.message}\n`);
       process.exitCode = summary.unreadable > 0 ? ExitCode.BadInput : summary.errors > 0 ? ExitCode.Findings : ExitCode.Ok;
     });
 }

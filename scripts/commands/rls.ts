@@ -24,16 +24,32 @@ const exitFor: Record<RlsErrorCode, ExitCode> = {
   RLS_DB_UNREACHABLE: ExitCode.RuntimeFailure,
 };
 
+type Verb = 'sql' | 'apply' | 'sample' | 'verify' | 'drift';
+
+/** What to do about a database error a new user meets first, by SQLSTATE and command. */
+function hintFor(verb: Verb, code: string | undefined, message: string): string {
+  if (code === '3F000' || code === '42P01') {
+    return "; the spec's tables must exist before RLS can protect them: create them first (for the orders sample: apim-rls rls sample --db URL)";
+  }
+  if ((code === '22023' || code === '42704') && /role .* does not exist/.test(message) && verb !== 'apply') {
+    return '; the spec has not been applied to this database: run apim-rls rls apply SPEC --db URL first';
+  }
+  return '';
+}
+
 /** Runs a command body, turning library errors into CLI errors (message only, never a stack). */
-async function run(body: () => Promise<void>): Promise<void> {
+async function run(verb: Verb, body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (err instanceof RlsError) throw new CliError(err.message, exitFor[err.code], err.code);
     const e = err as { code?: unknown; message?: unknown };
-    const state = typeof e.code === 'string' ? ` (${e.code})` : '';
-    throw new CliError(`database error${state}: ${typeof e.message === 'string' ? e.message : String(err)}; nothing was applied`, ExitCode.RuntimeFailure, 'RLS_DB_ERROR');
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    const message = typeof e.message === 'string' ? e.message : String(err);
+    // apply and sample write in one transaction that is rolled back on error; verify and drift never write
+    const outcome = verb === 'apply' || verb === 'sample' ? '; nothing was applied' : '';
+    throw new CliError(`database error${code ? ` (${code})` : ''}: ${message}${outcome}${hintFor(verb, code, message)}`, ExitCode.RuntimeFailure, 'RLS_DB_ERROR');
   }
 }
 
@@ -92,11 +108,11 @@ export function registerRls(program: Command): void {
     .command('sql')
     .description('print the SQL script for a spec')
     .argument('<spec>', 'spec file (.ts, .json, .yaml)')
-    .requiredOption('--dialect <dialect>', 'mssql or postgres')
+    .requiredOption('--dialect <dialect>', 'mssql or postgres (required)')
     .option('--remove', 'print the matching remove script', false)
     .exitOverride()
     .action(async (specFile: string, opts: { dialect: string; remove: boolean }) =>
-      run(async () => {
+      run('sql', async () => {
         const spec = await loadSpec(specFile);
         process.stdout.write(emit(spec, opts.dialect, opts.remove));
       }),
@@ -111,7 +127,7 @@ export function registerRls(program: Command): void {
     .option('--format <format>', 'text or json', 'text')
     .exitOverride()
     .action(async (specFile: string, opts: { db: string; remove: boolean; format: string }) =>
-      run(async () => {
+      run('apply', async () => {
         const fmt = format(opts.format);
         const spec = await loadSpec(specFile);
         const result = await withDatabase(opts.db, (db) => applySpec(db, spec, { remove: opts.remove }));
@@ -131,7 +147,7 @@ export function registerRls(program: Command): void {
     .requiredOption('--db <url>', 'postgres://…, pglite:DIR, pglite:memory or a directory')
     .exitOverride()
     .action(async (opts: { db: string }) =>
-      run(async () => {
+      run('sample', async () => {
         const target = parseDatabaseUrl(opts.db);
         if (target.kind === 'mssql') throw new CliError('rls sample supports PostgreSQL (a server or PGlite), not Azure SQL', ExitCode.BadInput);
         const { setupSampleDatabase } = await import('../../rls/sample/setup.js');
@@ -151,8 +167,9 @@ export function registerRls(program: Command): void {
     .option('--format <format>', 'text or json', 'text')
     .exitOverride()
     .action(async (specFile: string, opts: { db: string; cases: string; role?: string; hardening: boolean; format: string }) =>
-      run(async () => {
+      run('verify', async () => {
         const fmt = format(opts.format);
+        if (parseDatabaseUrl(opts.db).kind === 'mssql') throw new CliError('rls verify runs on PostgreSQL (a server or PGlite); it is not implemented for Azure SQL', ExitCode.BadInput);
         const spec = await loadSpec(specFile);
         const cases = await loadCases(opts.cases);
         const report = await withDatabase(opts.db, (db) => verifySpec(db, spec, cases, { hardening: opts.hardening, ...(opts.role ? { role: opts.role } : {}) }));
@@ -169,7 +186,7 @@ export function registerRls(program: Command): void {
     .option('--format <format>', 'text or json', 'text')
     .exitOverride()
     .action(async (specFile: string, opts: { db: string; format: string }) =>
-      run(async () => {
+      run('drift', async () => {
         const fmt = format(opts.format);
         const spec = await loadSpec(specFile);
         const changes = await withDatabase(opts.db, (db) => driftSpec(db, spec));

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { defaultPorts, startStack, type Stack, type StackOptions } from '../../local/stack.js';
+import { jsonLineLog } from '../../local/gateway/log.js';
 
 interface StartFlags {
   gatewayPort: string;
@@ -9,6 +10,7 @@ interface StartFlags {
   functionsPort: string;
   dataDir?: string;
   issuerDir?: string;
+  gracePeriod?: string;
 }
 
 function port(value: string, flag: string): number {
@@ -32,7 +34,7 @@ export function describeStack(stack: Stack): string {
     lines.push(`  curl ${stack.issuer.discoveryUrl}`);
     lines.push('  (the gateway is not part of this build yet: the Functions host accepts only its managed-identity proof)');
   }
-  lines.push('', 'Ctrl-C stops everything.');
+  lines.push('', 'Ctrl-C stops everything. (Requests in flight finish first; a second Ctrl-C stops at once.)');
   return lines.join('\n') + '\n';
 }
 
@@ -46,6 +48,7 @@ export function registerStart(program: Command): void {
     .option('--functions-port <port>', 'Functions host port', String(defaultPorts.functions))
     .option('--data-dir <dir>', 'PGlite data folder (default: in memory, fresh sample data on every start)')
     .option('--issuer-dir <dir>', 'key folder of the OpenID issuer (default .dev/issuer in the project)')
+    .option('--grace-period <seconds>', "on Ctrl-C / SIGTERM, how long requests in flight may take to finish (default host.json's functionTimeout)")
     .exitOverride()
     .action(async (flags: StartFlags) => {
       const options: StackOptions = {
@@ -53,8 +56,15 @@ export function registerStart(program: Command): void {
         issuerPort: port(flags.issuerPort, '--issuer-port'),
         functionsPort: port(flags.functionsPort, '--functions-port'),
       };
+      // one JSON line per gateway refusal (request id, operation, LastError source and reason, status, duration)
+      options.gatewayLog = jsonLineLog((line) => process.stdout.write(line + '\n'));
       if (flags.dataDir !== undefined) options.dataDir = resolve(flags.dataDir);
       if (flags.issuerDir !== undefined) options.issuerKeyDir = resolve(flags.issuerDir);
+      let graceInMs: number | undefined;
+      if (flags.gracePeriod !== undefined) {
+        if (!/^\d{1,4}(\.\d{1,3})?$/.test(flags.gracePeriod)) throw new CliError('--grace-period must be a number of seconds (0–9999)', ExitCode.BadInput);
+        graceInMs = Math.round(Number(flags.gracePeriod) * 1000);
+      }
       let stack: Stack;
       try {
         stack = await startStack(options);
@@ -68,12 +78,17 @@ export function registerStart(program: Command): void {
         const stop = () => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
+          // a second signal while draining stops at once (128 + the signal number, as a shell reports it)
+          process.once('SIGINT', () => process.exit(130));
+          process.once('SIGTERM', () => process.exit(143));
           done();
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-      process.stdout.write('stopping...\n');
-      await stack.close();
+      process.stdout.write('stopping: no new connections; finishing the requests in flight...\n');
+      const { cutOff } = await stack.close(graceInMs);
+      const lost = cutOff.gateway + cutOff.functions + cutOff.issuer;
+      process.stdout.write(lost === 0 ? 'stopped.\n' : `stopped: the grace period ended with ${lost} request(s) unanswered (connections closed).\n`);
     });
 }

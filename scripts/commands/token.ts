@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { defaultKeyDir, maxTtlSeconds, mintFromKeyDir, mintRequestSchema, type MintRequest } from '../../local/issuer/index.js';
+import { defaultIssuerUrl, defaultKeyDir, maxTtlSeconds, mintFromKeyDir, mintRequestSchema, openKeyStore, type MintRequest } from '../../local/issuer/index.js';
 import { sampleUsers } from '../../rls/sample/users.js';
 
 interface TokenFlags {
@@ -17,7 +17,7 @@ interface TokenFlags {
   issuerUrl?: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 /** `--roles a,b --roles c` → [a, b, c] */
 const splitList = (values: string[], separator: RegExp) => values.flatMap((v) => v.split(separator)).map((v) => v.trim()).filter((v) => v !== '');
 
@@ -69,6 +69,25 @@ export function mintRequestFromFlags(flags: TokenFlags): MintRequest {
 }
 
 /** Registers `apim-rls token`: prints a token signed by the local issuer's keys (and nothing else on stdout). */
+/**
+ * The `iss` to mint when --issuer-url is not given. An issuer records the URL it advertises in
+ * its key folder; a token for an issuer that has since stopped (e.g. a test's on a free port)
+ * would be refused by the next one. So the recorded URL is used only while an issuer answers
+ * there (its discovery document, within 1.5 s); otherwise the default URL, and stderr says so.
+ */
+export async function chooseIssuer(keyDir: string, probeTimeoutMs = 1500): Promise<{ issuer: string; note?: string }> {
+  const stored = (await openKeyStore({ dir: keyDir })).storedIssuer();
+  if (stored === undefined || stored === defaultIssuerUrl) return { issuer: defaultIssuerUrl };
+  try {
+    const res = await fetch(`${stored}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(probeTimeoutMs), redirect: 'manual' });
+    await res.body?.cancel();
+    if (res.ok) return { issuer: stored, note: `iss ${stored}: the issuer running on ${keyDir}` };
+  } catch {
+    // not running: fall through
+  }
+  return { issuer: defaultIssuerUrl, note: `iss ${defaultIssuerUrl}: the issuer last started on ${keyDir} (${stored}) is not running; pass --issuer-url to choose` };
+}
+
 export function registerToken(program: Command): void {
   program
     .command('token')
@@ -76,15 +95,17 @@ export function registerToken(program: Command): void {
     .option('--sub <sub>', 'subject (required)')
     .option('--oid <oid>', "object id (default: the sample persona's when --sub is alice, bob, carol, dave or erin, else a stable UUID derived from --sub)")
     .option('--tid <tid>', "tenant id (default: the sample persona's, else none)")
-    .option('--roles <roles>', 'app roles, comma-separated (repeatable)', collect, [])
-    .option('--scp <scopes>', 'delegated scopes, space- or comma-separated (repeatable)', collect, [])
-    .option('--aud <audience>', 'audience (repeatable; default api://apim-rls-orders)', collect, [])
+    .option('--roles <roles>', 'app roles, comma-separated (repeatable)', collect)
+    .option('--scp <scopes>', 'delegated scopes, space- or comma-separated (repeatable)', collect)
+    .option('--aud <audience>', 'audience (repeatable; default api://apim-rls-orders)', collect)
     .option('--ttl <seconds>', 'lifetime in seconds (default 3600)')
-    .option('--claim <name=value>', 'an extra claim; the value is JSON or a plain string (repeatable)', collect, [])
+    .option('--claim <name=value>', 'an extra claim; the value is JSON or a plain string (repeatable)', collect)
     .option('--issuer-dir <dir>', 'key folder of the local issuer (default .dev/issuer in the project)')
     .option('--issuer-url <url>', 'the iss to mint (default: what the last local issuer on the key folder advertised, else http://127.0.0.1:8081)')
     .exitOverride()
-    .action(async (flags: TokenFlags) => {
+    .action(async (given: Partial<TokenFlags>) => {
+      // no default list on the repeatable flags, so help shows no "(default: [])"
+      const flags: TokenFlags = { ...given, roles: given.roles ?? [], scp: given.scp ?? [], aud: given.aud ?? [], claim: given.claim ?? [] };
       const request = mintRequestFromFlags(flags);
       if (flags.issuerUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(flags.issuerUrl)) {
         throw new CliError('--issuer-url must be an http(s) URL', ExitCode.BadInput);
@@ -94,6 +115,11 @@ export function registerToken(program: Command): void {
       try {
         const options: Parameters<typeof mintFromKeyDir>[1] = { keyDir };
         if (flags.issuerUrl !== undefined) options.issuer = flags.issuerUrl.replace(/\/+$/, '');
+        else {
+          const chosen = await chooseIssuer(keyDir);
+          options.issuer = chosen.issuer;
+          if (chosen.note !== undefined) process.stderr.write(`apim-rls: ${chosen.note}\n`);
+        }
         ({ token } = await mintFromKeyDir(request, options));
       } catch (err) {
         throw new CliError(`could not use the key folder ${keyDir}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.RuntimeFailure);

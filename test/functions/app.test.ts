@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { HttpFunctionOptions } from '@azure/functions';
-import { registerFunctions } from '../../functions/register.js';
+import azureFunctions, { type HttpFunctionOptions } from '@azure/functions';
+import { registerFunctions, registerTerminate } from '../../functions/register.js';
 import type { Runtime } from '../../functions/runtime.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,6 +44,37 @@ describe('Functions entry', () => {
     assert.equal(res.status, 503);
     assert.equal(res.headers['content-type'], 'application/problem+json');
     assert.doesNotMatch(res.body, /secret|boom/);
+  });
+
+  describe('the host\'s terminate hook (app.hook.appTerminate)', () => {
+    const hookOf = (runtime: Promise<Runtime>, log?: (line: string) => void) => {
+      const handlers: (() => void | Promise<void>)[] = [];
+      registerTerminate({ hook: { appTerminate: (h) => void handlers.push(h) } }, runtime, log);
+      assert.equal(handlers.length, 1);
+      return handlers[0]!;
+    };
+
+    it('closes the runtime (ends the database pool) once, however often the host calls it', async () => {
+      let closed = 0;
+      const hook = hookOf(Promise.resolve({ close: async () => void closed++ } as unknown as Runtime));
+      await hook();
+      await hook();
+      assert.equal(closed, 1);
+    });
+
+    it('a runtime that never started has nothing to close; a failing close is logged, not thrown', async () => {
+      const failed = Promise.reject(new Error('no start'));
+      failed.catch(() => undefined);
+      await hookOf(failed)();
+      const lines: string[] = [];
+      await hookOf(Promise.resolve({ close: () => Promise.reject(new Error('pool already ended')) } as unknown as Runtime), (l) => void lines.push(l))();
+      assert.deepEqual(lines, ['apim-rls: closing the database connections at shutdown failed: pool already ended']);
+    });
+
+    it('the entry registers it with the installed @azure/functions (app.hook.appTerminate exists)', () => {
+      assert.equal(typeof azureFunctions.app.hook.appTerminate, 'function');
+      assert.match(readFileSync(join(repoRoot, 'functions', 'app.ts'), 'utf8'), /registerTerminate\(azureFunctions\.app, runtime\)/);
+    });
   });
 
   describe('build output', () => {

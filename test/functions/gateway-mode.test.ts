@@ -19,10 +19,10 @@ describe('gateway-token mode on the sample', () => {
   let gatewayToken: string;
   const { alice, bob, carol } = sampleUsers;
   const forwarded = (u: { oid: string; tid: string; sub: string }, roles: string[]) => ({
-    'X-Identity-Tenant-Id': u.tid,
-    'X-Identity-Object-Id': u.oid,
-    'X-Identity-Subject': u.sub,
-    'X-Identity-Roles': roles.join(','),
+    'X-Identity-Tenant-Id': encodeURIComponent(u.tid),
+    'X-Identity-Object-Id': encodeURIComponent(u.oid),
+    'X-Identity-Subject': encodeURIComponent(u.sub),
+    'X-Identity-Roles': encodeURIComponent(JSON.stringify(roles)),
   });
 
   before(async () => {

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,9 +63,29 @@ test('policy fmt --check: 0 for a canonical file, 1 otherwise', () => {
   assert.equal(ok.stdout, '');
   const messy = cli('policy', 'fmt', '--check', join(dir, 'messy.xml'));
   assert.equal(messy.code, 1);
-  assert.match(messy.stderr, /not in canonical form/);
+  assert.match(messy.stderr, /not in canonical raw form/);
   // the well-formed canonical file is not the canonical raw form
   assert.equal(cli('policy', 'fmt', '--check', '--raw', join(dir, 'canonical.xml')).code, 1);
+});
+
+test('policy fmt --check and --write keep a raw-form file raw (regression: --check failed every raw file and suggested the well-formed form)', () => {
+  const rawCanonical = cli('policy', 'fmt', '--raw', join(dir, 'messy.xml')).stdout;
+  const raw = join(dir, 'raw-canonical.xml');
+  writeFileSync(raw, rawCanonical);
+  const ok = cli('policy', 'fmt', '--check', raw);
+  assert.equal(ok.code, 0, ok.stderr);
+  const target = join(dir, 'raw-messy.xml');
+  writeFileSync(target, MESSY);
+  const messy = cli('policy', 'fmt', '--check', target);
+  assert.equal(messy.code, 1);
+  assert.equal(messy.stderr, `apim-rls: ${target} is not in canonical raw form (apim-rls policy fmt --write ${target} rewrites it)\n`);
+  const written = cli('policy', 'fmt', '--write', target);
+  assert.equal(written.code, 0, written.stderr);
+  assert.equal(written.stdout, `formatted ${target}\n`);
+  assert.equal(readFileSync(target, 'utf8'), rawCanonical);
+  assert.equal(cli('policy', 'fmt', '--check', target).code, 0);
+  assert.equal(cli('policy', 'fmt', '--write', target).stdout, '', 'nothing to do the second time');
+  assert.equal(cli('policy', 'fmt', '--check', '--write', target).code, 2);
 });
 
 test('policy fmt: malformed or unreadable input exits 2 with file:line:column', () => {

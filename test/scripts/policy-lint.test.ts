@@ -97,6 +97,8 @@ test('policy lint: malformed or unreadable input exits 2 with file:line:column',
   const missing = cli('policy', 'lint', join(dir, 'nope.xml'));
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read .*nope\.xml: ENOENT/);
+  // the summary says a file was not linted, instead of a clean-looking "0 error(s) ... in 0 file(s)"
+  assert.equal(missing.stdout, '0 error(s), 0 warning(s), 0 info in 0 file(s); 1 file(s) could not be read or parsed (above)\n');
   const json = cli('policy', 'lint', '--format', 'json', broken);
   assert.equal(json.code, 2);
   const out = JSON.parse(json.stdout) as { results: Array<{ error: { code: string; line: number; column: number } }> };
@@ -107,6 +109,10 @@ test('policy lint: options --scope, --disable, bad --format', () => {
   assert.equal(cli('policy', 'lint', '--disable', 'APIM201,APIM203', join(dir, 'bad.xml')).code, 0);
   assert.equal(cli('policy', 'lint', '--disable', 'APIM201', '--disable', 'apim203', join(dir, 'bad.xml')).code, 0);
   assert.equal(cli('policy', 'lint', '--disable', 'APIM201', join(dir, 'bad.xml')).code, 1);
+  // an id that names no rule is refused, not ignored (regression: it was accepted silently)
+  const unknown = cli('policy', 'lint', '--disable', 'APIM201,APIM999', join(dir, 'bad.xml'));
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--disable names no lint rule: APIM999/);
   // with only X-ACME- as the identity namespace, X-Identity-* headers are ordinary headers
   const acme = cli('policy', 'lint', '--identity-prefix', 'X-ACME-', '--identity-prefix', 'X-Other-', join(dir, 'bad.xml'));
   assert.equal(acme.code, 0, acme.stdout);

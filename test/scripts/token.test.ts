@@ -72,7 +72,8 @@ describe('apim-rls token: command', () => {
   it('prints only a token that verifies against the running issuer', async () => {
     const r = await cli(['token', '--sub', 'alice', '--tid', 'contoso', '--roles', 'Orders.Read', '--ttl', '600', '--issuer-dir', join(dir, 'keys')]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, '');
+    // the issuer on the key folder answers, so its URL is the iss, and stderr says which
+    assert.equal(r.stderr, `apim-rls: iss ${issuer.issuer}: the issuer running on ${join(dir, 'keys')}\n`);
     const lines = r.stdout.split('\n');
     assert.equal(lines.length, 2);
     assert.equal(lines[1], '');
@@ -100,3 +101,28 @@ describe('apim-rls token: command', () => {
     }
   });
 });
+
+it('token --help shows no "(default: [])" on the repeatable flags (regression)', async () => {
+  const r = await cli(['token', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /--aud <audience> +audience \(repeatable; default api:\/\/apim-rls-orders\)\n/);
+  assert.doesNotMatch(r.stdout, /default: \[\]/);
+});
+
+it('token after the issuer on its key folder stopped mints for the default issuer and says so (regression: it kept the stopped issuer iss)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apim-rls-token-stopped-'));
+  try {
+    const keys = join(dir, 'keys');
+    const gone = await startDevIssuer({ port: 0, keyDir: keys });
+    const goneUrl = gone.issuer;
+    await gone.close();
+    const r = await cli(['token', '--sub', 'alice', '--issuer-dir', keys]);
+    assert.equal(r.code, 0, r.stderr);
+    const payload = JSON.parse(Buffer.from(r.stdout.trim().split('.')[1]!, 'base64url').toString('utf8')) as { iss: string };
+    assert.equal(payload.iss, 'http://127.0.0.1:8081');
+    assert.equal(r.stderr, `apim-rls: iss http://127.0.0.1:8081: the issuer last started on ${keys} (${goneUrl}) is not running; pass --issuer-url to choose\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+

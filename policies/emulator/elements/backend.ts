@@ -20,7 +20,8 @@ import { EmulatorError } from '../errors.js';
 import { settleFirst } from '../overlap.js';
 import { MultiDict } from '../expressions/values.js';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
+/** Never forwarded (RFC 9110 §7.6.1, §10.1.1, §11.7): hop-by-hop fields, Expect, proxy credentials; length and host are recomputed. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length', 'expect', 'proxy-authorization', 'proxy-authenticate', 'http2-settings']);
 
 function statusReason(status: number): string {
   return REASONS[status] ?? '';
@@ -38,6 +39,8 @@ interface Outgoing {
 
 function outgoing(method: string, url: string, headers: MultiDict, body: Uint8Array): Outgoing {
   const sent: Record<string, string> = {};
+  // the fields a caller's Connection names are dropped where the request is received (local/gateway/http.ts),
+  // never here: a caller naming X-Identity-* or Authorization in Connection must not remove what the policies set
   for (const [key, e] of headers.keyed()) if (!HOP_BY_HOP.has(key)) sent[e.name] = e.values.length === 1 ? e.values[0]! : e.values.join(',');
   return { method, url, headers: sent, body };
 }

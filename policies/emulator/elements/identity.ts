@@ -125,13 +125,32 @@ function afterScheme(value: string, schemeKey: string): string | null {
   return token === '' || /\s/.test(token) ? null : token;
 }
 
-function jwtStep(source: string, el: XmlElement, cc: CompileContext, tokenOf: TokenSource, config: JwtValidationConfig, extra?: (payload: Record<string, unknown>) => { reason: string; message: string } | null): Step {
+/**
+ * The reasons APIM documents for token validation
+ * (https://learn.microsoft.com/azure/api-management/api-management-error-handling-policies#predefined-errors-for-policies);
+ * any other failure is "Other validation failures" → JwtInvalid.
+ */
+const DOCUMENTED_TOKEN_REASONS: ReadonlySet<string> = new Set(['TokenNotPresent', 'TokenSignatureInvalid', 'TokenAudienceNotAllowed', 'TokenIssuerNotAllowed', 'TokenExpired', 'TokenSignatureKeyNotFound', 'TokenClaimNotFound', 'TokenClaimValueNotAllowed', 'JwtInvalid']);
+
+function jwtStep(
+  source: string,
+  el: XmlElement,
+  cc: CompileContext,
+  tokenOf: TokenSource,
+  config: JwtValidationConfig,
+  extra?: (payload: Record<string, unknown>) => { reason: string; message: string } | null,
+  onlyDocumentedReasons = false,
+): Step {
   const status = intAttr(el, 'failed-validation-httpcode', cc, 401)!;
   const message = attrString(el, 'failed-validation-error-message', cc);
   const outputVar = constAttr(el, 'output-token-variable-name', cc);
   const overlap = cc.overlap !== false;
   const failure = (run: Run, reason: string, text: string): PolicyFailure =>
-    new PolicyFailure({ source, reason, message: text, policyId: '' }, status, errorBody(status, message ? message(run) : defaultJwtErrorMessage));
+    new PolicyFailure(
+      { source, reason: onlyDocumentedReasons && !DOCUMENTED_TOKEN_REASONS.has(reason) ? 'JwtInvalid' : reason, message: text, policyId: '' },
+      status,
+      errorBody(status, message ? message(run) : defaultJwtErrorMessage),
+    );
   const fromValue = tokenOf.fromValue;
   // the check may start when the request arrives (when the keys are cached: no I/O ahead of the steps before this one)
   const early: EarlyJwtCheck | undefined =
@@ -234,7 +253,8 @@ defineElement('validate-azure-ad-token', (el, cc) => {
     if (clientApps.includes(app)) return null;
     return { reason: 'TokenClaimValueNotAllowed', message: `Claim ${claim} value of ${app} is not allowed. Access denied.` };
   };
-  return jwtStep('validate-azure-ad-token', el, cc, tokenSource(el, cc, 'Authorization'), config, clientCheck);
+  // validate-azure-ad-token reports only documented reasons (a not-yet-valid token: JwtInvalid)
+  return jwtStep('validate-azure-ad-token', el, cc, tokenSource(el, cc, 'Authorization'), config, clientCheck, true);
 });
 
 /** A managed identity token is reused until this long before it expires (APIM caches them too). */

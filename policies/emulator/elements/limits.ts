@@ -58,6 +58,8 @@ function limitStep(el: XmlElement, cc: CompileContext, kind: 'rate' | 'quota'): 
   const bandwidthKb = kind === 'quota' ? intAttr(el, 'bandwidth', cc) : undefined;
   const period = intAttr(el, 'renewal-period', cc);
   if (kind === 'rate' && attr(el, 'bandwidth') !== undefined) throw new EmulatorError('INVALID_POLICY', `<${el.name}>${where(el)}: bandwidth is a quota attribute`);
+  // rate-limit (per subscription) documents no increment attributes; rate-limit-by-key does
+  if (el.name === 'rate-limit') for (const a of ['increment-condition', 'increment-count']) if (attr(el, a) !== undefined) throw new EmulatorError('INVALID_POLICY', `<rate-limit>${where(el)}: ${a} is not an attribute of rate-limit (use rate-limit-by-key)`);
   if (calls === undefined && bandwidthKb === undefined) throw new EmulatorError('INVALID_POLICY', `<${el.name}>${where(el)} needs calls${kind === 'quota' ? ' or bandwidth' : ''}`);
   for (const [name, v] of [['calls', calls], ['bandwidth', bandwidthKb]] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new EmulatorError('INVALID_POLICY', `<${el.name}>${where(el)}: ${name} must be a non-negative integer`);

@@ -182,7 +182,7 @@ const baseNames = new Map<string, string>();
 /** The type name without its namespace (`System.Text.Encoding` → `Encoding`). */
 export function baseName(type: string): string {
   let b = baseNames.get(type);
-  if (b === undefined) baseNames.set(type, (b = type.replace(/^System\.(Text\.(RegularExpressions\.)?|Net\.|Linq\.|Collections\.Generic\.)?/, '').replace(/^Newtonsoft\.Json\.(Linq\.)?/, '')));
+  if (b === undefined) baseNames.set(type, (b = type.replace(/^System\.(Text\.(RegularExpressions\.)?|Net\.|Linq\.|Collections\.Generic\.|Security\.Cryptography\.)?/, '').replace(/^Newtonsoft\.Json\.(Linq\.)?/, '')));
   return b;
 }
 

@@ -1,10 +1,100 @@
-/** APIM's `Jwt` object: what `AsJwt()` and validate-jwt's `output-token-variable-name` expose. */
+/**
+ * APIM's `Jwt` object: what `AsJwt()` and validate-jwt's `output-token-variable-name` expose.
+ * Members as the policy-expressions reference lists them (`Claims: IReadOnlyDictionary<string,
+ * string[]>`, `Jwt.Claims.GetValueOrDefault(claimName, defaultValue)` → comma-separated values):
+ * https://learn.microsoft.com/azure/api-management/api-management-policy-expressions#ContextVariables
+ */
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
-import { CsDateTime, HostObject, MultiDict, NO_MEMBER } from './values.js';
+import { CsDateTime, CsException, HostObject, KeyValue, MultiDict, NO_MEMBER } from './values.js';
+
+/**
+ * `Jwt.Claims`: claim names are compared exactly. JWT claim names are case-sensitive (RFC 7519
+ * §4: "The Claim Names within a JWT Claims Set MUST be unique"; §10.1 registers them as
+ * case-sensitive strings), so `"tid"` and `"TID"` are two claims and `GetValueOrDefault("tid")`
+ * reads `tid` only. The reference does not say how APIM compares claim names; the exact
+ * comparison is the stricter reading (a case-folding dictionary let `"TID"` replace `"tid"`).
+ * Read-only, like the reference's `IReadOnlyDictionary`.
+ */
+export class JwtClaims extends MultiDict {
+  private readonly exact: ReadonlyMap<string, { readonly name: string; values: string[] }>;
+  constructor(entries: Iterable<[string, string[]]>) {
+    super();
+    const m = new Map<string, { name: string; values: string[] }>();
+    for (const [name, values] of entries) m.set(name, { name, values });
+    this.exact = m;
+  }
+  override get(name: string): string[] | undefined {
+    return this.exact.get(name)?.values;
+  }
+  override getKey(key: string): string[] | undefined {
+    return this.exact.get(key)?.values;
+  }
+  override getJoined(name: string): string | undefined {
+    return this.exact.get(name)?.values.join(',');
+  }
+  override has(name: string): boolean {
+    return this.exact.has(name);
+  }
+  override hasKey(key: string): boolean {
+    return this.exact.has(key);
+  }
+  override set(): void {
+    throw readOnly();
+  }
+  override setKey(): void {
+    throw readOnly();
+  }
+  override append(): void {
+    throw readOnly();
+  }
+  override delete(): void {
+    throw readOnly();
+  }
+  override deleteKey(): void {
+    throw readOnly();
+  }
+  override clear(): void {
+    throw readOnly();
+  }
+  override reset(): void {
+    throw readOnly();
+  }
+  override names(): string[] {
+    return [...this.exact.keys()];
+  }
+  override keyed(): ReadonlyMap<string, { readonly name: string; readonly values: string[] }> {
+    return this.exact;
+  }
+  override entries(): [string, string[]][] {
+    return [...this.exact.values()].map((e) => [e.name, e.values]);
+  }
+  override clone(): MultiDict {
+    return new JwtClaims(this.entries().map(([k, v]) => [k, [...v]]));
+  }
+  override get size(): number {
+    return this.exact.size;
+  }
+  override getMember(name: string): unknown {
+    if (name === 'Count') return this.exact.size;
+    return super.getMember(name);
+  }
+  override getIndex(key: unknown): unknown {
+    const v = this.get(String(key));
+    if (!v) throw new CsException('KeyNotFoundException', `The given key '${String(key)}' was not present in the dictionary.`);
+    return v;
+  }
+  override enumerate(): KeyValue[] {
+    return this.entries().map(([k, v]) => new KeyValue(k, v));
+  }
+}
+
+function readOnly(): CsException {
+  return new CsException('NotSupportedException', 'Collection is read-only.');
+}
 
 export class JwtValue extends HostObject {
   readonly typeName = 'Jwt';
-  private claims: MultiDict | undefined;
+  private claims: JwtClaims | undefined;
   constructor(
     readonly header: ProtectedHeaderParameters,
     readonly payload: JWTPayload,
@@ -19,9 +109,9 @@ export class JwtValue extends HostObject {
       return null;
     }
   }
-  getClaims(): MultiDict {
+  getClaims(): JwtClaims {
     if (!this.claims) {
-      this.claims = new MultiDict(Object.entries(this.payload).map(([k, v]) => [k, claimValues(v)]));
+      this.claims = new JwtClaims(Object.entries(this.payload).map(([k, v]) => [k, claimValues(v)]));
     }
     return this.claims;
   }

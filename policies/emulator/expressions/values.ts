@@ -24,6 +24,12 @@ export class CsException extends Error {
   }
 }
 
+/** The cell of an `out` argument (core.ts's Ref: the runtime assigns `value` back to the variable). */
+function setOut(cell: unknown, value: unknown): void {
+  if (cell === null || typeof cell !== 'object' || !('value' in cell)) throw new CsException('ArgumentException', 'TryGetValue needs an out argument.');
+  (cell as { value: unknown }).value = value;
+}
+
 export abstract class HostObject {
   abstract readonly typeName: string;
   getMember(_name: string): unknown {
@@ -165,6 +171,12 @@ export class MultiDict extends HostObject {
       }
       case 'ContainsKey':
         return this.has(String(args[0]));
+      case 'TryGetValue': {
+        // TryGetValue(string key, out string[] value): the value, or null and false
+        const v = this.get(String(args[0]));
+        setOut(args[1], v ?? null);
+        return v !== undefined;
+      }
     }
     return NO_MEMBER;
   }
@@ -230,6 +242,11 @@ export class CsDictionary extends HostObject {
       }
       case 'ContainsKey':
         return this.map.has(String(args[0]));
+      case 'TryGetValue': {
+        const has = this.map.has(String(args[0]));
+        setOut(args[1], has ? this.map.get(String(args[0])) : null);
+        return has;
+      }
       case 'Add':
         if (this.readOnly) break;
         if (this.map.has(String(args[0]))) throw new CsException('ArgumentException', 'An item with the same key has already been added.');

@@ -122,16 +122,16 @@ describe('trust boundary', () => {
         authorization: `Bearer ${gw!.token}`,
         'X-Identity-Object-Id': 'oid-c1',
         'X-Identity-Tenant-Id': 'fabrikam',
-        'X-Identity-Roles': 'Orders.Read,Orders.Write',
+        'X-Identity-Roles': encodeURIComponent('["Orders.Read","Orders.Write"]'),
       }));
       assert.equal(id.source, 'gateway-token');
       assert.equal(id.gatewayClientId, gatewayClientId);
       assert.deepEqual(id.claims, { oid: 'oid-c1', tid: 'fabrikam', roles: ['Orders.Read', 'Orders.Write'] });
     });
 
-    it('accepts roles forwarded as a JSON array', async () => {
+    it('accepts roles only as the percent-encoded JSON array the identity chain sends', async () => {
       const gw = await t.issuer.credential(gatewayClientId).getToken('api://apim-rls-orders/.default');
-      const id = await boundary('gateway-token').authenticate(headers({ authorization: `Bearer ${gw!.token}`, 'X-Identity-Roles': '["Orders.Admin"]' }));
+      const id = await boundary('gateway-token').authenticate(headers({ authorization: `Bearer ${gw!.token}`, 'X-Identity-Roles': '%5B%22Orders.Admin%22%5D' }));
       assert.deepEqual(id.claims['roles'], ['Orders.Admin']);
     });
 

@@ -166,7 +166,7 @@ describe('mssql identity session', () => {
     }
   });
 
-  for (const transient of [40613, 40197, 40501, 49918, 49919, 49920, 4060, 10928, 10929]) {
+  for (const transient of [40613, 40197, 40501, 40540, 40143, 49918, 49919, 49920, 4060, 4221, 10928, 10929, 1205, 42108, 42109]) {
     it(`retries transient error ${transient} with backoff, then succeeds`, async () => {
       const { pool, batches } = fakePool((_b, n) => (n < 3 ? sqlError({ number: transient }) : { recordset: [{ ok: 1 }], rowsAffected: [1] }));
       const delays: number[] = [];
@@ -188,6 +188,75 @@ describe('mssql identity session', () => {
       assert.deepEqual(delays, [10, 20, 40]);
     });
   }
+
+  // item 5 of issue 14: no double write after a timeout (these failed before the fix: the update
+  // and the delete were sent 4 times)
+  for (const [name, statement] of [
+    ['update', () => mssqlOrdersQueries.update(7, { quantity: 2 })],
+    ['remove', () => mssqlOrdersQueries.remove(7)],
+  ] as const) {
+    for (const code of ['ETIMEOUT', 'ECONNRESET', 'ESOCKET', 'ECONNCLOSED']) {
+      it(`${name}: a RequestError ${code} after the batch was sent is never repeated → 503 db_outcome_unknown, sent once`, async () => {
+        const { pool, batches } = fakePool(() => sqlError({ code, name: 'RequestError' }));
+        const session = createMssqlSession({ pool, sessionKeys: keys, sleep: async () => undefined });
+        await assert.rejects(session.run(alice, statement()), (e: unknown) => e instanceof HttpError && e.status === 503 && e.reason === `db_outcome_unknown:${code}` && /may or may not/.test(e.message));
+        assert.equal(batches.length, 1);
+      });
+    }
+    it(`${name}: a transient server error (1205 deadlock victim) is not repeated either (the batch ran)`, async () => {
+      const { pool, batches } = fakePool(() => sqlError({ number: 1205, name: 'RequestError' }));
+      const session = createMssqlSession({ pool, sessionKeys: keys, sleep: async () => undefined });
+      await assert.rejects(session.run(alice, statement()), (e: unknown) => e instanceof HttpError && e.status === 503 && e.reason === 'db_outcome_unknown:1205');
+      assert.equal(batches.length, 1);
+    });
+    it(`${name}: a ConnectionError (the pool could not give a connection: nothing sent) is retried, the same batch`, async () => {
+      const { pool, batches } = fakePool((_b, n) => (n < 2 ? sqlError({ code: 'ESOCKET', name: 'ConnectionError' }) : { recordset: [{ visible: true }], rowsAffected: [1] }));
+      const session = createMssqlSession({ pool, sessionKeys: keys, sleep: async () => undefined });
+      await session.run(alice, statement());
+      assert.equal(batches.length, 2);
+      assert.equal(batches[1]!.text, batches[0]!.text);
+    });
+  }
+
+  it('create is idempotent by the request id, so a RequestError ECONNRESET is retried with the exact same batch and request id', async () => {
+    const { pool, batches } = fakePool((_b, n) => (n < 2 ? sqlError({ code: 'ECONNRESET', name: 'RequestError' }) : { recordset: [{ id: 9 }], rowsAffected: [1, 0, 1] }));
+    const session = createMssqlSession({ pool, sessionKeys: keys, sleep: async () => undefined });
+    const r = await session.run(alice, mssqlOrdersQueries.create({ item: 'widget', quantity: 2 }));
+    assert.deepEqual(r.rows, [{ id: 9 }]);
+    assert.equal(batches.length, 2);
+    const [first, second] = batches as [Batch, Batch];
+    assert.equal(second.text, first.text);
+    assert.deepEqual(second.inputs.map((i) => [i.name, i.value]), first.inputs.map((i) => [i.name, i.value]));
+    assert.deepEqual(first.inputs.find((i) => i.name === 'v3')?.value, 'req-1');
+    // the statement inserts only when no row of this caller carries the request id, then reads the row back by it
+    const statement = first.text.slice(first.text.indexOf('DECLARE'));
+    assert.equal(
+      statement,
+      [
+        'DECLARE @input TABLE (item nvarchar(200) NOT NULL, quantity int NOT NULL);',
+        'INSERT INTO @input (item, quantity) VALUES (@a0, @a1);',
+        'INSERT INTO app.orders (tenant_id, owner_oid, item, quantity, request_id)',
+        "SELECT CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)), CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)), i.item, i.quantity, CAST(SESSION_CONTEXT(N'request_id') AS nvarchar(128))",
+        'FROM @input AS i',
+        'WHERE NOT EXISTS (SELECT 1 FROM app.orders AS o',
+        "  WHERE o.request_id = CAST(SESSION_CONTEXT(N'request_id') AS nvarchar(128)) COLLATE Latin1_General_100_BIN2",
+        "    AND o.tenant_id = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2",
+        "    AND o.owner_oid = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2",
+        '    AND o.item = i.item COLLATE Latin1_General_100_BIN2 AND o.quantity = i.quantity);',
+        'SELECT o.id, o.tenant_id, o.owner_oid, o.item, o.quantity, o.status, o.created_at',
+        'FROM app.orders AS o JOIN @input AS i ON o.item = i.item COLLATE Latin1_General_100_BIN2 AND o.quantity = i.quantity',
+        "WHERE o.request_id = CAST(SESSION_CONTEXT(N'request_id') AS nvarchar(128)) COLLATE Latin1_General_100_BIN2",
+        "  AND o.tenant_id = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2",
+        "  AND o.owner_oid = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2;",
+      ].join('\n'),
+    );
+  });
+
+  it('reads are repeatable, update and remove are not', () => {
+    const q = mssqlOrdersQueries;
+    for (const s of [q.list(10, 0), q.get(1), q.me(), q.ping(), q.create({ item: 'x', quantity: 1 })]) assert.equal(s.repeatable, true);
+    for (const s of [q.update(1, { quantity: 2 }), q.remove(1)]) assert.equal(s.repeatable, undefined);
+  });
 
   it('reads the error number where tedious nests it (originalError.info.number)', () => {
     assert.equal(isTransientMssqlError(sqlError({ originalError: { info: { number: 40613 } } })), true);

@@ -80,7 +80,7 @@ describe('local gateway with the product policies', () => {
     assert.equal(got.headers['x-identity-tenant-id'], 'contoso');
     assert.equal(got.headers['x-identity-object-id'], alice.oid);
     assert.equal(got.headers['x-identity-subject'], 'alice');
-    assert.equal(got.headers['x-identity-roles'], 'Orders.Read');
+    assert.equal(got.headers['x-identity-roles'], encodeURIComponent('["Orders.Read"]'), 'a JSON array, percent-encoded');
     assert.equal(got.headers['x-ms-client-principal-id'], undefined);
     assert.match(String(got.headers['x-request-id']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     // Authorization now holds the gateway's managed-identity token for the backend, not the caller's

@@ -25,7 +25,7 @@ describe('gateway server', () => {
       assert.equal(exchange.headers.connection, undefined, 'hop-by-hop headers are dropped');
       assert.equal(exchange.body.toString(), '{"q":1}');
       assert.equal(exchange.clientIp, '127.0.0.1');
-      const preflight = await fetch(server.url + '/orders/1', { method: 'OPTIONS' });
+      const preflight = await fetch(server.url + '/orders/1', { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'PUT' } });
       assert.equal(preflight.status, 204);
       assert.equal(seen.at(-1)!.pipeline, 'api');
       assert.equal(seen.at(-1)!.exchange.operation, undefined);

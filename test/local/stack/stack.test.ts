@@ -82,7 +82,7 @@ describe('local stack', () => {
         'x-identity-tenant-id': alice.tid,
         'x-identity-object-id': alice.oid,
         'x-identity-subject': alice.sub,
-        'x-identity-roles': alice.roles.join(','),
+        'x-identity-roles': encodeURIComponent(JSON.stringify(alice.roles)),
       },
     });
     assert.equal(res.status, 200, await res.clone().text());

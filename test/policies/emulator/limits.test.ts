@@ -94,6 +94,15 @@ describe('rate limits: renewal-period at most 300 s, quotas at least 300 s', () 
     }
     assert.doesNotThrow(() => emulate(doc({ inbound: '<rate-limit-by-key calls="1" renewal-period="300" counter-key="k" />' })));
   });
+  it('emulate() refuses attributes another limit policy owns', () => {
+    for (const [el, message] of [
+      ['<rate-limit calls="1" renewal-period="60" increment-condition="@(true)" />', /increment-condition is not an attribute of rate-limit/],
+      ['<quota-by-key calls="1" renewal-period="3600" counter-key="k" remaining-calls-header-name="X" />', /remaining-calls-header-name is not an attribute of quota-by-key/],
+      ['<rate-limit-by-key calls="1" renewal-period="60" counter-key="k" first-period-start="2026-01-01T00:00:00Z" />', /first-period-start is a quota attribute/],
+    ] as const) {
+      assert.throws(() => emulate(doc({ inbound: el })), (e: unknown) => e instanceof EmulatorError && e.code === 'INVALID_POLICY' && message.test(e.message));
+    }
+  });
   it('emulate() refuses a quota period below 300 s', () => {
     assert.throws(() => emulate(doc({ inbound: '<quota-by-key calls="1" renewal-period="60" counter-key="k" />' })), (e: unknown) => e instanceof EmulatorError && e.code === 'INVALID_POLICY' && /below the quota minimum of 300/.test(e.message));
   });

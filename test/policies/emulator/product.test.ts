@@ -49,7 +49,7 @@ describe("the product's identity chain in the emulator", () => {
     assert.equal(seen.at(-1)!.url, 'http://functions.test/api/7');
     assert.equal(h['X-Identity-Tenant-Id'], 'contoso');
     assert.equal(h['X-Identity-Subject'], 'alice');
-    assert.equal(h['X-Identity-Roles'], 'Orders.Read');
+    assert.equal(h['X-Identity-Roles'], encodeURIComponent('["Orders.Read"]'), 'a JSON array, percent-encoded');
     assert.match(h.Authorization!, /^Bearer ey/);
     assert.notEqual(h.Authorization, `Bearer ${token}`, 'the caller token is replaced by the gateway identity');
     assert.equal(r.headers.server, undefined, 'outbound strips Server');

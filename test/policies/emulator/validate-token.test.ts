@@ -149,4 +149,12 @@ describe('validate-azure-ad-token as documented', () => {
     const v1 = await em.send({ url, headers: { Authorization: `Bearer ${await tok({ appid: 'client-3' })}` } });
     assert.equal(v1.lastError?.message, 'Claim appid value of client-3 is not allowed. Access denied.');
   });
+
+  it('a token not yet valid is JwtInvalid ("other validation failures"), not an undocumented reason', async () => {
+    const em = emulate(adPolicy(clients), setup());
+    const early = await sign({ iss: v2Issuer, azp: 'client-1', nbf: NOW / 1000 + 600 }, k1, 'k1');
+    const r = await em.send({ url, headers: { Authorization: `Bearer ${early}` } });
+    assert.equal(r.status, 401);
+    assert.equal(r.lastError?.reason, 'JwtInvalid');
+  });
 });

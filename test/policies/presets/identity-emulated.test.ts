@@ -69,7 +69,7 @@ describe('identity chain in the emulator', () => {
     const get = (n: string) => Object.entries(h).find(([k]) => k.toLowerCase() === n.toLowerCase())?.[1];
     assert.equal(get('X-Identity-Tenant-Id'), 'contoso');
     assert.equal(get('X-Identity-Object-Id'), 'oid-alice');
-    assert.equal(get('X-Identity-Roles'), 'Orders.Read,Orders.Write');
+    assert.deepEqual(JSON.parse(decodeURIComponent(String(get('X-Identity-Roles')))), ['Orders.Read', 'Orders.Write']);
     assert.equal(get('X-MS-CLIENT-PRINCIPAL-ID'), undefined);
     assert.match(String(get('X-Request-Id')), /^[0-9a-f-]{36}$/);
   });

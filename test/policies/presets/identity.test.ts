@@ -27,6 +27,8 @@ test('the chain runs validate → strip → forward → correlation → managed 
   assert.deepEqual(shape(chain), [
     'ip-filter',
     'validate-jwt',
+    'set-variable',
+    'choose',
     'choose',
     'set-header:X-Identity-Tenant-Id:delete',
     'set-header:X-Identity-Object-Id:delete',
@@ -63,15 +65,24 @@ test('forwarded values come from the validated token, never from the request', (
   for (const f of fwd) {
     assert.ok(f.kind === 'set-header' && f.values !== undefined);
     const v = f.values[0];
-    assert.ok(typeof v === 'object' && v.code.startsWith('@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault('));
+    assert.ok(typeof v === 'object');
+    assert.ok(v.code.startsWith('@(Uri.EscapeDataString(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault('), v.code);
   }
+  // a list claim travels as a JSON array of its values (never comma-joined), percent-encoded
+  const roles = identityChain({ ...base, forwardClaims: [{ claim: 'roles', header: 'X-Identity-Roles' }] }).find((n) => n.kind === 'set-header' && n.name === 'X-Identity-Roles' && n.existsAction === 'override');
+  assert.ok(roles?.kind === 'set-header' && typeof roles.values?.[0] === 'object');
+  assert.equal(
+    roles.values[0].code,
+    '@(Uri.EscapeDataString(JsonConvert.SerializeObject((((Jwt)context.Variables["jwt"]).Claims.ContainsKey("roles") ? ((Jwt)context.Variables["jwt"]).Claims["roles"] : new string[0]))))',
+  );
 });
 
 test('roles (app permissions) versus scp (delegated, space-separated): checked after validation, 403 not 401', () => {
   const conditionOf = (chain: PolicyNode[]): string => {
     const at = chain.findIndex((n) => n.kind === 'validate-jwt');
-    const next = chain[at + 1];
-    assert.ok(next?.kind === 'choose', 'the permission check follows validate-jwt');
+    assert.equal(chain[at + 1]?.kind, 'set-variable', 'the claims-shape check follows validate-jwt');
+    const next = chain[at + 3];
+    assert.ok(next?.kind === 'choose', 'then the permission check');
     const json = JSON.stringify(next);
     assert.match(json, /"code":403/);
     const m = /"code":"(@\(.*?\))"/.exec(json);
@@ -82,12 +93,12 @@ test('roles (app permissions) versus scp (delegated, space-separated): checked a
   assert.equal(jwtOf(roles).requiredClaims?.some((c) => c.name === 'roles'), false, 'validate-jwt would answer 401');
   assert.equal(
     conditionOf(roles),
-    '@(!(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("roles", "").Split(",").Intersect(new[] { "Orders.Read", "Orders.Write" }).Any()))',
+    '@(!((((Jwt)context.Variables["jwt"]).Claims.ContainsKey("roles") ? ((Jwt)context.Variables["jwt"]).Claims["roles"] : new string[0]).Intersect(new[] { "Orders.Read", "Orders.Write" }).Any()))',
   );
   const scopes = identityChain({ ...base, permissions: { scopes: ['orders.read', 'orders.write'], match: 'all' } });
   assert.equal(jwtOf(scopes).requiredClaims?.some((c) => c.name === 'scp'), false);
   const cond = conditionOf(scopes);
-  assert.equal(cond, '@(!(!new[] { "orders.read", "orders.write" }.Except(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("scp", "").Split(" ")).Any()))');
+  assert.equal(cond, '@(!(!new[] { "orders.read", "orders.write" }.Except(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("scp", "").Split(\' \')).Any()))');
   assert.equal(cond.split('Split(').length, 2, 'the claim is split once');
   // a forwarded permission claim is not required to be present (its absence is a 403, not a 401)
   const fwd = identityChain({ ...base, permissions: { roles: ['A'] }, forwardClaims: [...base.forwardClaims, { claim: 'roles', header: 'X-Identity-Roles' }] });
@@ -113,15 +124,18 @@ test('Entra v1 and v2 issuer forms; tenant allow-list enforced on tid', () => {
 });
 
 test('maximum token lifetime: a choose that answers 401 problem+json', () => {
-  const chain = identityChain({ ...base, maxTokenLifetimeSeconds: 900 });
-  const c = chain[1];
+  const chain = identityChain({ ...base, maxTokenLifetimeSeconds: 900, clockSkewSeconds: 30 });
+  const c = chain[3];
   assert.ok(c?.kind === 'choose');
-  assert.match(c.when[0].condition.code, /TotalSeconds > 900\)$/);
+  const code = c.when[0].condition.code;
+  assert.match(code, /\(\(\(Jwt\)context\.Variables\["jwt"\]\)\.ExpirationTime\.Value - \(\(Jwt\)context\.Variables\["jwt"\]\)\.IssuedAt\.Value\)\.TotalSeconds > 900/);
+  assert.match(code, /IssuedAt\.Value > DateTime\.UtcNow\.AddSeconds\(30\)/, 'iat in the future beyond the skew');
+  assert.match(code, /\(\(\(Jwt\)context\.Variables\["jwt"\]\)\.ExpirationTime\.Value - DateTime\.UtcNow\)\.TotalSeconds > 930\)$/, 'remaining lifetime');
   const rr = c.when[0].policies[0];
   assert.ok(rr?.kind === 'return-response');
   assert.equal(rr.status?.code, 401);
   assert.ok(rr.headers?.some((h) => h.name === 'Content-Type' && h.values?.[0] === 'application/problem+json'));
-  assert.equal(identityChain(base).filter((n) => n.kind === 'choose').length, 1, 'only the reserved-header check without a lifetime limit');
+  assert.equal(identityChain(base).filter((n) => n.kind === 'choose').length, 2, 'only the claims-shape and reserved-header checks without a lifetime limit');
 });
 
 test('forwarded headers must live in the stripped namespace; misuse is refused', () => {

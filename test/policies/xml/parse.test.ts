@@ -187,6 +187,11 @@ test('errors: mismatched tags', () => {
   throwsAt('<policies>\n  <inbound>\n    <base />\n  </outbound>\n</policies>', 'ERR_XML_MALFORMED', 4, 3, /inbound/);
 });
 
+test('errors: a truncated document names the unclosed elements and where the innermost opens (regression: "Invalid \'[ ... ]\' found" at 1:1)', () => {
+  throwsAt('<policies>\n    <inbound>\n        <base />\n', 'ERR_XML_MALFORMED', 2, 5, /^the document ends before <inbound> is closed \(unclosed: <policies> <inbound>\)/);
+  throwsAt('<policies>\n  <inbound>\n    <choose>\n      <when condition="@(true)">\n        <base />\n      </when>\n      <when condition="@(false)">\n', 'ERR_XML_MALFORMED', 7, 7, /unclosed: <policies> <inbound> <choose> <when>/);
+});
+
 test('errors: an unclosed comment', () => {
   throwsAt('<policies>\n  <!-- never closed\n</policies>', 'ERR_XML_MALFORMED', 2, 3, /comment/);
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { TokenCredential } from '@azure/identity';
 import { mssqlConfig, parseMssqlUrl } from '../../../rls/db/mssql.js';
 import { openDatabase, parseDatabaseUrl, redactUrl } from '../../../rls/db/open.js';
@@ -15,6 +16,8 @@ describe('database URLs', () => {
     assert.deepEqual(parseDatabaseUrl('mssql://s.database.windows.net/orders'), { kind: 'mssql', url: 'mssql://s.database.windows.net/orders' });
     assert.throws(() => parseDatabaseUrl('mysql://x/y'), { code: 'RLS_DB_URL_INVALID' });
     assert.throws(() => parseDatabaseUrl('orders'), { code: 'RLS_DB_URL_INVALID' });
+    // regression: an empty pglite: was a silent in-memory database
+    assert.throws(() => parseDatabaseUrl('pglite:'), { code: 'RLS_DB_URL_INVALID', message: /pglite: needs a folder/ });
   });
 
   it('redacts passwords', () => {
@@ -28,6 +31,12 @@ describe('database URLs', () => {
       assert.doesNotMatch(err.message, /s3cret/);
       return true;
     });
+  });
+
+  it('a plain file as a PGlite folder is refused as a bad URL, naming it (regression: [object Object])', async () => {
+    const file = fileURLToPath(import.meta.url);
+    await assert.rejects(openDatabase(file), { code: 'RLS_DB_URL_INVALID', message: `${file} is a file: a PGlite database is a folder (pglite:DIR, created when missing)` });
+    await assert.rejects(openDatabase(`pglite:${file}`), { code: 'RLS_DB_URL_INVALID' });
   });
 
   it('mssql needs a credential', async () => {

@@ -34,6 +34,13 @@ const api = file(
 );
 const fragment = file('f.xml', '<fragment><set-variable name="env" value="{{env}}" /><trace source="t"><message>hi</message></trace></fragment>');
 
+test('--scope, --fragment and --named-value take one value each, so the policy FILE may follow them (regression: --scope swallowed it)', async () => {
+  const req = file('req-order.json', JSON.stringify({ method: 'GET', url: 'https://gw.test/orders', headers: { 'X-Key': 'k' } }));
+  const r = await cli(['policy', 'emulate', '--request', req, '--scope', global, '--fragment', `f=${fragment}`, '--named-value', 'env=dev', api]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).body, 'global|dev');
+});
+
 test('prints the response, variables and (with --trace) the trace as JSON', async () => {
   const req = file('req.json', JSON.stringify({ method: 'GET', url: 'https://gw.test/orders', headers: { 'X-Key': 'k' } }));
   const r = await cli(['policy', 'emulate', api, '--request', req, '--scope', global, '--fragment', `f=${fragment}`, '--named-value', 'env=dev', '--trace']);

@@ -167,3 +167,26 @@ describe('rls sample', () => {
     assert.match(r.stderr, /rls sample supports PostgreSQL/);
   });
 });
+
+describe('rls on a fresh database: what is missing and how to go on', () => {
+  it('verify names the missing apply, drift and apply the missing tables and rls sample; only apply says nothing was applied', async () => {
+    const url = `pglite:${mkdtempSync(join(tmp, 'fresh-'))}/db`;
+    const verify = await cli('verify', spec, '--db', url, '--cases', cases);
+    assert.equal(verify.code, 3);
+    assert.match(verify.stderr, /role "apim_rls_app" does not exist; the spec has not been applied to this database: run apim-rls rls apply SPEC --db URL first\n$/);
+    assert.doesNotMatch(verify.stderr, /nothing was applied/);
+    const drift = await cli('drift', spec, '--db', url);
+    assert.equal(drift.code, 3);
+    assert.match(drift.stderr, /schema "app" does not exist; the spec's tables must exist before RLS can protect them: create them first \(for the orders sample: apim-rls rls sample --db URL\)\n$/);
+    assert.doesNotMatch(drift.stderr, /nothing was applied/);
+    const apply = await cli('apply', spec, '--db', url);
+    assert.equal(apply.code, 3);
+    assert.match(apply.stderr, /schema "app" does not exist; nothing was applied; the spec's tables must exist/);
+  });
+
+  it('verify against Azure SQL exits 2 at once, without connecting', async () => {
+    const r = await cli('verify', spec, '--db', 'mssql://127.0.0.1:1/orders', '--cases', cases);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'apim-rls: rls verify runs on PostgreSQL (a server or PGlite); it is not implemented for Azure SQL\n');
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * The shape of a validated token's identity claims, checked on the token's own JSON: validate-jwt
+ * proves who signed the token, not that `tid` is one string. `Jwt.Claims` cannot tell: it is an
+ * `IReadOnlyDictionary<string, string[]>` (policy-expressions reference), where `"tid": 5`,
+ * `"tid": "5"` and `"tid": ["5"]` look alike and `["contoso","fabrikam"]` reads as
+ * `contoso,fabrikam`. So the check decodes the payload of the token the request carries
+ * (validated just before) and reads the JSON types with Newtonsoft's JObject.
+ *
+ * Only members on the policy-expression allow-list, in .NET Framework / C# 7 form:
+ * String.Split(params char[]), Replace(char, char), PadRight(int, char), LastIndexOf(char),
+ * StartsWith(string, StringComparison), string.Equals(a, b, StringComparison),
+ * String.ToLowerInvariant, Convert.FromBase64String, Encoding.UTF8, JObject.Parse / Properties(),
+ * JToken.Parse / Type, JProperty.Name / Value.
+ * https://learn.microsoft.com/azure/api-management/api-management-policy-expressions#CLRTypes
+ *
+ * A JSON value's type is compared with the `Type` of tokens parsed from `""`, an ISO-8601 string
+ * and `[]` (the same as comparing with `JTokenType.String`/`Date`/`Array`, which the emulator does
+ * not model yet). Newtonsoft gives a JSON null as a null-typed JValue, never a C# null; the
+ * `v == null` tests only guard readers that do.
+ */
+import { csharpBlock, csharpString, type Expr } from './expr.js';
+
+export interface TokenClaimRules {
+  /** The header that carried the validated token (`Bearer <jwt>`, or the bare token). */
+  tokenHeader: string;
+  /** Claims that, when present, must be one JSON string (`tid`, `oid`, `sub`, single-valued forwards). */
+  single: readonly string[];
+  /** Claims that, when present, must be a JSON string or an array of JSON strings (`roles`). */
+  list: readonly string[];
+}
+
+/** The detail texts of the refusals, for tests and docs. */
+export const tokenClaimRefusals = {
+  notJwt: 'The token is not a compact JWT.',
+  notObject: 'The token\'s claims are not a JSON object.',
+  caseVariant: (claim: string) => `The token carries a second claim named like "${claim}" in different letter case.`,
+  notString: (claim: string) => `The claim "${claim}" must be one string.`,
+  notList: (claim: string) => `The claim "${claim}" must be a string or an array of strings.`,
+  notUnicode: (claim: string) => `The claim "${claim}" holds text that is not valid Unicode.`,
+} as const;
+
+/**
+ * A multi-statement expression that returns "" when the identity claims have the expected
+ * shape, else the reason to refuse the token (one sentence, no claim value):
+ *  - a second claim whose name differs from a checked claim only by letter case (JWT claim
+ *    names are case-sensitive, RFC 7519; a case-folding reader elsewhere would see either one);
+ *  - a single-valued claim that is not one string (array, object, number, boolean, null);
+ *  - a list claim that is not a string or an array of strings;
+ *  - a string that UTF-8 cannot carry (a lone UTF-16 surrogate, which JSON's `\ud800` escape
+ *    can produce): it could not be forwarded byte-exactly.
+ */
+export function tokenClaimsRefusal(rules: TokenClaimRules): Expr<string> {
+  const names = [...new Set([...rules.single, ...rules.list])];
+  for (const n of names) if (typeof n !== 'string' || n === '') throw new TypeError('claim names must be non-empty strings');
+  if (rules.single.some((n) => rules.list.includes(n))) throw new RangeError('a claim cannot be both single-valued and a list');
+  const r = (text: string) => `return ${csharpString(text)};`;
+  const isString = (v: string) => `(${v}.Type == s || ${v}.Type == d)`;
+  const notUnicode = (v: string) => `Encoding.UTF8.GetString(Encoding.UTF8.GetBytes((string)${v})) != (string)${v}`;
+  const lines: string[] = [
+    `string t = context.Request.Headers.GetValueOrDefault(${csharpString(rules.tokenHeader)}, "");`,
+    `string[] parts = t.Substring(t.LastIndexOf(' ') + 1).Split('.');`,
+    `if (parts.Length != 3) { ${r(tokenClaimRefusals.notJwt)} }`,
+    `string p = parts[1].Replace('-', '+').Replace('_', '/');`,
+    // JTokenType values read from tokens of known type (JTokenType.String would need the enum in the emulator);
+    // Newtonsoft's JObject.Parse turns an ISO-8601-looking string into a Date token, which is still one string here
+    `var s = JToken.Parse("\\"\\"").Type;`,
+    `var d = JToken.Parse("\\"2000-01-01T00:00:00Z\\"").Type;`,
+    `var a = JToken.Parse("[]").Type;`,
+    `JObject c;`,
+    `try { c = JObject.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(p.PadRight(p.Length + (4 - p.Length % 4) % 4, '=')))); } catch (Exception) { ${r(tokenClaimRefusals.notObject)} }`,
+  ];
+  if (names.length > 0) {
+    // one pass over the claims: each name is lower-cased once and compared with the checked names
+    // (lower-cased at build time); only the checked claims pay for a type test
+    lines.push(`foreach (JProperty q in c.Properties()) {`, `  string l = q.Name.ToLowerInvariant();`, `  JToken v = q.Value;`);
+    names.forEach((n, i) => {
+      const lower = csharpString(n.toLowerCase());
+      lines.push(`  ${i === 0 ? 'if' : 'else if'} (l == ${lower}) {`, `    if (q.Name != ${csharpString(n)}) { ${r(tokenClaimRefusals.caseVariant(n))} }`);
+      if (rules.list.includes(n)) {
+        lines.push(
+          `    if (v != null && v.Type == a) {`,
+          `      foreach (JToken e in (JArray)v) {`,
+          `        if (e == null || !(${isString('e')})) { ${r(tokenClaimRefusals.notList(n))} }`,
+          `        if (${notUnicode('e')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
+          `      }`,
+          `    } else if (v == null || !(${isString('v')})) { ${r(tokenClaimRefusals.notList(n))} }`,
+          `    else if (${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
+        );
+      } else {
+        lines.push(`    if (v == null || !(${isString('v')})) { ${r(tokenClaimRefusals.notString(n))} }`, `    if (${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`);
+      }
+      lines.push(`  }`);
+    });
+    lines.push(`}`);
+  }
+  lines.push(`return "";`);
+  return csharpBlock<string>(lines.join('\n'));
+}
