@@ -190,19 +190,29 @@ export function baseName(type: string): string {
 
 /** `string.Format` / composite format: `{0}`, `{1:format}`, `{0,-5}`, `{{`/`}}`. */
 export function csFormat(format: string, args: readonly unknown[]): string {
+  // every piece is charged as it is made: `{0}` a million times over a long argument is large
+  let size = format.length;
   return format.replace(/\{\{|\}\}|\{(\d+)(?:,(-?\d+))?(?::([^}]*))?\}/g, (m, idx: string | undefined, align: string | undefined, fmt: string | undefined) => {
     if (m === '{{') return '{';
     if (m === '}}') return '}';
-    const i = Number(idx);
-    if (i >= args.length) throw new CsException('FormatException', 'Index (zero based) must be greater than or equal to zero and less than the size of the argument list.');
-    let s = fmt !== undefined ? formatValue(args[i], fmt) : str(args[i]);
-    if (align) {
-      const w = Number(align);
-      chargeString(Math.abs(w));
-      s = w < 0 ? s.padEnd(-w) : s.padStart(w);
-    }
-    return s;
+    const piece = formatPiece(idx, align, fmt, args);
+    size += piece.length;
+    chargeString(size);
+    return piece;
   });
+}
+
+/** One `{index[,alignment][:format]}` item. */
+function formatPiece(idx: string | undefined, align: string | undefined, fmt: string | undefined, args: readonly unknown[]): string {
+  const i = Number(idx);
+  if (i >= args.length) throw new CsException('FormatException', 'Index (zero based) must be greater than or equal to zero and less than the size of the argument list.');
+  let s = fmt !== undefined ? formatValue(args[i], fmt) : str(args[i]);
+  if (align) {
+    const w = Number(align);
+    chargeString(Math.abs(w));
+    s = w < 0 ? s.padEnd(-w) : s.padStart(w);
+  }
+  return s;
 }
 
 /** `value.ToString(format)` / `{0:format}`. */

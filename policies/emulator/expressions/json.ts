@@ -5,7 +5,7 @@
  * through its own properties, so `__proto__`, `constructor` and `prototype` are ordinary keys:
  * an expression can neither read nor write a JavaScript prototype through a key it chose.
  */
-import { chargeArray, chargeString, step } from './budget.js';
+import { MAX_STRING_LENGTH, chargeArray, chargeString, step } from './budget.js';
 import { CsException, HostObject, NO_MEMBER } from './values.js';
 
 export type Json = null | boolean | number | string | Json[] | JsonObject;
@@ -191,7 +191,7 @@ export function jsonText(v: Json, indented: boolean): string {
 function textSize(root: Json, indent: number): number {
   let size = 0;
   const stack: [Json, number][] = [[root, 0]];
-  while (stack.length > 0 && size <= 4 * 1024 * 1024) {
+  while (stack.length > 0 && size <= MAX_STRING_LENGTH) {
     const [v, depth] = stack.pop()!;
     if (v === null || typeof v !== 'object') {
       // a string's escapes can at most sextuple it (\uXXXX)

@@ -9,7 +9,7 @@ import { ExpressionError } from '../errors.js';
 import { typeToString, type Arg, type CatchClause, type Expr, type Stmt, type SwitchSection, type TypeRef } from './ast.js';
 import { LimitExceeded, chargeArray, chargeString, step, withBudget } from './budget.js';
 import {
-  CsDelegate, CsExceptionValue, Ref, StaticType, Unsupported, baseName, cast, compare, defaultValue, enumerate, equals, formatValue, isType, joined, num,
+  CsDelegate, CsExceptionValue, Ref, StaticType, Unsupported, baseName, cast, compare, defaultValue, distinct, enumerate, equals, formatValue, isType, joined, num,
   str, truthy, typeName, unsupported,
 } from './core.js';
 import type { EvalHost } from './host.js';
@@ -679,7 +679,6 @@ function compileCall(e: Extract<Expr, { k: 'call' }>): Thunk {
   const nullCond = callee.nullCond;
   // the member the checker resolved, when the library runs it: looked up once, here
   const keyed: MemberImpl | undefined = e.member !== undefined ? MEMBERS.get(e.member) : undefined;
-  const isStatic = keyed !== undefined && e.member !== undefined && callee.obj.k === 'typeName';
   if (plain) {
     return (env, f) => {
       f.pos = pos;
@@ -690,7 +689,8 @@ function compileCall(e: Extract<Expr, { k: 'call' }>): Thunk {
         if (nullCond) return null;
         throw new CsException('NullReferenceException', `Object reference not set to an instance of an object (calling '${name}').`);
       }
-      if (keyed !== undefined && (isStatic || !(t instanceof StaticType))) return keyed.run(isStatic ? undefined : t, values, f, typeArgs);
+      // a static member's receiver is the type itself: the implementation gets none
+      if (keyed !== undefined) return keyed.run(t instanceof StaticType ? undefined : t, values, f, typeArgs);
       return callMethod(t, name, values, typeArgs, NO_NAMED, f);
     };
   }
@@ -718,7 +718,7 @@ function compileCall(e: Extract<Expr, { k: 'call' }>): Thunk {
       if (nullCond) return null;
       throw new CsException('NullReferenceException', `Object reference not set to an instance of an object (calling '${name}').`);
     }
-    const result = keyed !== undefined && (isStatic || !(t instanceof StaticType)) ? keyed.run(isStatic ? undefined : t, positional, f, typeArgs) : callMethod(t, name, positional, typeArgs, named, f);
+    const result = keyed !== undefined ? keyed.run(t instanceof StaticType ? undefined : t, positional, f, typeArgs) : callMethod(t, name, positional, typeArgs, named, f);
     for (const [r, store] of refs) store(env, f, r.value);
     return result;
   };
@@ -846,7 +846,7 @@ function construct(type: TypeRef | null, args: unknown[], init: unknown[] | null
       const from = args[0] !== undefined && typeof args[0] !== 'number' ? enumerate(args[0]) : [];
       chargeArray(from.length + (init?.length ?? 0));
       const all = [...from, ...(init ?? [])];
-      return name === 'HashSet' ? all.filter((x, i) => all.findIndex((y) => equals(x, y)) === i) : all;
+      return name === 'HashSet' ? distinct(all) : all;
     }
     case 'Dictionary': {
       const d = new CsDictionary(typeToString(type));

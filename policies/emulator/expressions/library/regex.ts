@@ -5,10 +5,15 @@
  * `${name}` and `$0` in replacements). A pattern JavaScript cannot compile is unsupported.
  * https://github.com/microsoft/referencesource/tree/master/System/regex/system/text/regularexpressions
  *
- * Not bounded by the step budget: a backtracking pattern the policy author writes runs as long
- * as V8's engine takes (the input's size is charged).
+ * A backtracking engine can take exponential time on a short input (`^(a+)+$`), which no step
+ * count sees: each regex operation runs under a watchdog (node:vm's `timeout`, which interrupts
+ * V8's regexp engine) and stops after REGEX_TIMEOUT_MS with an emulator limit; its time is
+ * charged to the run's budget (one step per microsecond), so a loop of slow matches stops too.
+ * .NET has the same guard as an option (`Regex.MatchTimeout`, RegexMatchTimeoutException:
+ * https://learn.microsoft.com/en-us/dotnet/api/system.text.regularexpressions.regex.matchtimeout).
  */
-import { chargeArray, chargeString } from '../budget.js';
+import vm from 'node:vm';
+import { LimitExceeded, chargeArray, chargeString, charge } from '../budget.js';
 import { num, str, unsupported } from '../core.js';
 import { CsException, HostObject, NO_MEMBER } from '../values.js';
 import type { Impl, TypeLibrary } from './types.js';
@@ -28,6 +33,34 @@ export const REGEX_OPTIONS: Record<string, number> = {
   ECMAScript: 256,
   CultureInvariant: 512,
 };
+
+/** How long one regex operation may run (an emulator limit; APIM documents none). */
+export const REGEX_TIMEOUT_MS = 100;
+
+/** A regex operation ran longer than REGEX_TIMEOUT_MS. */
+class RegexTimeout extends LimitExceeded {
+  constructor() {
+    super('RegexMatchTimeoutException', `The regular expression ran longer than ${REGEX_TIMEOUT_MS} ms (emulator limit).`);
+  }
+}
+
+const sandbox = vm.createContext(Object.create(null) as object) as { run?: () => unknown };
+const runInSandbox = new vm.Script('run()');
+
+/** Runs one regex operation under the watchdog and charges its time. */
+function bounded<T>(operation: () => T): T {
+  const start = process.hrtime.bigint();
+  sandbox.run = operation;
+  try {
+    return runInSandbox.runInContext(sandbox, { timeout: REGEX_TIMEOUT_MS }) as T;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new RegexTimeout();
+    throw err;
+  } finally {
+    sandbox.run = undefined;
+    charge(Number((process.hrtime.bigint() - start) / 1000n));
+  }
+}
 
 const compiled = new Map<string, RegExp>();
 
@@ -123,7 +156,7 @@ export class CsMatch extends CsGroup {
     if (name === 'NextMatch') {
       if (this.m === null) return this;
       if (this.m[0] === '') this.re.lastIndex = this.m.index + 1;
-      return new CsMatch(this.re.exec(this.input), this.re, this.input);
+      return new CsMatch(bounded(() => this.re.exec(this.input)), this.re, this.input);
     }
     return NO_MEMBER;
   }
@@ -174,28 +207,65 @@ function input(v: unknown): string {
 }
 
 function match(text: string, re: RegExp): CsMatch {
-  return new CsMatch(re.exec(text), re, text);
+  return new CsMatch(bounded(() => re.exec(text)), re, text);
 }
 
 function matches(text: string, re: RegExp): MatchCollection {
-  const out: CsMatch[] = [];
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    chargeArray(out.length + 1);
-    out.push(new CsMatch(m, re, text));
-    if (m[0] === '') re.lastIndex = m.index + 1;
-  }
-  return new MatchCollection(out);
+  return bounded(() => {
+    const out: CsMatch[] = [];
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      chargeArray(out.length + 1);
+      out.push(new CsMatch(m, re, text));
+      if (m[0] === '') re.lastIndex = m.index + 1;
+    }
+    return new MatchCollection(out);
+  });
 }
 
-/** .NET replacement syntax to JavaScript's: `${name}` → `$<name>`, `$0` → `$&`. */
-function replacement(r: string): string {
-  return r.replace(/\$\{([A-Za-z_]\w*)\}|\$0(?!\d)/g, (m, name: string | undefined) => (name !== undefined ? `$<${name}>` : '$&'));
+function isMatch(text: string, re: RegExp): boolean {
+  return bounded(() => re.test(text));
 }
 
+function split(text: string, re: RegExp): string[] {
+  return bounded(() => text.split(re));
+}
+
+/**
+ * One match's replacement in .NET's substitution syntax: `$n`, `${name}`, `$0`/`$&` (the match),
+ * `` $` `` / `$'` (before / after it), `$_` (the input), `$+` (the last group), `$$`.
+ * https://learn.microsoft.com/en-us/dotnet/standard/base-types/substitutions-in-regular-expressions
+ */
+function substitute(by: string, m: RegExpExecArray, input: string): string {
+  return by.replace(/\$(\$|&|`|'|_|\+|\d+|\{([A-Za-z_]\w*|\d+)\})/g, (all, what: string, braced: string | undefined) => {
+    const key = braced ?? what;
+    if (key === '$') return '$';
+    if (key === '&') return m[0];
+    if (key === '`') return input.slice(0, m.index);
+    if (key === "'") return input.slice(m.index + m[0].length);
+    if (key === '_') return input;
+    if (key === '+') return m.length > 1 ? (m[m.length - 1] ?? '') : '';
+    if (/^\d+$/.test(key)) return Number(key) < m.length ? (m[Number(key)] ?? '') : all;
+    return m.groups && Object.hasOwn(m.groups, key) ? (m.groups[key] ?? '') : all;
+  });
+}
+
+/** Regex.Replace: each replacement charged as it is made (a short pattern can multiply the input). */
 function replace(text: string, re: RegExp, by: string): string {
-  const out = text.replace(re, replacement(by));
-  chargeString(out.length);
-  return out;
+  return bounded(() => {
+    let size = text.length;
+    let out = '';
+    let last = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      chargeString(by.length);
+      const piece = substitute(by, m, text);
+      size += piece.length - m[0].length;
+      chargeString(size);
+      out += text.slice(last, m.index) + piece;
+      last = m.index + m[0].length;
+      if (m[0] === '') re.lastIndex = m.index + 1;
+    }
+    return out + text.slice(last);
+  });
 }
 
 const opts = (v: unknown): number => (v === undefined ? 0 : num(v));
@@ -218,11 +288,11 @@ export class CsRegex extends HostObject {
       case 'Matches':
         return matches(input(args[0]), re);
       case 'IsMatch':
-        return re.test(input(args[0]));
+        return isMatch(input(args[0]), re);
       case 'Replace':
         return replace(input(args[0]), re, str(args[1]));
       case 'Split':
-        return input(args[0]).split(re);
+        return split(input(args[0]), re);
     }
     return NO_MEMBER;
   }
@@ -242,9 +312,9 @@ export const REGEX: TypeLibrary = {
   methods: {
     Match: { overloads: ['(string,string)', '(string,string,RegexOptions)'], run: statically((t, re) => match(t, re), 2) },
     Matches: { overloads: ['(string,string)', '(string,string,RegexOptions)'], run: statically((t, re) => matches(t, re), 2) },
-    IsMatch: { overloads: ['(string,string)', '(string,string,RegexOptions)'], run: statically((t, re) => re.test(t), 2) },
+    IsMatch: { overloads: ['(string,string)', '(string,string,RegexOptions)'], run: statically((t, re) => isMatch(t, re), 2) },
     Replace: { overloads: ['(string,string,string)', '(string,string,string,RegexOptions)'], run: statically((t, re, a) => replace(t, re, str(a[2])), 3) },
-    Split: { overloads: ['(string,string)', '(string,string,RegexOptions)'], run: statically((t, re) => t.split(re), 2) },
+    Split: { overloads: ['(string,string)', '(string,string,RegexOptions)'], run: statically((t, re) => split(t, re), 2) },
     Escape: { overloads: ['(string)'], run: (_self, args) => str(args[0]).replace(/[\\*+?|{[()^$.#\s]/g, (c) => (c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\f' ? '\\f' : c === ' ' ? '\\ ' : `\\${c}`)) },
   },
 };

@@ -74,6 +74,11 @@ describe('hostile expressions: one budget for time and memory', () => {
     ['string.Join(",", Enumerable.Repeat(new string(\'x\', 1000000), 100))', /size limit/],
     ['new string(\'a\', 3000000).Replace("a", "bb")', /size limit/],
     ['string.Format("{0,100000000}", 1)', /size limit/],
+    ['string.Format(new string(\'{\', 1) + "0}" + string.Concat(Enumerable.Repeat("{0}", 100000)), new string(\'x\', 1000))', /size limit|step limit/],
+    ['Regex.Replace(new string(\'a\', 100000), "a", new string(\'b\', 1000))', /size limit|step limit/],
+    // catastrophic backtracking: exponential in the input's length, invisible to a step count
+    ['Regex.IsMatch(new string(\'a\', 40) + "b", "^(a+)+$")', /RegexMatchTimeoutException/],
+    ['Regex.Match(new string(\'a\', 40) + "!", @"^(\\w+\\s?)*$").Success', /RegexMatchTimeoutException/],
   ];
   const blocks: [string, RegExp][] = [
     ['var s = "ab"; while (true) { s = s + s; }', /size limit/],
@@ -98,6 +103,7 @@ describe('hostile expressions: one budget for time and memory', () => {
       ['@{ try { return "x".PadLeft(100000000); } catch (Exception) { return "caught"; } }', /size limit/],
       ['@{ try { return "x".PadLeft(100000).Select(c => "x".PadLeft(100000).Count()).Count(); } catch { return -1; } }', /step limit/],
       ['@{ try { Func<int, int> f = null; f = x => f(x + 1); return f(0); } catch (Exception e) when (true) { return -1; } }', /call depth/],
+      ['@{ try { return Regex.IsMatch(new string(\'a\', 40) + "b", "^(a+)+$"); } catch (Exception) { return false; } }', /RegexMatchTimeoutException/],
     ] as const) {
       assert.throws(() => run(code), (e: unknown) => e instanceof ExpressionError && limit.test(e.detail), code);
     }

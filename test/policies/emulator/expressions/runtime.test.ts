@@ -37,6 +37,8 @@ describe('runtime: the issue\'s done-when expressions', () => {
     ['@(Regex.Match("no", @"(?<a>x)").Success)', false],
     ['@(Regex.IsMatch("ABC", "^abc$", RegexOptions.IgnoreCase))', true],
     ['@(Regex.Replace("a1b22", @"(?<d>\\d+)", "<${d}>"))', 'a<1>b<22>'],
+    ['@(Regex.Replace("a1b22", @"(\\d)", "[$1|$0|$$]"))', 'a[1|1|$]b[2|2|$][2|2|$]'],
+    ['@(Regex.Replace("ab", "b", "<$`|$\'>"))', 'a<a|>'],
     ['@(string.Join("|", "a,b,,c".Split(\',\')))', 'a|b||c'],
     ['@(string.Join("|", "a,b,c".Split(new[] { \',\' }, 2)))', 'a|b,c'],
     ['@(string.Join("|", "a,,b,c".Split(new[] { "," }, StringSplitOptions.None)))', 'a||b|c'],
