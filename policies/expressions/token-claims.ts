@@ -10,7 +10,7 @@
  * String.Split(params char[]), Replace(char, char), PadRight(int, char), LastIndexOf(char),
  * StartsWith(string, StringComparison), string.Equals(a, b, StringComparison),
  * String.ToLowerInvariant, Convert.FromBase64String, Encoding.UTF8, JObject.Parse / Properties(),
- * JToken.Parse / Type, JProperty.Name / Value.
+ * JObject.Property(name), JToken.Parse / Type, JProperty.Name / Value.
  * https://learn.microsoft.com/azure/api-management/api-management-policy-expressions#CLRTypes
  *
  * A JSON value's type is compared with the `Type` of tokens parsed from `""`, an ISO-8601 string
@@ -70,28 +70,36 @@ export function tokenClaimsRefusal(rules: TokenClaimRules): Expr<string> {
     `try { c = JObject.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(p.PadRight(p.Length + (4 - p.Length % 4) % 4, '=')))); } catch (Exception) { ${r(tokenClaimRefusals.notObject)} }`,
   ];
   if (names.length > 0) {
-    // one pass over the claims: each name is lower-cased once and compared with the checked names
-    // (lower-cased at build time); only the checked claims pay for a type test
-    lines.push(`foreach (JProperty q in c.Properties()) {`, `  string l = q.Name.ToLowerInvariant();`, `  JToken v = q.Value;`);
-    names.forEach((n, i) => {
-      const lower = csharpString(n.toLowerCase());
-      lines.push(`  ${i === 0 ? 'if' : 'else if'} (l == ${lower}) {`, `    if (q.Name != ${csharpString(n)}) { ${r(tokenClaimRefusals.caseVariant(n))} }`);
+    // case variants: one pass over the claim names, each lower-cased once. When every checked name is
+    // lower case (Entra's are), a name equal to its lower-case form is skipped after one comparison.
+    lines.push(`foreach (JProperty q in c.Properties()) {`, `  string l = q.Name.ToLowerInvariant();`);
+    if (names.every((n) => n === n.toLowerCase())) {
+      lines.push(`  if (l != q.Name) {`);
+      names.forEach((n, i) => lines.push(`    ${i === 0 ? 'if' : 'else if'} (l == ${csharpString(n)}) { ${r(tokenClaimRefusals.caseVariant(n))} }`));
+      lines.push(`  }`);
+    } else {
+      for (const n of names) lines.push(`  if (l == ${csharpString(n.toLowerCase())} && q.Name != ${csharpString(n)}) { ${r(tokenClaimRefusals.caseVariant(n))} }`);
+    }
+    lines.push(`}`);
+    // types: only the checked claims, looked up by their exact names
+    lines.push(`JProperty pr;`, `JToken v;`);
+    for (const n of names) {
+      lines.push(`pr = c.Property(${csharpString(n)});`, `if (pr != null) {`, `  v = pr.Value;`);
       if (rules.list.includes(n)) {
         lines.push(
-          `    if (v != null && v.Type == a) {`,
-          `      foreach (JToken e in (JArray)v) {`,
-          `        if (e == null || !(${isString('e')})) { ${r(tokenClaimRefusals.notList(n))} }`,
-          `        if (${notUnicode('e')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
-          `      }`,
-          `    } else if (v == null || !(${isString('v')})) { ${r(tokenClaimRefusals.notList(n))} }`,
-          `    else if (${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
+          `  if (v != null && v.Type == a) {`,
+          `    foreach (JToken e in (JArray)v) {`,
+          `      if (e == null || !(${isString('e')})) { ${r(tokenClaimRefusals.notList(n))} }`,
+          `      if (${notUnicode('e')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
+          `    }`,
+          `  } else if (v == null || !(${isString('v')})) { ${r(tokenClaimRefusals.notList(n))} }`,
+          `  else if (${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
         );
       } else {
-        lines.push(`    if (v == null || !(${isString('v')})) { ${r(tokenClaimRefusals.notString(n))} }`, `    if (${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`);
+        lines.push(`  if (v == null || !(${isString('v')})) { ${r(tokenClaimRefusals.notString(n))} }`, `  if (${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`);
       }
-      lines.push(`  }`);
-    });
-    lines.push(`}`);
+      lines.push(`}`);
+    }
   }
   lines.push(`return "";`);
   return csharpBlock<string>(lines.join('\n'));

@@ -185,7 +185,7 @@ export function renderDocs(types: readonly TypeSig[]): string {
     '  variables only, but [Microsoft\'s policy snippets](https://github.com/Azure/api-management-policy-snippets) call these.',
     '- `IMessageBody.As<T>` accepts only the page\'s list of `T`: `string`, `byte[]`, `JObject`, `JToken`, `JArray`,',
     '  `XNode`, `XElement`, `XDocument`.',
-    '- The names `IContext`, `IProxyRequest`, `IProxyResponse`, `IDeployment`, … and `PolicyExpressionExtensions`',
+    '- The names `IContext`, `IRequest`, `IResponse`, `IDeployment`, … and `PolicyExpressionExtensions`',
     '  are ours: the page names only some of the interfaces, and C# code never writes these names.',
     '',
     'Not in the table at all (so an expression naming them is refused): every type the page does not list and no',

@@ -4,9 +4,12 @@
 //
 // The page names no namespace and only some interface names (IApi, IUrl, IGroup, IMessageBody,
 // IUserIdentity, ISubscriptionKeyParameterNames, IPrivateEndpointConnection, IGraphQLDataObject,
-// Jwt, BasicAuthCredentials). The others are named here after the member they type (IContext for
-// `context`, IProxyRequest for `context.Request`, …); C# code never writes these names, since
-// values of them only come from `context`, so the choice cannot change what compiles. Extension
+// Jwt, BasicAuthCredentials). `context.Request` and `context.Response` are IRequest and IResponse:
+// code does write those names — Microsoft's own send-request examples cast a response variable with
+// `(IResponse)context.Variables["..."]` (https://learn.microsoft.com/azure/api-management/send-request-policy,
+// and github.com/Azure/api-management-policy-snippets, examples/), and APIM compiles them. The
+// others are named here after the member they type (IContext for `context`, …); C# code never
+// writes those names, since values of them only come from `context`. Extension
 // methods are members of the static class `PolicyExpressionExtensions` (a name of ours: an
 // extension method is called on its receiver, so its class is never written either).
 //
@@ -111,9 +114,9 @@ export const CONTEXT_TYPES: readonly TypeSig[] = [
     // The 01/15/2026 page dropped Product from the `context` row but still documents the
     // `context.Product` row; it is kept (as earlier versions list it).
     prop('Product', 'IProduct'),
-    prop('Request', 'IProxyRequest'),
+    prop('Request', 'IRequest'),
     prop('RequestId', 'Guid'),
-    prop('Response', 'IProxyResponse'),
+    prop('Response', 'IResponse'),
     prop('Subscription', 'ISubscription'),
     prop('Timestamp', 'DateTime'),
     prop('Tracing', 'bool'),
@@ -156,13 +159,13 @@ export const CONTEXT_TYPES: readonly TypeSig[] = [
     prop('SubscriptionsLimit', 'int?'), prop('SubscriptionRequired', 'bool'),
   ]),
   enumType('ProductState', ['NotPublished', 'Published']),
-  iface('IProxyRequest', [
+  iface('IRequest', [
     prop('Body', 'IMessageBody'), prop('Certificate', 'X509Certificate2'), prop('Headers', HEADERS),
     prop('IpAddress', 'string'), prop('MatchedParameters', 'IReadOnlyDictionary<string, string>'),
     prop('Method', 'string'), prop('OriginalUrl', 'IUrl'), prop('Url', 'IUrl'),
     prop('PrivateEndpointConnection', 'IPrivateEndpointConnection'),
   ]),
-  iface('IProxyResponse', [prop('Body', 'IMessageBody'), prop('Headers', HEADERS), prop('StatusCode', 'int'), prop('StatusReason', 'string')]),
+  iface('IResponse', [prop('Body', 'IMessageBody'), prop('Headers', HEADERS), prop('StatusCode', 'int'), prop('StatusReason', 'string')]),
   iface('ISubscription', [
     prop('CreatedDate', 'DateTime'), prop('EndDate', 'DateTime?'), prop('Id', 'string'), prop('Key', 'string'),
     prop('Name', 'string'), prop('PrimaryKey', 'string'), prop('SecondaryKey', 'string'), prop('StartDate', 'DateTime?'),

@@ -12,13 +12,13 @@ const propType = (type: string, name: string): string | undefined => get(type).p
 
 test('context members have the documented types; all are read-only', () => {
   assert.equal(propType('IContext', 'Variables'), 'IReadOnlyDictionary<string, object>');
-  assert.equal(propType('IContext', 'Request'), 'IProxyRequest');
+  assert.equal(propType('IContext', 'Request'), 'IRequest');
   assert.equal(propType('IContext', 'RequestId'), 'Guid');
   assert.equal(propType('IContext', 'Elapsed'), 'TimeSpan');
-  assert.equal(propType('IProxyRequest', 'Headers'), 'IReadOnlyDictionary<string, string[]>');
-  assert.equal(propType('IProxyResponse', 'Headers'), 'IReadOnlyDictionary<string, string[]>');
-  assert.equal(propType('IProxyRequest', 'MatchedParameters'), 'IReadOnlyDictionary<string, string>');
-  assert.equal(propType('IProxyRequest', 'Body'), 'IMessageBody');
+  assert.equal(propType('IRequest', 'Headers'), 'IReadOnlyDictionary<string, string[]>');
+  assert.equal(propType('IResponse', 'Headers'), 'IReadOnlyDictionary<string, string[]>');
+  assert.equal(propType('IRequest', 'MatchedParameters'), 'IReadOnlyDictionary<string, string>');
+  assert.equal(propType('IRequest', 'Body'), 'IMessageBody');
   assert.equal(propType('IUrl', 'Query'), 'IReadOnlyDictionary<string, string[]>');
   assert.equal(propType('IUrl', 'Port'), 'int');
   assert.equal(propType('Jwt', 'Claims'), 'IReadOnlyDictionary<string, string[]>');
@@ -26,7 +26,7 @@ test('context members have the documented types; all are read-only', () => {
   assert.equal(propType('ISubscription', 'EndDate'), 'DateTime?');
   assert.equal(propType('IProduct', 'SubscriptionsLimit'), 'int?');
   assert.deepEqual(get('ProductState').enumMembers, ['NotPublished', 'Published']);
-  for (const name of ['IContext', 'IProxyRequest', 'IProxyResponse', 'IUrl', 'Jwt', 'IUser', 'ISubscription', 'IDeployment', 'ILastError']) {
+  for (const name of ['IContext', 'IRequest', 'IResponse', 'IUrl', 'Jwt', 'IUser', 'ISubscription', 'IDeployment', 'ILastError']) {
     assert.equal(get(name).source, CONTEXT_URL, name);
     assert.ok(get(name).properties.every((p) => !p.settable), `${name} is read-only`);
   }
