@@ -80,16 +80,8 @@ function memberKey(owner: TypeSig, name: string, params?: readonly ParamSig[]): 
   return `${owner.fullName}::${name}${p}`;
 }
 
-/**
- * Types the page allows, by full name, and (checked by name only) gateway types APIM accepts
- * although neither the allow-list nor the table carries them yet:
- * - `IResponse`, the type of send-request's response variable, cast to in Microsoft's own
- *   snippets (`((IResponse)context.Variables["tokens"]).Body.As<JObject>()`,
- *   https://github.com/Azure/api-management-policy-snippets/blob/master/examples/Get%20OAuth2%20access%20token%20from%20AAD%20and%20forward%20it%20to%20the%20backend.policy.xml)
- *   and in a Microsoft answer (https://learn.microsoft.com/en-us/answers/questions/1194184/what-are-the-available-properties-in-iresponse).
- *   Stopgap until the type table (policies/csharp/library/context.ts) types its members.
- */
-const LISTED = new Set([...ALLOW_LIST.map(([n]) => n.replace(/<.*$/, '')), 'IResponse']);
+/** Types the page allows, by full name (a listed type the table lacks is checked by name only). */
+const LISTED = new Set(ALLOW_LIST.map(([n]) => n.replace(/<.*$/, '')));
 
 let extensionIndex: Map<string, { sig: MethodSig; owner: TypeSig }[]> | undefined;
 function extensions(name: string): { sig: MethodSig; owner: TypeSig }[] {
