@@ -3,6 +3,7 @@
  * before and after inside that transaction; when nothing changed the transaction is rolled back, so a
  * second apply changes nothing and reports no changes. Azure SQL: every batch in one transaction.
  */
+import { checkMssqlColumnTypes } from './catalog/mssql-columns.js';
 import { diffSnapshots, snapshotPostgres, type CatalogChange } from './catalog/postgres.js';
 import type { Database } from './db/types.js';
 import { emitMssql, emitMssqlRemove } from './emit/mssql.js';
@@ -27,6 +28,8 @@ class NothingChanged extends Error {}
 
 export async function applySpec(db: Database, spec: RlsSpec, options: ApplyOptions = {}): Promise<ApplyResult> {
   if (db.dialect === 'mssql') {
+    // the predicate parameters are typed as the columns: refuse before changing anything if the catalog disagrees
+    if (!options.remove) await checkMssqlColumnTypes(db, spec);
     const before = options.remove ? [] : await driftMssql(db, spec);
     const { batches } = options.remove ? emitMssqlRemove(spec) : emitMssql(spec);
     await db.transaction(async (tx) => {

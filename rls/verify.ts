@@ -59,7 +59,7 @@ interface TableRef {
   name: string;
 }
 
-function resolveTable(spec: RlsSpec, name: string): TableRef {
+export function resolveTable(spec: RlsSpec, name: string): TableRef {
   const candidates: TableRef[] = [
     ...spec.tables.map((t) => ({ schema: t.schema, name: t.name })),
     ...spec.applicationRoles.flatMap((r) => r.grants.map((g) => ({ schema: g.schema, name: g.table }))),
@@ -175,7 +175,14 @@ export function hardeningChecks(spec: RlsSpec): { subject: string; sql: string |
 
 /** Runs the cases (and hardening checks) and returns the truth table. PostgreSQL dialect. */
 export async function verifySpec(db: Database, spec: RlsSpec, cases: VerifyCases, options: VerifyOptions = {}): Promise<VerifyReport> {
-  if (db.dialect !== 'postgres') throw new RlsError('RLS_DIALECT_UNSUPPORTED', 'rls verify runs on PostgreSQL (server or PGlite); Azure SQL verification is not implemented yet');
+  for (const c of cases.cases) {
+    for (const t of Object.keys(c.rows)) resolveTable(spec, t);
+    for (const w of c.writes) resolveTable(spec, w.table);
+  }
+  if (db.dialect === 'mssql') {
+    const { verifyMssql } = await import('./verify-mssql.js');
+    return verifyMssql(db, spec, cases, options);
+  }
   const role = options.role ?? spec.applicationRoles[0]?.name;
   if (role === undefined) throw new RlsError('RLS_SPEC_INVALID', 'the spec has no application role');
   for (const c of cases.cases) {

@@ -10,8 +10,24 @@
  *
  * A missing key: SESSION_CONTEXT returns NULL, `column = NULL` is not true, OPENJSON(NULL) is empty:
  * no rows, no writes.
+ *
+ * Comparisons as exact as PostgreSQL's (issue 14):
+ * - text is compared under a binary collation, `COLLATE Latin1_General_100_BIN2`, whatever the
+ *   database's default (Azure SQL's default, SQL_Latin1_General_CP1_CI_AS, ignores case):
+ *   https://learn.microsoft.com/sql/relational-databases/collations/collation-and-unicode-support;
+ *   an explicit COLLATE on one side decides the comparison's collation
+ *   (https://learn.microsoft.com/sql/t-sql/statements/collation-precedence-transact-sql);
+ * - `=` pads the shorter string with spaces in every collation ('abc' = 'abc ' is true:
+ *   https://learn.microsoft.com/sql/t-sql/language-elements/string-comparison-assignment), so the
+ *   lengths are compared too (`DATALENGTH`), and a caller's role that ends with a space matches
+ *   nothing (the spec refuses such role values);
+ * - OPENJSON's `value` column takes the collation of its input
+ *   (https://learn.microsoft.com/sql/t-sql/functions/openjson-transact-sql), hence COLLATE there too;
+ * - `uuid` keys and columns are `uniqueidentifier` on both sides (compared as GUIDs, not text).
+ * Predicate parameters are declared with the COLUMN's type (spec `tables[].tenant.type`), never
+ * the key's: a parameter narrower than its column would cut the value on the way in.
  */
-import type { AccessRule, BlockOperation, Operation, ProtectedTable, RlsSpec, SessionKey } from '../spec/schema.js';
+import type { AccessRule, BlockOperation, ColumnRef, Operation, ProtectedTable, RlsSpec, SessionKey } from '../spec/schema.js';
 import { privileges } from '../spec/schema.js';
 import { msGuid, msIdent, msString } from './quote.js';
 
@@ -53,6 +69,32 @@ export function msKeyType(k: SessionKey): string {
     case 'bigint':
       return 'bigint';
   }
+}
+
+/** The binary collation every text comparison uses. */
+export const msBinaryCollation = 'Latin1_General_100_BIN2';
+
+/** The SQL type of a protected column: as the spec states it, else the key's. */
+export function msColumnType(spec: RlsSpec, ref: ColumnRef): string {
+  switch (ref.type) {
+    case undefined:
+      return msKeyType(keyOf(spec, ref.key));
+    case 'text':
+      return `nvarchar(${ref.maxLength ?? 4000})`;
+    case 'uuid':
+      return 'uniqueidentifier';
+    case 'int':
+      return 'int';
+    case 'bigint':
+      return 'bigint';
+  }
+}
+
+/** `param` equals the session key, exactly: binary collation and equal length for text. */
+function msEquals(spec: RlsSpec, param: string, keyName: string): string {
+  const read = msSessionRead(spec, keyName);
+  if (keyOf(spec, keyName).type !== 'text') return `${param} = ${read}`;
+  return `(${param} = ${read} COLLATE ${msBinaryCollation} AND DATALENGTH(${param}) = DATALENGTH(${read}))`;
 }
 
 function keyOf(spec: RlsSpec, name: string): SessionKey {
@@ -101,14 +143,15 @@ function qualified(schema: string, name: string): string {
 function ruleCondition(spec: RlsSpec, t: ProtectedTable, rule: AccessRule): string {
   // rolesKey is present whenever a rule exists, and owner rules need the owner column (the spec schema checks both)
   const rolesJson = msSessionRead(spec, spec.rolesKey ?? '');
-  const roles = `EXISTS (SELECT 1 FROM OPENJSON(${rolesJson}) AS [r] WHERE [r].[value] IN (${rule.roles.map(msString).join(', ')}))`;
-  return rule.scope === 'tenant' ? `(${roles})` : `(${roles} AND @owner = ${msSessionRead(spec, t.owner?.key ?? '')})`;
+  const roles =
+    `EXISTS (SELECT 1 FROM OPENJSON(${rolesJson}) AS [r] WHERE [r].[value] COLLATE ${msBinaryCollation} IN (${rule.roles.map(msString).join(', ')})` +
+    ' AND DATALENGTH([r].[value]) = DATALENGTH(RTRIM([r].[value])))';
+  return rule.scope === 'tenant' ? `(${roles})` : `(${roles} AND ${msEquals(spec, '@owner', t.owner?.key ?? '')})`;
 }
 
 function functionBatch(spec: RlsSpec, t: ProtectedTable, kind: PredicateKind): string {
-  const tenantKey = keyOf(spec, t.tenant.key);
-  const params = [`@tenant ${msKeyType(tenantKey)}`];
-  if (t.owner) params.push(`@owner ${msKeyType(keyOf(spec, t.owner.key))}`);
+  const params = [`@tenant ${msColumnType(spec, t.tenant)}`];
+  if (t.owner) params.push(`@owner ${msColumnType(spec, t.owner)}`);
   const rules = t.access[kindOp[kind]];
   const access = rules ? rules.map((r) => ruleCondition(spec, t, r)).join('\n        OR ') : '1 = 1';
   // named bypass principals only: users and managed identities by user name, groups by membership
@@ -123,7 +166,7 @@ function functionBatch(spec: RlsSpec, t: ProtectedTable, kind: PredicateKind): s
     'AS',
     'RETURN',
     '  SELECT 1 AS [allowed]',
-    `  WHERE (@tenant = ${msSessionRead(spec, t.tenant.key)}`,
+    `  WHERE (${msEquals(spec, '@tenant', t.tenant.key)}`,
     `    AND (${access}))${bypass};`,
   ].join('\n');
 }
@@ -146,6 +189,25 @@ function policyBatch(spec: RlsSpec): string {
     }
   }
   return `CREATE SECURITY POLICY ${qualified(spec.helperSchema, securityPolicyName(spec))}\n${lines.join(',\n')}\nWITH (STATE = ON, SCHEMABINDING = ON);`;
+}
+
+/**
+ * What the policy manager needs to manage the policy, per the row-level security documentation
+ * (https://learn.microsoft.com/sql/relational-databases/security/row-level-security#permissions):
+ * ALTER ANY SECURITY POLICY (granted in the setup batch), and for each predicate SELECT and
+ * REFERENCES on its function, REFERENCES on the target table and on every column passed to it.
+ * After the functions exist, hence its own batch after the policy.
+ */
+function policyManagerBatch(spec: RlsSpec): string {
+  const pm = msIdent(spec.policyManager.name);
+  const out = ['-- the policy manager may add, alter and drop the predicates (the permissions the RLS documentation lists)'];
+  for (const t of spec.tables) {
+    for (const f of tablePredicates(t).functions) out.push(`GRANT SELECT, REFERENCES ON OBJECT::${qualified(spec.helperSchema, f.name)} TO ${pm};`);
+    out.push(`GRANT REFERENCES ON OBJECT::${qualified(t.schema, t.name)} TO ${pm};`);
+    const cols = [t.tenant.column, ...(t.owner ? [t.owner.column] : [])].map(msIdent).join(', ');
+    out.push(`GRANT REFERENCES (${cols}) ON OBJECT::${qualified(t.schema, t.name)} TO ${pm};`);
+  }
+  return out.join('\n');
 }
 
 function memberCheck(role: string, member: string): string {
@@ -212,6 +274,7 @@ export function emitMssql(spec: RlsSpec): MssqlScript {
   const batches = [setupBatch(spec)];
   for (const t of spec.tables) for (const f of tablePredicates(t).functions) batches.push(functionBatch(spec, t, f.kind));
   batches.push(policyBatch(spec));
+  batches.push(policyManagerBatch(spec));
   return { dialect: 'mssql', batches, script: script(spec, 'apply', batches) };
 }
 
@@ -236,6 +299,7 @@ export function emitMssqlRemove(spec: RlsSpec): MssqlScript {
   out.push(`IF DATABASE_PRINCIPAL_ID(${msString(spec.policyManager.name)}) IS NOT NULL`);
   out.push('BEGIN');
   out.push(`  REVOKE ALTER ANY SECURITY POLICY FROM ${msIdent(spec.policyManager.name)};`);
+  for (const t of spec.tables) out.push(`  REVOKE REFERENCES ON OBJECT::${qualified(t.schema, t.name)} FROM ${msIdent(spec.policyManager.name)};`);
   out.push(`  DROP ROLE ${msIdent(spec.policyManager.name)};`);
   out.push('END;');
   out.push('-- database users created FROM EXTERNAL PROVIDER are left in place; drop them by hand if no longer needed');

@@ -19,13 +19,13 @@ export const ordersSpecInput = {
     {
       schema: 'app',
       name: 'tenants',
-      tenant: { column: 'id', key: 'tenant_id' },
+      tenant: { column: 'id', type: 'text', maxLength: 64, key: 'tenant_id' },
     },
     {
       schema: 'app',
       name: 'orders',
-      tenant: { column: 'tenant_id', key: 'tenant_id' },
-      owner: { column: 'owner_oid', key: 'user_oid' },
+      tenant: { column: 'tenant_id', type: 'text', maxLength: 64, key: 'tenant_id' },
+      owner: { column: 'owner_oid', type: 'text', maxLength: 64, key: 'user_oid' },
       access: {
         select: [
           { roles: ['Orders.Admin'], scope: 'tenant' },
@@ -58,6 +58,7 @@ export const ordersSpecInput = {
       name: 'func-apim-rls-orders',
       kind: 'managed-identity',
       objectId: '11111111-2222-3333-4444-555555555555',
+      displayName: 'func-apim-rls-orders',
       roles: ['apim_rls_app'],
     },
   ],

@@ -22,7 +22,10 @@ const roleValue = z
   .string()
   .min(1, 'must not be empty')
   .max(256, 'must be at most 256 characters')
-  .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
+  .refine((s) => !s.includes('\u0000'), 'must not contain NUL')
+  // SQL Server's = ignores trailing spaces (https://learn.microsoft.com/sql/t-sql/language-elements/string-comparison-assignment);
+  // the T-SQL predicates refuse a caller's role that ends with one, so no listed role may either
+  .refine((s) => !s.endsWith(' '), 'must not end with a space');
 
 export const sessionKeyTypes = ['text', 'uuid', 'int', 'bigint', 'json'] as const;
 export type SessionKeyType = (typeof sessionKeyTypes)[number];
@@ -75,14 +78,37 @@ export type BlockOperation = (typeof blockOperations)[number];
 
 const ruleList = z.array(accessRuleSchema).min(1, 'must hold at least one rule (omit the operation for tenant-only access)');
 
+export const columnTypes = ['text', 'uuid', 'int', 'bigint'] as const;
+
+/**
+ * A protected column and the session key it is compared with. `type` (and `maxLength` for text)
+ * state the column's SQL type: the Azure SQL predicate functions declare their parameters with it
+ * (nvarchar(maxLength) / uniqueidentifier / int / bigint), so a column value is never cut or
+ * converted on its way into the predicate. It must match the key's type and length (refused
+ * otherwise). Absent: the column is taken to have the key's type, and `rls apply` on Azure SQL
+ * checks that against the catalog before changing anything.
+ */
+export const columnRefSchema = z
+  .strictObject({
+    column: identifier,
+    type: z.enum(columnTypes).optional(),
+    maxLength: z.number().int().min(1).max(4000).optional(),
+    key: keyName,
+  })
+  .superRefine((c, ctx) => {
+    if (c.type === 'text' && c.maxLength === undefined) ctx.addIssue({ code: 'custom', path: ['maxLength'], message: 'is required for type text' });
+    if (c.type !== 'text' && c.maxLength !== undefined) ctx.addIssue({ code: 'custom', path: ['maxLength'], message: 'applies to type text only' });
+  });
+export type ColumnRef = z.output<typeof columnRefSchema>;
+
 export const tableSchema = z
   .strictObject({
     schema: identifier,
     name: identifier,
     /** the column holding the row's tenant, compared with a session key */
-    tenant: z.strictObject({ column: identifier, key: keyName }),
+    tenant: columnRefSchema,
     /** the column holding the row's owner, compared with a session key (for `owner` rules) */
-    owner: z.strictObject({ column: identifier, key: keyName }).optional(),
+    owner: columnRefSchema.optional(),
     /**
      * Who may do what inside their tenant. An omitted operation is tenant-only (any caller of the
      * tenant); a listed one needs one of its rules to hold. Tenant isolation always applies.
@@ -137,14 +163,30 @@ export type ApplicationRole = z.output<typeof applicationRoleSchema>;
 const uuid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID');
 
 /** A database principal: a managed identity, group or user of the directory (Microsoft Entra ID). */
-export const principalSchema = z.strictObject({
-  name: identifier,
-  kind: z.enum(['managed-identity', 'group', 'user']),
-  /** the directory object id (client-side guard against a name that resolves to another object) */
-  objectId: uuid.optional(),
-  /** application roles (or the policy manager role) this principal joins */
-  roles: z.array(identifier).default([]),
-});
+export const principalSchema = z
+  .strictObject({
+    name: identifier,
+    kind: z.enum(['managed-identity', 'group', 'user']),
+    /** the directory object id: the user is created `FROM EXTERNAL PROVIDER WITH OBJECT_ID` (it resolves to no other object) */
+    objectId: uuid.optional(),
+    /**
+     * The principal's display name in Microsoft Entra ID; required with `objectId`. With
+     * WITH OBJECT_ID, Azure SQL requires the user name to start with the display name (e.g.
+     * `myapp4466e` for `myapp`) and refuses the statement otherwise (error 37545):
+     * https://learn.microsoft.com/azure/azure-sql/database/authentication-microsoft-entra-create-users-with-nonunique-names
+     */
+    displayName: z.string().min(1).max(128).optional(),
+    /** application roles (or the policy manager role) this principal joins */
+    roles: z.array(identifier).default([]),
+  })
+  .superRefine((p, ctx) => {
+    if (p.objectId === undefined) return;
+    if (p.displayName === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['displayName'], message: 'is required with objectId: Azure SQL requires the user name to start with it (CREATE USER ... WITH OBJECT_ID, error 37545)' });
+    } else if (!p.name.startsWith(p.displayName)) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: `must start with the display name "${p.displayName}" (CREATE USER ... WITH OBJECT_ID; Azure SQL refuses it with error 37545 otherwise)` });
+    }
+  });
 export type Principal = z.output<typeof principalSchema>;
 
 export const rlsSpecSchema = z
@@ -196,6 +238,19 @@ export const rlsSpecSchema = z
       else if (!tk.required) ctx.addIssue({ code: 'custom', path: ['tables', i, 'tenant', 'key'], message: `session key "${t.tenant.key}" must be required` });
       if (t.owner && !keys.has(t.owner.key)) {
         ctx.addIssue({ code: 'custom', path: ['tables', i, 'owner', 'key'], message: `names no session key "${t.owner.key}"` });
+      }
+      for (const [which, ref] of [['tenant', t.tenant], ['owner', t.owner]] as const) {
+        const k = ref ? keys.get(ref.key) : undefined;
+        if (!ref || !k || ref.type === undefined || k.type === 'json') continue;
+        const col = ref.type === 'text' ? `text(${ref.maxLength ?? '?'})` : ref.type;
+        const key = k.type === 'text' ? `text(${k.maxLength ?? '?'})` : k.type;
+        if (col !== key) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tables', i, which, 'type'],
+            message: `column ${t.schema}.${t.name}.${ref.column} is ${col} but session key "${k.name}" is ${key}: the column and its key must have the same type and length`,
+          });
+        }
       }
       if (tk?.type === 'json' || (t.owner && keys.get(t.owner.key)?.type === 'json')) {
         ctx.addIssue({ code: 'custom', path: ['tables', i], message: 'tenant and owner keys must not have type "json"' });

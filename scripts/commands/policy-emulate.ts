@@ -6,6 +6,8 @@
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { referencedNamedValues } from '../publish/named-values.js';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { emulate, EmulatorError, type EmulateOptions, type EmulatorResult } from '../../policies/emulator/index.js';
@@ -31,6 +33,8 @@ interface EmulateFlags {
   fragment?: string[];
   namedValue?: string[];
   backend?: string;
+  managedIdentity?: string;
+  issuerDir?: string;
   trace?: boolean;
 }
 
@@ -88,6 +92,13 @@ export function emulatorOutput(result: EmulatorResult, trace: boolean): Record<s
   return out;
 }
 
+/** The local issuer's managed-identity stand-in, signing with the key folder (no running issuer needed). */
+async function devCredential(clientId: string, issuerDir: string | undefined): Promise<NonNullable<EmulateOptions['credential']>> {
+  const { createDevCredential, defaultKeyDir, mintFromKeyDir } = await import('../../local/issuer/index.js');
+  const keyDir = issuerDir !== undefined ? resolve(issuerDir) : defaultKeyDir();
+  return createDevCredential(clientId, async (request) => (await mintFromKeyDir(request, { keyDir })).token, Date.now);
+}
+
 /** Commander collector: a repeated flag becomes a list. */
 const repeatable = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -101,6 +112,8 @@ export function registerPolicyEmulate(policy: Command): void {
     .option('--scope <file>', 'an enclosing scope policy, outermost first (global, product, API); repeat the flag for each', repeatable)
     .option('--fragment <id=file>', 'a policy fragment for include-fragment; repeatable', repeatable)
     .option('--named-value <name=value>', 'a named value for {{name}} references; repeatable', repeatable)
+    .option('--managed-identity <client-id>', "authentication-managed-identity gets its tokens from the local OpenID issuer's managed-identity stand-in for this client id (keys in --issuer-dir)")
+    .option('--issuer-dir <dir>', 'key folder of the local issuer, for --managed-identity (default .dev/issuer in the project)')
     .option('--backend <url>', 'backend URL for forward-request (default: no network, the backend answers 200 with an empty body)')
     .option('--trace', 'also print trace, metrics and the backend calls')
     .exitOverride()
@@ -120,7 +133,15 @@ export function registerPolicyEmulate(policy: Command): void {
         throw new CliError(`${flags.request}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, ExitCode.BadInput);
       }
       if (flags.backend !== undefined && !/^https?:\/\//.test(flags.backend)) throw new CliError('--backend must be an http(s) URL', ExitCode.BadInput);
-      const options: EmulateOptions = { scopes, fragments, namedValues: Object.fromEntries(pairs(flags.namedValue, '--named-value')) };
+      const namedValues = Object.fromEntries(pairs(flags.namedValue, '--named-value'));
+      // every missing named value in one message, rather than one per run
+      const referenced = new Set([root, ...scopes, ...Object.values(fragments)].flatMap((el) => referencedNamedValues(el)));
+      const missing = [...referenced].filter((n) => !(n in namedValues)).sort();
+      if (missing.length > 0) {
+        throw new CliError(`named values not given: ${missing.join(', ')} (pass --named-value NAME=VALUE for each)`, ExitCode.BadInput);
+      }
+      const options: EmulateOptions = { scopes, fragments, namedValues };
+      if (flags.managedIdentity !== undefined) options.credential = await devCredential(flags.managedIdentity, flags.issuerDir);
       if (flags.backend) options.backendUrl = flags.backend;
       else options.backend = async () => ({ status: 200 });
       const req = parsed.data;

@@ -17,11 +17,13 @@ import { productPolicies, type ProductPolicy } from '../../policies/product/inde
 import { buildPolicy } from '../../policies/model/codec.js';
 import { writePolicyXml } from '../../policies/xml/index.js';
 import { describeTarget, resolveTarget, serviceProblems, type ServiceRef } from '../publish/target.js';
+import { idProblem } from '../publish/estate/resource.js';
 
-interface PublishFlags {
+export interface PublishFlags {
   subscription?: string;
   resourceGroup?: string;
   service?: string;
+  workspace?: string;
   api?: string;
   operation?: string;
   product?: string;
@@ -53,7 +55,7 @@ export interface PolicyPublishSeams {
   productPolicies?: () => ProductPolicy[];
 }
 
-function serviceFrom(flags: PublishFlags, env: Record<string, string | undefined>): ServiceRef {
+export function serviceFrom(flags: PublishFlags, env: Record<string, string | undefined>): ServiceRef {
   const svc = {
     subscriptionId: flags.subscription ?? env.AZURE_SUBSCRIPTION_ID,
     resourceGroup: flags.resourceGroup ?? env.AZURE_RESOURCE_GROUP,
@@ -64,7 +66,7 @@ function serviceFrom(flags: PublishFlags, env: Record<string, string | undefined
   return svc as ServiceRef;
 }
 
-function checkEndpoint(endpoint: string | undefined): string | undefined {
+export function checkEndpoint(endpoint: string | undefined): string | undefined {
   if (endpoint === undefined) return undefined;
   let url: URL;
   try {
@@ -162,6 +164,7 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
     .option('--subscription <id>', 'Azure subscription id (default AZURE_SUBSCRIPTION_ID)')
     .option('--resource-group <name>', 'resource group of the service (default AZURE_RESOURCE_GROUP)')
     .option('--service <name>', 'API Management service name (default APIM_SERVICE_NAME)')
+    .option('--workspace <id>', 'a policy of this workspace (workspaces/<id>/…); --global is then the workspace policy')
     .option('--global', 'the service-wide (global) policy')
     .option('--product <id>', 'a product policy')
     .option('--api <id>', 'an API policy')
@@ -185,8 +188,13 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
         const env = seams.env ?? process.env;
         const service = serviceFrom(flags, env);
         const endpoint = checkEndpoint(flags.endpoint);
+        if (flags.workspace !== undefined) {
+          const p = idProblem('--workspace', flags.workspace, 'workspace');
+          if (p) throw new CliError(p, ExitCode.BadInput, PublishErrorCode.BadTarget);
+        }
         const requests = await requestsFrom(flags, seams);
         const store = new ArmPolicyStore({
+          ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
           credential: seams.credential ? seams.credential() : new DefaultAzureCredential(),
           service,
           ...(endpoint !== undefined ? { endpoint } : {}),

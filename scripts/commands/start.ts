@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { defaultPorts, startStack, type Stack, type StackOptions } from '../../local/stack.js';
@@ -16,6 +17,40 @@ interface StartFlags {
 function port(value: string, flag: string): number {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new CliError(`${flag} must be a port number between 0 and 65535 (0 = any free port)`, ExitCode.BadInput);
   return Number(value);
+}
+
+/**
+ * Takes `DIR.lock` beside a PGlite data folder, holding this process's id, so a second
+ * `start --data-dir DIR` refuses instead of opening a database another process has open. A lock
+ * whose process is gone is taken over. Returns the release function.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const path = `${dataDir}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError(`cannot lock ${dataDir}: ${(err as Error).message}`, ExitCode.RuntimeFailure);
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new CliError(`${dataDir} is in use by another apim-rls start (pid ${pid}); stop it, or choose another --data-dir`, ExitCode.RuntimeFailure);
+      }
+      rmSync(path, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new CliError(`cannot lock ${dataDir}: ${path} keeps coming back`, ExitCode.RuntimeFailure);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** What `npm start` prints once everything listens: the URLs and a ready-to-copy request. */
@@ -65,30 +100,53 @@ export function registerStart(program: Command): void {
         if (!/^\d{1,4}(\.\d{1,3})?$/.test(flags.gracePeriod)) throw new CliError('--grace-period must be a number of seconds (0–9999)', ExitCode.BadInput);
         graceInMs = Math.round(Number(flags.gracePeriod) * 1000);
       }
+      const unlock = options.dataDir !== undefined ? lockDataDir(options.dataDir) : () => undefined;
+      // Ctrl-C / SIGTERM are taken from here on, also while starting (the lock is then released)
+      let stopRequested = false;
+      let wake: (() => void) | undefined;
+      const stop = () => {
+        stopRequested = true;
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        // a second signal while draining stops at once (128 + the signal number, as a shell reports it)
+        process.once('SIGINT', () => process.exit(130));
+        process.once('SIGTERM', () => process.exit(143));
+        wake?.();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      const release = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        unlock();
+      };
+      // the embedded database and the sample take a few seconds: say so before the banner
+      process.stdout.write(
+        `starting the local stack: OpenID issuer, Functions host on embedded PostgreSQL (${options.dataDir ?? 'in memory'}, with the orders sample), gateway...\n`,
+      );
       let stack: Stack;
       try {
         stack = await startStack(options);
       } catch (err) {
+        release();
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${e.message.replace(/^.*EADDRINUSE:?\s*/, '')}); choose another with --gateway-port / --issuer-port / --functions-port`, ExitCode.RuntimeFailure);
         throw new CliError(`the local stack could not start: ${e.message}`, ExitCode.RuntimeFailure);
       }
-      process.stdout.write(describeStack(stack));
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          // a second signal while draining stops at once (128 + the signal number, as a shell reports it)
-          process.once('SIGINT', () => process.exit(130));
-          process.once('SIGTERM', () => process.exit(143));
-          done();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      if (!stopRequested) {
+        process.stdout.write(describeStack(stack));
+        await new Promise<void>((done) => {
+          wake = done;
+          if (stopRequested) done();
+        });
+      }
       process.stdout.write('stopping: no new connections; finishing the requests in flight...\n');
-      const { cutOff } = await stack.close(graceInMs);
-      const lost = cutOff.gateway + cutOff.functions + cutOff.issuer;
-      process.stdout.write(lost === 0 ? 'stopped.\n' : `stopped: the grace period ended with ${lost} request(s) unanswered (connections closed).\n`);
+      try {
+        const { cutOff } = await stack.close(graceInMs);
+        const lost = cutOff.gateway + cutOff.functions + cutOff.issuer;
+        process.stdout.write(lost === 0 ? 'stopped.\n' : `stopped: the grace period ended with ${lost} request(s) unanswered (connections closed).\n`);
+      } finally {
+        unlock();
+      }
     });
 }

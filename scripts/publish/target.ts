@@ -1,6 +1,7 @@
 /**
  * Where a policy goes in one API Management service: the four policy scopes and policy fragments.
  */
+import { idProblem, type IdKind } from './estate/resource.js';
 
 /** The service that holds the policy. */
 export interface ServiceRef {
@@ -27,19 +28,15 @@ export interface TargetSelectors {
   fragmentId?: string;
 }
 
-/** APIM resource identifiers: letters, digits, `-`, `_`, `.`, `~` (no `/`, so a path cannot be smuggled in). */
-const ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,255}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Resource group names: up to 90 of letters, digits, `_ - . ( )`, not ending in `.`. */
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
 /** Service names: 1–50 letters, digits and `-`, starting with a letter. */
 const SERVICE = /^[A-Za-z][A-Za-z0-9-]{0,49}$/;
 
-/** Returns the problem with one identifier, or undefined when it is acceptable. */
-function idProblem(label: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!ID.test(value)) return `${label} '${value}' is not a valid API Management identifier`;
-  return undefined;
+/** Returns the problem with one identifier, or undefined when ARM accepts it (see estate/resource.ts: revisions `orders;rev=2` are API ids). */
+function checkId(label: string, value: string | undefined, kind: IdKind): string | undefined {
+  return value === undefined ? undefined : idProblem(label, value, kind);
 }
 
 /**
@@ -48,13 +45,13 @@ function idProblem(label: string, value: string | undefined): string | undefined
  */
 export function resolveTarget(sel: TargetSelectors): { target: PublishTarget } | { problems: string[] } {
   const problems: string[] = [];
-  for (const [label, v] of [
-    ['--api', sel.apiId],
-    ['--operation', sel.operationId],
-    ['--product', sel.productId],
-    ['--fragment', sel.fragmentId],
+  for (const [label, v, kind] of [
+    ['--api', sel.apiId, 'api'],
+    ['--operation', sel.operationId, 'operation'],
+    ['--product', sel.productId, 'product'],
+    ['--fragment', sel.fragmentId, 'fragment'],
   ] as const) {
-    const p = idProblem(label, v);
+    const p = checkId(label, v, kind);
     if (p) problems.push(p);
   }
   const chosen = [
@@ -99,5 +96,22 @@ export function describeTarget(t: PublishTarget): string {
       return `operation ${t.apiId}/${t.operationId}`;
     case 'fragment':
       return `fragment ${t.fragmentId}`;
+  }
+}
+
+/** The ARM path of a target below the service (or below `workspaces/{workspace}/`), segments unencoded. */
+export function targetPath(t: PublishTarget, workspace?: string): string {
+  const prefix = workspace === undefined ? '' : `workspaces/${workspace}/`;
+  switch (t.scope) {
+    case 'global':
+      return `${prefix}policies/policy`;
+    case 'product':
+      return `${prefix}products/${t.productId}/policies/policy`;
+    case 'api':
+      return `${prefix}apis/${t.apiId}/policies/policy`;
+    case 'operation':
+      return `${prefix}apis/${t.apiId}/operations/${t.operationId}/policies/policy`;
+    case 'fragment':
+      return `${prefix}policyFragments/${t.fragmentId}`;
   }
 }

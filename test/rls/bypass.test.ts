@@ -5,6 +5,7 @@ import { openDatabase } from '../../rls/db/open.js';
 import type { Database, Executor } from '../../rls/db/types.js';
 import { driftSpec } from '../../rls/drift.js';
 import { emitMssql } from '../../rls/emit/mssql.js';
+import type { RlsError } from '../../rls/errors.js';
 import { emitPostgres } from '../../rls/emit/postgres.js';
 import { parseSpec } from '../../rls/spec/load.js';
 import { ordersSpec, ordersSpecInput, sampleSchemaSql, seedSample } from '../../rls/sample/index.js';
@@ -68,8 +69,14 @@ describe('apply on Azure SQL (a recording executor; no SQL Server runs here)', (
     const log: string[] = [];
     const exec = (where: string): Executor => ({
       dialect: 'mssql',
-      async query<R>(sql: string) {
+      async query<R>(sql: string, params: readonly unknown[] = []) {
         log.push(`${where} query ${sql.slice(0, 30)}`);
+        if (sql.includes('sys.columns')) {
+          // the catalog agrees with the spec: nvarchar(64) is 128 bytes
+          const rows = [];
+          for (let i = 0; i < params.length; i += 3) rows.push({ schema_name: params[i], table_name: params[i + 1], column_name: params[i + 2], type_name: 'nvarchar', max_length: 128 });
+          return { rows: rows as R[], rowCount: rows.length };
+        }
         return { rows: [] as R[], rowCount: 0 };
       },
       async exec(sql: string) {
@@ -91,12 +98,47 @@ describe('apply on Azure SQL (a recording executor; no SQL Server runs here)', (
     assert.equal(result.changes.length, 11);
     const batches = emitMssql(ordersSpec).batches;
     assert.deepEqual(log, [
+      'pool query SELECT v.[schema_name], v.[tab',
       'pool query SELECT SCHEMA_NAME(p.schema_id',
       'begin',
       'tx exec SET XACT_ABORT ON;',
       ...batches.map((b) => `tx exec ${b.split('\n')[0]}`),
       'commit',
     ]);
+  });
+});
+
+describe('apply on Azure SQL refuses columns whose type differs from the predicate parameters (issue 14 item 2)', () => {
+  it('a wider or differently typed column, or a missing one: RLS_SPEC_INVALID naming each, and no batch runs', async () => {
+    const log: string[] = [];
+    const types: Record<string, [string, number] | null> = { id: ['nvarchar', 128], tenant_id: ['nvarchar', 256], owner_oid: ['uniqueidentifier', 16] };
+    const exec: Executor = {
+      dialect: 'mssql',
+      async query<R>(sql: string, params: readonly unknown[] = []) {
+        log.push(sql.slice(0, 20));
+        assert.match(sql, /LEFT JOIN sys\.columns AS c ON c\.object_id = OBJECT_ID\(QUOTENAME\(v\.\[schema_name\]\) \+ N'\.' \+ QUOTENAME\(v\.\[table_name\]\)\)/);
+        const rows = [];
+        for (let i = 0; i < params.length; i += 3) {
+          const t = types[String(params[i + 2])] ?? null;
+          rows.push({ schema_name: params[i], table_name: params[i + 1], column_name: params[i + 2], type_name: t?.[0] ?? null, max_length: t?.[1] ?? null });
+        }
+        return { rows: rows as R[], rowCount: rows.length };
+      },
+      async exec(sql: string) {
+        log.push(sql);
+      },
+    };
+    const db: Database = { ...exec, kind: 'mssql', transaction: async (fn) => fn(exec), close: async () => undefined };
+    await assert.rejects(applySpec(db, ordersSpec), (e: unknown) => {
+      const err = e as RlsError;
+      return (
+        err.code === 'RLS_SPEC_INVALID' &&
+        err.issues.length === 2 &&
+        /app\.orders\.tenant_id is nvarchar\(128\) in the database, but the predicate parameter would be nvarchar\(64\)/.test(err.message) &&
+        /app\.orders\.owner_oid is uniqueidentifier in the database/.test(err.message)
+      );
+    });
+    assert.equal(log.length, 1, 'only the catalog query ran');
   });
 });
 

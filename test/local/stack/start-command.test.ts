@@ -16,7 +16,7 @@ function startCli(args: string[]) {
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
   const ready = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', () => {
       if (stdout.includes('Ctrl-C stops everything.')) resolve(stdout);
@@ -58,5 +58,25 @@ describe('apim-rls start', () => {
       first.child.kill('SIGTERM');
       await first.exited;
     }
+  });
+
+  it('says what it is doing before the banner, and a second start on a --data-dir in use exits 3 naming the first (regression: it started without complaint)', async () => {
+    const data = join(dir, 'pglite');
+    const first = startCli(['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys'), '--data-dir', data]);
+    const banner = await first.ready;
+    assert.ok(banner.startsWith(`starting the local stack: OpenID issuer, Functions host on embedded PostgreSQL (${data}, with the orders sample), gateway...\n`), banner);
+    try {
+      const second = startCli(['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys'), '--data-dir', data]);
+      assert.equal(await second.exited, 3);
+      assert.match(second.output().stderr, new RegExp(`is in use by another apim-rls start \\(pid ${first.child.pid}\\)`));
+    } finally {
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exited, 0);
+    }
+    // released on stop: the folder can be opened again
+    const third = startCli(['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys'), '--data-dir', data]);
+    await third.ready;
+    third.child.kill('SIGTERM');
+    assert.equal(await third.exited, 0);
   });
 });

@@ -33,6 +33,6 @@ export const hostileSpec = parseSpec({
     },
   ],
   applicationRoles: [{ name: hostile.role, grants: [{ schema: hostile.schema, table: hostile.table, privileges: ['SELECT', 'INSERT'] }] }],
-  principals: [{ name: hostile.principal, kind: 'managed-identity', objectId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', roles: [hostile.role] }],
+  principals: [{ name: hostile.principal, kind: 'managed-identity', objectId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', displayName: hostile.principal.slice(0, 3), roles: [hostile.role] }],
   policyManager: { name: hostile.manager },
 });

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { emitMssql, emitMssqlRemove, msKeyType } from '../../../rls/emit/mssql.js';
 import { blockOperations, type RlsSpec } from '../../../rls/spec/schema.js';
-import { ordersSpec } from '../../../rls/sample/index.js';
+import { ordersSpec, ordersSpecInput } from '../../../rls/sample/index.js';
+import { parseSpec } from '../../../rls/spec/load.js';
+import { RlsError } from '../../../rls/errors.js';
 import { hostile, hostileSpec } from './hostile.js';
 
 const golden = (name: string) => readFileSync(join(import.meta.dirname, '..', 'golden', name), 'utf8');
@@ -33,7 +35,7 @@ const allowedWords = new Set(
    EXTERNAL PROVIDER WITH OBJECT_ID EXISTS SELECT sys database_role_members AS JOIN database_principals
    WHERE AND ALTER ADD MEMBER REVOKE INSERT UPDATE DELETE OBJECT GRANT TO DENY CONTROL EXECUTE REFERENCES ANY SECURITY POLICY DROP OR FUNCTION
    RETURNS TABLE SCHEMABINDING RETURN CAST SESSION_CONTEXT nvarchar uniqueidentifier int bigint OPENJSON IN FILTER PREDICATE BLOCK AFTER BEFORE STATE
-   objects END DROP USER_NAME @tenant @owner N on error exit`.split(/\s+/),
+   objects END DROP USER_NAME @tenant @owner N on error exit COLLATE Latin1_General_100_BIN2 DATALENGTH RTRIM`.split(/\s+/),
 );
 
 function policyPredicates(script: string): { type: string; fn: string; table: string; op: string | undefined }[] {
@@ -87,8 +89,8 @@ describe('T-SQL emitter', () => {
     const { script, batches } = emitMssql(ordersSpec);
     structural(ordersSpec, script);
     // one batch per function (CREATE FUNCTION must start a batch), the policy last
-    assert.ok(batches.slice(1, -1).every((b) => b.startsWith('CREATE OR ALTER FUNCTION')));
-    assert.match(batches.at(-1) ?? '', /^CREATE SECURITY POLICY \[rls\]\.\[orders_policy\]/);
+    assert.ok(batches.slice(1, -2).every((b) => b.startsWith('CREATE OR ALTER FUNCTION')));
+    assert.match(batches.at(-2) ?? '', /^CREATE SECURITY POLICY \[rls\]\.\[orders_policy\]/);
     assert.match(batches[0] ?? '', /DROP SECURITY POLICY IF EXISTS \[rls\]\.\[orders_policy\];\s*$/);
     assert.match(script, /CREATE USER \[func-apim-rls-orders\] FROM EXTERNAL PROVIDER WITH OBJECT_ID = '11111111-2222-3333-4444-555555555555';/);
     assert.match(script, /REVOKE INSERT, UPDATE, DELETE ON OBJECT::\[app\]\.\[tenants\] FROM \[apim_rls_app\];/);
@@ -96,7 +98,7 @@ describe('T-SQL emitter', () => {
     assert.doesNotMatch(script, /ALTER ANY SECURITY POLICY TO \[apim_rls_app\]/);
     // the tenants table has no role rules: tenant only; orders' read rule names its roles
     assert.match(script, /CREATE OR ALTER FUNCTION \[rls\]\.\[app_tenants_read\]\(@tenant nvarchar\(64\)\)[\s\S]*?AND \(1 = 1\)\);/);
-    assert.match(script, /\[app_orders_read\][\s\S]*?IN \(N'Orders\.Read', N'Orders\.Write'\)\) AND @owner = CAST\(SESSION_CONTEXT\(N'user_oid'\) AS nvarchar\(64\)\)/);
+    assert.match(script, /\[app_orders_read\][\s\S]*?IN \(N'Orders\.Read', N'Orders\.Write'\) AND DATALENGTH\(\[r\]\.\[value\]\) = DATALENGTH\(RTRIM\(\[r\]\.\[value\]\)\)\) AND \(@owner = CAST\(SESSION_CONTEXT\(N'user_oid'\) AS nvarchar\(64\)\) COLLATE Latin1_General_100_BIN2/);
   });
 
   it('hostile names stay inside quoted identifiers and N-literals', () => {
@@ -132,6 +134,76 @@ describe('T-SQL emitter', () => {
     assert.throws(() => structural(ordersSpec, script.replace('ON OBJECT::[app].[orders]', 'ON OBJECT::app.orders')), /bare words/);
     assert.throws(() => structural(ordersSpec, script.replace("CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64))", "SESSION_CONTEXT(N'user_oid')")), /CAST/);
     assert.throws(() => structural(ordersSpec, script.replace(/,\n {2}ADD BLOCK PREDICATE [^\n]*ON \[app\]\.\[orders\] BEFORE DELETE/, '')), /BLOCK beforeDelete/);
+  });
+
+  it('compares exactly (issue 14 item 1): every text comparison with a session key is binary-collated and length-checked; roles too', () => {
+    const { script } = emitMssql(ordersSpec);
+    const reads = [...script.matchAll(/(@tenant|@owner) = (CAST\(SESSION_CONTEXT\(N'[a-z_]+'\) AS nvarchar\(\d+\)\))( COLLATE Latin1_General_100_BIN2 AND DATALENGTH\(\1\) = DATALENGTH\(\2\))?/g)];
+    assert.ok(reads.length > 0);
+    for (const m of reads) assert.ok(m[3], `exact comparison: ${m[0]}`);
+    const openjson = (script.match(/FROM OPENJSON\(/g) ?? []).length;
+    const exact = (script.match(/FROM OPENJSON\(CAST\(SESSION_CONTEXT\(N'roles'\) AS nvarchar\(4000\)\)\) AS \[r\] WHERE \[r\]\.\[value\] COLLATE Latin1_General_100_BIN2 IN \([^)]*\) AND DATALENGTH\(\[r\]\.\[value\]\) = DATALENGTH\(RTRIM\(\[r\]\.\[value\]\)\)\)/g) ?? []).length;
+    assert.ok(openjson > 0);
+    assert.equal(exact, openjson, 'every role match is binary and refuses a trailing space');
+    assert.doesNotMatch(script, /= CAST\(SESSION_CONTEXT\(N'[a-z_]+'\) AS nvarchar\(\d+\)\)(?! COLLATE)/, 'no text comparison without the binary collation');
+  });
+
+  it('uuid keys compare as uniqueidentifier; predicate parameters take the column type, not the key\'s (issue 14 items 1, 2)', () => {
+    const input = structuredClone(ordersSpecInput) as Record<string, unknown> & typeof ordersSpecInput;
+    const keys = input.sessionKeys as unknown as Record<string, unknown>[];
+    keys[0] = { name: 'tenant_id', type: 'text', maxLength: 200, claim: 'tid', required: true };
+    keys[1] = { name: 'user_oid', type: 'uuid', claim: 'oid', required: true };
+    const tables = input.tables as unknown as { tenant: Record<string, unknown>; owner?: Record<string, unknown> }[];
+    tables[0]!.tenant = { column: 'id', type: 'text', maxLength: 200, key: 'tenant_id' };
+    tables[1]!.tenant = { column: 'tenant_id', type: 'text', maxLength: 200, key: 'tenant_id' };
+    tables[1]!.owner = { column: 'owner_oid', type: 'uuid', key: 'user_oid' };
+    const { script } = emitMssql(parseSpec(input, 'test'));
+    assert.match(script, /\[app_orders_read\]\(@tenant nvarchar\(200\), @owner uniqueidentifier\)/);
+    assert.match(script, /@owner = CAST\(SESSION_CONTEXT\(N'user_oid'\) AS uniqueidentifier\)\)/);
+    assert.doesNotMatch(script, /@owner = CAST\(SESSION_CONTEXT\(N'user_oid'\) AS uniqueidentifier\) COLLATE/);
+    assert.doesNotMatch(script, /nvarchar\(64\)/, 'nothing is cut to the old 64 characters');
+  });
+
+  it('a column whose type or length differs from its key is refused with a message naming both (issue 14 item 2)', () => {
+    const wider = structuredClone(ordersSpecInput);
+    (wider.tables[1] as { tenant: Record<string, unknown> }).tenant = { column: 'tenant_id', type: 'text', maxLength: 128, key: 'tenant_id' };
+    assert.throws(() => parseSpec(wider, 'test'), (e: unknown) => e instanceof RlsError && e.code === 'RLS_SPEC_INVALID' && e.issues.some((i) => i.path === 'tables.1.tenant.type' && /app\.orders\.tenant_id is text\(128\) but session key "tenant_id" is text\(64\)/.test(i.reason)));
+    const uuid = structuredClone(ordersSpecInput);
+    (uuid.tables[1] as { owner: Record<string, unknown> }).owner = { column: 'owner_oid', type: 'uuid', key: 'user_oid' };
+    assert.throws(() => parseSpec(uuid, 'test'), (e: unknown) => e instanceof RlsError && e.issues.some((i) => i.path === 'tables.1.owner.type' && /is uuid but session key "user_oid" is text\(64\)/.test(i.reason)));
+    const noLength = structuredClone(ordersSpecInput);
+    (noLength.tables[0] as { tenant: Record<string, unknown> }).tenant = { column: 'id', type: 'text', key: 'tenant_id' };
+    assert.throws(() => parseSpec(noLength, 'test'), (e: unknown) => e instanceof RlsError && e.issues.some((i) => i.path === 'tables.0.tenant.maxLength'));
+  });
+
+  it('the policy manager holds what the RLS documentation requires to manage the policy (issue 14 item 3)', () => {
+    const { batches } = emitMssql(ordersSpec);
+    const grants = (batches.at(-1) ?? '').split('\n').filter((l) => !l.startsWith('--'));
+    const pm = '[apim_rls_policy_manager]';
+    assert.deepEqual(grants, [
+      ...['app_tenants_read', 'app_tenants_insert', 'app_tenants_update', 'app_tenants_delete'].map((f) => `GRANT SELECT, REFERENCES ON OBJECT::[rls].[${f}] TO ${pm};`),
+      `GRANT REFERENCES ON OBJECT::[app].[tenants] TO ${pm};`,
+      `GRANT REFERENCES ([id]) ON OBJECT::[app].[tenants] TO ${pm};`,
+      ...['app_orders_read', 'app_orders_insert', 'app_orders_update', 'app_orders_delete'].map((f) => `GRANT SELECT, REFERENCES ON OBJECT::[rls].[${f}] TO ${pm};`),
+      `GRANT REFERENCES ON OBJECT::[app].[orders] TO ${pm};`,
+      `GRANT REFERENCES ([tenant_id], [owner_oid]) ON OBJECT::[app].[orders] TO ${pm};`,
+    ]);
+    // ALTER ANY SECURITY POLICY in the setup batch; never to the application role
+    assert.match(batches[0] ?? '', /GRANT ALTER ANY SECURITY POLICY TO \[apim_rls_policy_manager\];/);
+    assert.ok(!batches.join('\n').includes('TO [apim_rls_app]') || !/GRANT (SELECT, REFERENCES|REFERENCES)[^\n]*TO \[apim_rls_app\]/.test(batches.join('\n')));
+  });
+
+  it('CREATE USER ... WITH OBJECT_ID: the name must start with the principal\'s display name (issue 14 item 4, error 37545)', () => {
+    const wrong = structuredClone(ordersSpecInput);
+    (wrong.principals[0] as { displayName: string }).displayName = 'func-other';
+    assert.throws(() => parseSpec(wrong, 'test'), (e: unknown) => e instanceof RlsError && e.issues.some((i) => i.path === 'principals.0.name' && /must start with the display name "func-other".*37545/.test(i.reason)));
+    const missing = structuredClone(ordersSpecInput) as { principals: Record<string, unknown>[] };
+    delete missing.principals[0]!['displayName'];
+    assert.throws(() => parseSpec(missing, 'test'), (e: unknown) => e instanceof RlsError && e.issues.some((i) => i.path === 'principals.0.displayName'));
+    // a suffix after the display name is what the rule allows (e.g. part of the object id)
+    const suffixed = structuredClone(ordersSpecInput);
+    (suffixed.principals[0] as { name: string; displayName: string }).displayName = 'func-apim-rls';
+    assert.match(emitMssql(parseSpec(suffixed, 'test')).script, /CREATE USER \[func-apim-rls-orders\] FROM EXTERNAL PROVIDER WITH OBJECT_ID = '11111111-2222-3333-4444-555555555555';/);
   });
 
   it('casts each key type', () => {

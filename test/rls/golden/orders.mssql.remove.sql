@@ -24,6 +24,8 @@ END;
 IF DATABASE_PRINCIPAL_ID(N'apim_rls_policy_manager') IS NOT NULL
 BEGIN
   REVOKE ALTER ANY SECURITY POLICY FROM [apim_rls_policy_manager];
+  REVOKE REFERENCES ON OBJECT::[app].[tenants] FROM [apim_rls_policy_manager];
+  REVOKE REFERENCES ON OBJECT::[app].[orders] FROM [apim_rls_policy_manager];
   DROP ROLE [apim_rls_policy_manager];
 END;
 -- database users created FROM EXTERNAL PROVIDER are left in place; drop them by hand if no longer needed

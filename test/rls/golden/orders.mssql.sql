@@ -29,7 +29,7 @@ WITH SCHEMABINDING
 AS
 RETURN
   SELECT 1 AS [allowed]
-  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+  WHERE ((@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@tenant) = DATALENGTH(CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))))
     AND (1 = 1));
 GO
 CREATE OR ALTER FUNCTION [rls].[app_tenants_insert](@tenant nvarchar(64))
@@ -38,7 +38,7 @@ WITH SCHEMABINDING
 AS
 RETURN
   SELECT 1 AS [allowed]
-  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+  WHERE ((@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@tenant) = DATALENGTH(CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))))
     AND (1 = 1));
 GO
 CREATE OR ALTER FUNCTION [rls].[app_tenants_update](@tenant nvarchar(64))
@@ -47,7 +47,7 @@ WITH SCHEMABINDING
 AS
 RETURN
   SELECT 1 AS [allowed]
-  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+  WHERE ((@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@tenant) = DATALENGTH(CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))))
     AND (1 = 1));
 GO
 CREATE OR ALTER FUNCTION [rls].[app_tenants_delete](@tenant nvarchar(64))
@@ -56,7 +56,7 @@ WITH SCHEMABINDING
 AS
 RETURN
   SELECT 1 AS [allowed]
-  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
+  WHERE ((@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@tenant) = DATALENGTH(CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))))
     AND (1 = 1));
 GO
 CREATE OR ALTER FUNCTION [rls].[app_orders_read](@tenant nvarchar(64), @owner nvarchar(64))
@@ -65,9 +65,9 @@ WITH SCHEMABINDING
 AS
 RETURN
   SELECT 1 AS [allowed]
-  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
-    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Admin')))
-        OR (EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Read', N'Orders.Write')) AND @owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))));
+  WHERE ((@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@tenant) = DATALENGTH(CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))))
+    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] COLLATE Latin1_General_100_BIN2 IN (N'Orders.Admin') AND DATALENGTH([r].[value]) = DATALENGTH(RTRIM([r].[value]))))
+        OR (EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] COLLATE Latin1_General_100_BIN2 IN (N'Orders.Read', N'Orders.Write') AND DATALENGTH([r].[value]) = DATALENGTH(RTRIM([r].[value]))) AND (@owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@owner) = DATALENGTH(CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))))));
 GO
 CREATE OR ALTER FUNCTION [rls].[app_orders_insert](@tenant nvarchar(64), @owner nvarchar(64))
 RETURNS TABLE
@@ -75,8 +75,8 @@ WITH SCHEMABINDING
 AS
 RETURN
   SELECT 1 AS [allowed]
-  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
-    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Write')) AND @owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))));
+  WHERE ((@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@tenant) = DATALENGTH(CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))))
+    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] COLLATE Latin1_General_100_BIN2 IN (N'Orders.Write') AND DATALENGTH([r].[value]) = DATALENGTH(RTRIM([r].[value]))) AND (@owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@owner) = DATALENGTH(CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))))));
 GO
 CREATE OR ALTER FUNCTION [rls].[app_orders_update](@tenant nvarchar(64), @owner nvarchar(64))
 RETURNS TABLE
@@ -84,9 +84,9 @@ WITH SCHEMABINDING
 AS
 RETURN
   SELECT 1 AS [allowed]
-  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
-    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Admin')))
-        OR (EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Write')) AND @owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))));
+  WHERE ((@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@tenant) = DATALENGTH(CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))))
+    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] COLLATE Latin1_General_100_BIN2 IN (N'Orders.Admin') AND DATALENGTH([r].[value]) = DATALENGTH(RTRIM([r].[value]))))
+        OR (EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] COLLATE Latin1_General_100_BIN2 IN (N'Orders.Write') AND DATALENGTH([r].[value]) = DATALENGTH(RTRIM([r].[value]))) AND (@owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@owner) = DATALENGTH(CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))))));
 GO
 CREATE OR ALTER FUNCTION [rls].[app_orders_delete](@tenant nvarchar(64), @owner nvarchar(64))
 RETURNS TABLE
@@ -94,9 +94,9 @@ WITH SCHEMABINDING
 AS
 RETURN
   SELECT 1 AS [allowed]
-  WHERE (@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))
-    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Admin')))
-        OR (EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] IN (N'Orders.Write')) AND @owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))));
+  WHERE ((@tenant = CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@tenant) = DATALENGTH(CAST(SESSION_CONTEXT(N'tenant_id') AS nvarchar(64))))
+    AND ((EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] COLLATE Latin1_General_100_BIN2 IN (N'Orders.Admin') AND DATALENGTH([r].[value]) = DATALENGTH(RTRIM([r].[value]))))
+        OR (EXISTS (SELECT 1 FROM OPENJSON(CAST(SESSION_CONTEXT(N'roles') AS nvarchar(4000))) AS [r] WHERE [r].[value] COLLATE Latin1_General_100_BIN2 IN (N'Orders.Write') AND DATALENGTH([r].[value]) = DATALENGTH(RTRIM([r].[value]))) AND (@owner = CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)) COLLATE Latin1_General_100_BIN2 AND DATALENGTH(@owner) = DATALENGTH(CAST(SESSION_CONTEXT(N'user_oid') AS nvarchar(64)))))));
 GO
 CREATE SECURITY POLICY [rls].[orders_policy]
   ADD FILTER PREDICATE [rls].[app_tenants_read]([id]) ON [app].[tenants],
@@ -110,6 +110,20 @@ CREATE SECURITY POLICY [rls].[orders_policy]
   ADD BLOCK PREDICATE [rls].[app_orders_update]([tenant_id], [owner_oid]) ON [app].[orders] BEFORE UPDATE,
   ADD BLOCK PREDICATE [rls].[app_orders_delete]([tenant_id], [owner_oid]) ON [app].[orders] BEFORE DELETE
 WITH (STATE = ON, SCHEMABINDING = ON);
+GO
+-- the policy manager may add, alter and drop the predicates (the permissions the RLS documentation lists)
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_tenants_read] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_tenants_insert] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_tenants_update] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_tenants_delete] TO [apim_rls_policy_manager];
+GRANT REFERENCES ON OBJECT::[app].[tenants] TO [apim_rls_policy_manager];
+GRANT REFERENCES ([id]) ON OBJECT::[app].[tenants] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_orders_read] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_orders_insert] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_orders_update] TO [apim_rls_policy_manager];
+GRANT SELECT, REFERENCES ON OBJECT::[rls].[app_orders_delete] TO [apim_rls_policy_manager];
+GRANT REFERENCES ON OBJECT::[app].[orders] TO [apim_rls_policy_manager];
+GRANT REFERENCES ([tenant_id], [owner_oid]) ON OBJECT::[app].[orders] TO [apim_rls_policy_manager];
 GO
 COMMIT TRANSACTION;
 GO

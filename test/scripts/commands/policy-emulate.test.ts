@@ -70,7 +70,7 @@ test('bad input exits 2 with one message and no stack trace', async () => {
     [['policy', 'emulate', join(tmp, 'missing.xml'), '--request', req], /cannot read policy .*missing\.xml: ENOENT/],
     [['policy', 'emulate', file('bad.xml', '<policies><inbound>'), '--request', req], /bad\.xml:\d+:\d+/],
     [['policy', 'emulate', file('unk.xml', '<policies><inbound><frobnicate /></inbound></policies>'), '--request', req], /unsupported element <frobnicate> at 1:20 \(UNSUPPORTED_ELEMENT\)/],
-    [['policy', 'emulate', api, '--request', req, '--scope', global, '--fragment', `f=${fragment}`], /named value 'env' is not defined/],
+    [['policy', 'emulate', api, '--request', req, '--scope', global, '--fragment', `f=${fragment}`], /named values not given: env \(pass --named-value NAME=VALUE for each\)/],
     [['policy', 'emulate', global, '--request', file('badreq.json', '{"url": "not a url"}')], /badreq\.json: url/],
     [['policy', 'emulate', global, '--request', file('notjson.json', '{')], /is not JSON/],
     [['policy', 'emulate', global, '--request', req, '--named-value', 'oops'], /--named-value expects NAME=VALUE/],
@@ -80,5 +80,34 @@ test('bad input exits 2 with one message and no stack trace', async () => {
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
+
+test("the product's own policy: every missing named value in one message; with --managed-identity the local issuer's stand-in proves the gateway (regression: 500 ManagedIdentityTokenNotAvailable)", async () => {
+  const { startDevIssuer } = await import('../../../local/issuer/index.js');
+  const keyDir = join(tmp, 'issuer-keys');
+  const issuer = await startDevIssuer({ port: 0, keyDir });
+  try {
+    const out = join(tmp, 'built');
+    assert.equal((await cli(['policy', 'build', '--out', out])).code, 0);
+    const token = await issuer.mint({ sub: 'alice', tid: 'contoso', roles: ['Orders.Read'] });
+    const req = file('product-req.json', JSON.stringify({ method: 'GET', url: 'https://gw.test/orders', headers: { Authorization: `Bearer ${token}` } }));
+    const policy = join(out, 'orders-api.xml');
+    const scope = ['--scope', join(out, 'global.xml')];
+    const none = await cli(['policy', 'emulate', policy, '--request', req, ...scope]);
+    assert.equal(none.code, 2);
+    assert.equal(none.stderr, 'apim-rls: named values not given: entra-issuer, entra-openid-config, entra-tenant-id, orders-backend-resource (pass --named-value NAME=VALUE for each)\n');
+    const named = ['entra-openid-config=' + issuer.discoveryUrl, 'entra-issuer=' + issuer.issuer, 'entra-tenant-id=contoso', 'orders-backend-resource=api://orders-backend'].flatMap((nv) => ['--named-value', nv]);
+    const without = await cli(['policy', 'emulate', policy, '--request', req, ...scope, ...named]);
+    assert.equal(without.code, 0, without.stderr);
+    assert.equal(JSON.parse(without.stdout).lastError?.reason, 'ManagedIdentityTokenNotAvailable');
+    const withMi = await cli(['policy', 'emulate', policy, '--request', req, ...scope, ...named, '--managed-identity', 'gateway-client', '--issuer-dir', keyDir, '--trace']);
+    assert.equal(withMi.code, 0, withMi.stderr);
+    const result = JSON.parse(withMi.stdout) as { status: number; lastError: unknown; backendCalls: unknown[] };
+    assert.equal(result.status, 200, withMi.stdout);
+    assert.equal(result.lastError, null);
+    assert.equal(result.backendCalls.length, 1);
+  } finally {
+    await issuer.close();
   }
 });

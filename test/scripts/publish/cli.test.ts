@@ -90,6 +90,8 @@ describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert ===
     const put = arm.puts()[0]!;
     assert.equal(put.resource, 'apis/orders/policies/policy');
     assert.equal(put.ifMatch, undefined);
+    // a create says so: If-None-Match: * (a policy created meanwhile is not overwritten)
+    assert.equal(put.ifNoneMatch, '*');
     assert.equal((put.body as { properties: { format: string } }).properties.format, 'rawxml');
     // the expression reached APIM byte for byte
     assert.ok((put.body as { properties: { value: string } }).properties.value.includes('@(context.Request.Headers.GetValueOrDefault("Authorization", "").Length > 0 ? "yes" : "no")'));
@@ -314,6 +316,34 @@ describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert ===
     });
     assert.equal(r.code, ExitCode.Findings, r.error);
     assert.equal(arm.log[0]?.resource, 'policies/policy');
+  });
+
+  test('an API revision (orders;rev=2) and a workspace are addressable (failed before: the id pattern refused `;`, no --workspace)', async () => {
+    const p = file('rev.xml', POLICY);
+    const rev = await run([...svc, '--endpoint', arm.endpoint, '--api', 'orders;rev=2', '--file', p], seams);
+    assert.equal(rev.code, ExitCode.Ok, rev.error);
+    assert.ok(arm.policies.has('apis/orders;rev=2/policies/policy'));
+    arm.log.length = 0;
+    // a workspace policy resolves the workspace's named values
+    arm.namedValues.push({ name: 'workspaces/team-a/tenant', displayName: 'tenant-id' });
+    const ws = await run([...svc, '--endpoint', arm.endpoint, '--workspace', 'team-a', '--api', 'orders', '--file', p], seams);
+    assert.equal(ws.code, ExitCode.Ok, ws.error);
+    assert.deepEqual(arm.puts().map((r) => r.resource), ['workspaces/team-a/apis/orders/policies/policy']);
+    const bad = await run([...svc, '--endpoint', arm.endpoint, '--api', 'a#b', '--file', p], seams);
+    assert.equal(bad.code, ExitCode.BadInput);
+    assert.match(bad.error, /--api 'a#b' is not a valid API Management identifier/);
+  });
+
+  test('a policy created by someone else between the read and the create is not overwritten (the create carries If-None-Match: *)', async () => {
+    const p = file('race.xml', POLICY);
+    arm.beforePut = (res) => {
+      if (res === 'apis/created-meanwhile/policies/policy' && !arm.policies.has(res)) arm.seed(res, POLICY.replace('"yes"', '"theirs"'));
+    };
+    const r = await run([...svc, '--endpoint', arm.endpoint, '--api', 'created-meanwhile', '--file', p], seams);
+    assert.equal(r.code, ExitCode.RuntimeFailure);
+    assert.match(r.error, /changed in API Management since it was read \(412/);
+    assert.match(arm.policies.get('apis/created-meanwhile/policies/policy')!.value, /"theirs"/);
+    assert.equal(arm.puts().find((x) => x.resource === 'apis/created-meanwhile/policies/policy')!.ifNoneMatch, '*');
   });
 });
 

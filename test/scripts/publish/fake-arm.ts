@@ -29,13 +29,17 @@ export interface LoggedRequest {
   resource: string;
   query: Record<string, string>;
   ifMatch: string | undefined;
+  ifNoneMatch: string | undefined;
   body: unknown;
+  /** The path as sent (percent-encoded). */
+  rawPath: string;
 }
 
 interface Stored {
   value: string;
   format: string;
   etag: string;
+  description?: string;
 }
 
 export interface Fault {
@@ -44,6 +48,19 @@ export interface Fault {
   status: number;
   code: string;
   message: string;
+  /** Response headers (e.g. `retry-after`). */
+  headers?: Record<string, string>;
+}
+
+/** A named value as the fake stores it (ARM returns `value` only when not secret). */
+export interface FakeNamedValue {
+  name: string;
+  displayName: string;
+  value?: string;
+  secret?: boolean;
+  tags?: string[];
+  keyVault?: { secretIdentifier: string; identityClientId?: string };
+  etag?: string;
 }
 
 /** Creates a throw-away self-signed certificate for 127.0.0.1, or null without openssl. */
@@ -68,7 +85,9 @@ export class FakeArm {
   readonly log: LoggedRequest[] = [];
   readonly policies = new Map<string, Stored>();
   /** Named values as ARM lists them: resource name and display name. */
-  namedValues: Array<{ name: string; displayName: string }> = [];
+  namedValues: FakeNamedValue[] = [];
+  /** Products, APIs (revisions) and operations that exist, by path: `apis/orders`, `apis/orders/operations/list`, `workspaces/ws/products/p`. */
+  readonly existing = new Set<string>();
   /** Faults answered once each, in order, to the first matching request. */
   readonly faults: Fault[] = [];
   /** Called before a PUT is applied (simulate a concurrent writer). */
@@ -84,6 +103,7 @@ export class FakeArm {
   #server: Server | undefined;
   #etag = 0;
   readonly #operations = new Map<string, { remaining: number; resource: string; stored: Stored }>();
+  readonly #nvOperations = new Map<string, { remaining: number; apply: () => void }>();
 
   constructor(cert: { key: string; cert: string }) {
     this.#cert = cert;
@@ -139,7 +159,8 @@ export class FakeArm {
   #handle(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
     const url = new URL(req.url ?? '/', this.endpoint);
     const prefix = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ApiManagement/service/${SERVICE}/`;
-    const resource = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
+    // segments are percent-encoded (`orders%3Brev%3D2`); the store keys them decoded
+    const resource = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length).split('/').map(decodeURIComponent).join('/') : url.pathname;
     let body: unknown;
     try {
       body = rawBody ? JSON.parse(rawBody) : undefined;
@@ -148,7 +169,8 @@ export class FakeArm {
     }
     const method = req.method ?? 'GET';
     const ifMatch = typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : undefined;
-    this.log.push({ method, resource, query: Object.fromEntries(url.searchParams), ifMatch, body });
+    const ifNoneMatch = typeof req.headers['if-none-match'] === 'string' ? req.headers['if-none-match'] : undefined;
+    this.log.push({ method, resource, query: Object.fromEntries(url.searchParams), ifMatch, ifNoneMatch, body, rawPath: url.pathname });
 
     if (req.headers.authorization !== `Bearer ${TEST_TOKEN}`) return this.#error(res, 401, 'AuthenticationFailed', 'missing or wrong bearer token');
     if (!url.searchParams.get('api-version')) return this.#error(res, 400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
@@ -156,23 +178,40 @@ export class FakeArm {
     const faultAt = this.faults.findIndex((f) => f.method === method && resource === f.resource);
     if (faultAt >= 0) {
       const [f] = this.faults.splice(faultAt, 1);
-      return this.#error(res, f!.status, f!.code, f!.message);
+      return this.#send(res, f!.status, { error: { code: f!.code, message: f!.message } }, f!.headers ?? {});
     }
     if (!url.pathname.startsWith(prefix)) {
       const op = this.#operations.get(url.pathname);
       if (op && method === 'GET') return this.#pollOperation(res, url.pathname, op);
+      const nvOp = this.#nvOperations.get(url.pathname);
+      if (nvOp && method === 'GET') {
+        if (nvOp.remaining > 0) {
+          nvOp.remaining--;
+          return this.#send(res, 200, { status: 'InProgress' }, { 'retry-after': '0' });
+        }
+        nvOp.apply();
+        this.#nvOperations.delete(url.pathname);
+        return this.#send(res, 200, { status: 'Succeeded' });
+      }
       return this.#error(res, 404, 'NotFound', 'no such resource');
     }
-    if (resource === 'namedValues' && method === 'GET') return this.#listNamedValues(res, url);
-    if (isPolicyResource(resource)) {
+    const ws = /^(workspaces\/[^/]+\/)?(.*)$/.exec(resource)!;
+    const wsPrefix = ws[1] ?? '';
+    const inner = ws[2]!;
+    if (inner === 'namedValues' && method === 'GET') return this.#listNamedValues(res, url, wsPrefix);
+    if (/^namedValues\/[^/]+(\/listValue)?$/.test(inner)) return this.#namedValue(res, method, resource, inner, ifMatch, ifNoneMatch, body);
+    if (isPolicyResource(inner)) {
       if (method === 'GET') return this.#get(res, resource, url.searchParams.get('format'));
-      if (method === 'PUT') return this.#put(res, resource, ifMatch, body);
+      if (method === 'PUT') return this.#put(res, resource, ifMatch, body, ifNoneMatch);
+      if (method === 'DELETE') return this.#delete(res, resource, ifMatch);
     }
+    if (method === 'GET' && /^(policyFragments|products|apis|apis\/[^/]+\/operations)$/.test(inner)) return this.#list(res, resource);
+    if (method === 'GET' && this.existing.has(resource)) return this.#send(res, 200, { id: resource, name: resource.split('/').pop(), properties: {} });
     return this.#error(res, 404, 'ResourceNotFound', `no handler for ${method} ${resource}`);
   }
 
   #contract(resource: string, s: Stored): unknown {
-    return { id: `/subscriptions/${SUBSCRIPTION}/.../${resource}`, name: resource.split('/').pop(), properties: { value: s.value, format: s.format } };
+    return { id: `/subscriptions/${SUBSCRIPTION}/.../${resource}`, name: resource.split('/').pop(), properties: { value: s.value, format: s.format, ...(s.description !== undefined ? { description: s.description } : {}) } };
   }
 
   #get(res: ServerResponse, resource: string, format: string | null): void {
@@ -181,18 +220,84 @@ export class FakeArm {
     this.#send(res, 200, this.#contract(resource, { ...s, format: format ?? 'xml' }), { etag: s.etag });
   }
 
-  #put(res: ServerResponse, resource: string, ifMatch: string | undefined, body: unknown): void {
+  #list(res: ServerResponse, collection: string): void {
+    const names = new Set<string>();
+    if (collection.endsWith('policyFragments')) {
+      for (const k of this.policies.keys()) if (k.startsWith(`${collection}/`) && !k.slice(collection.length + 1).includes('/')) names.add(k.slice(collection.length + 1));
+    } else {
+      for (const k of this.existing) if (k.startsWith(`${collection}/`) && !k.slice(collection.length + 1).includes('/')) names.add(k.slice(collection.length + 1));
+    }
+    this.#send(res, 200, { value: [...names].sort().map((n) => ({ id: `.../${collection}/${n}`, name: n, properties: {} })) });
+  }
+
+  #delete(res: ServerResponse, resource: string, ifMatch: string | undefined): void {
+    const current = this.policies.get(resource);
+    if (!current) return this.#send(res, 204);
+    if (ifMatch === undefined) return this.#error(res, 400, 'ValidationError', 'If-Match header is required');
+    if (ifMatch !== '*' && ifMatch !== current.etag) return this.#error(res, 412, 'PreconditionFailed', 'The entity has been modified since it was retrieved.');
+    this.policies.delete(resource);
+    this.#send(res, 200);
+  }
+
+  #namedValue(res: ServerResponse, method: string, resource: string, inner: string, ifMatch: string | undefined, ifNoneMatch: string | undefined, body: unknown): void {
+    const wsPrefix = resource.slice(0, resource.length - inner.length);
+    const name = inner.split('/')[1]!;
+    const at = this.namedValues.findIndex((nv) => (nv.name === `${wsPrefix}${name}` || (wsPrefix === '' && nv.name === name)));
+    const nv = at >= 0 ? this.namedValues[at] : undefined;
+    if (inner.endsWith('/listValue')) {
+      if (method !== 'POST') return this.#error(res, 405, 'MethodNotAllowed', 'POST only');
+      return nv ? this.#send(res, 200, { value: nv.value }) : this.#error(res, 404, 'ResourceNotFound', 'Named value not found.');
+    }
+    if (method === 'GET') {
+      if (!nv) return this.#error(res, 404, 'ResourceNotFound', 'Named value not found.');
+      nv.etag ??= this.#nextEtag();
+      return this.#send(res, 200, this.#nvContract(nv), { etag: nv.etag });
+    }
+    if (method === 'DELETE') {
+      if (!nv) return this.#send(res, 204);
+      if (ifMatch !== '*' && ifMatch !== nv.etag) return this.#error(res, 412, 'PreconditionFailed', 'The entity has been modified since it was retrieved.');
+      this.namedValues.splice(at, 1);
+      return this.#send(res, 200);
+    }
+    if (method !== 'PUT') return this.#error(res, 405, 'MethodNotAllowed', method);
+    this.beforePut?.(resource);
+    if (ifNoneMatch === '*' && nv) return this.#error(res, 412, 'PreconditionFailed', 'The entity already exists.');
+    if (nv && ifMatch !== '*' && ifMatch !== nv.etag) return this.#error(res, 412, 'PreconditionFailed', 'The entity has been modified since it was retrieved.');
+    const p = ((body as { properties?: Record<string, unknown> }).properties ?? {}) as { displayName?: string; value?: string; secret?: boolean; tags?: string[]; keyVault?: { secretIdentifier: string; identityClientId?: string } };
+    if (typeof p.displayName !== 'string' || (p.value === undefined && p.keyVault === undefined)) return this.#error(res, 400, 'ValidationError', 'displayName and value or keyVault are required');
+    const stored: FakeNamedValue = {
+      name: `${wsPrefix}${name}`, displayName: p.displayName, secret: p.secret === true, tags: p.tags ?? [], etag: this.#nextEtag(),
+      ...(p.value !== undefined ? { value: p.value } : {}), ...(p.keyVault ? { keyVault: p.keyVault } : {}),
+    };
+    // NamedValue_CreateOrUpdate is a long-running operation in ARM: 202 + Azure-AsyncOperation
+    const id = `/operationStatuses/${this.#etag}`;
+    this.#nvOperations.set(id, { remaining: this.lroPolls, apply: () => (at >= 0 ? this.namedValues.splice(at, 1, stored) : this.namedValues.push(stored)) });
+    this.#send(res, 202, undefined, { 'azure-asyncoperation': `${this.endpoint}${id}?api-version=2024-05-01`, 'retry-after': '0' });
+  }
+
+  #nvContract(nv: FakeNamedValue): unknown {
+    return {
+      id: `.../namedValues/${nv.name}`,
+      name: nv.name.split('/').pop(),
+      properties: { displayName: nv.displayName, secret: nv.secret === true, tags: nv.tags ?? [], ...(nv.secret || nv.keyVault ? {} : { value: nv.value }), ...(nv.keyVault ? { keyVault: nv.keyVault } : {}) },
+    };
+  }
+
+  #put(res: ServerResponse, resource: string, ifMatch: string | undefined, body: unknown, ifNoneMatch?: string): void {
     this.beforePut?.(resource);
     const props = (body as { properties?: { value?: unknown; format?: unknown } } | undefined)?.properties;
     if (typeof props?.value !== 'string' || (props.format !== 'rawxml' && props.format !== 'xml')) {
       return this.#error(res, 400, 'ValidationError', 'properties.value and properties.format (xml|rawxml) are required');
     }
     const current = this.policies.get(resource);
+    // If-None-Match: * — create only (https://www.rfc-editor.org/rfc/rfc9110#field.if-none-match)
+    if (ifNoneMatch === '*' && current) return this.#error(res, 412, 'PreconditionFailed', 'The entity already exists.');
     if (current && ifMatch === undefined) return this.#error(res, 412, 'PreconditionFailed', 'If-Match is required to update an entity');
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current?.etag) {
       return this.#error(res, 412, 'PreconditionFailed', 'The entity has been modified since it was retrieved.');
     }
-    const stored: Stored = { value: this.reformat(props.value), format: props.format, etag: this.#nextEtag() };
+    const description = (body as { properties?: { description?: unknown } }).properties?.description;
+    const stored: Stored = { value: this.reformat(props.value), format: props.format, etag: this.#nextEtag(), ...(typeof description === 'string' ? { description } : {}) };
     if (resource.startsWith('policyFragments/')) {
       const id = `/operationStatuses/${this.#etag}`;
       this.#operations.set(id, { remaining: this.lroPolls, resource, stored });
@@ -216,13 +321,14 @@ export class FakeArm {
     this.#send(res, 200, { status: 'Succeeded' });
   }
 
-  #listNamedValues(res: ServerResponse, url: URL): void {
+  #listNamedValues(res: ServerResponse, url: URL, wsPrefix = ''): void {
     // two per page, so the client has to follow nextLink
     const skip = Number(url.searchParams.get('$skip') ?? '0');
-    const page = this.namedValues.slice(skip, skip + 2);
-    const next = skip + 2 < this.namedValues.length ? `${this.endpoint}${url.pathname}?api-version=2024-05-01&$skip=${skip + 2}` : undefined;
+    const all = this.namedValues.filter((nv) => (wsPrefix === '' ? !nv.name.startsWith('workspaces/') : nv.name.startsWith(wsPrefix)));
+    const page = all.slice(skip, skip + 2);
+    const next = skip + 2 < all.length ? `${this.endpoint}${url.pathname}?api-version=2024-05-01&$skip=${skip + 2}` : undefined;
     this.#send(res, 200, {
-      value: page.map((nv) => ({ id: `.../namedValues/${nv.name}`, name: nv.name, properties: { displayName: nv.displayName, secret: false } })),
+      value: page.map((nv) => this.#nvContract(nv)),
       ...(next ? { nextLink: next } : {}),
     });
   }
