@@ -667,6 +667,7 @@ class Parser {
         if (t.value === '(') {
           this.i++;
           const e = this.expression();
+          if (this.is(',')) this.unsupported('a tuple (System.ValueTuple is not on the allow-list)', t.pos);
           this.expect(')');
           return e;
         }
@@ -677,6 +678,10 @@ class Parser {
         break;
       case 'ident':
         break;
+    }
+    // LINQ query syntax: `from x in xs where … select …` (use the method form, xs.Where(…).Select(…))
+    if (t.value === 'from' && this.peek().kind === 'ident' && (this.isWord('in', this.peek(2)) || this.peek(2).kind === 'ident')) {
+      this.unsupported('LINQ query syntax (from … select …); write the method form, xs.Where(…).Select(…)');
     }
     switch (t.value) {
       case 'true':

@@ -80,7 +80,7 @@ function memberKey(owner: TypeSig, name: string, params?: readonly ParamSig[]): 
   return `${owner.fullName}::${name}${p}`;
 }
 
-/** Types the page allows, by full name, and the names that are on it but not in the table yet. */
+/** Types the page allows, by full name (a listed type the table lacks is checked by name only). */
 const LISTED = new Set(ALLOW_LIST.map(([n]) => n.replace(/<.*$/, '')));
 
 let extensionIndex: Map<string, { sig: MethodSig; owner: TypeSig }[]> | undefined;
@@ -439,7 +439,13 @@ export class Checker {
     const o = this.operand(e, scope, statement);
     if (o.kind === 'value') return o.t;
     if (o.kind === 'type') fail(`${show(o.t)} is a type, not a value`, e.pos);
-    fail(`${o.name} is not a variable, nor a type APIM allows in policy expressions (${ALLOW_LIST_URL})`, e.pos);
+    fail(`${this.unresolved(o.name)} is not a variable, nor a type APIM allows in policy expressions (${ALLOW_LIST_URL})`, e.pos);
+  }
+
+  /** The name to blame in `A.B.C` that resolved to nothing: the first segment, unless it is a namespace root. */
+  private unresolved(dotted: string): string {
+    const first = dotted.split('.')[0]!;
+    return ['System', 'Microsoft', 'Newtonsoft'].includes(first) ? dotted : first;
   }
 
   private operand(e: Expr, scope: Scope, statement = false): Operand {
@@ -636,7 +642,7 @@ export class Checker {
     const recv = this.operand(callee.obj, scope);
     const args = this.argInfos(e.args, scope);
     if (recv.kind === 'ns') {
-      fail(`${recv.name} is not a type APIM allows in policy expressions (${ALLOW_LIST_URL})`, callee.obj.pos);
+      fail(`${this.unresolved(recv.name)} is not a type APIM allows in policy expressions (${ALLOW_LIST_URL})`, callee.obj.pos);
     }
     const isStatic = recv.kind === 'type';
     let t = recv.t;
@@ -674,7 +680,8 @@ export class Checker {
   }
 
   private noOverload(t: CType, name: string, tried: Candidate[], args: ArgInfo[], calleePos: number): never {
-    if (this.lastInner && tried.length === 1) throw this.lastInner;
+    // a candidate failed inside a lambda's body: that error says more than the list of overloads
+    if (this.lastInner) throw this.lastInner;
     const given = args.map((a) => (a.arg.mod ? `${a.arg.mod} ` : '') + (a.t ? show(a.t) : a.arg.value.k === 'lambda' ? 'lambda' : 'var')).join(', ');
     const list = tried.slice(0, 8).map((c) => `${c.name}(${describeParams(c.ext ? c.params.slice(1) : c.params)})`);
     const more = tried.length > 8 ? `, … (${tried.length} overloads)` : '';
@@ -800,6 +807,7 @@ export class Checker {
           const a = args[i]!;
           if (a.arg.value.k !== 'lambda') continue;
           const p = subst(ptypesRaw[i]!, bound);
+          if (p.k === 'delegate' && p.params.length !== a.arg.value.params.length) return undefined;
           if (p.k !== 'delegate' || p.params.some(hasParams) || !hasParams(p.ret)) continue;
           const r = this.lambda(a.arg.value, p.params, scope);
           if (r instanceof CSharpError) {

@@ -79,6 +79,13 @@ describe('C# front end: the C# 7.3 syntax APIM compiles', () => {
     }
   });
 
+  it('C# 7.3 this front end does not model is CS_UNSUPPORTED naming it', () => {
+    fails('@((1, "a"))', 'CS_UNSUPPORTED', /a tuple/, 2);
+    fails('@(from h in context.Request.Headers select h.Key)', 'CS_UNSUPPORTED', /LINQ query syntax/, 2);
+    fails('@{ lock (x) { } return 1; }', 'CS_UNSUPPORTED', /'lock' statement/, 3);
+    fails('@(typeof(string))', 'CS_UNSUPPORTED', /'typeof'/, 2);
+  });
+
   it('invalid C# is CS_SYNTAX with its position', () => {
     fails('@(1 +)', 'CS_SYNTAX', /unexpected end/, 5);
     fails('@("a\nb")', 'CS_SYNTAX', /newline in a string literal/, 4);
