@@ -11,7 +11,7 @@ import { EstateError, isEstateInputError } from '../publish/estate/errors.js';
 import { idProblem } from '../publish/estate/resource.js';
 import { readServiceEstate } from '../publish/estate/read-service.js';
 import { writeEstateFolder } from '../publish/estate/write-folder.js';
-import { checkEndpoint, serviceFrom } from './policy-publish.js';
+import { checkEndpoint, serviceFrom, timeoutSignal } from './policy-publish.js';
 import type { PublishSeams } from './publish.js';
 
 interface ExtractFlags {
@@ -41,7 +41,7 @@ export function registerExtract(program: Command, seams: PublishSeams = {}): voi
     .action(async (flags: ExtractFlags) => {
       const out = seams.stdout ?? ((s: string) => void process.stdout.write(s));
       if (flags.format !== 'text' && flags.format !== 'json') throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
-      if (!/^\d{1,5}$/.test(flags.timeout) || Number(flags.timeout) < 1) throw new CliError('--timeout must be a whole number of seconds (at least 1)', ExitCode.BadInput);
+      const abortSignal = timeoutSignal(flags.timeout);
       if (flags.workspace !== undefined) {
         const p = idProblem('workspace', flags.workspace, 'workspace');
         if (p) throw new CliError(p, ExitCode.BadInput);
@@ -57,7 +57,7 @@ export function registerExtract(program: Command, seams: PublishSeams = {}): voi
           ...(endpoint !== undefined ? { endpoint } : {}),
         });
         const ws = flags.workspace !== undefined ? { workspace: flags.workspace } : {};
-        const remote = await readServiceEstate(arm, { abortSignal: AbortSignal.timeout(Number(flags.timeout) * 1000), ...ws });
+        const remote = await readServiceEstate(arm, { abortSignal, ...ws });
         const files = await writeEstateFolder(flags.out, remote, ws);
         if (flags.format === 'json') out(JSON.stringify({ ok: true, files }, null, 2) + '\n');
         else out(files.map((f) => `wrote ${f.file}`).join('\n') + `${files.length > 0 ? '\n' : ''}extracted ${files.length} file(s) into ${flags.out}\n`);

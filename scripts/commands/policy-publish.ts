@@ -66,6 +66,12 @@ export function serviceFrom(flags: PublishFlags, env: Record<string, string | un
   return svc as ServiceRef;
 }
 
+/** `--timeout SECONDS` as the signal that gives up on ARM (a whole number, at least 1). */
+export function timeoutSignal(seconds: string): AbortSignal {
+  if (!/^\d{1,5}$/.test(seconds) || Number(seconds) < 1) throw new CliError('--timeout must be a whole number of seconds (at least 1)', ExitCode.BadInput);
+  return AbortSignal.timeout(Number(seconds) * 1000);
+}
+
 export function checkEndpoint(endpoint: string | undefined): string | undefined {
   if (endpoint === undefined) return undefined;
   let url: URL;
@@ -183,8 +189,7 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
       const json = flags.format === 'json';
       if (flags.format !== 'text' && !json) throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
       try {
-        if (!/^\d{1,5}$/.test(flags.timeout) || Number(flags.timeout) < 1) throw new CliError('--timeout must be a whole number of seconds (at least 1)', ExitCode.BadInput);
-        const abortSignal = AbortSignal.timeout(Number(flags.timeout) * 1000);
+        const abortSignal = timeoutSignal(flags.timeout);
         const env = seams.env ?? process.env;
         const service = serviceFrom(flags, env);
         const endpoint = checkEndpoint(flags.endpoint);

@@ -12,12 +12,12 @@ import { ArmResourceClient, type ArmResourceClientOptions, type TokenCredential 
 import { EstateError, isEstateInputError } from '../publish/estate/errors.js';
 import { readEstateFolder } from '../publish/estate/read-folder.js';
 import { readServiceEstate } from '../publish/estate/read-service.js';
-import { planEstate, type PlanEstateOptions } from '../publish/estate/plan.js';
+import { planEstate } from '../publish/estate/plan.js';
 import { applyPlan, pendingChanges } from '../publish/estate/apply.js';
 import { applyJson, applyText, planJson, planText } from '../publish/estate/format.js';
 import { publishCodec } from '../publish/policy-xml.js';
-import { lintPolicy } from '../../policies/lint/index.js';
-import { checkEndpoint, serviceFrom } from './policy-publish.js';
+import { lintAtScope } from '../publish/lint.js';
+import { checkEndpoint, serviceFrom, timeoutSignal } from './policy-publish.js';
 
 interface EstateFlags {
   subscription?: string;
@@ -41,14 +41,6 @@ export interface PublishSeams {
   arm?: Omit<ArmResourceClientOptions, 'credential' | 'service' | 'endpoint'>;
 }
 
-export const lintAtScope: PlanEstateOptions['lint'] = (root, scope) =>
-  lintPolicy(root, { scope }).map((f) => ({
-    rule: f.ruleId,
-    severity: f.severity,
-    message: f.message,
-    ...(f.location.line !== undefined ? { line: f.location.line } : {}),
-    ...(f.location.column !== undefined ? { column: f.location.column } : {}),
-  }));
 
 export function registerPublish(program: Command, seams: PublishSeams = {}): void {
   program
@@ -71,8 +63,7 @@ export function registerPublish(program: Command, seams: PublishSeams = {}): voi
       const json = flags.format === 'json';
       if (flags.format !== 'text' && !json) throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
       try {
-        if (!/^\d{1,5}$/.test(flags.timeout) || Number(flags.timeout) < 1) throw new CliError('--timeout must be a whole number of seconds (at least 1)', ExitCode.BadInput);
-        const abortSignal = AbortSignal.timeout(Number(flags.timeout) * 1000);
+        const abortSignal = timeoutSignal(flags.timeout);
         const env = seams.env ?? process.env;
         const service = serviceFrom(flags, env);
         const endpoint = checkEndpoint(flags.endpoint);

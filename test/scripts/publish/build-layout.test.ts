@@ -11,7 +11,7 @@ import { apiopsPath, buildPolicies } from '../../../scripts/commands/policy-buil
 import { CliError } from '../../../scripts/exit-codes.js';
 import { readEstateFolder } from '../../../scripts/publish/estate/read-folder.js';
 import { planEstate } from '../../../scripts/publish/estate/plan.js';
-import { lintAtScope } from '../../../scripts/commands/publish.js';
+import { lintAtScope } from '../../../scripts/publish/lint.js';
 import { publishCodec } from '../../../scripts/publish/policy-xml.js';
 import { referencedNamedValues } from '../../../scripts/publish/named-values.js';
 import { productPolicies } from '../../../policies/product/index.js';
