@@ -43,15 +43,5 @@ export class ExpressionError extends EmulatorError {
   }
 }
 
-/** Line and column (1-based) of `pos` within `code`. */
-export function lineCol(code: string, pos: number): { line: number; column: number } {
-  let line = 1;
-  let column = 1;
-  for (let i = 0; i < pos && i < code.length; i++) {
-    if (code[i] === '\n') {
-      line++;
-      column = 1;
-    } else column++;
-  }
-  return { line, column };
-}
+/** Line and column (1-based) of `pos` within `code`: the C# front end's. */
+export { lineCol } from '../csharp/diagnostics.js';

@@ -11,6 +11,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } fr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 export interface PostgresServer {
   /** `postgres://postgres@127.0.0.1:PORT/postgres` — the superuser; tests must SET ROLE to app roles. */
@@ -130,4 +131,15 @@ export async function startPostgresServer(): Promise<PostgresServer | null> {
       }
     },
   };
+}
+
+/** One query on a fresh superuser connection, closed after it (survives a server stopped in between). */
+export async function adminQuery(url: string, text: string): Promise<Record<string, unknown>[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text)).rows as Record<string, unknown>[];
+  } finally {
+    await c.end();
+  }
 }

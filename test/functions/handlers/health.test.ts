@@ -11,7 +11,7 @@ import { createOpenIdKeySource } from '../../../functions/identity/keys.js';
 import { createRuntime, type Runtime } from '../../../functions/runtime.js';
 import { openDatabase } from '../../../rls/db/index.js';
 import { sampleUsers, setupSampleDatabase } from '../../../rls/sample/index.js';
-import { postgresUnavailableReason, startPostgresServer, type PostgresServer } from '../../support/postgres-server.js';
+import { adminQuery, postgresUnavailableReason, startPostgresServer, type PostgresServer } from '../../support/postgres-server.js';
 import { call } from '../support/call.js';
 import { fixedNow, startTestIssuer, testConfig, type TestIssuer } from '../support/issuer.js';
 
@@ -21,15 +21,7 @@ describe('GET /api/health on a PostgreSQL server', () => {
   let runtime: Runtime;
   let reader: string;
 
-  async function admin(q: string): Promise<Record<string, unknown>[]> {
-    const c = new pg.Client({ connectionString: server!.url });
-    await c.connect();
-    try {
-      return (await c.query(q)).rows as Record<string, unknown>[];
-    } finally {
-      await c.end();
-    }
-  }
+  const admin = (text: string) => adminQuery(server!.url, text);
 
   before(async () => {
     server = await startPostgresServer();

@@ -17,7 +17,7 @@ import { createPgPool, createPgSession } from '../../../functions/session/pg.js'
 import { sql, text } from '../../../functions/session/statement.js';
 import { openDatabase } from '../../../rls/db/index.js';
 import { sampleUsers, setupSampleDatabase } from '../../../rls/sample/index.js';
-import { postgresUnavailableReason, startPostgresServer, type PostgresServer } from '../../support/postgres-server.js';
+import { adminQuery, postgresUnavailableReason, startPostgresServer, type PostgresServer } from '../../support/postgres-server.js';
 import { call } from '../support/call.js';
 import { fixedNow, startTestIssuer, testConfig, type TestIssuer } from '../support/issuer.js';
 
@@ -32,15 +32,7 @@ describe('the request deadline on a PostgreSQL server', () => {
   let writer: string;
   const pools: pg.Pool[] = [];
 
-  async function admin(q: string): Promise<Record<string, unknown>[]> {
-    const c = new pg.Client({ connectionString: server!.url });
-    await c.connect();
-    try {
-      return (await c.query(q)).rows as Record<string, unknown>[];
-    } finally {
-      await c.end();
-    }
-  }
+  const admin = (text: string) => adminQuery(server!.url, text);
 
   /**
    * Holds ACCESS EXCLUSIVE on app.orders in its own session until `release()` — or for at most

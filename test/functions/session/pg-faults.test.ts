@@ -11,13 +11,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { createOpenIdKeySource } from '../../../functions/identity/keys.js';
 import { createRuntime, type Runtime } from '../../../functions/runtime.js';
 import { createPgPool, createPgSession } from '../../../functions/session/pg.js';
 import { openDatabase } from '../../../rls/db/index.js';
 import { sampleUsers, setupSampleDatabase } from '../../../rls/sample/index.js';
-import { postgresUnavailableReason, startPostgresServer, type PostgresServer } from '../../support/postgres-server.js';
+import { adminQuery, postgresUnavailableReason, startPostgresServer, type PostgresServer } from '../../support/postgres-server.js';
 import { call, type CallResult } from '../support/call.js';
 import { fixedNow, startTestIssuer, testConfig, type TestIssuer } from '../support/issuer.js';
 
@@ -44,16 +43,7 @@ describe('a PostgreSQL server that drops connections (through the handler pipeli
   const uncaught: unknown[] = [];
   const onUncaught = (err: unknown) => void uncaught.push(err);
 
-  /** a fresh superuser connection per question: the server is stopped in between */
-  async function admin(text: string): Promise<Record<string, unknown>[]> {
-    const c = new pg.Client({ connectionString: server!.url });
-    await c.connect();
-    try {
-      return (await c.query(text)).rows as Record<string, unknown>[];
-    } finally {
-      await c.end();
-    }
-  }
+  const admin = (text: string) => adminQuery(server!.url, text);
 
   before(async () => {
     process.on('uncaughtException', onUncaught);
