@@ -56,12 +56,12 @@ const blockSql: Record<BlockOperation, string> = {
 };
 const kindOp: Record<PredicateKind, Operation> = { read: 'select', insert: 'insert', update: 'update', delete: 'delete' };
 
-/** The SQL type a session key is CAST to. */
-export function msKeyType(k: SessionKey): string {
-  switch (k.type) {
+/** The T-SQL type of a spec type (text and json are nvarchar, 4000 unless a length is given). */
+function msType(type: SessionKey['type'], maxLength: number | undefined): string {
+  switch (type) {
     case 'text':
     case 'json':
-      return `nvarchar(${k.maxLength ?? 4000})`;
+      return `nvarchar(${maxLength ?? 4000})`;
     case 'uuid':
       return 'uniqueidentifier';
     case 'int':
@@ -71,23 +71,17 @@ export function msKeyType(k: SessionKey): string {
   }
 }
 
+/** The SQL type a session key is CAST to. */
+export function msKeyType(k: SessionKey): string {
+  return msType(k.type, k.maxLength);
+}
+
 /** The binary collation every text comparison uses. */
 export const msBinaryCollation = 'Latin1_General_100_BIN2';
 
 /** The SQL type of a protected column: as the spec states it, else the key's. */
 export function msColumnType(spec: RlsSpec, ref: ColumnRef): string {
-  switch (ref.type) {
-    case undefined:
-      return msKeyType(keyOf(spec, ref.key));
-    case 'text':
-      return `nvarchar(${ref.maxLength ?? 4000})`;
-    case 'uuid':
-      return 'uniqueidentifier';
-    case 'int':
-      return 'int';
-    case 'bigint':
-      return 'bigint';
-  }
+  return ref.type === undefined ? msKeyType(keyOf(spec, ref.key)) : msType(ref.type, ref.maxLength);
 }
 
 /** `param` equals the session key, exactly: binary collation and equal length for text. */

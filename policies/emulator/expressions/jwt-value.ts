@@ -5,7 +5,7 @@
  * https://learn.microsoft.com/azure/api-management/api-management-policy-expressions#ContextVariables
  */
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
-import { CsDateTime, CsException, HostObject, KeyValue, MultiDict, NO_MEMBER } from './values.js';
+import { CsDateTime, CsException, HostObject, MultiDict, NO_MEMBER } from './values.js';
 
 /**
  * `Jwt.Claims`: claim names are compared exactly. JWT claim names are case-sensitive (RFC 7519
@@ -73,18 +73,6 @@ export class JwtClaims extends MultiDict {
   }
   override get size(): number {
     return this.exact.size;
-  }
-  override getMember(name: string): unknown {
-    if (name === 'Count') return this.exact.size;
-    return super.getMember(name);
-  }
-  override getIndex(key: unknown): unknown {
-    const v = this.get(String(key));
-    if (!v) throw new CsException('KeyNotFoundException', `The given key '${String(key)}' was not present in the dictionary.`);
-    return v;
-  }
-  override enumerate(): KeyValue[] {
-    return this.entries().map(([k, v]) => new KeyValue(k, v));
   }
 }
 

@@ -159,7 +159,7 @@ export class MultiDict extends HostObject {
       case 'Values':
         return this.entries().map(([, v]) => v);
       case 'Count':
-        return this.map.size;
+        return this.size;
     }
     return NO_MEMBER;
   }
