@@ -53,7 +53,7 @@ async function run(verb: Verb, body: () => Promise<void>): Promise<void> {
   }
 }
 
-async function withDatabase<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
   const target = parseDatabaseUrl(url);
   let credential;
   if (target.kind === 'mssql') {
