@@ -24,6 +24,8 @@ export interface ChainCheckFlags {
   db?: string;
   format: 'text' | 'json';
   prove?: boolean;
+  /** the verify cases for --prove */
+  cases?: string;
 }
 
 /** Commander collector: a repeated flag becomes a list. */
@@ -119,17 +121,17 @@ export function registerChain(program: Command): void {
     .option('--db <url>', 'also compare the database catalog with the spec (rls drift): postgres://…, pglite:DIR, mssql://SERVER/DATABASE')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--prove', "also run every verify case end to end (token → policy → handlers → database) and compare with rls verify")
+    .option('--cases <file>', 'the verify cases for --prove (as rls verify --cases: .ts, .json, .yaml)')
     .exitOverride()
     .action(async (flags: ChainCheckFlags) => {
       const input = await loadChainInput(flags);
       const findings = checkChain(input);
       if (flags.db !== undefined) findings.push(...(await driftFindings(flags.db, input)));
-      if (flags.prove === true) {
-        // h12b: chain check --prove (scripts/chain/prove/index.ts)
-        throw new CliError('--prove is not available yet', ExitCode.BadInput, 'CHAIN_PROVE_UNAVAILABLE');
-      }
+      // --prove: every verify case end to end (scripts/chain/prove, scripts/commands/chain-prove.ts)
+      const proof = flags.prove === true ? await (await import('./chain-prove.js')).proveFromFlags(input, flags.cases) : undefined;
       const summary = summarise(findings);
-      process.stdout.write(flags.format === 'json' ? `${JSON.stringify({ findings, summary }, null, 2)}\n` : formatText(findings));
-      process.exitCode = summary.errors > 0 ? ExitCode.Findings : ExitCode.Ok;
+      const proofText = proof ? `\n${(await import('../chain/prove/format.js')).formatProveReport(proof)}` : '';
+      process.stdout.write(flags.format === 'json' ? `${JSON.stringify({ findings, summary, ...(proof ? { proof } : {}) }, null, 2)}\n` : formatText(findings) + proofText);
+      process.exitCode = summary.errors > 0 || (proof?.mismatches ?? 0) > 0 ? ExitCode.Findings : ExitCode.Ok;
     });
 }
