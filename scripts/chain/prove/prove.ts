@@ -21,7 +21,7 @@ import type { VerifyCase } from '../../../rls/cases.js';
 import { fromPglite } from '../../../rls/db/pglite.js';
 import type { Database } from '../../../rls/db/types.js';
 import { RlsError } from '../../../rls/errors.js';
-import { verifySpec, type VerifyRow } from '../../../rls/verify.js';
+import { resolveTable, verifySpec, type VerifyRow } from '../../../rls/verify.js';
 import { createProveBackend, proveBackendUrl, type ReceivedRequest } from './backend.js';
 import { idsWhere, sampleProveDatabase } from './database.js';
 import { ProveError } from './errors.js';
@@ -102,6 +102,15 @@ function identityHeaders(headers: Record<string, string>, prefix: string): Recor
   return out;
 }
 
+function compileCheck(input: ProveInput): void {
+  try {
+    emulate(input.policy, { scopes: input.scopes ?? [], fragments: input.fragments ?? {}, namedValues: input.namedValues ?? {}, backend: async () => ({ status: 200 }) });
+  } catch (err) {
+    if (err instanceof EmulatorError || err instanceof PolicyXmlError) throw new ProveError('CHAIN_PROVE_INPUT', `the policy cannot run: ${err.message}`);
+    throw err;
+  }
+}
+
 export async function proveChain(input: ProveInput): Promise<ProveReport> {
   const now = input.now ?? Date.now;
   const callTimeoutInMs = input.callTimeoutInMs ?? defaultCallTimeoutInMs;
@@ -109,6 +118,14 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
   const config = readSettings(input.settings);
   const { spec, cases } = input;
   const database = input.database ?? sampleProveDatabase;
+  // bad input is refused before anything starts: a policy that cannot run, a case naming an unknown table
+  compileCheck(input);
+  try {
+    for (const c of input.cases.cases) for (const t of [...Object.keys(c.rows), ...c.writes.map((w) => w.table)]) resolveTable(input.spec, t);
+  } catch (err) {
+    if (err instanceof RlsError) throw new ProveError('CHAIN_PROVE_INPUT', err.message);
+    throw err;
+  }
   const idp = await openIdentityProvider({ issuer: config.issuer ?? issuerOfDiscoveryUrl(config.openidConfigUrl), now });
   let pg: PGlite | undefined;
   let runtime: Runtime | undefined;
@@ -129,7 +146,6 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
     const session = createPGliteSession({ db: pg as unknown as PGliteLike, role: config.dbRole });
     runtime = await createRuntime({ config, session, keys: idp.backendKeys, now: () => new Date(now()), ...(input.claimMap ? { claimMap: input.claimMap } : {}) });
     const run = new CaseRunner(input, config, idp, db, runtime, now, callTimeoutInMs);
-    run.gateway(); // compile once up front: a policy that cannot run is bad input, before any case
     const rows: ProveRow[] = [];
     const evidence: ProveCaseEvidence[] = [];
     let cursor = 0;
