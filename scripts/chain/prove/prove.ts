@@ -130,7 +130,7 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
   let pg: PGlite | undefined;
   let runtime: Runtime | undefined;
   try {
-    pg = input.openPglite ? await input.openPglite() : new PGlite();
+    pg = input.openPglite ? ((await input.openPglite()) as PGlite) : new PGlite();
     await pg.waitReady;
     const db = fromPglite(pg);
     await database.setup(db);

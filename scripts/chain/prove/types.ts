@@ -1,5 +1,5 @@
 /** The input and the report of `proveChain`. */
-import type { PGlite } from '@electric-sql/pglite';
+import type { PGliteInterface } from '@electric-sql/pglite';
 import type { ClaimMap } from '../../../functions/identity/claim-map.js';
 import type { NamedValues, PolicyInput } from '../../../policies/emulator/index.js';
 import type { VerifyCases } from '../../../rls/cases.js';
@@ -29,7 +29,7 @@ export interface ProveInput {
    * Opens the empty in-memory PGlite the proof runs on (default `new PGlite()`); the proof closes
    * it. Tests clone one empty template (`PGlite.clone()`) instead of starting PGlite again.
    */
-  openPglite?: () => Promise<PGlite>;
+  openPglite?: () => Promise<PGliteInterface>;
   /** milliseconds since the epoch, for every part (tokens, key caches, rate limits); default Date.now */
   now?: () => number;
   /** the bound of one API call through the chain; default 30000 */

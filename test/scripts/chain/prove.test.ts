@@ -198,7 +198,8 @@ describe('chain check --prove names the layer of a seeded mismatch', () => {
 describe('chain check --prove refuses bad input before it starts', () => {
   it('a named value not given, bad settings, a case naming an unknown table', async () => {
     const noDatabase = { openPglite: () => assert.fail('bad input must be refused before a database is opened') };
-    const { 'entra-tenant-id': _, ...partial } = chain().namedValues!;
+    const partial = { ...(chain().namedValues as Record<string, string>) };
+    delete partial['entra-tenant-id'];
     const refused = (pattern: RegExp) => (err: unknown) => err instanceof ProveError && err.code === 'CHAIN_PROVE_INPUT' && pattern.test(err.message);
     await assert.rejects(proveChain(chain({ namedValues: partial, ...noDatabase })), refused(/entra-tenant-id/));
     await assert.rejects(proveChain(chain({ settings: { ...settings, APIM_RLS_AUDIENCE: '' }, ...noDatabase })), refused(/APIM_RLS_AUDIENCE/));
