@@ -4,13 +4,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ordersSpecInput } from '../../../rls/sample/spec.js';
+import { ordersSpec, ordersSpecInput } from '../../../rls/sample/spec.js';
+import { identityChain } from '../../../policies/presets/identity.js';
+import { policyDocument } from '../../../policies/model/document.js';
+import { base } from '../../../policies/elements/base.js';
+import { emitPolicy } from '../../../policies/model/text.js';
 import { ordersClaimMap, type SessionKeyRule } from '../../../functions/identity/claim-map.js';
 import { built, exampleSettings, findings, ids, seed } from './fixture.js';
 import type { RlsSpecInput } from '../../../rls/spec/schema.js';
 
 const api = built['orders-api'] as string;
-const global = built['global'] as string;
 const callerMode = { ...exampleSettings, APIM_RLS_AUTH_MODE: 'caller-token', APIM_RLS_GATEWAY_CLIENT_IDS: '' };
 /** The orders API as built for a backend in caller-token mode: no managed-identity token replaces the caller's. */
 const apiForCallerMode = seed(api, '<authentication-managed-identity resource="{{orders-backend-resource}}" />', '');
@@ -221,4 +224,25 @@ test('the scope chain: the global scope\'s deletes after the API\'s forwards (it
   assert.deepEqual(f.map((x) => /"(\w+)"/.exec(x.message)?.[1]).sort(), ['oid', 'roles', 'tid']);
   // without the scope the same API policy is clean
   assert.deepEqual(ids({ api: late, global: '<policies><inbound /><backend><forward-request /></backend><outbound /><on-error /></policies>' }), []);
+});
+
+test('a policy built from the spec with an explicit override that disagrees with the backend is caught', () => {
+  const doc = policyDocument({
+    inbound: [
+      base(),
+      ...identityChain({
+        trust: { openidConfigUrls: ['{{entra-openid-config}}'], issuers: ['{{entra-issuer}}'] },
+        audiences: ['api://apim-rls-orders'],
+        allowedTenants: ['{{entra-tenant-id}}'],
+        contract: ordersSpec,
+        // the override: the object id under another name than the backend reads
+        forwardClaims: [{ claim: 'oid', header: 'X-Identity-Oid' }],
+        backendManagedIdentity: { resource: '{{orders-backend-resource}}' },
+      }),
+    ],
+    backend: [base()],
+    outbound: [base()],
+    onError: [base()],
+  });
+  assert.deepEqual(ids({ api: emitPolicy(doc, { form: 'xml' }) }), ['CHAIN101']);
 });
