@@ -41,7 +41,15 @@ function literal(value: XmlValue | undefined): string | undefined {
 
 export function checkPolicyBackend(facts: PolicyFacts, config: AppConfig, claimMap: ClaimMap, needsRequestId: boolean, r: Reporter): void {
   const gatewayMode = config.authMode !== 'caller-token';
-  const sets = (name: string): HeaderWrite[] => facts.headers.filter((h) => h.name.toLowerCase() === name.toLowerCase() && h.action !== 'delete');
+  // what reaches the backend: the writes after the last delete of the header (a later scope's delete undoes an earlier forward)
+  const sets = (name: string): HeaderWrite[] => {
+    const all = facts.headers.filter((h) => h.name.toLowerCase() === name.toLowerCase());
+    let lastDelete = -1;
+    all.forEach((h, i) => {
+      if (h.action === 'delete') lastDelete = i;
+    });
+    return all.slice(lastDelete + 1);
+  };
   const deletes = (name: string) => facts.headers.some((h) => h.name.toLowerCase() === name.toLowerCase() && h.action === 'delete');
   const mapClaims = new Set(claimMap.flatMap((rule) => ('claim' in rule.from ? [rule.from.claim] : [])));
   const headerOfClaim = new Map<string, string>(Object.entries(identityHeaderClaims).map(([suffix, claim]) => [claim, `${config.identityHeaderPrefix}${suffix}`]));
@@ -75,7 +83,7 @@ export function checkPolicyBackend(facts: PolicyFacts, config: AppConfig, claimM
     if (written.length === 0 && mapClaims.has(claim)) {
       // the claim map needs it: renamed (another header carries the claim) or not forwarded at all
       const elsewhere = facts.headers.find((h) => {
-        if (h.action !== 'override' || h.values.length !== 1) return false;
+        if (h.action !== 'override' || h.values.length !== 1 || !sets(h.name).includes(h)) return false;
         const s = sourceOf(h.values[0] as XmlValue, h.visit, facts.validations);
         return s.kind === 'token' && s.claims.includes(claim);
       });
