@@ -41,7 +41,7 @@ export function checkBackendRls(spec: RlsSpec, claimMap: ClaimMap, r: Reporter):
     if (k.maxLength !== undefined && rule.maxLength > k.maxLength) {
       r.spec('CHAIN204', `the backend accepts up to ${rule.maxLength} characters for "${k.name}", but RLS casts it to ${k.type}(${k.maxLength}): a longer value is cut before it is compared`, `${path}.maxLength`);
     } else if (k.maxLength === undefined && typeLength !== undefined && rule.maxLength > typeLength) {
-      r.spec('CHAIN205', `the backend accepts up to ${rule.maxLength} characters for "${k.name}", but RLS casts it to ${k.type}, which is at most ${typeLength}: a longer value fails the cast in the database`, `${path}.type`);
+      r.spec('CHAIN205', `the backend accepts up to ${rule.maxLength} characters for "${k.name}", but RLS casts it to ${k.type}, which is at most ${typeLength} characters: a longer value is no ${k.type} the database can compare`, `${path}.type`);
     }
     if (k.required && !rule.required) {
       r.spec('CHAIN206', `the RLS spec requires the session key "${k.name}", but the backend lets a request without ${sourceText(rule.from)} through: the key is NULL instead of a 403`, `${path}.required`);

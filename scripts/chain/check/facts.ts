@@ -16,6 +16,7 @@ export interface Validation {
   /** output-token-variable-name */
   tokenVariable: string | undefined;
   audiences: { value: string; el: XmlElement }[];
+  issuers: { value: string; el: XmlElement }[];
   /** Claims the validation requires to be present, with the values it allows (none: any value). */
   requiredClaims: Map<string, { values: string[]; el: XmlElement }>;
 }
@@ -146,8 +147,9 @@ export function policyFacts(root: XmlElement): PolicyFacts {
     if (VALIDATORS.has(el.name) && !insideOtherMessage(v)) {
       const header = literalAttr(el, 'header-name') ?? (el.name === 'validate-azure-ad-token' && attr(el, 'token-value') === undefined ? 'Authorization' : undefined);
       const audiences = childElements(el, 'audiences').flatMap((a) => childElements(a, 'audience')).map((a) => ({ value: textContent(a), el: a }));
+      const issuers = childElements(el, 'issuers').flatMap((a) => childElements(a, 'issuer')).map((a) => ({ value: textContent(a), el: a }));
       const requiredClaims = requiredClaimsOf(el);
-      validations.push({ visit: v, header: header?.trim().toLowerCase(), tokenVariable: literalAttr(el, 'output-token-variable-name'), audiences, requiredClaims });
+      validations.push({ visit: v, header: header?.trim().toLowerCase(), tokenVariable: literalAttr(el, 'output-token-variable-name'), audiences, issuers, requiredClaims });
       for (const [claim, rc] of requiredClaims) if (rc.values.length > 0 && claim === 'roles') roleGates.push({ visit: v, claim, roles: rc.values });
     } else if (el.name === 'set-header' && !insideOtherMessage(v)) {
       const name = literalAttr(el, 'name')?.trim();

@@ -125,6 +125,18 @@ export function checkPolicyBackend(facts: PolicyFacts, config: AppConfig, claimM
     }
   }
 
+  // the issuer of the caller's token: the backend pins APIM_RLS_ISSUER when it is set (else the OpenID configuration's)
+  if (config.authMode !== 'gateway-token' && config.issuer !== undefined) {
+    for (const v of facts.validations) {
+      const unresolved = v.issuers.filter((i) => unresolvedNames(i.value).length > 0);
+      for (const i of unresolved) r.policy('CHAIN003', `the issuer ${i.value} is a named value that was not given: the check cannot compare it with APIM_RLS_ISSUER`, i.el);
+      if (v.issuers.length === 0 || unresolved.length > 0) continue;
+      if (!v.issuers.some((i) => i.value === config.issuer)) {
+        r.setting('CHAIN110', `the backend accepts callers' tokens only from the issuer ${JSON.stringify(config.issuer)}, which the policy does not accept (it admits ${v.issuers.map((i) => JSON.stringify(i.value)).join(', ')}): every caller gets 401 from one of them`, 'APIM_RLS_ISSUER');
+      }
+    }
+  }
+
   // the gateway's managed-identity token
   const replacing = facts.managedIdentity.filter((m) => m.outputVariable === undefined);
   if (config.authMode === 'caller-token') {

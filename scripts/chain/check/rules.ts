@@ -25,6 +25,7 @@ export const CHAIN_RULES = [
   { id: 'CHAIN107', severity: 'error', summary: 'gateway-token mode: no managed-identity token for the backend, or its resource is not the audience the backend accepts' },
   { id: 'CHAIN108', severity: 'error', summary: 'caller-token mode: authentication-managed-identity replaces the caller\'s token the backend verifies' },
   { id: 'CHAIN109', severity: 'error', summary: 'the spec keys the request id, but the policy does not forward `context.RequestId` as the header the backend reads' },
+  { id: 'CHAIN110', severity: 'error', summary: 'the issuer the backend pins (`APIM_RLS_ISSUER`) is not one the policy accepts for callers\' tokens' },
   { id: 'CHAIN201', severity: 'error', summary: 'a session key the RLS spec reads is not set by the backend\'s claim map: it is NULL in the database' },
   { id: 'CHAIN202', severity: 'warning', summary: 'the backend\'s claim map sets a session key the RLS spec does not declare' },
   { id: 'CHAIN203', severity: 'error', summary: 'the backend fills a session key from another claim (or the request id) than the RLS spec says' },

@@ -129,6 +129,15 @@ test('CHAIN109: the request id not forwarded, or from the caller', () => {
   assert.deepEqual(ids({ api: seed(api, REQUEST_ID_FORWARD, ''), spec, claimMap: ordersClaimMap.filter((r) => r.key !== 'request_id') }), []);
 });
 
+test('CHAIN110: the issuer the backend pins is not one the policy accepts', () => {
+  const settings = { ...callerMode, APIM_RLS_ISSUER: 'https://login.microsoftonline.com/contoso/v2.0' };
+  const named = { 'entra-issuer': 'https://login.microsoftonline.com/contoso/v2.0/' };
+  assert.deepEqual(ids({ api: apiForCallerMode, settings, namedValues: named }), ['CHAIN110']);
+  assert.deepEqual(ids({ api: apiForCallerMode, settings, namedValues: { 'entra-issuer': settings.APIM_RLS_ISSUER } }), []);
+  // an issuer the check cannot read is said so, not guessed
+  assert.deepEqual(ids({ api: apiForCallerMode, settings, namedValues: {} }), ['CHAIN003']);
+});
+
 test('CHAIN201 / CHAIN202: a session key renamed in the backend', () => {
   assert.deepEqual(ids({ claimMap: withRule('user_oid', (r) => ({ ...r, key: 'user_id' })) }), ['CHAIN201', 'CHAIN202']);
 });
