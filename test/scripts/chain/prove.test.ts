@@ -148,6 +148,22 @@ describe('chain check --prove names the layer of a seeded mismatch', () => {
     assert.equal(rowOf(report, 'alice', 'insert own').outcome, 'mismatch');
   });
 
+  it('gateway, caller-token mode: the backend refuses the header that disagrees with the token, still named at the gateway', async () => {
+    const header = '<set-header name="X-Identity-Tenant-Id" exists-action="override">\n            <value>@(Uri.EscapeDataString(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("tid", "")))</value>';
+    const managedIdentity = /<authentication-managed-identity [^>]*\/>/;
+    assert.match(policy, managedIdentity);
+    const callerToken = { settings: { ...settings, APIM_RLS_AUTH_MODE: 'caller-token' }, cases: oneCase(aliceWrites) };
+    // the chain in caller-token mode (no managed-identity token: the caller's token reaches the backend) proves clean
+    const clean = await proveChain(chain({ policy: policy.replace(managedIdentity, ''), ...callerToken }));
+    assert.equal(clean.mismatches, 0, formatProveReport(clean));
+    assert.equal(clean.cases[0]?.forwarded?.authorization, 'caller token');
+    const report = await proveChain(chain({ policy: policy.replace(managedIdentity, '').replace(header, header.replace('"tid"', '"oid"')), ...callerToken }));
+    assert.deepEqual(layers(report), ['gateway']);
+    const orders = rowOf(report, 'alice', 'app.orders');
+    assert.equal(orders.api, '0 (refused: 401 from the backend (FN_202_UNPROVEN_IDENTITY_HEADERS: identity_header_mismatch:tid))');
+    assert.equal(orders.layer, 'gateway');
+  });
+
   it('gateway: the request id is not forwarded (rows agree, the identity check does not)', async () => {
     const header = /<set-header name="X-Request-Id" exists-action="override">\s*<value>@\(context\.RequestId\.ToString\(\)\)<\/value>\s*<\/set-header>/;
     assert.match(policy, header);
