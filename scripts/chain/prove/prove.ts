@@ -25,6 +25,7 @@ import { resolveTable, verifySpec, type VerifyRow } from '../../../rls/verify.js
 import { createProveBackend, proveBackendUrl, type ReceivedRequest } from './backend.js';
 import { idsWhere, sampleProveDatabase } from './database.js';
 import { ProveError } from './errors.js';
+import { withTimeout } from './timeout.js';
 import { backendFindings, describeAuthorization, expectedKeys, gatewayFindings, reportedKeys, type ClaimValue } from './identity.js';
 import { issuerOfDiscoveryUrl, openIdentityProvider, type ProveIdentityProvider } from './identity-provider.js';
 import { ordersTable, planCase, type WriteCall } from './plan.js';
@@ -59,14 +60,6 @@ function readSettings(settings: ProveInput['settings']): AppConfig {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ProveError('CHAIN_PROVE_TIMEOUT', `${what} did not answer within ${ms} ms`)), ms);
-  });
-  p.catch(() => undefined); // a call abandoned at the timeout must not fail unobserved later
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 function gatewayRefusal(r: EmulatorResult): string {
   const e = r.lastError;
