@@ -83,9 +83,16 @@ function refusalLayer(r: ApiResult): ProveLayer {
 /** The gateway's admission: a 401/403 answered by the policy itself, nothing forwarded. */
 const admissionRefused = (r: ApiResult) => !r.forwarded && (r.status === 401 || r.status === 403);
 
+/**
+ * The caller's token: the case's claims, `aud` = the audience the backend accepts. When the case
+ * names no `sub`, it is not the `oid`: Entra's `sub` is a pairwise identifier, unique per
+ * application, while `oid` is the user's one id across applications
+ * (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference), so a
+ * policy that forwards `sub` where `oid` belongs is caught.
+ */
 function tokenClaims(claims: Readonly<Record<string, ClaimValue>>, audience: string): Record<string, ClaimValue> {
   const oid = typeof claims['oid'] === 'string' ? claims['oid'] : undefined;
-  return { sub: oid ?? 'apim-rls-prove-caller', aud: audience, ver: '2.0', ...claims };
+  return { sub: oid !== undefined ? `pairwise-${oid}` : 'apim-rls-prove-caller', aud: audience, ver: '2.0', ...claims };
 }
 
 function identityHeaders(headers: Record<string, string>, prefix: string): Record<string, string> {

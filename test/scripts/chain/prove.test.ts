@@ -164,6 +164,15 @@ describe('chain check --prove names the layer of a seeded mismatch', () => {
     assert.equal(orders.layer, 'gateway');
   });
 
+  it("gateway: the policy forwards the caller's sub as the object id", async () => {
+    const header = '<set-header name="X-Identity-Object-Id" exists-action="override">\n            <value>@(Uri.EscapeDataString(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("oid", "")))</value>';
+    assert.ok(policy.includes(header));
+    const report = await proveChain(chain({ policy: policy.replace(header, header.replace('"oid"', '"sub"')), cases: oneCase(caseNamed('alice (Orders.Read)')) }));
+    assert.deepEqual(layers(report), ['gateway']);
+    assert.match(rowOf(report, 'alice', 'forwarded identity').api, /X-Identity-Object-Id carries "pairwise-00000000-0000-0000-0000-0000000000a1", but the token's oid is "00000000-0000-0000-0000-0000000000a1"/);
+    assert.deepEqual(pick(rowOf(report, 'alice', 'app.orders')), { operation: 'GET /orders', truth: '3', api: '0', outcome: 'mismatch' });
+  });
+
   it('gateway: the request id is not forwarded (rows agree, the identity check does not)', async () => {
     const header = /<set-header name="X-Request-Id" exists-action="override">\s*<value>@\(context\.RequestId\.ToString\(\)\)<\/value>\s*<\/set-header>/;
     assert.match(policy, header);
