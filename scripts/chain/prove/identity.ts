@@ -69,7 +69,7 @@ export function gatewayFindings(o: GatewayCheckOptions): string[] {
     const list = claim === 'roles';
     if (raw === undefined) {
       if (o.authMode !== 'caller-token' && token !== undefined && o.mappedClaims.includes(claim)) {
-        out.push(`${name} was not forwarded: the token's ${claim} ${show(token)} never reached the backend`);
+        out.push(`${name} was not forwarded (the backend reads it): the token's ${claim} ${show(token)} never reached the backend`);
       }
       continue;
     }
