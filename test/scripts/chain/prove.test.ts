@@ -173,6 +173,16 @@ describe('chain check --prove names the layer of a seeded mismatch', () => {
     assert.deepEqual(pick(rowOf(report, 'alice', 'app.orders')), { operation: 'GET /orders', truth: '3', api: '0', outcome: 'mismatch' });
   });
 
+  it('gateway: a claim not forwarded (the tenant header never set)', async () => {
+    const header = /<set-header name="X-Identity-Tenant-Id" exists-action="override">\s*<value>[^<]*<\/value>\s*<\/set-header>/;
+    assert.match(policy, header);
+    const report = await proveChain(chain({ policy: policy.replace(header, ''), cases: oneCase(caseNamed('alice (Orders.Read)')) }));
+    assert.deepEqual(layers(report), ['gateway']);
+    assert.match(rowOf(report, 'alice', 'forwarded identity').api, /X-Identity-Tenant-Id was not forwarded \(the backend reads it\): the token's tid "contoso" never reached the backend/);
+    const orders = rowOf(report, 'alice', 'app.orders');
+    assert.deepEqual({ api: orders.api, layer: orders.layer }, { api: '0 (refused: 403 from the backend (FN_210_CLAIM_MISSING: claim_missing:tid))', layer: 'gateway' });
+  });
+
   it('gateway: the request id is not forwarded (rows agree, the identity check does not)', async () => {
     const header = /<set-header name="X-Request-Id" exists-action="override">\s*<value>@\(context\.RequestId\.ToString\(\)\)<\/value>\s*<\/set-header>/;
     assert.match(policy, header);
