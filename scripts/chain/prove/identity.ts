@@ -58,9 +58,31 @@ export interface GatewayCheckOptions {
   requestIdKey: boolean;
 }
 
-/** What the gateway forwarded that is not the caller's verified identity; empty when intact. */
-export function gatewayFindings(o: GatewayCheckOptions): string[] {
+/** The header suffixes of the forwarded identity, lower-case (`-tenant-id`, …): evidence keeps every header ending so. */
+export const identityHeaderSuffixes: readonly string[] = Object.keys(identityHeaderClaims).map((s) => `-${s.toLowerCase()}`);
+
+/** A header other than `name` that carries the token's claim as the gateway encodes it (the backend reads another name). */
+function forwardedElsewhere(headers: Record<string, string>, name: string, suffix: string, token: ClaimValue, list: boolean): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [h, v] of Object.entries(headers)) {
+    if (h === lower || !h.endsWith(`-${suffix.toLowerCase()}`)) continue;
+    const decoded = decodeIdentityHeader(v, list ? 'list' : 'single');
+    if (decoded !== undefined && (list ? sameList(asList(decoded), asList(token)) : decoded === token)) return h;
+  }
+  return undefined;
+}
+
+export interface HeaderFindings {
+  /** the gateway forwarded something other than the token's claims (or not at all) */
+  gateway: string[];
+  /** the gateway forwarded the claim, under a name the backend does not read */
+  backend: string[];
+}
+
+/** What the backend received that is not the caller's verified identity, by the layer at fault; both empty when intact. */
+export function headerFindings(o: GatewayCheckOptions): HeaderFindings {
   const out: string[] = [];
+  const misread: string[] = [];
   const { headers } = o.evidence;
   for (const [suffix, claim] of Object.entries(identityHeaderClaims)) {
     const name = `${o.identityHeaderPrefix}${suffix}`;
@@ -69,7 +91,9 @@ export function gatewayFindings(o: GatewayCheckOptions): string[] {
     const list = claim === 'roles';
     if (raw === undefined) {
       if (o.authMode !== 'caller-token' && token !== undefined && o.mappedClaims.includes(claim)) {
-        out.push(`${name} was not forwarded (the backend reads it): the token's ${claim} ${show(token)} never reached the backend`);
+        const elsewhere = forwardedElsewhere(headers, name, suffix, token, list);
+        if (elsewhere !== undefined) misread.push(`the backend reads ${name}, but the gateway forwarded the token's ${claim} as ${elsewhere}`);
+        else out.push(`${name} was not forwarded (the backend reads it): the token's ${claim} ${show(token)} never reached the backend`);
       }
       continue;
     }
@@ -91,7 +115,7 @@ export function gatewayFindings(o: GatewayCheckOptions): string[] {
     if (forwarded === undefined) out.push(`X-Request-Id was not forwarded: the gateway's request id ${o.evidence.gatewayRequestId} never reached the session`);
     else if (forwarded !== o.evidence.gatewayRequestId) out.push(`X-Request-Id carries ${show(forwarded)}, but the gateway's request id is ${o.evidence.gatewayRequestId}`);
   }
-  return out;
+  return { gateway: out, backend: misread };
 }
 
 /**

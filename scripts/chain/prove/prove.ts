@@ -26,7 +26,7 @@ import { createProveBackend, proveBackendUrl, type ReceivedRequest } from './bac
 import { idsWhere, sampleProveDatabase } from './database.js';
 import { ProveError } from './errors.js';
 import { withTimeout } from './timeout.js';
-import { backendFindings, describeAuthorization, expectedKeys, gatewayFindings, reportedKeys, type ClaimValue } from './identity.js';
+import { backendFindings, describeAuthorization, expectedKeys, headerFindings, identityHeaderSuffixes, reportedKeys, type ClaimValue } from './identity.js';
 import { issuerOfDiscoveryUrl, openIdentityProvider, type ProveIdentityProvider } from './identity-provider.js';
 import { ordersTable, planCase, type WriteCall } from './plan.js';
 import type { ProveCaseEvidence, ProveInput, ProveLayer, ProveOutcome, ProveReport, ProveRow } from './types.js';
@@ -98,7 +98,9 @@ function tokenClaims(claims: Readonly<Record<string, ClaimValue>>, audience: str
 function identityHeaders(headers: Record<string, string>, prefix: string): Record<string, string> {
   const p = prefix.toLowerCase();
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (k.startsWith(p) || k === 'x-request-id' || k.startsWith('x-ms-client-principal')) out[k] = v;
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.startsWith(p) || k === 'x-request-id' || k.startsWith('x-ms-client-principal') || identityHeaderSuffixes.some((s) => k.endsWith(s))) out[k] = v;
+  }
   return out;
 }
 
@@ -273,7 +275,7 @@ class CaseRunner {
       const authorization = describeAuthorization(me.received.headers['authorization'], token, this.gatewayClientIds);
       evidence.forwarded = { headers, authorization };
       const mappedClaims = this.mappedClaims();
-      const gf = gatewayFindings({
+      const found = headerFindings({
         evidence: { headers, authorization, gatewayRequestId: me.gatewayRequestId },
         claims: claims as Record<string, ClaimValue>,
         authMode: this.config.authMode,
@@ -281,6 +283,7 @@ class CaseRunner {
         mappedClaims,
         requestIdKey: spec.sessionKeys.some((k) => k.source === 'request-id'),
       });
+      const gf = found.gateway;
       row({ kind: 'identity', subject: 'forwarded identity', operation: 'GET /me', truth: "the token's claims", api: gf.length === 0 ? "the token's claims" : gf.join('; '), outcome: gf.length === 0 ? 'agree' : 'mismatch', ...(gf.length ? { layer: 'gateway' as const } : {}) });
       const meRequestId = (me.json as { requestId?: unknown } | undefined)?.requestId;
       const expected = expectedKeys(spec, c.claims, headers['x-request-id'] ?? (typeof meRequestId === 'string' ? meRequestId : null));
@@ -288,14 +291,14 @@ class CaseRunner {
       if (me.status === 200) {
         const reported = reportedKeys(me.json);
         evidence.sessionKeys = reported;
-        bf = backendFindings(expected, reported);
+        bf = [...found.backend, ...backendFindings(expected, reported)];
         row({ kind: 'identity', subject: 'session keys', operation: 'GET /me', truth: 'the keys the spec maps from the token', api: bf.length === 0 ? 'the same keys' : bf.join('; '), outcome: bf.length === 0 ? 'agree' : 'mismatch', ...(bf.length ? { layer: gf.length ? ('gateway' as const) : ('backend' as const) } : {}) });
       } else {
         // refused before the database: right only when the token lacks a key the spec requires
         const missing = spec.sessionKeys.filter((k) => k.required && expected[k.name] === null).map((k) => k.claim ?? k.name);
         const fine = missing.length > 0 && me.status === 403;
-        bf = fine ? [] : [`GET /me was refused: ${me.refusal ?? me.status}`];
-        row({ kind: 'identity', subject: 'session keys', operation: 'GET /me', truth: missing.length ? `refused (the token has no ${missing.join(', ')})` : 'the keys the spec maps from the token', api: me.refusal ?? String(me.status), outcome: fine ? 'agree' : 'mismatch', ...(fine ? {} : { layer: gf.length ? ('gateway' as const) : ('backend' as const) }) });
+        bf = fine ? [] : [...found.backend, `GET /me was refused: ${me.refusal ?? me.status}`];
+        row({ kind: 'identity', subject: 'session keys', operation: 'GET /me', truth: missing.length ? `refused (the token has no ${missing.join(', ')})` : 'the keys the spec maps from the token', api: fine ? (me.refusal ?? String(me.status)) : bf.join('; '), outcome: fine ? 'agree' : 'mismatch', ...(fine ? {} : { layer: gf.length ? ('gateway' as const) : ('backend' as const) }) });
       }
       evidence.findings = [...gf, ...bf];
       layer = gf.length ? 'gateway' : bf.length ? 'backend' : undefined;

@@ -204,6 +204,16 @@ describe('chain check --prove names the layer of a seeded mismatch', () => {
     assert.deepEqual({ ...pick(rowOf(report, 'alice', 'app.orders')), layer: rowOf(report, 'alice', 'app.orders').layer }, { operation: 'GET /orders', truth: '3', api: '0', outcome: 'mismatch', layer: 'backend' });
   });
 
+  it('backend: it reads the identity headers under another name than the gateway forwards them', async () => {
+    const report = await proveChain(chain({ settings: { ...settings, APIM_RLS_IDENTITY_HEADER_PREFIX: 'X-Caller-' }, cases: oneCase(caseNamed('alice (Orders.Read)')) }));
+    assert.deepEqual(layers(report), ['backend']);
+    assert.equal(rowOf(report, 'alice', 'forwarded identity').outcome, 'agree');
+    const keys = rowOf(report, 'alice', 'session keys');
+    assert.match(keys.api, /the backend reads X-Caller-Tenant-Id, but the gateway forwarded the token's tid as x-identity-tenant-id/);
+    assert.match(keys.api, /GET \/me was refused: 403 from the backend \(FN_210_CLAIM_MISSING: claim_missing:tid\)/);
+    assert.equal(rowOf(report, 'alice', 'app.orders').layer, 'backend');
+  });
+
   it('database: an RLS predicate changed after the truth table', async () => {
     const report = await proveChain(
       chain({
