@@ -90,6 +90,11 @@ test('CHAIN102: the header the backend reads set from a request header, from ano
 test('CHAIN103: the roles header not as a JSON array', () => {
   const joined = seed(api, 'Uri.EscapeDataString(JsonConvert.SerializeObject(', 'Uri.EscapeDataString(string.Join(",", ');
   assert.deepEqual(ids({ api: joined }), ['CHAIN103']);
+  // caller-token mode reads roles from the token, never from the header
+  assert.deepEqual(ids({ api: seed(apiForCallerMode, 'Uri.EscapeDataString(JsonConvert.SerializeObject(', 'Uri.EscapeDataString(string.Join(",", '), settings: callerMode }), []);
+  // but compares the object id header with the token when it is present
+  const unencoded = seed(apiForCallerMode, '@(Uri.EscapeDataString(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("oid", "")))', '@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("oid", ""))');
+  assert.deepEqual(ids({ api: unencoded, settings: callerMode }), ['CHAIN103']);
 });
 
 test('CHAIN104: a header the backend reads is neither set, deleted nor refused', () => {
