@@ -260,3 +260,13 @@ test('a policy built from the spec with an explicit override that disagrees with
   });
   assert.deepEqual(ids({ api: emitPolicy(doc, { form: 'xml' }) }), ['CHAIN101']);
 });
+
+test('either mode: the product chain is clean; the gateway token is checked as in gateway-token mode, callers\' audiences as in caller-token mode', () => {
+  const either = { ...exampleSettings, APIM_RLS_AUTH_MODE: 'either' };
+  assert.deepEqual(ids({ settings: either }), []);
+  assert.deepEqual(ids({ settings: either, api: seed(api, OID_FORWARD, '') }), ['CHAIN302']);
+  assert.deepEqual(ids({ settings: either, namedValues: { 'orders-backend-resource': 'api://apim-rls-orders-backen' } }), ['CHAIN107']);
+  assert.deepEqual(ids({ settings: either, api: seed(api, '<audience>api://apim-rls-orders</audience>', '<audience>api://apim-rls-order</audience>') }), ['CHAIN105', 'CHAIN106']);
+  // without a managed-identity token, either mode still accepts callers' own tokens
+  assert.deepEqual(ids({ settings: either, api: apiForCallerMode }), []);
+});
