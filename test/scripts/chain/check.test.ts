@@ -155,8 +155,9 @@ test('CHAIN204: a longer maxLength in the backend than in RLS', () => {
   const f = findings({ claimMap: withRule('tenant_id', (r) => ({ ...r, maxLength: 65 })) });
   assert.deepEqual(f.map((x) => x.id), ['CHAIN204']);
   assert.equal(f[0]?.location.path, 'sessionKeys.0.maxLength');
-  // shorter is stricter: no finding
-  assert.deepEqual(ids({ claimMap: withRule('tenant_id', (r) => ({ ...r, maxLength: 36 })) }), []);
+  // shorter is stricter: an info (callers with longer claims get 403), not an error
+  const shorter = findings({ claimMap: withRule('tenant_id', (r) => ({ ...r, maxLength: 36 })) });
+  assert.deepEqual(shorter.map((x) => [x.id, x.severity]), [['CHAIN207', 'info']]);
 });
 
 test('CHAIN205: the backend limit beyond what the RLS type holds, or a list against one value', () => {
