@@ -220,6 +220,13 @@ test('CHAIN304: a role the policy admits that no RLS rule grants', () => {
   assert.equal(f[0]?.location.file, 'orders-api.xml');
 });
 
+test('CHAIN304 is not reported when the spec has no role rules (every caller gets tenant-only access)', () => {
+  const spec = withSpec((s) => {
+    for (const t of s.tables) delete t.access;
+  });
+  assert.deepEqual(ids({ spec }), []);
+});
+
 test('CHAIN303 also reads a role gate in validate-jwt\'s required claims', () => {
   const gate = seed(api, '<claim name="oid" />', '<claim name="oid" />\n<claim name="roles" match="any"><value>Orders.Read</value><value>Orders.Write</value><value>Orders.Admin</value><value>Orders.Audit</value></claim>');
   assert.deepEqual(ids({ api: gate }), ['CHAIN304']);
