@@ -22,14 +22,21 @@ function readText(file: string, what: string): string {
   }
 }
 
-export function loadPolicy(file: string): PolicySource {
-  const text = readText(file, 'policy');
+/** A policy document (`<policies>`), or with `root: 'fragment'` a policy fragment (`<fragment>`). */
+export function loadPolicy(file: string, root: 'policies' | 'fragment' = 'policies'): PolicySource {
+  const text = readText(file, root === 'fragment' ? 'fragment' : 'policy');
+  let source: PolicySource;
   try {
-    return { file, root: parsePolicyXml(text) };
+    source = { file, root: parsePolicyXml(text) };
   } catch (err) {
     if (err instanceof PolicyXmlError) throw new CliError(`${file}:${err.line}:${err.column}: ${err.reason} (${err.code})`, ExitCode.BadInput, err.code);
     throw err;
   }
+  if (source.root.name !== root) {
+    const hint = root === 'policies' ? ' (a fragment goes in with --fragment ID=FILE)' : '';
+    throw new CliError(`${file}: the root is <${source.root.name}>, expected <${root}>${hint}`, ExitCode.BadInput, 'CHAIN_INPUT_ROOT');
+  }
+  return source;
 }
 
 export async function loadChainSpec(file: string): Promise<RlsSpec> {

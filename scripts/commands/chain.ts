@@ -47,8 +47,8 @@ function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 /** Reads every input named by the flags (exit 2 on the first that cannot be read). */
 export async function loadChainInput(flags: ChainCheckFlags, env: NodeJS.ProcessEnv = process.env): Promise<ChainInput> {
   const policy = loadPolicy(flags.policy);
-  const scopes = (flags.scope ?? []).map(loadPolicy);
-  const fragments = Object.fromEntries(pairs(flags.fragment, '--fragment').map(([id, f]) => [id, loadPolicy(f)]));
+  const scopes = (flags.scope ?? []).map((f) => loadPolicy(f));
+  const fragments = Object.fromEntries(pairs(flags.fragment, '--fragment').map(([id, f]) => [id, loadPolicy(f, 'fragment')]));
   const namedValues = { ...(flags.namedValues !== undefined ? loadNamedValues(flags.namedValues) : {}), ...Object.fromEntries(pairs(flags.namedValue, '--named-value')) };
   const spec = await loadChainSpec(flags.spec);
   const input: ChainInput = { policy, scopes, fragments, namedValues, spec, specFile: flags.spec, settings: {} };

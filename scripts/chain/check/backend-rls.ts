@@ -40,6 +40,8 @@ export function checkBackendRls(spec: RlsSpec, claimMap: ClaimMap, r: Reporter):
     const typeLength = TYPE_LENGTHS[k.type];
     if (k.maxLength !== undefined && rule.maxLength > k.maxLength) {
       r.spec('CHAIN204', `the backend accepts up to ${rule.maxLength} characters for "${k.name}", but RLS casts it to ${k.type}(${k.maxLength}): a longer value is cut before it is compared`, `${path}.maxLength`);
+    } else if (k.maxLength !== undefined && rule.maxLength < k.maxLength) {
+      r.spec('CHAIN207', `the backend refuses values of "${k.name}" longer than ${rule.maxLength} characters, though RLS casts it to ${k.type}(${k.maxLength}): callers with longer claims get 403 — deliberate?`, `${path}.maxLength`);
     } else if (k.maxLength === undefined && typeLength !== undefined && rule.maxLength > typeLength) {
       r.spec('CHAIN205', `the backend accepts up to ${rule.maxLength} characters for "${k.name}", but RLS casts it to ${k.type}, which is at most ${typeLength} characters: a longer value is no ${k.type} the database can compare`, `${path}.type`);
     }

@@ -14,6 +14,8 @@ import type { Reporter } from './report.js';
 
 /** The correlation header the backend reads (functions/pipeline/run.ts). */
 export const REQUEST_ID_HEADER = 'X-Request-Id';
+/** The headers caller-token mode compares with the token when they are present (trust-boundary.ts). */
+const CALLER_MODE_COMPARED = new Set(['oid', 'tid']);
 /** Claims the backend decodes as a JSON array (trust-boundary.ts `multiValuedHeaderClaims`). */
 const LIST_HEADER_CLAIMS = new Set(['roles']);
 
@@ -55,7 +57,9 @@ export function checkPolicyBackend(facts: PolicyFacts, config: AppConfig, claimM
   const headerOfClaim = new Map<string, string>(Object.entries(identityHeaderClaims).map(([suffix, claim]) => [claim, `${config.identityHeaderPrefix}${suffix}`]));
 
   // every header the backend reads as identity: set from the validated token's claim, in the backend's encoding
+  // (caller-token mode reads only `oid` and `tid` from headers, to compare them with the token's)
   for (const [suffix, claim] of Object.entries(identityHeaderClaims)) {
+    if (!gatewayMode && !CALLER_MODE_COMPARED.has(claim)) continue;
     const header = `${config.identityHeaderPrefix}${suffix}`;
     const written = sets(header);
     for (const w of written) {

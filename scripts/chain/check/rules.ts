@@ -32,6 +32,7 @@ export const CHAIN_RULES = [
   { id: 'CHAIN204', severity: 'error', summary: 'the backend accepts a longer value for a session key than the RLS cast holds' },
   { id: 'CHAIN205', severity: 'error', summary: 'the backend\'s value for a session key does not fit the RLS type (list vs single value, or longer than the type can be)' },
   { id: 'CHAIN206', severity: 'warning', summary: 'the RLS spec requires a session key the backend treats as optional (a missing claim reaches the database as NULL instead of 403)' },
+  { id: 'CHAIN207', severity: 'info', summary: 'the backend refuses values for a session key that the RLS cast would hold (a shorter maxLength: callers with longer claims get 403)' },
   { id: 'CHAIN301', severity: 'error', summary: 'a required session key\'s claim is not among the claims the policy\'s token validation requires' },
   { id: 'CHAIN302', severity: 'error', summary: 'a session key\'s claim never reaches the backend: not forwarded in gateway-token mode' },
   { id: 'CHAIN303', severity: 'error', summary: 'a role an RLS rule grants is one the policy never lets through' },

@@ -90,6 +90,11 @@ test('CHAIN102: the header the backend reads set from a request header, from ano
 test('CHAIN103: the roles header not as a JSON array', () => {
   const joined = seed(api, 'Uri.EscapeDataString(JsonConvert.SerializeObject(', 'Uri.EscapeDataString(string.Join(",", ');
   assert.deepEqual(ids({ api: joined }), ['CHAIN103']);
+  // caller-token mode reads roles from the token, never from the header
+  assert.deepEqual(ids({ api: seed(apiForCallerMode, 'Uri.EscapeDataString(JsonConvert.SerializeObject(', 'Uri.EscapeDataString(string.Join(",", '), settings: callerMode }), []);
+  // but compares the object id header with the token when it is present
+  const unencoded = seed(apiForCallerMode, '@(Uri.EscapeDataString(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("oid", "")))', '@(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("oid", ""))');
+  assert.deepEqual(ids({ api: unencoded, settings: callerMode }), ['CHAIN103']);
 });
 
 test('CHAIN104: a header the backend reads is neither set, deleted nor refused', () => {
@@ -150,8 +155,9 @@ test('CHAIN204: a longer maxLength in the backend than in RLS', () => {
   const f = findings({ claimMap: withRule('tenant_id', (r) => ({ ...r, maxLength: 65 })) });
   assert.deepEqual(f.map((x) => x.id), ['CHAIN204']);
   assert.equal(f[0]?.location.path, 'sessionKeys.0.maxLength');
-  // shorter is stricter: no finding
-  assert.deepEqual(ids({ claimMap: withRule('tenant_id', (r) => ({ ...r, maxLength: 36 })) }), []);
+  // shorter is stricter: an info (callers with longer claims get 403), not an error
+  const shorter = findings({ claimMap: withRule('tenant_id', (r) => ({ ...r, maxLength: 36 })) });
+  assert.deepEqual(shorter.map((x) => [x.id, x.severity]), [['CHAIN207', 'info']]);
 });
 
 test('CHAIN205: the backend limit beyond what the RLS type holds, or a list against one value', () => {
@@ -214,6 +220,13 @@ test('CHAIN304: a role the policy admits that no RLS rule grants', () => {
   assert.equal(f[0]?.location.file, 'orders-api.xml');
 });
 
+test('CHAIN304 is not reported when the spec has no role rules (every caller gets tenant-only access)', () => {
+  const spec = withSpec((s) => {
+    for (const t of s.tables) delete t.access;
+  });
+  assert.deepEqual(ids({ spec }), []);
+});
+
 test('CHAIN303 also reads a role gate in validate-jwt\'s required claims', () => {
   const gate = seed(api, '<claim name="oid" />', '<claim name="oid" />\n<claim name="roles" match="any"><value>Orders.Read</value><value>Orders.Write</value><value>Orders.Admin</value><value>Orders.Audit</value></claim>');
   assert.deepEqual(ids({ api: gate }), ['CHAIN304']);
@@ -254,4 +267,14 @@ test('a policy built from the spec with an explicit override that disagrees with
     onError: [base()],
   });
   assert.deepEqual(ids({ api: emitPolicy(doc, { form: 'xml' }) }), ['CHAIN101']);
+});
+
+test('either mode: the product chain is clean; the gateway token is checked as in gateway-token mode, callers\' audiences as in caller-token mode', () => {
+  const either = { ...exampleSettings, APIM_RLS_AUTH_MODE: 'either' };
+  assert.deepEqual(ids({ settings: either }), []);
+  assert.deepEqual(ids({ settings: either, api: seed(api, OID_FORWARD, '') }), ['CHAIN302']);
+  assert.deepEqual(ids({ settings: either, namedValues: { 'orders-backend-resource': 'api://apim-rls-orders-backen' } }), ['CHAIN107']);
+  assert.deepEqual(ids({ settings: either, api: seed(api, '<audience>api://apim-rls-orders</audience>', '<audience>api://apim-rls-order</audience>') }), ['CHAIN105', 'CHAIN106']);
+  // without a managed-identity token, either mode still accepts callers' own tokens
+  assert.deepEqual(ids({ settings: either, api: apiForCallerMode }), []);
 });

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ordersSpecInput } from '../../../rls/sample/spec.js';
 import { backendResource, built, repoRoot, seed } from './fixture.js';
+import { loadChainInput, type ChainCheckFlags } from '../../../scripts/commands/chain.js';
+import { CliError } from '../../../scripts/exit-codes.js';
 
 let dir = '';
 const file = (name: string) => join(dir, name);
@@ -29,6 +31,7 @@ before(() => {
   writeFileSync(file('global.xml'), built['global'] as string);
   writeFileSync(file('renamed.xml'), seed(built['orders-api'] as string, '<set-header name="X-Identity-Object-Id" exists-action="override">', '<set-header name="X-Identity-ObjectId" exists-action="override">'));
   writeFileSync(file('broken.xml'), '<policies><inbound>');
+  writeFileSync(file('fragment.xml'), '<fragment><set-header name="X-Identity-Subject" exists-action="delete" /></fragment>');
   writeFileSync(file('named-values.json'), JSON.stringify({ 'orders-backend-resource': backendResource }));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,6 +57,20 @@ test('named values from a file, settings from the environment', () => {
   assert.equal(out.summary.errors, 1);
 });
 
+test('fragments are included where include-fragment names them', () => {
+  // the object id is forwarded by a fragment the API includes
+  const forward = /<set-header name="X-Identity-Object-Id" exists-action="override">[\s\S]*?<\/set-header>/.exec(built['orders-api'] as string)![0];
+  writeFileSync(file('oid.xml'), `<fragment>${forward}</fragment>`);
+  writeFileSync(file('with-fragment.xml'), seed(built['orders-api'] as string, forward, '<include-fragment fragment-id="forward-oid" />'));
+  const args = ['--policy', file('with-fragment.xml'), '--scope', file('global.xml'), '--spec', 'rls/sample/spec.ts', '--named-value', `orders-backend-resource=${backendResource}`, '--settings', 'local.settings.example.json'];
+  const r = cli([...args, '--fragment', `forward-oid=${file('oid.xml')}`]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  // without it, the claim is not forwarded
+  const without = cli(args);
+  assert.equal(without.code, 1, without.stderr);
+  assert.match(without.stdout, /error CHAIN302 .*"oid"/);
+});
+
 test('a seeded mismatch: exit 1, located at the policy line', () => {
   const r = cli(['--policy', file('renamed.xml'), '--scope', file('global.xml'), '--spec', 'rls/sample/spec.ts', '--named-value', `orders-backend-resource=${backendResource}`, '--settings', 'local.settings.example.json']);
   assert.equal(r.code, 1, r.stderr);
@@ -64,16 +81,39 @@ test('a seeded mismatch: exit 1, located at the policy line', () => {
 test('bad input: exit 2 with one line', () => {
   for (const args of [
     ['--policy', file('broken.xml'), '--spec', 'rls/sample/spec.ts', '--settings', 'local.settings.example.json'],
-    ['--policy', file('missing.xml'), '--spec', 'rls/sample/spec.ts', '--settings', 'local.settings.example.json'],
-    [...product(), '--settings', file('named-values.json')],
     [...product().slice(0, -2), '--named-value', 'no-equals', '--settings', 'local.settings.example.json'],
-    ['--policy', file('orders-api.xml'), '--spec', file('missing.yaml')],
-    [...product(), '--settings', 'local.settings.example.json', '--claim-map', file('named-values.json')],
   ]) {
     const r = cli(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, /^apim-rls: .+\n$/);
   }
+});
+
+test('every input that cannot be read is a CliError with exit 2', async () => {
+  const flags = (over: Partial<ChainCheckFlags>): ChainCheckFlags => ({ policy: file('orders-api.xml'), scope: [file('global.xml')], spec: 'rls/sample/spec.ts', settings: 'local.settings.example.json', format: 'text', ...over });
+  for (const [over, message] of [
+    [{ policy: file('broken.xml') }, /broken\.xml:1:\d+: /],
+    [{ policy: file('missing.xml') }, /cannot read policy .*missing\.xml: ENOENT/],
+    [{ policy: file('fragment.xml') }, /root is <fragment>, expected <policies> \(a fragment goes in with --fragment/],
+    [{ fragment: [`strip=${file('global.xml')}`] }, /root is <policies>, expected <fragment>/],
+    [{ settings: file('named-values.json') }, /has no "Values" object/],
+    [{ namedValue: ['no-equals'] }, /--named-value expects NAME=VALUE/],
+    [{ namedValues: file('global.xml') }, /is not JSON/],
+    [{ spec: file('missing.yaml') }, /cannot read .*missing\.yaml/],
+    [{ claimMap: file('named-values.json') }, /a claim map is a list/],
+  ] as const) {
+    await assert.rejects(loadChainInput(flags(over as Partial<ChainCheckFlags>), {}), (err: unknown) => {
+      assert.ok(err instanceof CliError, String(err));
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, message);
+      return true;
+    });
+  }
+});
+
+test('without --settings, the APIM_RLS_* environment and nothing else', async () => {
+  const input = await loadChainInput({ policy: file('orders-api.xml'), spec: 'rls/sample/spec.ts', format: 'text' }, { APIM_RLS_AUDIENCE: 'api://x', PATH: '/bin', OTHER: 'y' });
+  assert.deepEqual(input.settings, { APIM_RLS_AUDIENCE: 'api://x' });
 });
 
 test('--db: drift between the database and the spec is reported as CHAIN901', () => {
