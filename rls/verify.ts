@@ -37,13 +37,14 @@ export interface VerifyReport {
 
 /**
  * Maps a token's claims to session key values as the backend does: claim keys by their `claim`,
- * multi-valued keys as a JSON array text; `request-id` keys get `requestId`.
+ * multi-valued keys as a JSON array text; `request-id` keys get `requestId`, `trace-id` keys `traceId`.
  */
-export function sessionValuesFromClaims(spec: RlsSpec, claims: Record<string, string | readonly string[]>, requestId?: string): Map<string, string> {
+export function sessionValuesFromClaims(spec: RlsSpec, claims: Record<string, string | readonly string[]>, requestId?: string, traceId?: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const k of spec.sessionKeys) {
-    if (k.source === 'request-id') {
-      if (requestId !== undefined) out.set(k.name, requestId);
+    if (k.source === 'request-id' || k.source === 'trace-id') {
+      const v = k.source === 'request-id' ? requestId : traceId;
+      if (v !== undefined) out.set(k.name, v);
       continue;
     }
     const v = claims[k.claim ?? ''];

@@ -14,6 +14,7 @@ export const ordersSpecInput = {
     { name: 'user_oid', type: 'text', maxLength: 64, claim: 'oid', required: true },
     { name: 'roles', type: 'json', maxLength: 4000, claim: 'roles', multiValued: true },
     { name: 'request_id', type: 'text', maxLength: 128, source: 'request-id' },
+    { name: 'trace_id', type: 'text', maxLength: 32, source: 'trace-id' },
   ],
   tables: [
     {

@@ -37,8 +37,11 @@ export const sessionKeySchema = z
     type: z.enum(sessionKeyTypes),
     /** maximum length in characters of the value (text and json) */
     maxLength: z.number().int().min(1).max(4000).optional(),
-    /** where the value comes from: a claim of the verified token, or the request/correlation id */
-    source: z.enum(['claim', 'request-id']).default('claim'),
+    /**
+     * where the value comes from: a claim of the verified token, the request/correlation id, or
+     * the W3C trace id of the request's trace (32 lower-case hex digits: https://www.w3.org/TR/trace-context/#trace-id)
+     */
+    source: z.enum(['claim', 'request-id', 'trace-id']).default('claim'),
     /** the claim name (source `claim`) */
     claim: z.string().min(1).max(256).optional(),
     /** a request without this key is refused before it reaches the database */
@@ -53,8 +56,8 @@ export const sessionKeySchema = z
     if (k.source === 'claim' && k.claim === undefined) {
       ctx.addIssue({ code: 'custom', path: ['claim'], message: 'is required when source is "claim"' });
     }
-    if (k.source === 'request-id' && k.claim !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['claim'], message: 'must be absent when source is "request-id"' });
+    if (k.source !== 'claim' && k.claim !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['claim'], message: `must be absent when source is "${k.source}"` });
     }
     if (k.multiValued && k.type !== 'json') {
       ctx.addIssue({ code: 'custom', path: ['type'], message: 'must be "json" for a multi-valued key' });
