@@ -82,7 +82,7 @@ describe('forward-request with W3C correlation', () => {
       backendUrl: 'http://backend.local/api',
       backend: (r) => {
         got.push(r);
-        return { status: 200 };
+        return Promise.resolve({ status: 200 });
       },
       traceIds: fixedIds,
       ...(protocol ? { httpCorrelationProtocol: protocol } : {}),
