@@ -65,6 +65,15 @@ export const ordersSpecInput = {
   ],
   policyManager: { name: 'apim_rls_policy_manager' },
   bypass: [],
+  audit: {
+    schema: 'audit',
+    table: 'row_changes',
+    tenantKey: 'tenant_id',
+    userKey: 'user_oid',
+    writer: 'apim_rls_audit_writer',
+    auditor: 'apim_rls_auditor',
+    tables: [{ schema: 'app', name: 'orders', key: ['id'], operations: ['insert', 'update', 'delete'] }],
+  },
 } satisfies RlsSpecInput;
 
 /** The parsed, validated spec. */
