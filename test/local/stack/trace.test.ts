@@ -2,7 +2,8 @@
  * Issue 16: one trace from the gateway to the query. With an OpenTelemetry SDK registered (an
  * in-memory exporter), one request through the local stack gives the gateway's span, the
  * function's span and the database spans ONE trace id, each the child of the one before; the
- * gateway's log line and the function's audit line carry the same request id and trace id; and
+ * gateway's log line, the function's audit line and the database's audit row carry the same
+ * request id and trace id; and
  * no token, claim value (beyond oid/tid) or bound value appears in any span.
  */
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +17,7 @@ import { startStack, type Stack } from '../../../local/stack.js';
 import type { GatewayLogEntry } from '../../../local/gateway/log.js';
 import { sampleUsers } from '../../../rls/sample/index.js';
 import { RedactingSpanProcessor } from '../../../functions/telemetry/redact.js';
+import { sql, text } from '../../../functions/session/statement.js';
 
 describe('local stack: one trace from gateway to query', () => {
   const exporter = new InMemorySpanExporter();
@@ -86,6 +88,9 @@ describe('local stack: one trace from gateway to query', () => {
     const audit = audits().find((a) => a.requestId === requestId);
     assert.ok(audit, 'the function audited the request');
     assert.equal(audit.traceId, callerTrace);
+    // the audit row the insert wrote (read as the embedded database's owner): same request id, same trace id
+    const rows = await stack.functions.runtime.deps.session.runWithoutIdentity(sql`select request_id, trace_id, operation, user_oid from audit.row_changes where request_id = ${text(requestId)}`);
+    assert.deepEqual(rows.rows, [{ request_id: requestId, trace_id: callerTrace, operation: 'insert', user_oid: alice.oid }]);
 
     // nothing secret in any span: not the token (nor any of its parts), not a claim value beyond oid/tid, not a bound value
     const everything = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events })));
