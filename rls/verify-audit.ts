@@ -88,7 +88,8 @@ export type SetSession = (tx: Executor, role: string, index: number) => Promise<
 /**
  * Tenant isolation of the audit rows, in one transaction the caller rolls back: every allowed
  * write of every case on an audited table is made (and kept for the moment), then each writing
- * tenant counts what it sees, and the auditor and the policy manager count everything.
+ * tenant counts what it sees, and the auditor and the policy manager count everything. Tenants
+ * whose writes all failed are left out (their write rows already report the mismatch).
  */
 export async function auditTrailChecks(tx: Executor, spec: RlsSpec, a: AuditSpec, cases: VerifyCases, role: string, setSession: SetSession, statement: (w: WriteProbe) => { sql: string; params: unknown[] }): Promise<AuditVerifyRow[]> {
   const tenantKey = spec.sessionKeys.find((k) => k.name === a.tenantKey);
@@ -112,6 +113,7 @@ export async function auditTrailChecks(tx: Executor, spec: RlsSpec, a: AuditSpec
         await tx.query('ROLLBACK TO SAVEPOINT apim_rls_trail');
       }
     }
+    if (written === 0) continue;
     total += written;
     const seen = byTenant.get(claim);
     byTenant.set(claim, { index: seen?.index ?? i, written: (seen?.written ?? 0) + written });

@@ -108,8 +108,11 @@ export function mssqlAuditGrants(spec: RlsSpec, a: AuditSpec): string[] {
   return out;
 }
 
-/** The audit table's FILTER predicate function: the caller's tenant, or a member of the auditor or policy manager role. */
-export function mssqlAuditFunctionBatch(spec: RlsSpec, a: AuditSpec, helperSchema: string): string {
+/**
+ * The audit table's FILTER predicate function: the caller's tenant, or a member of the auditor or
+ * policy manager role, or a named bypass principal (`bypass`: the same clause as every predicate).
+ */
+export function mssqlAuditFunctionBatch(spec: RlsSpec, a: AuditSpec, helperSchema: string, bypass: string): string {
   const src = auditSources(spec, a);
   const r = read(src.tenant);
   const equals = src.tenant.type === 'text' ? `(@tenant = ${r}${collate} AND DATALENGTH(@tenant) = DATALENGTH(${r}))` : `@tenant = ${r}`;
@@ -122,7 +125,7 @@ export function mssqlAuditFunctionBatch(spec: RlsSpec, a: AuditSpec, helperSchem
     '  SELECT 1 AS [allowed]',
     `  WHERE ${equals}`,
     `     OR IS_MEMBER(${msString(a.auditor)}) = 1`,
-    `     OR IS_MEMBER(${msString(spec.policyManager.name)}) = 1;`,
+    `     OR IS_MEMBER(${msString(spec.policyManager.name)}) = 1${bypass};`,
   ].join('\n');
 }
 

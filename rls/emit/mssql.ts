@@ -149,11 +149,7 @@ function functionBatch(spec: RlsSpec, t: ProtectedTable, kind: PredicateKind): s
   if (t.owner) params.push(`@owner ${msColumnType(spec, t.owner)}`);
   const rules = t.access[kindOp[kind]];
   const access = rules ? rules.map((r) => ruleCondition(spec, t, r)).join('\n        OR ') : '1 = 1';
-  // named bypass principals only: users and managed identities by user name, groups by membership
-  const bypassing = spec.principals.filter((p) => spec.bypass.includes(p.name));
-  const byName = bypassing.filter((p) => p.kind !== 'group').map((p) => msString(p.name));
-  const byGroup = bypassing.filter((p) => p.kind === 'group').map((p) => `\n     OR IS_MEMBER(${msString(p.name)}) = 1`);
-  const bypass = `${byName.length > 0 ? `\n     OR USER_NAME() IN (${byName.join(', ')})` : ''}${byGroup.join('')}`;
+  const bypass = msBypassClause(spec);
   return [
     `CREATE OR ALTER FUNCTION ${qualified(spec.helperSchema, functionName(t, kind))}(${params.join(', ')})`,
     'RETURNS TABLE',
@@ -164,6 +160,14 @@ function functionBatch(spec: RlsSpec, t: ProtectedTable, kind: PredicateKind): s
     `  WHERE (${msEquals(spec, '@tenant', t.tenant.key)}`,
     `    AND (${access}))${bypass};`,
   ].join('\n');
+}
+
+/** Named bypass principals only: users and managed identities by user name, groups by membership ('' when none). */
+export function msBypassClause(spec: RlsSpec): string {
+  const bypassing = spec.principals.filter((p) => spec.bypass.includes(p.name));
+  const byName = bypassing.filter((p) => p.kind !== 'group').map((p) => msString(p.name));
+  const byGroup = bypassing.filter((p) => p.kind === 'group').map((p) => `\n     OR IS_MEMBER(${msString(p.name)}) = 1`);
+  return `${byName.length > 0 ? `\n     OR USER_NAME() IN (${byName.join(', ')})` : ''}${byGroup.join('')}`;
 }
 
 export function securityPolicyName(spec: RlsSpec): string {
@@ -276,7 +280,7 @@ export function emitMssql(spec: RlsSpec): MssqlScript {
   if (spec.audit) batches.push(...mssqlAuditTableBatches(spec, spec.audit), mssqlAuditGrants(spec, spec.audit).join('\n'));
   for (const t of spec.tables) for (const f of tablePredicates(t).functions) batches.push(functionBatch(spec, t, f.kind));
   if (spec.audit) {
-    batches.push(mssqlAuditFunctionBatch(spec, spec.audit, spec.helperSchema));
+    batches.push(mssqlAuditFunctionBatch(spec, spec.audit, spec.helperSchema, msBypassClause(spec)));
     for (const t of spec.audit.tables) batches.push(mssqlAuditTriggerBatch(spec, spec.audit, t));
   }
   batches.push(policyBatch(spec));
