@@ -65,6 +65,12 @@ describe('runtime: String.Split as .NET Framework 4.8 does it (referencesource s
     ['"a b".Split((char[])null)', 'a|b'],
     // string separators: tried in order at each position
     ['"a<>b<c".Split(new[] { "<>", "<" }, StringSplitOptions.None)', 'a|b|c'],
+    // ... the first in list order wins where several start at one position, even a shorter one
+    ['"a<>b<c".Split(new[] { "<", "<>" }, StringSplitOptions.None)', 'a|>b|c'],
+    // ... whichever occurs first wins, wherever it stands in the list; a match is skipped whole
+    ['"ab,cd;;e".Split(new[] { ";;", "," }, StringSplitOptions.None)', 'ab|cd|e'],
+    ['"aaa".Split(new[] { "aa" }, StringSplitOptions.None)', '|a'],
+    ['"a,b;c,".Split(\',\', \';\')', 'a|b|c|'],
     ['"".Split(new[] { \',\' }, StringSplitOptions.RemoveEmptyEntries).Length.ToString()', '0'],
   ];
   for (const [expr, expected] of cases) {
@@ -76,6 +82,18 @@ describe('runtime: String.Split as .NET Framework 4.8 does it (referencesource s
   it('a negative count is ArgumentOutOfRangeException', () => {
     assert.throws(() => run('@("a".Split(new[] { \',\' }, -1))'), (e: unknown) => e instanceof ExpressionError && /ArgumentOutOfRangeException/.test(e.detail));
   });
+});
+
+describe('runtime: JTokenType (Newtonsoft JTokenType.cs)', () => {
+  const cases: [string, unknown][] = [
+    ['@(JToken.Parse("[1]").Type == JTokenType.Array)', true],
+    ['@(JObject.Parse("{\\"a\\":\\"x\\"}").Property("a").Value.Type == JTokenType.String)', true],
+    ['@(JToken.Parse("{}").Type == JTokenType.Array)', false],
+    ['@(JToken.Parse("1.5").Type != JTokenType.Integer)', true],
+    ['@(JTokenType.Boolean.ToString())', 'Boolean'],
+    ['@(JToken.Parse("null").Type == Newtonsoft.Json.Linq.JTokenType.Null)', true],
+  ];
+  for (const [code, expected] of cases) it(code, () => assert.equal(run(code), expected));
 });
 
 describe('runtime: C# 7.3 constructs', () => {
