@@ -116,6 +116,12 @@ describe('runtime: C# 7.3 constructs', () => {
     ['@{ var r = 0; switch (5) { default: r = 9; break; case 1: r = 1; break; } return r; }', 9],
     ['@{ var r = ""; foreach (var x in new[] { 1, 2, 3 }) { switch (x) { case 2: continue; } r += x; } return r; }', '13'],
     ['@{ int Twice(int x) => x * 2; return Twice(Twice(3)); }', 12],
+    // scopes: a loop body's locals are new per iteration (closures keep their own), sibling blocks reuse a name
+    ['@{ var fs = new List<Func<int>>(); foreach (var x in new[] { 1, 2, 3 }) { var y = x * 10; fs.Add(() => y + x); } return string.Join(",", fs.Select(g => g())); }', '11,22,33'],
+    ['@{ var r = ""; for (var i = 0; i < 2; i++) { var y = i; if (y == 0) { var z = "a"; r += z; } else { var z = "b"; r += z; } } return r; }', 'ab'],
+    ['@{ var r = 0; if (int.TryParse("5", out var n)) r = n; return r + n; }', 10],
+    ['@{ string context = "local"; return context; }', 'local'],
+    ['@{ var Encoding = "shadow"; return Encoding.Length.ToString(); }', '6'],
     ['@{ return Fact(5); int Fact(int n) { if (n <= 1) { return 1; } return n * Fact(n - 1); } }', 120],
     ['@{ var d = new Dictionary<string, int> { ["a"] = 1, ["b"] = 2 }; return d["a"] + d["b"]; }', 3],
     ['@{ var l = new List<int> { 1, 2 }; l.Add(3); return l.Sum(); }', 6],
