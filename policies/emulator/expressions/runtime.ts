@@ -595,14 +595,25 @@ function compileBinary(op: string, l: Thunk, r: Thunk, pos: number, rpos: number
       return a === null || a === undefined ? r(env, f) : a;
     };
   }
+  // the operator chosen once, here
+  const apply = op === '==' ? equals : op === '!=' ? notEquals : (a: unknown, b: unknown) => binaryValues(op, a, b);
   return (env, f) => {
     f.pos = pos;
     const a = l(env, f);
     const b = r(env, f);
     f.pos = rpos;
-    return binaryValues(op, a, b);
+    return apply(a, b);
   };
 }
+
+function notEquals(l: unknown, r: unknown): boolean {
+  return !equals(l, r);
+}
+
+const isLess = (c: number): boolean => c < 0;
+const isGreater = (c: number): boolean => c > 0;
+const isAtMost = (c: number): boolean => c <= 0;
+const isAtLeast = (c: number): boolean => c >= 0;
 
 /** A binary operator (not &&, ||, ??) on evaluated operands. */
 function binaryValues(op: string, l: unknown, r: unknown): unknown {
@@ -612,13 +623,13 @@ function binaryValues(op: string, l: unknown, r: unknown): unknown {
     case '!=':
       return !equals(l, r);
     case '<':
-      return nullableCompare(l, r, (c) => c < 0);
+      return nullableCompare(l, r, isLess);
     case '>':
-      return nullableCompare(l, r, (c) => c > 0);
+      return nullableCompare(l, r, isGreater);
     case '<=':
-      return nullableCompare(l, r, (c) => c <= 0);
+      return nullableCompare(l, r, isAtMost);
     case '>=':
-      return nullableCompare(l, r, (c) => c >= 0);
+      return nullableCompare(l, r, isAtLeast);
     case '&':
     case '|':
     case '^':

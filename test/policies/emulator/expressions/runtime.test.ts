@@ -84,6 +84,21 @@ describe('runtime: String.Split as .NET Framework 4.8 does it (referencesource s
   });
 });
 
+describe('runtime: Uri.EscapeDataString, Encoding and Convert byte arrays', () => {
+  const cases: [string, unknown][] = [
+    // RFC 3986 unreserved characters stay; everything else is percent-encoded UTF-8, !'()* too
+    ['@(Uri.EscapeDataString("Az09-._~"))', 'Az09-._~'],
+    ['@(Uri.EscapeDataString("a b!\'()*ä/?#[]"))', 'a%20b%21%27%28%29%2A%C3%A4%2F%3F%23%5B%5D'],
+    ['@(Uri.EscapeDataString(""))', ''],
+    ['@(Encoding.UTF8.GetBytes("héllo").Length)', 6],
+    ['@(Encoding.UTF8.GetString(Encoding.UTF8.GetBytes("héllo")))', 'héllo'],
+    // a byte[] is its own: writing one leaves another untouched
+    ['@{ var a = Encoding.UTF8.GetBytes("abc"); var b = Encoding.UTF8.GetBytes("abc"); a[0] = 100; return Encoding.UTF8.GetString(a) + Encoding.UTF8.GetString(b); }', 'dbcabc'],
+    ['@{ var a = Convert.FromBase64String("YWJj"); a[2] = 100; return Encoding.ASCII.GetString(a) + Convert.ToBase64String(Convert.FromBase64String(" YW Jj\\n")); }', 'abdYWJj'],
+  ];
+  for (const [code, expected] of cases) it(code, () => assert.equal(run(code), expected));
+});
+
 describe('runtime: JTokenType (Newtonsoft JTokenType.cs)', () => {
   const cases: [string, unknown][] = [
     ['@(JToken.Parse("[1]").Type == JTokenType.Array)', true],
