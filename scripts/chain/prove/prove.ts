@@ -150,11 +150,14 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
     const run = new CaseRunner(input, config, idp, db, runtime, now, callTimeoutInMs);
     const rows: ProveRow[] = [];
     const evidence: ProveCaseEvidence[] = [];
+    // each case's reads then writes, in the cases' order; the audit trail's and the hardening
+    // checks' rows (rls verify writes them between and after) have no API operation to compare
+    const caseRows = truth.rows.filter((t) => t.kind === 'rows' || t.kind === 'write');
     let cursor = 0;
     for (const c of cases.cases) {
-      const reads = truth.rows.slice(cursor, cursor + Object.keys(c.rows).length);
+      const reads = caseRows.slice(cursor, cursor + Object.keys(c.rows).length);
       cursor += reads.length;
-      const writes = truth.rows.slice(cursor, cursor + c.writes.length);
+      const writes = caseRows.slice(cursor, cursor + c.writes.length);
       cursor += writes.length;
       const out = await run.prove(c, reads, writes);
       rows.push(...out.rows);
