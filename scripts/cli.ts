@@ -35,6 +35,7 @@ export const topCommands: Record<string, LazyCommand> = {
   token: { description: "print a token signed by the local OpenID issuer's keys (created in the key folder when missing)", load: async () => (await import('./commands/token.js')).registerToken },
   publish: { description: "publish an estate folder in APIOps's layout (policies, fragments, named values): plan, then apply in order", load: async () => (await import('./commands/publish.js')).registerPublish },
   extract: { description: "write a service's policies, fragments and named values (no secret values) into a folder in APIOps's layout", load: async () => (await import('./commands/extract.js')).registerExtract },
+  chain: { description: 'check that the APIM policy, the backend settings and claim map, and the RLS spec agree', load: async () => (await import('./commands/chain.js')).registerChain },
   start: { description: 'run the local stack: OpenID issuer, Functions host on the embedded database, gateway', load: async () => (await import('./commands/start.js')).registerStart },
 };
 
