@@ -167,7 +167,7 @@ export interface IdentityChainOptions {
 /** A session key as the RLS spec states it (structurally typed: `rls/spec` needs no import here). */
 export interface ContractSessionKey {
   name: string;
-  source: 'claim' | 'request-id';
+  source: 'claim' | 'request-id' | 'trace-id';
   claim?: string | undefined;
   required: boolean;
   multiValued: boolean;
@@ -190,7 +190,7 @@ export interface SpecContract {
 /** A claim map rule (functions/identity/claim-map.ts, structurally). */
 export interface ContractClaimRule {
   key: string;
-  from: { claim: string } | { requestId: true };
+  from: { claim: string } | { requestId: true } | { traceId: true };
   required: boolean;
   multiValued?: boolean | undefined;
 }
@@ -231,7 +231,7 @@ export interface ContractDerived {
  */
 export function identityFromContract(contract: IdentityContract, prefix = 'X-Identity-', explicit: readonly ForwardedClaim[] = []): ContractDerived {
   const keys: ContractSessionKey[] = isClaimMap(contract)
-    ? contract.map((r) => ({ name: r.key, source: 'claim' in r.from ? 'claim' : 'request-id', claim: 'claim' in r.from ? r.from.claim : undefined, required: r.required, multiValued: r.multiValued === true }))
+    ? contract.map((r) => ({ name: r.key, source: 'claim' in r.from ? 'claim' : 'requestId' in r.from ? 'request-id' : 'trace-id', claim: 'claim' in r.from ? r.from.claim : undefined, required: r.required, multiValued: r.multiValued === true }))
     : [...contract.sessionKeys];
   const forwards = new Map<string, ForwardedClaim>();
   const requiredClaims: string[] = [];

@@ -1,11 +1,20 @@
 /**
- * A private PostgreSQL server for tests: initdb in a temporary folder, started on a free
- * loopback port, stopped and removed afterwards. Never depends on a server started by hand.
+ * PostgreSQL servers for tests (docs/testing.md).
+ *
+ * `createTestDatabase()` is what a test file normally wants: a fresh database of its own, on the
+ * run's shared server when `npm test` started one (its superuser URL in the environment variable
+ * APIM_RLS_TEST_POSTGRES_URL), else on a private server started once for this process (a file run
+ * alone: `node --import tsx --test one.test.ts`). The test drops it at the end.
+ *
+ * `startPostgresServer()` starts a private server: initdb in a temporary folder, started on a free
+ * loopback port, stopped and removed afterwards. Never depends on a server started by hand. A test
+ * that stops and starts its server (an outage) must use a private one, never the shared one.
  * The server refuses to run as root, so when the tests run as root it runs as `postgres`.
  *
- * Where no PostgreSQL server binaries exist, `startPostgresServer()` returns null outside CI
- * (the test skips and says why) and throws in CI (`.ci/run` installs the Debian package).
+ * Where no PostgreSQL server binaries exist, both return null outside CI (the test skips and
+ * says why) and throw in CI (`.ci/run` installs the Debian package).
  */
+import { randomBytes } from 'node:crypto';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -58,7 +67,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgresServer(): Promise<PostgresServer | null> {
+export interface StartOptions {
+  /** `max_connections` (default 50; the run's shared server serves several files at once) */
+  maxConnections?: number;
+}
+
+export async function startPostgresServer(options: StartOptions = {}): Promise<PostgresServer | null> {
   const bin = findBinDir();
   if (!bin) {
     if (process.env.CI) throw new Error(postgresUnavailableReason);
@@ -80,8 +94,8 @@ export async function startPostgresServer(): Promise<PostgresServer | null> {
     if (r.status !== 0) throw new Error(`${file} failed: ${r.stderr || r.stdout}`);
   };
   run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C']);
-  const options = (p: number) => `-p ${p} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50`;
-  const ctlStart = (p: number) => ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start', '-o', options(p)];
+  const serverOptions = (p: number) => `-p ${p} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=${options.maxConnections ?? 50}`;
+  const ctlStart = (p: number) => ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start', '-o', serverOptions(p)];
   // a port can be taken between the probe and the start; try a few
   let port = 0;
   let lastError: unknown;
@@ -142,4 +156,89 @@ export async function adminQuery(url: string, text: string): Promise<Record<stri
   } finally {
     await c.end();
   }
+}
+
+/** The environment variable through which `npm test` hands every test file the shared server's superuser URL. */
+export const sharedServerUrlEnv = 'APIM_RLS_TEST_POSTGRES_URL';
+
+/** The same server, another database. */
+export function databaseUrl(serverUrl: string, name: string): string {
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+let privateServer: Promise<PostgresServer | null> | undefined;
+
+/** The run's shared server, else one private server for this process (stopped when the process exits). */
+async function serverForDatabases(): Promise<string | null> {
+  const shared = process.env[sharedServerUrlEnv];
+  if (shared) return shared;
+  privateServer ??= startPostgresServer().then((s) => {
+    // stop() runs synchronously (pg_ctl through spawnSync), so it completes inside 'exit'
+    if (s) process.once('exit', () => void s.stop());
+    return s;
+  });
+  return (await privateServer)?.url ?? null;
+}
+
+export interface TestDatabase {
+  /** the superuser's URL for this database (`postgres://postgres@127.0.0.1:PORT/NAME`) */
+  url: string;
+  name: string;
+  /** drops the database, ending whatever sessions are still on it; idempotent */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, empty database of its own (see the top of this file), or null where no server
+ * binaries exist (outside CI). Cluster-wide objects (roles) are shared with the other files of
+ * the run: create them idempotently, and never drop one another file may use.
+ */
+export async function createTestDatabase(): Promise<TestDatabase | null> {
+  const server = await serverForDatabases();
+  if (!server) return null;
+  const name = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(server, `create database ${name}`);
+  let dropped = false;
+  return {
+    url: databaseUrl(server, name),
+    name,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await adminQuery(server, `drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
+/**
+ * The run's shared server (scripts/run-tests.mjs starts it before the files and stops it after).
+ * The orders sample's roles are created here once, and kept: roles are cluster-wide, so two files
+ * applying the sample at once would both find a role missing and both CREATE it (the second fails
+ * with 23505), and a file testing the remove script would drop a role another file is using. The
+ * `test_keep` schema holds a privilege for each, so a remove script's DROP ROLE keeps it
+ * (2BP01 dependent_objects_still_exist, which the remove script reports and tolerates).
+ */
+export async function startSharedPostgresServer(): Promise<PostgresServer | null> {
+  const server = await startPostgresServer({ maxConnections: 200 });
+  if (!server) return null;
+  const { ordersSpec } = await import('../../rls/sample/spec.js');
+  const roles = [...ordersSpec.applicationRoles.map((r) => r.name), ordersSpec.policyManager.name];
+  const c = new pg.Client({ connectionString: server.url });
+  await c.connect();
+  try {
+    await c.query('create schema test_keep');
+    for (const role of roles) {
+      const id = c.escapeIdentifier(role);
+      await c.query(`create role ${id} nologin nobypassrls`);
+      await c.query(`grant usage on schema test_keep to ${id}`);
+    }
+  } catch (err) {
+    await server.stop();
+    throw err;
+  } finally {
+    await c.end();
+  }
+  return server;
 }

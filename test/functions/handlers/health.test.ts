@@ -11,27 +11,27 @@ import { createOpenIdKeySource } from '../../../functions/identity/keys.js';
 import { createRuntime, type Runtime } from '../../../functions/runtime.js';
 import { openDatabase } from '../../../rls/db/index.js';
 import { sampleUsers, setupSampleDatabase } from '../../../rls/sample/index.js';
-import { adminQuery, postgresUnavailableReason, startPostgresServer, type PostgresServer } from '../../support/postgres-server.js';
+import { adminQuery, createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../../support/postgres-server.js';
 import { call } from '../support/call.js';
 import { fixedNow, startTestIssuer, testConfig, type TestIssuer } from '../support/issuer.js';
 
 describe('GET /api/health on a PostgreSQL server', () => {
-  let server: PostgresServer | null = null;
+  let database: TestDatabase | null = null;
   let t: TestIssuer;
   let runtime: Runtime;
   let reader: string;
 
-  const admin = (text: string) => adminQuery(server!.url, text);
+  const admin = (text: string) => adminQuery(database!.url, text);
 
   before(async () => {
-    server = await startPostgresServer();
-    if (!server) return;
-    const setup = await openDatabase(server.url);
+    database = await createTestDatabase();
+    if (!database) return;
+    const setup = await openDatabase(database.url);
     await setupSampleDatabase(setup);
     await setup.close();
     t = await startTestIssuer();
     // the runtime opens its own pools from the settings: one request connection, a 10 s deadline
-    const config = testConfig(t.issuer, { APIM_RLS_DB: server.url, APIM_RLS_DB_POOL_MAX: '1', APIM_RLS_REQUEST_DEADLINE_MS: '10000' });
+    const config = testConfig(t.issuer, { APIM_RLS_DB: database.url, APIM_RLS_DB_POOL_MAX: '1', APIM_RLS_REQUEST_DEADLINE_MS: '10000' });
     runtime = await createRuntime({ config, keys: createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl }), now: fixedNow });
     const { alice } = sampleUsers;
     reader = await t.issuer.mint({ sub: alice.sub, oid: alice.oid, tid: alice.tid, roles: ['Orders.Read'] });
@@ -39,12 +39,12 @@ describe('GET /api/health on a PostgreSQL server', () => {
   after(async () => {
     await runtime?.close();
     await t?.close();
-    await server?.stop();
+    await database?.drop();
   });
 
   it('answers while the only request connection is busy: health has its own', { timeout: 30_000 }, async (tt) => {
-    if (!server) return tt.skip(postgresUnavailableReason);
-    const lock = new pg.Client({ connectionString: server.url });
+    if (!database) return tt.skip(postgresUnavailableReason);
+    const lock = new pg.Client({ connectionString: database.url });
     await lock.connect();
     await lock.query('begin; lock table app.orders in access exclusive mode');
     // released after health answered — or after 8 s, so that a health waiting for the request
@@ -68,9 +68,9 @@ describe('GET /api/health on a PostgreSQL server', () => {
   });
 
   it('a server that does not answer the query: 503 with Retry-After within its bound (5 s), then 200 again', { timeout: 30_000 }, async (tt) => {
-    if (!server) return tt.skip(postgresUnavailableReason);
+    if (!database) return tt.skip(postgresUnavailableReason);
     assert.equal((await call(runtime, 'health')).status, 200);
-    const [backend] = await admin("select pid from pg_stat_activity where application_name = 'apim-rls-health'");
+    const [backend] = await admin("select pid from pg_stat_activity where application_name = 'apim-rls-health' and datname = current_database()");
     assert.ok(backend, "health's own connection");
     const pid = Number(backend['pid']);
     process.kill(pid, 'SIGSTOP');

@@ -17,7 +17,7 @@ import { createPgPool, createPgSession } from '../../../functions/session/pg.js'
 import { sql, text } from '../../../functions/session/statement.js';
 import { openDatabase } from '../../../rls/db/index.js';
 import { sampleUsers, setupSampleDatabase } from '../../../rls/sample/index.js';
-import { adminQuery, postgresUnavailableReason, startPostgresServer, type PostgresServer } from '../../support/postgres-server.js';
+import { adminQuery, createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../../support/postgres-server.js';
 import { call } from '../support/call.js';
 import { fixedNow, startTestIssuer, testConfig, type TestIssuer } from '../support/issuer.js';
 
@@ -26,13 +26,13 @@ const who = [{ key: 'tenant_id', value: alice.tid }, { key: 'user_oid', value: a
 const isDeadline = (stage: RegExp) => (e: unknown) => e instanceof HttpError && e.code === 'FN_510_DEADLINE_EXCEEDED' && e.status === 503 && (e.retryAfterSeconds ?? 0) > 0 && stage.test(e.reason);
 
 describe('the request deadline on a PostgreSQL server', () => {
-  let server: PostgresServer | null = null;
+  let database: TestDatabase | null = null;
   let t: TestIssuer;
   let runtime: Runtime;
   let writer: string;
   const pools: pg.Pool[] = [];
 
-  const admin = (text: string) => adminQuery(server!.url, text);
+  const admin = (text: string) => adminQuery(database!.url, text);
 
   /**
    * Holds ACCESS EXCLUSIVE on app.orders in its own session until `release()` — or for at most
@@ -40,7 +40,7 @@ describe('the request deadline on a PostgreSQL server', () => {
    * of hanging).
    */
   async function lockOrders(maxMs = 4000): Promise<{ release(): Promise<void> }> {
-    const c = new pg.Client({ connectionString: server!.url });
+    const c = new pg.Client({ connectionString: database!.url });
     await c.connect();
     await c.query('begin; lock table app.orders in access exclusive mode');
     let released: Promise<void> | null = null;
@@ -55,15 +55,15 @@ describe('the request deadline on a PostgreSQL server', () => {
   }
 
   function pool(name: string, max: number): pg.Pool {
-    const p = createPgPool({ connectionString: `${server!.url}?application_name=${name}`, max });
+    const p = createPgPool({ connectionString: `${database!.url}?application_name=${name}`, max });
     pools.push(p);
     return p;
   }
 
   before(async () => {
-    server = await startPostgresServer();
-    if (!server) return;
-    const setup = await openDatabase(server.url);
+    database = await createTestDatabase();
+    if (!database) return;
+    const setup = await openDatabase(database.url);
     await setupSampleDatabase(setup);
     await setup.close();
     t = await startTestIssuer();
@@ -74,11 +74,11 @@ describe('the request deadline on a PostgreSQL server', () => {
   after(async () => {
     for (const p of pools) await p.end().catch(() => undefined);
     await t?.close();
-    await server?.stop();
+    await database?.drop();
   });
 
   it('a POST behind a table lock held past the deadline → 503 FN_510 + Retry-After, and its row is never written', { timeout: 30_000 }, async (tt) => {
-    if (!server) return tt.skip(postgresUnavailableReason);
+    if (!database) return tt.skip(postgresUnavailableReason);
     const lock = await lockOrders();
     let r;
     try {
@@ -104,7 +104,7 @@ describe('the request deadline on a PostgreSQL server', () => {
   });
 
   it('a GET behind the lock → 503 FN_510 too', { timeout: 30_000 }, async (tt) => {
-    if (!server) return tt.skip(postgresUnavailableReason);
+    if (!database) return tt.skip(postgresUnavailableReason);
     const lock = await lockOrders();
     try {
       const r = await call(runtime, 'listOrders', { token: writer });
@@ -116,7 +116,7 @@ describe('the request deadline on a PostgreSQL server', () => {
   });
 
   it('bound mode (four round trips): the same deadline, the write rolled back', { timeout: 30_000 }, async (tt) => {
-    if (!server) return tt.skip(postgresUnavailableReason);
+    if (!database) return tt.skip(postgresUnavailableReason);
     const session = createPgSession({ pool: pool('deadline-bound', 1), role: 'apim_rls_app', mode: 'bound' });
     const insert = sql`insert into app.orders (tenant_id, owner_oid, item, quantity) values (nullif(current_setting('app.tenant_id', true), ''), nullif(current_setting('app.user_oid', true), ''), ${text('bound-behind-the-lock')}, 1)`;
     const lock = await lockOrders();
@@ -132,7 +132,7 @@ describe('the request deadline on a PostgreSQL server', () => {
   });
 
   it('the pool checkout is bounded by the time left: a request waiting for the only connection → FN_510 pool_checkout', { timeout: 30_000 }, async (tt) => {
-    if (!server) return tt.skip(postgresUnavailableReason);
+    if (!database) return tt.skip(postgresUnavailableReason);
     const session = createPgSession({ pool: pool('deadline-checkout', 1), role: 'apim_rls_app' });
     const lock = await lockOrders();
     try {
@@ -148,11 +148,11 @@ describe('the request deadline on a PostgreSQL server', () => {
   });
 
   it('a server that cannot answer at all (its backend frozen): the client gives up → FN_510 client_timeout, the connection dropped', { timeout: 30_000 }, async (tt) => {
-    if (!server) return tt.skip(postgresUnavailableReason);
+    if (!database) return tt.skip(postgresUnavailableReason);
     const p = pool('deadline-frozen', 1);
     const session = createPgSession({ pool: p, role: 'apim_rls_app' });
     await session.run(who, sql`select 1`, { timeoutInMs: 2000 });
-    const [backend] = await admin("select pid from pg_stat_activity where application_name = 'deadline-frozen'");
+    const [backend] = await admin("select pid from pg_stat_activity where application_name = 'deadline-frozen' and datname = current_database()");
     const pid = Number(backend!['pid']);
     process.kill(pid, 'SIGSTOP');
     // thawed after 5 s whatever happens (a frozen backend would keep the server from stopping)
@@ -170,7 +170,7 @@ describe('the request deadline on a PostgreSQL server', () => {
   });
 
   it('the deadline travels in the identity round trip: still one round trip per request', async (tt) => {
-    if (!server) return tt.skip(postgresUnavailableReason);
+    if (!database) return tt.skip(postgresUnavailableReason);
     const p = pool('deadline-round-trips', 1);
     const counter = countRoundTrips(p);
     const session = createPgSession({ pool: p, role: 'apim_rls_app' });

@@ -7,6 +7,11 @@
  * exited), every request during the outage answers 503 problem+json with Retry-After, the
  * requests after the server's return succeed on the same pool, and the table holds every
  * acknowledged write exactly once and every unacknowledged one at most once, whole.
+ *
+ * This file keeps a private server (startPostgresServer), not a database on the run's shared one:
+ * the outage is the real server going down — `pg_ctl stop -m fast` ends every session with 57P01
+ * and refuses new connections ("the database system is shutting down", then connection refused)
+ * — and stopping the shared server would take the other files' databases down with it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

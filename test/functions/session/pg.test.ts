@@ -9,11 +9,11 @@ import { createPgPool, createPgSession } from '../../../functions/session/pg.js'
 import { createPGliteSession, type PGliteLike } from '../../../functions/session/pglite.js';
 import { int, sql, text } from '../../../functions/session/statement.js';
 import type { IdentitySession } from '../../../functions/session/types.js';
-import { startPostgresServer, postgresUnavailableReason, type PostgresServer } from '../../support/postgres-server.js';
+import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../../support/postgres-server.js';
 
 // a minimal RLS table of its own, so these driver tests do not depend on the sample
 const setupSql = `
-do $$ begin create role drv_app nologin; exception when duplicate_object then null; end $$;
+do $$ begin create role drv_app nologin; exception when duplicate_object or unique_violation then null; end $$;
 create table if not exists drv_notes (tenant text not null, body text not null);
 alter table drv_notes enable row level security;
 alter table drv_notes force row level security;
@@ -104,24 +104,24 @@ function driverContract(name: string, open: () => Promise<{ session: IdentitySes
 }
 
 describe('PostgreSQL identity session drivers', () => {
-  let server: PostgresServer | null = null;
+  let database: TestDatabase | null = null;
   let admin: pg.Client | null = null;
   before(async () => {
-    server = await startPostgresServer();
-    if (server) {
-      admin = new pg.Client({ connectionString: server.url });
+    database = await createTestDatabase();
+    if (database) {
+      admin = new pg.Client({ connectionString: database.url });
       await admin.connect();
       await admin.query(setupSql);
     }
   });
   after(async () => {
     await admin?.end();
-    await server?.stop();
+    await database?.drop();
   });
 
   driverContract('pg (server, one round trip)', async () => {
-    if (!server) return null;
-    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    if (!database) return null;
+    const pool = createPgPool({ connectionString: database.url, max: 1 });
     const session = createPgSession({ pool, role: 'drv_app' });
     return {
       session,
@@ -132,8 +132,8 @@ describe('PostgreSQL identity session drivers', () => {
   });
 
   driverContract('pg (server, one round trip, statements not prepared)', async () => {
-    if (!server) return null;
-    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    if (!database) return null;
+    const pool = createPgPool({ connectionString: database.url, max: 1 });
     const session = createPgSession({ pool, role: 'drv_app', preparedStatements: false });
     return {
       session,
@@ -143,8 +143,8 @@ describe('PostgreSQL identity session drivers', () => {
   });
 
   driverContract('pg (server, bound: four round trips)', async () => {
-    if (!server) return null;
-    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    if (!database) return null;
+    const pool = createPgPool({ connectionString: database.url, max: 1 });
     const session = createPgSession({ pool, role: 'drv_app', mode: 'bound' });
     return {
       session,
@@ -165,8 +165,8 @@ describe('PostgreSQL identity session drivers', () => {
   });
 
   it('identity costs no extra round trip on the server: one per request, like the raw query', async (t) => {
-    if (!server) return t.skip(postgresUnavailableReason);
-    const pool = createPgPool({ connectionString: server.url, max: 2 });
+    if (!database) return t.skip(postgresUnavailableReason);
+    const pool = createPgPool({ connectionString: database.url, max: 2 });
     const counter = countRoundTrips(pool);
     const session = createPgSession({ pool, role: 'drv_app' });
     await session.runWithoutIdentity(sql`select 1`); // connect first
@@ -188,25 +188,25 @@ describe('PostgreSQL identity session drivers', () => {
 });
 
 describe('pg session: prepared statements under RLS', () => {
-  let server: PostgresServer | null = null;
+  let database: TestDatabase | null = null;
   let admin: pg.Client | null = null;
   before(async () => {
-    server = await startPostgresServer();
-    if (server) {
-      admin = new pg.Client({ connectionString: server.url });
+    database = await createTestDatabase();
+    if (database) {
+      admin = new pg.Client({ connectionString: database.url });
       await admin.connect();
       await admin.query(setupSql);
     }
   });
   after(async () => {
     await admin?.end();
-    await server?.stop();
+    await database?.drop();
   });
   const visible = sql`select nullif(current_setting('app.tenant_id', true), '') as tenant, (select count(*)::int4 from drv_notes where body <> ${text('x')}) as visible`;
 
   it('one cached statement on one connection serves each tenant only its rows', async (t) => {
-    if (!server) return t.skip(postgresUnavailableReason);
-    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    if (!database) return t.skip(postgresUnavailableReason);
+    const pool = createPgPool({ connectionString: database.url, max: 1 });
     const session = createPgSession({ pool, role: 'drv_app' });
     // more than 5 executions: PostgreSQL switches to the generic (cached) plan after five custom plans
     for (let i = 0; i < 8; i++) {
@@ -220,8 +220,8 @@ describe('pg session: prepared statements under RLS', () => {
   });
 
   it('two app instances sharing one server connection (as behind a pooler) each run their own statement', async (t) => {
-    if (!server) return t.skip(postgresUnavailableReason);
-    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    if (!database) return t.skip(postgresUnavailableReason);
+    const pool = createPgPool({ connectionString: database.url, max: 1 });
     const first = createPgSession({ pool, role: 'drv_app' });
     const second = createPgSession({ pool, role: 'drv_app' });
     const bodies = sql`select string_agg(body, ',' order by body) as bodies from drv_notes`;
@@ -234,8 +234,8 @@ describe('pg session: prepared statements under RLS', () => {
   });
 
   it('a policy changed while the statement is cached takes effect on the next request', async (t) => {
-    if (!server || !admin) return t.skip(postgresUnavailableReason);
-    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    if (!database || !admin) return t.skip(postgresUnavailableReason);
+    const pool = createPgPool({ connectionString: database.url, max: 1 });
     const session = createPgSession({ pool, role: 'drv_app' });
     try {
       for (let i = 0; i < 7; i++) assert.equal((await session.run(who('contoso'), visible)).rows[0]?.['visible'], 2);
@@ -248,12 +248,12 @@ describe('pg session: prepared statements under RLS', () => {
   });
 
   it('a table changed under a cached statement (a migration adds a column) still answers, and the statement is prepared anew', async (t) => {
-    if (!server || !admin) return t.skip(postgresUnavailableReason);
+    if (!database || !admin) return t.skip(postgresUnavailableReason);
     await admin.query(`drop table if exists drv_wide; create table drv_wide (tenant text not null, a int not null);
       alter table drv_wide enable row level security; alter table drv_wide force row level security;
       create policy drv_wide_tenant on drv_wide using (tenant = nullif(current_setting('app.tenant_id', true), ''));
       grant select on drv_wide to drv_app; insert into drv_wide values ('contoso', 1), ('fabrikam', 2);`);
-    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    const pool = createPgPool({ connectionString: database.url, max: 1 });
     const session = createPgSession({ pool, role: 'drv_app' });
     const all = sql`select * from drv_wide where a > ${int(0)}`;
     try {
@@ -271,8 +271,8 @@ describe('pg session: prepared statements under RLS', () => {
   });
 
   it('a connection that lost its prepared statements (DEALLOCATE ALL, a pooler) still answers, unprepared from then on', async (t) => {
-    if (!server) return t.skip(postgresUnavailableReason);
-    const pool = createPgPool({ connectionString: server.url, max: 1 });
+    if (!database) return t.skip(postgresUnavailableReason);
+    const pool = createPgPool({ connectionString: database.url, max: 1 });
     const session = createPgSession({ pool, role: 'drv_app' });
     assert.equal((await session.run(who('contoso'), visible)).rows[0]?.['visible'], 2);
     await pool.query('deallocate all');

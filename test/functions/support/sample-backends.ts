@@ -1,6 +1,6 @@
 /**
  * The orders sample on both PostgreSQL backends, for handler tests: PGlite (embedded) and the
- * private PostgreSQL server over TCP. Schema, RLS and seed come from the RLS engineer's
+ * PostgreSQL server over TCP (a fresh database on the run's shared server, dropped on close). Schema, RLS and seed come from the RLS engineer's
  * `setupSampleDatabase`; the session is this app's driver on the same database.
  */
 import { PGlite } from '@electric-sql/pglite';
@@ -9,7 +9,7 @@ import { seedSample, setupSampleDatabase } from '../../../rls/sample/index.js';
 import { createPgPool, createPgSession } from '../../../functions/session/pg.js';
 import { createPGliteSession, type PGliteLike } from '../../../functions/session/pglite.js';
 import type { IdentitySession } from '../../../functions/session/types.js';
-import { postgresUnavailableReason, startPostgresServer } from '../../support/postgres-server.js';
+import { createTestDatabase, postgresUnavailableReason } from '../../support/postgres-server.js';
 
 export interface SampleBackend {
   session: IdentitySession;
@@ -49,11 +49,11 @@ export const sampleBackends: BackendFactory[] = [
   {
     name: 'PostgreSQL server',
     async open(options) {
-      const server = await startPostgresServer();
-      if (!server) return { skip: postgresUnavailableReason };
-      const setup = await openDatabase(server.url);
+      const database = await createTestDatabase();
+      if (!database) return { skip: postgresUnavailableReason };
+      const setup = await openDatabase(database.url);
       await setupSampleDatabase(setup);
-      const pool = createPgPool({ connectionString: server.url, max: options?.poolMax ?? 4 });
+      const pool = createPgPool({ connectionString: database.url, max: options?.poolMax ?? 4 });
       const session = createPgSession({ pool, role: 'apim_rls_app' });
       return {
         session,
@@ -65,7 +65,7 @@ export const sampleBackends: BackendFactory[] = [
         async close() {
           await setup.close();
           await session.close();
-          await server.stop();
+          await database.drop();
         },
       };
     },

@@ -1,12 +1,12 @@
 /**
- * The two PostgreSQL backends the RLS tests run on: embedded PGlite (in memory) and the private
- * PostgreSQL server over TCP, a fresh database per test on the server (roles are cluster-wide).
+ * The two PostgreSQL backends the RLS tests run on: embedded PGlite (in memory) and a PostgreSQL
+ * server over TCP (the run's shared one, or a private one for a file run alone), a fresh database
+ * per test on the server, dropped when the file ends (roles are cluster-wide).
  */
 import { after } from 'node:test';
-import { randomBytes } from 'node:crypto';
 import { openDatabase } from '../../../rls/db/open.js';
 import type { Database } from '../../../rls/db/types.js';
-import { postgresUnavailableReason, startPostgresServer, type PostgresServer } from '../../support/postgres-server.js';
+import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../../support/postgres-server.js';
 
 export interface Backend {
   name: 'pglite' | 'postgres-server';
@@ -14,16 +14,11 @@ export interface Backend {
   open(): Promise<{ db: Database; url: string } | { skip: string }>;
 }
 
-let server: Promise<PostgresServer | null> | undefined;
-// registered when this module is first imported (at the top level of a test file): stops the server after all tests
+const created: TestDatabase[] = [];
+// registered when this module is first imported (at the top level of a test file): drops this file's databases after all tests
 after(async () => {
-  const s = await server;
-  await s?.stop();
+  for (const d of created) await d.drop();
 });
-function sharedServer(): Promise<PostgresServer | null> {
-  server ??= startPostgresServer();
-  return server;
-}
 
 export const backends: Backend[] = [
   {
@@ -36,22 +31,15 @@ export const backends: Backend[] = [
   {
     name: 'postgres-server',
     async open() {
-      const s = await sharedServer();
-      if (!s) return { skip: postgresUnavailableReason };
-      const admin = await openDatabase(s.url);
-      const name = `rls_${randomBytes(6).toString('hex')}`;
-      try {
-        await admin.exec(`create database ${name}`);
-      } finally {
-        await admin.close();
-      }
-      const url = s.url.replace(/\/postgres$/, `/${name}`);
-      return { db: await openDatabase(url), url };
+      const d = await createTestDatabase();
+      if (!d) return { skip: postgresUnavailableReason };
+      created.push(d);
+      return { db: await openDatabase(d.url), url: d.url };
     },
   },
 ];
 
-/** The private server's superuser URL for a fresh database, or null (skip) — for CLI tests. */
+/** The server's superuser URL for a fresh database, or null (skip) — for CLI tests. */
 export async function serverDatabaseUrl(): Promise<string | null> {
   const b = backends[1];
   if (!b) return null;
