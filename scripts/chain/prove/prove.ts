@@ -150,12 +150,17 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
     const run = new CaseRunner(input, config, idp, db, runtime, now, callTimeoutInMs);
     const rows: ProveRow[] = [];
     const evidence: ProveCaseEvidence[] = [];
+    // the truth table lists, per case in order, its rows checks then its writes (audit and hardening rows between and after)
+    const checks = truth.rows.filter((t) => t.kind === 'rows' || t.kind === 'write');
     let cursor = 0;
     for (const c of cases.cases) {
-      const reads = truth.rows.slice(cursor, cursor + Object.keys(c.rows).length);
+      const reads = checks.slice(cursor, cursor + Object.keys(c.rows).length);
       cursor += reads.length;
-      const writes = truth.rows.slice(cursor, cursor + c.writes.length);
+      const writes = checks.slice(cursor, cursor + c.writes.length);
       cursor += writes.length;
+      if (!reads.every((t) => t.kind === 'rows' && t.case === c.name) || !writes.every((t) => t.kind === 'write' && t.case === c.name)) {
+        throw new Error(`the truth table of rls verify is not in the order of the case "${c.name}"`);
+      }
       const out = await run.prove(c, reads, writes);
       rows.push(...out.rows);
       evidence.push(out.evidence);
