@@ -1,7 +1,7 @@
 /**
  * One structured audit line per request, through the Functions logger (InvocationContext): who
  * (oid, tid), what (operation, resource id), the decision (allowed, or refused and why), the
- * request id and the duration. Built from named fields only — a token, a header value or a
+ * request id, the trace id and the duration. Built from named fields only — a token, a header value or a
  * database message can never reach it. Every text field is bounded ({@link auditValueMaxLength}
  * characters, then `…`): a refused claim can be as long as the token that carried it.
  */
@@ -15,6 +15,8 @@ export interface AuditEntry {
   reason: string | null;
   status: number;
   requestId: string;
+  /** the W3C trace id of the request's span (the gateway's trace), or null without a trace context */
+  traceId?: string | null;
   durationMs: number;
   /** how the identity was proven */
   proof: 'caller-token' | 'gateway-token' | null;
@@ -49,6 +51,7 @@ export function writeAudit(logger: AuditLogger, entry: AuditEntry): string {
     reason: bounded(entry.reason),
     status: entry.status,
     requestId: bounded(entry.requestId),
+    traceId: bounded(entry.traceId ?? null),
     durationMs: Math.round(entry.durationMs * 1000) / 1000,
     proof: entry.proof,
   });

@@ -18,6 +18,7 @@ import { createPgPool, createPgSession } from './session/pg.js';
 import { createPGliteSession, type PGliteLike } from './session/pglite.js';
 import type { IdentitySession } from './session/types.js';
 import type { config as MssqlConfig } from 'mssql';
+import type { Tracer } from '@opentelemetry/api';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   session?: IdentitySession;
   /** an already-open PGlite for `pglite:` URLs */
   pglite?: PGliteLike;
+  /** records the request spans; default the global OpenTelemetry tracer */
+  tracer?: Tracer;
   /** test seam: builds the mssql pool from its config */
   mssqlPoolFactory?: (config: MssqlConfig) => MssqlPoolLike;
 }
@@ -101,7 +104,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const opened = options.session ? { session: options.session } : await openSession(options, claimMap);
   const { session, health } = opened as Sessions;
   const queries = session.dialect === 'mssql' ? mssqlOrdersQueries : postgresOrdersQueries;
-  const deps: HandlerDeps = Object.freeze({ config, trust, claimMap, session, ...(health ? { healthSession: health } : {}), queries });
+  const deps: HandlerDeps = Object.freeze({ config, trust, claimMap, session, ...(health ? { healthSession: health } : {}), queries, ...(options.tracer ? { tracer: options.tracer } : {}) });
   return {
     deps,
     handlers: createHandlers(deps),

@@ -4,11 +4,12 @@
  * (pg_policies, row-security flags, roles, memberships, grants) is compared before and after — so the
  * comparison is the server's own rendering of both, and nothing is left behind (it takes the same
  * locks as apply for that moment). Azure SQL: sys.security_policies + sys.security_predicates are
- * compared with the predicates the spec declares.
+ * compared with the predicates the spec declares, and sys.triggers with the audit triggers.
  */
 import { diffSnapshots, snapshotPostgres, type CatalogChange, type CatalogSnapshot } from './catalog/postgres.js';
 import type { Database, Executor } from './db/types.js';
 import { functionName, securityPolicyName, tablePredicates } from './emit/mssql.js';
+import { mssqlAuditFunctionName, mssqlAuditTriggerName } from './emit/mssql-audit.js';
 import { emitPostgres } from './emit/postgres.js';
 import type { RlsSpec } from './spec/schema.js';
 
@@ -70,6 +71,49 @@ export function expectedMssqlSnapshot(spec: RlsSpec): CatalogSnapshot {
       out.set(key, normaliseDefinition(`${spec.helperSchema}.${functionName(t, p.kind)}(${args})`));
     }
   }
+  const a = spec.audit;
+  if (a) {
+    out.set(`${policy}: FILTER on ${q(a.schema)}.${q(a.table)}`, normaliseDefinition(`${spec.helperSchema}.${mssqlAuditFunctionName(a)}(tenant_id)`));
+    for (const t of a.tables) {
+      out.set(auditTriggerKey(t.schema, t.name, mssqlAuditTriggerName(t)), `enabled, AFTER ${t.operations.map((o) => o.toUpperCase()).sort().join(',')}`);
+    }
+  }
+  return out;
+}
+
+/** One row of the Azure SQL trigger query. */
+export interface MssqlTriggerRow {
+  table_schema: string;
+  table_name: string;
+  trigger_name: string;
+  is_disabled: boolean;
+  /** the trigger's events, comma-separated and sorted (sys.trigger_events.type_desc) */
+  events: string | null;
+}
+
+/**
+ * The audit triggers in the catalog: sys.triggers (`is_disabled`) and sys.trigger_events
+ * (https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-triggers-transact-sql).
+ */
+export const mssqlTriggerQuery = `SELECT OBJECT_SCHEMA_NAME(t.parent_id) AS table_schema, OBJECT_NAME(t.parent_id) AS table_name, t.name AS trigger_name, t.is_disabled,
+       (SELECT STRING_AGG(e.type_desc, ',') WITHIN GROUP (ORDER BY e.type_desc) FROM sys.trigger_events AS e WHERE e.object_id = t.object_id) AS events
+  FROM sys.triggers AS t
+ WHERE t.parent_class = 1`;
+
+function auditTriggerKey(schema: string, table: string, trigger: string): string {
+  return `audit trigger ${q(trigger)} on ${q(schema)}.${q(table)}`;
+}
+
+/** The audit triggers the catalog holds on the audited tables (Azure SQL). */
+export function actualMssqlTriggers(spec: RlsSpec, rows: readonly MssqlTriggerRow[]): CatalogSnapshot {
+  const out: CatalogSnapshot = new Map();
+  const a = spec.audit;
+  if (!a) return out;
+  for (const r of rows) {
+    const t = a.tables.find((x) => x.schema === r.table_schema && x.name === r.table_name);
+    if (!t || r.trigger_name !== mssqlAuditTriggerName(t)) continue;
+    out.set(auditTriggerKey(r.table_schema, r.table_name, r.trigger_name), `${r.is_disabled ? 'DISABLED' : 'enabled'}, AFTER ${r.events ?? ''}`);
+  }
   return out;
 }
 
@@ -92,5 +136,10 @@ export function actualMssqlSnapshot(spec: RlsSpec, rows: readonly MssqlPredicate
 
 export async function driftMssql(db: Executor, spec: RlsSpec): Promise<CatalogChange[]> {
   const { rows } = await db.query<MssqlPredicateRow>(mssqlCatalogQuery);
-  return diffSnapshots(actualMssqlSnapshot(spec, rows), expectedMssqlSnapshot(spec));
+  const actual = actualMssqlSnapshot(spec, rows);
+  if (spec.audit) {
+    const triggers = await db.query<MssqlTriggerRow>(mssqlTriggerQuery);
+    for (const [k, v] of actualMssqlTriggers(spec, triggers.rows)) actual.set(k, v);
+  }
+  return diffSnapshots(actual, expectedMssqlSnapshot(spec));
 }

@@ -18,7 +18,8 @@ import { functionName, securityPolicyName } from './emit/mssql.js';
 import { msIdent, msString } from './emit/quote.js';
 import { RlsError } from './errors.js';
 import type { RlsSpec } from './spec/schema.js';
-import { resolveTable, sessionValuesFromClaims, type VerifyOptions, type VerifyReport, type VerifyRow } from './verify.js';
+import { msAuditTableRef, mssqlAuditTriggerName } from './emit/mssql-audit.js';
+import { resolveTable, sessionValuesFromClaims, verifyIds, type VerifyOptions, type VerifyReport, type VerifyRow } from './verify.js';
 
 /** SQL Server's error number for a write refused by a BLOCK predicate. */
 export const mssqlBlockPredicateError = 33504;
@@ -88,6 +89,26 @@ export function mssqlHardeningChecks(spec: RlsSpec): { subject: string; sql: str
     const fn = `${msIdent(spec.helperSchema)}.${msIdent(functionName(t, 'read'))}`;
     out.push({ subject: `${t.schema}.${t.name}: alter its read predicate function`, sql: `EXEC(${msString(`ALTER FUNCTION ${fn}() RETURNS TABLE AS RETURN SELECT 1 AS [allowed]`)});` });
   }
+  const a = spec.audit;
+  if (a) {
+    const table = msAuditTableRef(a);
+    const name = `${a.schema}.${a.table}`;
+    out.push(
+      { subject: `${name}: insert an audit row directly`, sql: `INSERT INTO ${table} ([occurred_at], [table_schema], [table_name], [operation], [row_key]) VALUES (SYSUTCDATETIME(), N'x', N'x', N'insert', N'{}');` },
+      { subject: `${name}: update audit rows`, sql: `UPDATE ${table} SET [operation] = [operation];` },
+      { subject: `${name}: delete audit rows`, sql: `DELETE FROM ${table};` },
+      { subject: `${name}: truncate the audit table`, sql: `TRUNCATE TABLE ${table};` },
+      { subject: `${name}: drop its filter predicate`, sql: `ALTER SECURITY POLICY ${policy} DROP FILTER PREDICATE ON ${table};` },
+    );
+    for (const t of a.tables) {
+      const trigger = `${msIdent(t.schema)}.${msIdent(mssqlAuditTriggerName(t))}`;
+      out.push(
+        { subject: `${t.schema}.${t.name}: disable its audit trigger`, sql: `DISABLE TRIGGER ${trigger} ON ${ref(t)};` },
+        { subject: `${t.schema}.${t.name}: drop its audit trigger`, sql: `DROP TRIGGER ${trigger};` },
+        { subject: `${t.schema}.${t.name}: switch every trigger off`, sql: `ALTER TABLE ${ref(t)} DISABLE TRIGGER ALL;` },
+      );
+    }
+  }
   return out;
 }
 
@@ -103,7 +124,8 @@ async function asUser<T>(tx: Executor, user: string, fn: () => Promise<T>): Prom
 async function runCase(tx: Executor, spec: RlsSpec, user: string, c: VerifyCase, index: number): Promise<VerifyRow[]> {
   const out: VerifyRow[] = [];
   return asUser(tx, user, async () => {
-    const session = mssqlSessionBatch(spec, sessionValuesFromClaims(spec, c.claims, `verify-${index + 1}`));
+    const { requestId, traceId } = verifyIds(index);
+    const session = mssqlSessionBatch(spec, sessionValuesFromClaims(spec, c.claims, requestId, traceId));
     await tx.query(session.sql, session.params);
     for (const [table, expected] of Object.entries(c.rows)) {
       const r = await probe(tx, `SELECT COUNT(*) AS [n] FROM ${ref(resolveTable(spec, table))};`);

@@ -10,17 +10,22 @@ import { pgPolicyNames } from './emit/postgres.js';
 import { pgIdent } from './emit/quote.js';
 import { RlsError } from './errors.js';
 import type { RlsSpec } from './spec/schema.js';
+import { auditedOperations, auditedProbe, auditHardeningChecks, auditTrailChecks, verifyIds } from './verify-audit.js';
+
+export { verifyIds } from './verify-audit.js';
 
 export interface VerifyOptions {
   /** the application role to act as (default: the spec's first application role) */
   role?: string;
   /** also run the hardening checks (default true) */
   hardening?: boolean;
+  /** also prove the audit trail's tenant isolation (default true when the spec declares one) */
+  audit?: boolean;
 }
 
 export interface VerifyRow {
   case: string;
-  kind: 'rows' | 'write' | 'hardening';
+  kind: 'rows' | 'write' | 'hardening' | 'audit';
   /** `app.orders`, a write probe's name, or a hardening check */
   subject: string;
   expected: string;
@@ -37,13 +42,14 @@ export interface VerifyReport {
 
 /**
  * Maps a token's claims to session key values as the backend does: claim keys by their `claim`,
- * multi-valued keys as a JSON array text; `request-id` keys get `requestId`.
+ * multi-valued keys as a JSON array text; `request-id` keys get `requestId`, `trace-id` keys `traceId`.
  */
-export function sessionValuesFromClaims(spec: RlsSpec, claims: Record<string, string | readonly string[]>, requestId?: string): Map<string, string> {
+export function sessionValuesFromClaims(spec: RlsSpec, claims: Record<string, string | readonly string[]>, requestId?: string, traceId?: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const k of spec.sessionKeys) {
-    if (k.source === 'request-id') {
-      if (requestId !== undefined) out.set(k.name, requestId);
+    if (k.source === 'request-id' || k.source === 'trace-id') {
+      const v = k.source === 'request-id' ? requestId : traceId;
+      if (v !== undefined) out.set(k.name, v);
       continue;
     }
     const v = claims[k.claim ?? ''];
@@ -126,9 +132,14 @@ async function setSession(tx: Executor, spec: RlsSpec, role: string, values: Map
   await tx.query(`select ${calls.join(', ')}`, params);
 }
 
+async function setCaseSession(tx: Executor, spec: RlsSpec, role: string, c: VerifyCase, index: number): Promise<void> {
+  const { requestId, traceId } = verifyIds(index);
+  await setSession(tx, spec, role, sessionValuesFromClaims(spec, c.claims, requestId, traceId));
+}
+
 async function runCase(tx: Executor, spec: RlsSpec, role: string, c: VerifyCase, index: number): Promise<VerifyRow[]> {
   const out: VerifyRow[] = [];
-  await setSession(tx, spec, role, sessionValuesFromClaims(spec, c.claims, `verify-${index + 1}`));
+  await setCaseSession(tx, spec, role, c, index);
   for (const [table, expected] of Object.entries(c.rows)) {
     const t = ref(resolveTable(spec, table));
     const r = await probe(tx, `select count(*)::int as n from ${t}`);
@@ -141,8 +152,16 @@ async function runCase(tx: Executor, spec: RlsSpec, role: string, c: VerifyCase,
   }
   for (const [i, w] of c.writes.entries()) {
     const { sql, params } = probeStatement(spec, w);
-    const r = await probe(tx, sql, params);
     const subject = w.name ?? `${w.op} ${w.table} #${i + 1}`;
+    let r: { rowCount: number } | { error: unknown };
+    let auditRows: VerifyRow[] = [];
+    if (spec.audit && auditedOperations(spec, w.table)?.has(w.op)) {
+      const audited = await auditedProbe(tx, spec.audit, c.name, subject, w, sql, params, verifyIds(index).requestId);
+      r = audited.result;
+      auditRows = audited.rows;
+    } else {
+      r = await probe(tx, sql, params);
+    }
     if ('error' in r) {
       const isDenied = (r.error as { code?: unknown }).code === '42501';
       const actual = isDenied ? 'blocked' : 'error';
@@ -151,6 +170,8 @@ async function runCase(tx: Executor, spec: RlsSpec, role: string, c: VerifyCase,
       const actual = r.rowCount > 0 ? 'allowed' : 'blocked';
       out.push({ case: c.name, kind: 'write', subject, expected: w.expect, actual, ok: actual === w.expect, ...(r.rowCount === 0 ? { detail: '0 rows affected' } : {}) });
     }
+    // the write's row first, then its audit rows
+    out.push(...auditRows);
   }
   return out;
 }
@@ -170,6 +191,7 @@ export function hardeningChecks(spec: RlsSpec): { subject: string; sql: string |
       { subject: `${name}: read with row_security off`, sql: ['SET LOCAL row_security = off', `SELECT count(*) FROM ${r}`] },
     );
   }
+  if (spec.audit) out.push(...auditHardeningChecks(spec.audit));
   return out;
 }
 
@@ -193,6 +215,14 @@ export async function verifySpec(db: Database, spec: RlsSpec, cases: VerifyCases
   for (const [i, c] of cases.cases.entries()) {
     rows.push(...(await db.transaction((tx) => runCase(tx, spec, role, c, i), { rollback: true })));
   }
+  const audit = spec.audit;
+  if (audit && (options.audit ?? true)) {
+    const set = (tx: Executor, r: string, i: number) => {
+      const c = cases.cases[i];
+      return c ? setCaseSession(tx, spec, r, c, i) : Promise.resolve();
+    };
+    rows.push(...(await db.transaction((tx) => auditTrailChecks(tx, spec, audit, cases, role, set, (w) => probeStatement(spec, w)), { rollback: true })));
+  }
   if (options.hardening ?? true) {
     const checks = await db.transaction(
       async (tx) => {
@@ -215,7 +245,7 @@ export async function verifySpec(db: Database, spec: RlsSpec, cases: VerifyCases
 /** The truth table as text: case × subject → expected / actual, mismatches marked. */
 export function formatTruthTable(report: VerifyReport): string {
   const head = ['case', 'check', 'expected', 'actual', ''];
-  const body = report.rows.map((r) => [r.case, `${r.kind === 'rows' ? 'rows ' : r.kind === 'write' ? 'write ' : ''}${r.subject}`, r.expected, r.actual, r.ok ? 'ok' : 'MISMATCH']);
+  const body = report.rows.map((r) => [r.case, `${r.kind === 'rows' ? 'rows ' : r.kind === 'write' ? 'write ' : r.kind === 'audit' ? 'audit ' : ''}${r.subject}`, r.expected, r.actual, r.ok ? 'ok' : 'MISMATCH']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   const lines = [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];

@@ -9,7 +9,7 @@ export interface SpecSessionKey {
   name: string;
   type: 'text' | 'uuid' | 'int' | 'bigint' | 'json';
   maxLength?: number | undefined;
-  source: 'claim' | 'request-id';
+  source: 'claim' | 'request-id' | 'trace-id';
   claim?: string | undefined;
   required: boolean;
   multiValued: boolean;
@@ -20,7 +20,8 @@ const defaultLengths: Record<SpecSessionKey['type'], number> = { text: 4000, jso
 export function claimMapFromSpec(spec: { sessionKeys: readonly SpecSessionKey[] }): ClaimMap {
   return checkClaimMap(
     spec.sessionKeys.map((k): SessionKeyRule => {
-      const from = k.source === 'request-id' ? { requestId: true as const } : { claim: k.claim ?? k.name };
+      const from =
+        k.source === 'request-id' ? { requestId: true as const } : k.source === 'trace-id' ? { traceId: true as const } : { claim: k.claim ?? k.name };
       const rule: SessionKeyRule = { key: k.name, from, required: k.required, maxLength: k.maxLength ?? defaultLengths[k.type] };
       return k.multiValued ? { ...rule, multiValued: true } : rule;
     }),

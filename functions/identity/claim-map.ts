@@ -9,8 +9,8 @@ import { hasControlCharacter, hasLoneSurrogate } from '../text.js';
 export interface SessionKeyRule {
   /** the session key (`SESSION_CONTEXT(N'key')`, `current_setting('app.key')`) */
   readonly key: string;
-  /** the claim it comes from, or the request id */
-  readonly from: { readonly claim: string } | { readonly requestId: true };
+  /** the claim it comes from, the request id, or the W3C trace id of the request's trace */
+  readonly from: { readonly claim: string } | { readonly requestId: true } | { readonly traceId: true };
   readonly required: boolean;
   /** maximum length of the value in characters (multi-valued: of the JSON text) */
   readonly maxLength: number;
@@ -27,12 +27,16 @@ export interface SessionValue {
 }
 export type SessionValues = readonly SessionValue[];
 
-/** The orders sample's map: equal to `claimMapFromSpec(ordersSpec)` (tested). The request id is always present. */
+/**
+ * The orders sample's map: equal to `claimMapFromSpec(ordersSpec)` (tested). The request id is
+ * always present; the trace id when the request carries a trace context (else the key is cleared).
+ */
 export const ordersClaimMap: ClaimMap = Object.freeze([
   { key: 'tenant_id', from: { claim: 'tid' }, required: true, maxLength: 64 },
   { key: 'user_oid', from: { claim: 'oid' }, required: true, maxLength: 64 },
   { key: 'roles', from: { claim: 'roles' }, required: false, maxLength: 4000, multiValued: true },
   { key: 'request_id', from: { requestId: true }, required: false, maxLength: 128 },
+  { key: 'trace_id', from: { traceId: true }, required: false, maxLength: 32 },
 ]);
 
 const keyPattern = /^[a-z_][a-z0-9_]{0,127}$/;
@@ -52,14 +56,17 @@ export function checkClaimMap(map: ClaimMap): ClaimMap {
 }
 
 function claimName(rule: SessionKeyRule): string {
-  return 'claim' in rule.from ? rule.from.claim : 'request id';
+  return 'claim' in rule.from ? rule.from.claim : 'requestId' in rule.from ? 'request id' : 'trace id';
 }
 
-/** Maps verified claims to session values, in the map's order, every key present (null when absent). */
-export function mapClaims(claims: Readonly<Record<string, unknown>>, map: ClaimMap, requestId: string): SessionValues {
+/**
+ * Maps verified claims to session values, in the map's order, every key present (null when
+ * absent). `traceId` is the request's W3C trace id (32 lower-case hex digits), when it has one.
+ */
+export function mapClaims(claims: Readonly<Record<string, unknown>>, map: ClaimMap, requestId: string, traceId?: string): SessionValues {
   const out: SessionValue[] = [];
   for (const rule of map) {
-    const raw = 'claim' in rule.from ? claims[rule.from.claim] : requestId;
+    const raw = 'claim' in rule.from ? claims[rule.from.claim] : 'requestId' in rule.from ? requestId : traceId;
     let value: string | null;
     if (rule.multiValued) {
       let list: unknown[];

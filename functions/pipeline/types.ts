@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { Tracer } from '@opentelemetry/api';
 import type { AppConfig } from '../config.js';
 import type { ClaimMap, SessionValues } from '../identity/claim-map.js';
 import type { TrustBoundary, VerifiedIdentity } from '../identity/trust-boundary.js';
@@ -17,6 +18,8 @@ export interface HandlerDeps {
    */
   readonly healthSession?: IdentitySession;
   readonly queries: OrdersQueries;
+  /** records the request spans; default the global OpenTelemetry tracer (a no-op until an SDK is registered) */
+  readonly tracer?: Tracer;
 }
 
 export interface OperationContext {

@@ -5,7 +5,13 @@
  * (`select set_config($1, $2, true), ..., set_config('role', $n, true)`), then the statement
  * with its values bound. Transaction-local settings end with the transaction: nothing survives.
  * PGlite's default user is a superuser (bypasses RLS): the role switch is what makes RLS apply.
+ *
+ * Tracing: OpenTelemetry has no PGlite instrumentation, so each query call gets a client span
+ * here (a child of the active span — the request's), named and attributed as the pg
+ * instrumentation names its own: `db.system.name`, and `db.query.text` holding the statement with
+ * its `$n` placeholders — never a bound value. A failure records the SQLSTATE only.
  */
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { SessionValues } from '../identity/claim-map.js';
 import { pgErrorToHttp } from './pg-errors.js';
 import { renderStatement, type SqlParam, type Statement } from './statement.js';
@@ -38,6 +44,24 @@ function bound(statement: Statement): string {
   return renderStatement(statement, (i, p) => `$${i + 1}${casts[p.type]}`);
 }
 
+const tracer = trace.getTracer('apim-rls-pglite');
+
+/** One query call in a client span (the text has placeholders only; the values travel apart). */
+async function traced(text: string, call: () => Promise<PGliteResult>): Promise<PGliteResult> {
+  const verb = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
+  const span = tracer.startSpan(`pglite.query:${verb}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text } });
+  try {
+    return await call();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) span.setAttribute('error.type', code);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
 function toResult(r: PGliteResult): QueryResult {
   const rows = r.rows as Record<string, unknown>[];
   return { rows, rowCount: r.affectedRows ?? rows.length };
@@ -68,8 +92,10 @@ export function createPGliteSession(options: PGliteSessionOptions): IdentitySess
       args.push(options.role);
       try {
         return await db.transaction(async (tx) => {
-          await tx.query(prelude(identity.length), args);
-          return toResult(await tx.query(bound(statement), statement.params.map((p) => p.value)));
+          const preludeText = prelude(identity.length);
+          await traced(preludeText, () => tx.query(preludeText, args));
+          const text = bound(statement);
+          return toResult(await traced(text, () => tx.query(text, statement.params.map((p) => p.value))));
         });
       } catch (err) {
         throw pgErrorToHttp(err);
@@ -78,7 +104,8 @@ export function createPGliteSession(options: PGliteSessionOptions): IdentitySess
     async runWithoutIdentity(statement: Statement, runOptions?: RunOptions): Promise<QueryResult> {
       runOptions?.abortSignal?.throwIfAborted();
       try {
-        return toResult(await db.query(bound(statement), statement.params.map((p) => p.value)));
+        const text = bound(statement);
+        return toResult(await traced(text, () => db.query(text, statement.params.map((p) => p.value))));
       } catch (err) {
         throw pgErrorToHttp(err);
       }

@@ -29,6 +29,7 @@ import type { HttpResponseInit } from '@azure/functions';
 import type { AppConfig } from '../../functions/config.js';
 import { HttpError, problemResponse } from '../../functions/errors.js';
 import { requestIdFrom } from '../../functions/identity/request-id.js';
+import { formatTraceparent, parseTraceparent, randomTraceIds, tracestateToForward } from '../../policies/emulator/trace-context.js';
 import { operations, type OperationName } from '../../functions/handlers/index.js';
 import type { ClaimMap } from '../../functions/identity/claim-map.js';
 import type { OpenIdKeySource } from '../../functions/identity/keys.js';
@@ -203,6 +204,22 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   });
 }
 
+/**
+ * The trace context the host hands the worker (`InvocationContext.traceContext`). The real host
+ * passes its own request activity (`Traceparent = Activity.Current?.Id`,
+ * azure-functions-host src/WebJobs.Script/Description/Workers/WorkerFunctionInvoker.cs): ASP.NET
+ * Core continues a valid incoming W3C `traceparent` in it, or starts a new trace. This host
+ * records no span of its own, so it hands on a valid `traceparent` as it came (the function's
+ * span is then a child of the caller's — the gateway's — span) and starts a new trace otherwise;
+ * `tracestate` only with a valid `traceparent`.
+ */
+export function traceContextFrom(traceparent: string | string[] | undefined, tracestate: string | string[] | undefined): { traceParent: string; traceState?: string; attributes: Record<string, string> } {
+  const parent = parseTraceparent(traceparent);
+  if (parent === null) return { traceParent: formatTraceparent(randomTraceIds.generateTraceId(), randomTraceIds.generateSpanId(), 0x01), attributes: {} };
+  const state = tracestateToForward(tracestate);
+  return { traceParent: formatTraceparent(parent.traceId, parent.parentId, parent.traceFlags), ...(state === null ? {} : { traceState: state }), attributes: {} };
+}
+
 const defaultLog = (level: HostLogLevel, functionName: string, message: string) => {
   process.stdout.write(`[${level}] ${functionName}: ${message}\n`);
 };
@@ -311,6 +328,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     const context = new InvocationContext({
       invocationId: `local-${++invocation}`,
       functionName: name,
+      traceContext: traceContextFrom(req.headers.traceparent, req.headers.tracestate),
       logHandler: (level, ...args) => log(level as HostLogLevel, name, args.map(String).join(' ')),
     });
     const result = await invoke(name, request, context);

@@ -8,7 +8,9 @@
  * the dev issuer's discovery URL and issuer, any tenant, and the gateway's dev managed identity
  * (`authentication-managed-identity`) as proof for the backend.
  */
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { DrainResult } from '../listen.js';
+import { parseTraceparent } from '../../policies/emulator/trace-context.js';
 import { emulate, KeyCache, LimitCounters, type EmulateOptions, type Emulator, type PolicyInput, type TokenCredentialLike } from '../../policies/emulator/index.js';
 import { globalPolicy, ordersApiPolicy, ORDERS_FORWARDED_CLAIMS, type OrdersApiPolicyOptions } from '../../policies/product/index.js';
 import { CLIENT_PRINCIPAL_HEADERS } from '../../policies/presets/identity.js';
@@ -60,8 +62,14 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** Shared OpenID key cache (one per gateway by default, as one APIM instance has). */
   keyCache?: KeyCache;
-  /** Receives one structured line per refusal (`jsonLineLog(write)` writes JSON lines); none by default. */
+  /** Receives one structured line per request (`jsonLineLog(write)` writes JSON lines); none by default. */
   log?: GatewayLog;
+  /**
+   * Records the gateway's span of each request (W3C correlation: its id is the parent the backend
+   * gets in `traceparent`). Default: the global OpenTelemetry tracer — a no-op until an SDK is
+   * registered, and then the emulator makes the ids itself.
+   */
+  tracer?: Tracer;
 }
 
 export interface Gateway {
@@ -126,7 +134,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   // one set of rate-limit/quota counters for every operation: "for each key value, a single counter is used for all scopes"
-  const base: EmulateOptions = { backendUrl: options.backendUrl.replace(/\/+$/, ''), now: clock, keyCache, limitCounters: new LimitCounters() };
+  // W3C correlation, as the product's Application Insights diagnostic is set (docs/audit.md, Tracing)
+  const base: EmulateOptions = { backendUrl: options.backendUrl.replace(/\/+$/, ''), now: clock, keyCache, limitCounters: new LimitCounters(), httpCorrelationProtocol: 'W3C' };
+  const tracer = options.tracer ?? trace.getTracer('apim-rls-gateway');
   if (credential) base.credential = credential;
   if (api.path !== '') base.apiPath = '/' + api.path.replace(/^\/+|\/+$/g, '');
   const apiInfo = { id: api.name, name: api.name, path: api.path, serviceUrl: base.backendUrl as string };
@@ -145,23 +155,44 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     return {
       async send(exchange: GatewayExchange): Promise<GatewayResult> {
-        const result = await emulator.send({
-          method: exchange.method,
-          url: exchange.url.href,
-          headers: exchange.headers,
-          body: exchange.body,
-          ipAddress: exchange.clientIp,
-          matchedParameters: exchange.params,
-        });
+        // the gateway's span: a child of a valid incoming traceparent, else a new trace's root.
+        // Attributes: method, route, path without the query, status, request id — never a header value.
+        const parent = parseTraceparent(exchange.headers.traceparent);
+        const parentContext = parent === null ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.parentId, traceFlags: parent.traceFlags, isRemote: true });
+        const route = operation?.urlTemplate ?? null;
+        const span = tracer.startSpan(
+          route === null ? exchange.method : `${exchange.method} ${route}`,
+          { kind: SpanKind.SERVER, attributes: { 'http.request.method': exchange.method, 'url.path': exchange.url.pathname, ...(route === null ? {} : { 'http.route': route }), ...(operation ? { 'apim.operation.id': operation.id } : {}) } },
+          parentContext,
+        );
+        const own = span.spanContext();
+        let result;
+        try {
+          result = await emulator.send({
+            method: exchange.method,
+            url: exchange.url.href,
+            headers: exchange.headers,
+            body: exchange.body,
+            ipAddress: exchange.clientIp,
+            matchedParameters: exchange.params,
+            span: { traceId: own.traceId, spanId: own.spanId, traceFlags: own.traceFlags },
+          });
+        } catch (err) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+          throw err;
+        }
+        span.setAttribute('http.response.status_code', result.status);
+        span.setAttribute('apim.request_id', result.requestId);
+        if (result.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
         const e = result.lastError;
         return {
           status: result.status,
           headers: result.headers,
           body: result.bodyBytes,
-          // read only for a refusal (the request id is made when first read)
-          get requestId() {
-            return result.requestId;
-          },
+          requestId: result.requestId,
+          traceId: result.traceContext?.traceId ?? null,
           lastError: e === null ? null : { source: e.source, reason: e.reason, section: e.section },
           returnedBy: result.returnedBy,
           backendCalled: result.backendCalls.length > 0,

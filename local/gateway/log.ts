@@ -1,7 +1,7 @@
 /**
- * The gateway's refusal log: one structured line per request the gateway refuses (a policy
- * failure, a response a policy returned instead of calling the backend, or a refusal before any
- * policy runs). Field names follow APIM's GatewayLogs resource log
+ * The gateway's log: one structured line per request — answered by the backend, refused by a
+ * policy (a failure, or a response a policy returned instead of calling the backend), or refused
+ * before any policy runs. Field names follow APIM's GatewayLogs resource log
  * (https://learn.microsoft.com/azure/api-management/gateway-log-schema-reference), so a query
  * written against the local lines reads the same columns in Log Analytics.
  *
@@ -13,8 +13,15 @@ export interface GatewayLogEntry {
   /** ISO 8601 time the response was written. */
   TimeGenerated: string;
   Category: 'GatewayLogs';
-  /** The request id (`context.RequestId`; the `activityId` of a 500 body). */
+  /** The request id (`context.RequestId`; the `activityId` of a 500 body; the `X-Request-Id` the backend gets). */
   CorrelationId: string;
+  /**
+   * The W3C trace id of the gateway's span (the `operation_Id` of its Application Insights
+   * telemetry, and the trace the backend continues); null for a refusal before any policy ran.
+   * Not a GatewayLogs column: APIM writes it to Application Insights, this line carries it so the
+   * gateway's line, the function's audit line and the audit rows join on it.
+   */
+  TraceId: string | null;
   ApiId: string;
   /** The matched operation's id; null when no operation matched. */
   OperationId: string | null;

@@ -54,6 +54,8 @@ export interface GatewayResult {
   body?: string | Uint8Array;
   /** context.RequestId of the run (logged as CorrelationId). */
   requestId?: string;
+  /** The trace id of the gateway's span (W3C correlation), logged as TraceId. */
+  traceId?: string | null;
   /** context.LastError when a policy failed. */
   lastError?: { source: string; reason: string; section: string } | null;
   /** The policy that returned the response instead of the backend, if any. */
@@ -80,7 +82,7 @@ export interface GatewayServerOptions {
   api?: ApiDefinition;
   pipelines: PipelineSet;
   maxBodyBytes?: number;
-  /** Receives one structured line per refusal (log.ts); none by default. */
+  /** Receives one structured line per request (log.ts); none by default. */
   log?: GatewayLog;
   /** The current time (ms since the epoch) for the log lines; default Date.now. */
   clock?: () => number;
@@ -136,7 +138,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     log?.(entry(null, null, status, 0, requestId, { source: 'gateway', reason: status === 431 ? 'RequestHeaderFieldsTooLarge' : 'BadRequest', section: null }, null, socket.remoteAddress));
   });
 
-  function entry(req: IncomingMessage | null, operationId: string | null, status: number, totalMs: number, requestId: string, error: { source: string; reason: string; section: string | null } | null, returnedBy: string | null, ip?: string) {
+  function entry(req: IncomingMessage | null, operationId: string | null, status: number, totalMs: number, requestId: string, error: { source: string; reason: string; section: string | null } | null, returnedBy: string | null, ip?: string, traceId: string | null = null) {
     let path: string;
     try {
       path = req ? new URL(req.url ?? '/', 'http://gateway').pathname : '';
@@ -147,6 +149,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       TimeGenerated: new Date(clock()).toISOString(),
       Category: 'GatewayLogs' as const,
       CorrelationId: requestId,
+      TraceId: traceId,
       ApiId: apiId,
       OperationId: operationId,
       Method: req?.method ?? '',
@@ -161,8 +164,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     };
   }
 
-  function refused(req: IncomingMessage, operationId: string | null, status: number, started: number, requestId: string, error: { source: string; reason: string; section: string | null } | null, returnedBy: string | null = null): void {
-    log?.(entry(req, operationId, status, performance.now() - started, requestId, error, returnedBy));
+  function refused(req: IncomingMessage, operationId: string | null, status: number, started: number, requestId: string, error: { source: string; reason: string; section: string | null } | null, returnedBy: string | null = null, traceId: string | null = null): void {
+    log?.(entry(req, operationId, status, performance.now() - started, requestId, error, returnedBy, undefined, traceId));
   }
 
   function refuse(req: IncomingMessage, res: ServerResponse, status: GatewayErrorStatus, started: number, reason: string, source = 'gateway', operationId: string | null = null): void {
@@ -214,11 +217,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     }
     const result = await pipeline.send(exchange);
     writeResponse(res, result.status, result.headers, result.body);
-    // a refusal: a policy failed, or a policy answered an error without calling the backend
-    const lastError = result.lastError ?? null;
-    if (lastError !== null || (result.status >= 400 && result.backendCalled === false)) {
-      refused(req, operationId, result.status, started, result.requestId ?? randomUUID(), lastError, result.returnedBy ?? null);
-    }
+    // every request that ran the policies: one line (a refusal names what refused: LastError or the returning policy)
+    if (log) refused(req, operationId, result.status, started, result.requestId ?? randomUUID(), result.lastError ?? null, result.returnedBy ?? null, result.traceId ?? null);
   }
 
   const listening = await listen(server, port, options.host ?? '127.0.0.1');

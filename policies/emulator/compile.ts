@@ -3,6 +3,7 @@
  * steps. Expressions are parsed here, named values substituted here, keys sources created
  * here: nothing on the request path parses XML or C#.
  */
+import type { GatewaySpanContext } from './trace-context.js';
 import { attr, childElements, isExpression, type XmlElement, type XmlValue } from '../xml/tree.js';
 import { EmulatorError, ExpressionError } from './errors.js';
 import type { LastError, ProxyContext, ResponseState } from './context.js';
@@ -94,6 +95,8 @@ export interface Run extends EvalHost {
   pending: PendingCheck | null;
   /** validate-jwt's check started when the request arrived, until validate-jwt takes it (overlap.ts). */
   early: StartedJwtCheck | null;
+  /** W3C correlation: the gateway's span of this request (forward-request sends its traceparent); null with no correlation. */
+  traceContext: GatewaySpanContext | null;
 }
 
 /**

@@ -32,6 +32,7 @@ import { LimitCounters } from './elements/counters.js';
 import { earlyJwtCheck, settle, startEarly } from './overlap.js';
 import { SIGNATURE_DISPATCH_TICKS } from './jwt/validate.js';
 import './elements/index.js';
+import { gatewaySpanContext, randomTraceIds, type GatewaySpanContext, type TraceIdGenerator } from './trace-context.js';
 
 /** A policy as XML text, the parsed tree, or a typed document from policies/model. */
 export type PolicyInput = string | XmlElement | PolicyDocument | PolicyFragment;
@@ -73,6 +74,16 @@ export interface EmulateOptions {
    * true: the check overlaps the run (overlap.ts) with the same results.
    */
   overlapSignatureCheck?: boolean;
+  /**
+   * The correlation protocol of the Application Insights diagnostic (`httpCorrelationProtocol`):
+   * `W3C` continues or starts a trace per request and forwards `traceparent` with the gateway's
+   * span as the parent (trace-context.ts); `None` (default, as with no diagnostic) reads and
+   * injects no correlation header — a caller's headers pass as they are. `Legacy` (Request-Id)
+   * is not modelled: refused.
+   */
+  httpCorrelationProtocol?: 'None' | 'W3C';
+  /** New trace and span ids for W3C correlation; default random (an OpenTelemetry `IdGenerator` fits). */
+  traceIds?: TraceIdGenerator;
 }
 
 export interface EmulatorRequest {
@@ -88,6 +99,12 @@ export interface EmulatorRequest {
   matchedParameters?: Record<string, string>;
   /** Trace on (context.Tracing). */
   tracing?: boolean;
+  /**
+   * W3C correlation: the span the host recorded for this request (the local gateway's
+   * OpenTelemetry span). Used when it continues the incoming trace (or starts one when there is
+   * none); otherwise the emulator makes the span's ids itself.
+   */
+  span?: { traceId: string; spanId: string; traceFlags: number };
 }
 
 export interface EmulatorResult {
@@ -107,6 +124,8 @@ export interface EmulatorResult {
   requestId: string;
   /** The policy path whose return ended the pipeline (return-response, mock-response, a cors preflight), else null. */
   returnedBy: string | null;
+  /** W3C correlation: the gateway's span of this request (trace id, its span id, the caller's span); null with `None`. */
+  traceContext: GatewaySpanContext | null;
 }
 
 export interface Emulator {
@@ -176,6 +195,9 @@ export function emulate(policy: PolicyInput, options: EmulateOptions = {}): Emul
     }
   }
   const apiPath = (options.apiPath ?? '').replace(/\/$/, '');
+  const protocol = options.httpCorrelationProtocol ?? 'None';
+  if (protocol !== 'None' && protocol !== 'W3C') throw new TypeError(`httpCorrelationProtocol ${JSON.stringify(protocol)} is not supported (None or W3C)`);
+  const traceIds = protocol === 'W3C' ? (options.traceIds ?? randomTraceIds) : null;
   const info = options.context ?? {};
 
   // validate-jwt's check may start when a request arrives (overlap.ts)
@@ -189,6 +211,11 @@ export function emulate(policy: PolicyInput, options: EmulateOptions = {}): Emul
       if (started !== null) for (let i = 0; i < SIGNATURE_DISPATCH_TICKS; i++) await null;
       const run = createRun(request, services, info, backendBase, apiPath, urls);
       run.early = started;
+      if (traceIds !== null) {
+        // read as the request arrives, before any policy changes a header
+        const headers = run.context.request.headers;
+        run.traceContext = gatewaySpanContext(headers.get('traceparent'), headers.get('tracestate'), traceIds, request.span);
+      }
       await execute(steps, run);
       // rate-limit/quota increments deferred to the end of the pipeline (elements/limits.ts)
       if (run.afterResponse !== null) for (const count of run.afterResponse) count();
@@ -257,6 +284,7 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
     step: null,
     pending: null,
     early: null,
+    traceContext: null,
   };
 }
 
@@ -381,5 +409,6 @@ function result(run: Run): EmulatorResult {
       return run.context.requestId.value;
     },
     returnedBy: run.returnedBy,
+    traceContext: run.traceContext,
   };
 }

@@ -11,3 +11,5 @@ export type { JwtFailureReason, JwtValidationConfig, JwtValidationResult, Requir
 export { compileExpression } from './expressions/index.js';
 export type { CompiledExpression } from './expressions/index.js';
 export { LimitCounters } from './elements/counters.js';
+export { parseTraceparent, formatTraceparent, gatewaySpanContext, isValidTraceId, isValidSpanId, tracestateToForward, randomTraceIds, maxTraceparentLength } from './trace-context.js';
+export type { TraceParent, GatewaySpanContext, TraceIdGenerator } from './trace-context.js';

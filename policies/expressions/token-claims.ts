@@ -10,13 +10,13 @@
  * String.Split(params char[]), Replace(char, char), PadRight(int, char), LastIndexOf(char),
  * StartsWith(string, StringComparison), string.Equals(a, b, StringComparison),
  * String.ToLowerInvariant, Convert.FromBase64String, Encoding.UTF8, JObject.Parse / Properties(),
- * JObject.Property(name), JToken.Parse / Type, JProperty.Name / Value.
+ * JObject.Property(name), JToken.Type, JTokenType, JProperty.Name / Value.
  * https://learn.microsoft.com/azure/api-management/api-management-policy-expressions#CLRTypes
  *
- * A JSON value's type is compared with the `Type` of tokens parsed from `""`, an ISO-8601 string
- * and `[]` (the same as comparing with `JTokenType.String`/`Date`/`Array`, which the emulator does
- * not model yet). Newtonsoft gives a JSON null as a null-typed JValue, never a C# null; the
- * `v == null` tests only guard readers that do.
+ * A JSON value's type is compared with `JTokenType.String`/`Date`/`Array` (Newtonsoft's
+ * `JObject.Parse` reads an ISO-8601-looking string as a `Date` token, which is still one string
+ * here). Newtonsoft gives a JSON null as a null-typed JValue, never a C# null; the `v == null`
+ * tests only guard readers that do.
  */
 import { csharpBlock, csharpString, type Expr } from './expr.js';
 
@@ -54,18 +54,13 @@ export function tokenClaimsRefusal(rules: TokenClaimRules): Expr<string> {
   for (const n of names) if (typeof n !== 'string' || n === '') throw new TypeError('claim names must be non-empty strings');
   if (rules.single.some((n) => rules.list.includes(n))) throw new RangeError('a claim cannot be both single-valued and a list');
   const r = (text: string) => `return ${csharpString(text)};`;
-  const isString = (v: string) => `(${v}.Type == s || ${v}.Type == d)`;
+  const isString = (v: string) => `(${v}.Type == JTokenType.String || ${v}.Type == JTokenType.Date)`;
   const notUnicode = (v: string) => `Encoding.UTF8.GetString(Encoding.UTF8.GetBytes((string)${v})) != (string)${v}`;
   const lines: string[] = [
     `string t = context.Request.Headers.GetValueOrDefault(${csharpString(rules.tokenHeader)}, "");`,
     `string[] parts = t.Substring(t.LastIndexOf(' ') + 1).Split('.');`,
     `if (parts.Length != 3) { ${r(tokenClaimRefusals.notJwt)} }`,
     `string p = parts[1].Replace('-', '+').Replace('_', '/');`,
-    // JTokenType values read from tokens of known type (JTokenType.String would need the enum in the emulator);
-    // Newtonsoft's JObject.Parse turns an ISO-8601-looking string into a Date token, which is still one string here
-    `var s = JToken.Parse("\\"\\"").Type;`,
-    `var d = JToken.Parse("\\"2000-01-01T00:00:00Z\\"").Type;`,
-    `var a = JToken.Parse("[]").Type;`,
     `JObject c;`,
     `try { c = JObject.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(p.PadRight(p.Length + (4 - p.Length % 4) % 4, '=')))); } catch (Exception) { ${r(tokenClaimRefusals.notObject)} }`,
   ];
@@ -87,7 +82,7 @@ export function tokenClaimsRefusal(rules: TokenClaimRules): Expr<string> {
       lines.push(`pr = c.Property(${csharpString(n)});`, `if (pr != null) {`, `  v = pr.Value;`);
       if (rules.list.includes(n)) {
         lines.push(
-          `  if (v != null && v.Type == a) {`,
+          `  if (v != null && v.Type == JTokenType.Array) {`,
           `    foreach (JToken e in (JArray)v) {`,
           `      if (e == null || !(${isString('e')})) { ${r(tokenClaimRefusals.notList(n))} }`,
           `      if (${notUnicode('e')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,

@@ -24,6 +24,13 @@
  *
  * The order is fixed by this function; callers pass options, never steps, so a chain that
  * forwards before validating or strips after forwarding cannot be expressed through it.
+ *
+ * Given the RLS spec (`contract`: the spec, or the claim map derived from it), the chain derives
+ * what to validate and forward from it (see {@link identityFromContract}): every claim a session
+ * key comes from is required and forwarded under the header the backend reads for it, the roles
+ * that any RLS rule grants are the roles the 403 check admits, and a request-id key keeps the
+ * correlation header. Explicit options still override; `apim-rls chain check` reports what then
+ * disagrees (docs/chain.md).
  */
 import type { PolicyNode } from '../model/nodes.js';
 import type { Text } from '../model/values.js';
@@ -121,8 +128,18 @@ export interface IdentityChainOptions {
   allowedTenants?: [string, ...string[]];
   /** Further claims the token must carry. */
   requiredClaims?: RequiredClaim[];
-  /** Validated claims to forward as headers. Each one is also required to be present. */
-  forwardClaims: ForwardedClaim[];
+  /**
+   * Validated claims to forward as headers. Each one is also required to be present. With a
+   * `contract`, these are added to the claims it derives, and replace the derived header of the
+   * same claim.
+   */
+  forwardClaims?: ForwardedClaim[];
+  /**
+   * The identity contract: the RLS spec (or the claim map derived from it, `claimMapFromSpec`).
+   * Derives the forwarded claims, the required claims, the admitted roles and the correlation
+   * header (explicit options override): {@link identityFromContract}.
+   */
+  contract?: IdentityContract;
   /** Allowed clock skew in seconds (default 0 here: APIM's own default is also 0). */
   clockSkewSeconds?: number;
   /**
@@ -145,6 +162,126 @@ export interface IdentityChainOptions {
   tokenVariable?: string;
   /** Header carrying the caller's token (default `Authorization`, scheme Bearer). */
   tokenHeader?: string;
+}
+
+/** A session key as the RLS spec states it (structurally typed: `rls/spec` needs no import here). */
+export interface ContractSessionKey {
+  name: string;
+  source: 'claim' | 'request-id' | 'trace-id';
+  claim?: string | undefined;
+  required: boolean;
+  multiValued: boolean;
+}
+
+/** One rule of a protected table: the roles it grants, on the caller's own rows or the tenant's. */
+export interface ContractAccessRule {
+  roles: readonly string[];
+  scope?: 'tenant' | 'owner';
+}
+
+/** The parts of an RLS spec the identity chain reads. */
+export interface SpecContract {
+  sessionKeys: readonly ContractSessionKey[];
+  /** The session key holding the caller's roles. */
+  rolesKey?: string | undefined;
+  tables?: readonly { access?: Partial<Record<'select' | 'insert' | 'update' | 'delete', readonly ContractAccessRule[] | undefined>> | undefined }[];
+}
+
+/** A claim map rule (functions/identity/claim-map.ts, structurally). */
+export interface ContractClaimRule {
+  key: string;
+  from: { claim: string } | { requestId: true } | { traceId: true };
+  required: boolean;
+  multiValued?: boolean | undefined;
+}
+
+/** The RLS spec, or the claim map derived from it (which names no roles). */
+export type IdentityContract = SpecContract | readonly ContractClaimRule[];
+
+/**
+ * The header suffix (after the prefix) the backend reads each identity claim from: the Functions
+ * trust boundary's `identityHeaderClaims` (functions/identity/trust-boundary.ts; a test keeps the
+ * two equal). In this order the chain forwards them.
+ */
+export const IDENTITY_HEADER_SUFFIXES: Readonly<Record<string, string>> = Object.freeze({
+  tid: 'Tenant-Id',
+  oid: 'Object-Id',
+  sub: 'Subject',
+  roles: 'Roles',
+  scp: 'Scopes',
+});
+
+/** What the identity chain takes from a contract. */
+export interface ContractDerived {
+  forwardClaims: ForwardedClaim[];
+  /** Claims required by a required session key (validate-jwt refuses tokens without them). */
+  requiredClaims: string[];
+  /** Every role an RLS rule grants (owner-scoped rules' roles first, each in the order the spec names them); undefined when no rule names a role. */
+  roles: [string, ...string[]] | undefined;
+  /** The claim holding the roles (the spec's roles key), default `roles`. */
+  rolesClaim: string;
+  /** A session key is the request id: the correlation header must reach the backend. */
+  requestId: boolean;
+}
+
+/**
+ * Reads a contract: the claims its session keys come from (forwarded under the header the backend
+ * reads: prefix + {@link IDENTITY_HEADER_SUFFIXES}; a claim with none needs an explicit
+ * `forwardClaims` entry), the claims required keys need, the roles RLS rules grant.
+ */
+export function identityFromContract(contract: IdentityContract, prefix = 'X-Identity-', explicit: readonly ForwardedClaim[] = []): ContractDerived {
+  const keys: ContractSessionKey[] = isClaimMap(contract)
+    ? contract.map((r) => ({ name: r.key, source: 'claim' in r.from ? 'claim' : 'requestId' in r.from ? 'request-id' : 'trace-id', claim: 'claim' in r.from ? r.from.claim : undefined, required: r.required, multiValued: r.multiValued === true }))
+    : [...contract.sessionKeys];
+  const forwards = new Map<string, ForwardedClaim>();
+  const requiredClaims: string[] = [];
+  for (const k of keys) {
+    if (k.source !== 'claim') continue;
+    const claim = k.claim ?? k.name;
+    if (k.required && !requiredClaims.includes(claim)) requiredClaims.push(claim);
+    if (forwards.has(claim)) continue;
+    const given = explicit.find((f) => f.claim === claim);
+    const suffix = IDENTITY_HEADER_SUFFIXES[claim];
+    if (given === undefined && suffix === undefined) {
+      throw new RangeError(`The session key ${k.name} comes from the claim ${claim}, which the backend reads from no header: forward it explicitly (forwardClaims) or map it from a claim it reads (${Object.keys(IDENTITY_HEADER_SUFFIXES).join(', ')})`);
+    }
+    forwards.set(claim, given ?? { claim, header: `${prefix}${suffix}`, ...(k.multiValued && !LIST_CLAIMS.includes(claim) ? { multiValued: true } : {}) });
+  }
+  for (const f of explicit) if (!forwards.has(f.claim)) forwards.set(f.claim, f);
+  // the backend's header order, then the rest as given
+  const rank = (claim: string) => {
+    const i = Object.keys(IDENTITY_HEADER_SUFFIXES).indexOf(claim);
+    return i === -1 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  const forwardClaims = [...forwards.values()].map((f, i) => ({ f, i })).sort((a, b) => rank(a.f.claim) - rank(b.f.claim) || a.i - b.i).map((x) => x.f);
+  const roles: string[] = [];
+  let rolesClaim = 'roles';
+  if (!isClaimMap(contract)) {
+    const rolesKey = contract.rolesKey === undefined ? undefined : keys.find((k) => k.name === contract.rolesKey);
+    if (rolesKey?.source === 'claim') rolesClaim = rolesKey.claim ?? rolesKey.name;
+    // narrowest access first: the roles of owner-scoped rules, then of tenant-scoped ones (the order only shows in the XML)
+    for (const scope of ['owner', 'tenant', undefined] as const) {
+      for (const t of contract.tables ?? []) {
+        for (const op of ['select', 'insert', 'update', 'delete'] as const) {
+          for (const rule of t.access?.[op] ?? []) {
+            if ((scope === undefined) !== (rule.scope === undefined) || (scope !== undefined && rule.scope !== scope)) continue;
+            for (const role of rule.roles) if (!roles.includes(role)) roles.push(role);
+          }
+        }
+      }
+    }
+  }
+  return {
+    forwardClaims,
+    requiredClaims,
+    roles: roles.length > 0 ? (roles as [string, ...string[]]) : undefined,
+    rolesClaim,
+    requestId: keys.some((k) => k.source === 'request-id'),
+  };
+}
+
+function isClaimMap(c: IdentityContract): c is readonly ContractClaimRule[] {
+  return Array.isArray(c);
 }
 
 /** Client-principal headers App Service / Functions authentication would otherwise trust. */
@@ -191,7 +328,8 @@ export function identityChain(options: IdentityChainOptions): PolicyNode[] {
   const tokenHeader = options.tokenHeader ?? 'Authorization';
   if (!HEADER_NAME.test(tokenHeader)) throw new RangeError('tokenHeader must be a header name');
   if (options.audiences === undefined || options.audiences.length === 0) throw new TypeError('at least one audience is required');
-  const forwards = options.forwardClaims ?? [];
+  const derived = options.contract === undefined ? undefined : identityFromContract(options.contract, prefix, options.forwardClaims ?? []);
+  const forwards = derived?.forwardClaims ?? options.forwardClaims ?? [];
   const seen = new Set<string>();
   for (const f of forwards) {
     if (!HEADER_NAME.test(f.header) || !f.header.toLowerCase().startsWith(prefix.toLowerCase()) || f.header.length === prefix.length) {
@@ -233,7 +371,9 @@ export function identityChain(options: IdentityChainOptions): PolicyNode[] {
   const claims: RequiredClaim[] = [];
   if (tenants !== undefined) claims.push({ name: 'tid', match: 'any', values: [...tenants] });
   // roles / scopes are checked after validation (403), not by validate-jwt (which can only answer 401)
-  const perms = options.permissions;
+  // a contract's roles go through the claim holding them; list claims only (scopes are another contract)
+  const perms: CallerPermissions | undefined =
+    options.permissions ?? (derived?.roles !== undefined && derived.rolesClaim === 'roles' ? { roles: derived.roles, match: 'any' } : undefined);
   const permission =
     perms === undefined
       ? undefined
@@ -241,6 +381,7 @@ export function identityChain(options: IdentityChainOptions): PolicyNode[] {
         ? { claim: 'roles', granted: tokenGrants(variable, 'roles', perms.roles, { format: 'list', match: perms.match ?? 'any' }) }
         : { claim: 'scp', granted: tokenGrants(variable, 'scp', perms.scopes, { format: 'space-separated', match: perms.match ?? 'any' }) };
   claims.push(...(options.requiredClaims ?? []));
+  for (const c of derived?.requiredClaims ?? []) if (c !== permission?.claim && !claims.some((x) => x.name === c)) claims.push({ name: c });
   for (const f of forwards) {
     // the permission claim may be absent (no permission → 403 below); every other forwarded claim must be present
     if (f.claim !== permission?.claim && !claims.some((c) => c.name === f.claim)) claims.push({ name: f.claim });

@@ -7,26 +7,33 @@
  *   {{entra-tenant-id}}       the tenant allowed to call (`tid`)
  *   {{orders-backend-resource}} App ID URI the gateway's managed identity requests a token for
  * The local gateway passes local values instead (its dev issuer's discovery URL and issuer).
+ *
+ * What it validates and forwards comes from the sample's RLS spec (rls/sample/spec.ts), the
+ * contract the backend's claim map and the RLS SQL come from too: the claims of its session keys
+ * (`tid`, `oid`, `roles`), the roles its rules grant, the request id. `sub` is forwarded besides
+ * (the backend shows it on /api/me; no session key reads it).
  */
 import type { Text } from '../model/values.js';
 import { namedValue } from '../model/values.js';
 import { policyDocument, type PolicyDocument } from '../model/document.js';
 import { base } from '../elements/base.js';
 import { rateLimitByKey, type RateLimitByKey } from '../elements/rate-limit-by-key.js';
-import { identityChain } from '../presets/identity.js';
+import { identityChain, identityFromContract, type ForwardedClaim } from '../presets/identity.js';
+import { ordersSpec } from '../../rls/sample/spec.js';
 import { tokenClaim } from '../expressions/context.js';
 
 export const ORDERS_AUDIENCE = 'api://apim-rls-orders';
-export const ORDERS_ROLES = ['Orders.Read', 'Orders.Write', 'Orders.Admin'] as const;
 export const ORDERS_TOKEN_VARIABLE = 'jwt';
 
-/** Forwarded identity: header → claim (the Functions trust boundary reads the same names). */
-export const ORDERS_FORWARDED_CLAIMS = [
-  { claim: 'tid', header: 'X-Identity-Tenant-Id' },
-  { claim: 'oid', header: 'X-Identity-Object-Id' },
-  { claim: 'sub', header: 'X-Identity-Subject' },
-  { claim: 'roles', header: 'X-Identity-Roles' },
-] as const;
+/** Forwarded besides what the spec needs: `sub`, for /api/me. */
+const ORDERS_EXTRA_FORWARDS: ForwardedClaim[] = [{ claim: 'sub', header: 'X-Identity-Subject' }];
+const ordersContract = identityFromContract(ordersSpec, 'X-Identity-', ORDERS_EXTRA_FORWARDS);
+
+/** The roles the API admits: every role a rule of the sample spec grants. */
+export const ORDERS_ROLES: readonly string[] = Object.freeze([...(ordersContract.roles ?? [])]);
+
+/** Forwarded identity: header → claim (the Functions trust boundary reads the same names), from the spec. */
+export const ORDERS_FORWARDED_CLAIMS: readonly Readonly<ForwardedClaim>[] = Object.freeze(ordersContract.forwardClaims.map((c) => Object.freeze({ ...c })));
 
 export interface OrdersApiPolicyOptions {
   openidConfigUrl?: Text;
@@ -65,9 +72,9 @@ export function ordersApiPolicy(options: OrdersApiPolicyOptions = {}): PolicyDoc
       ...identityChain({
         trust: { openidConfigUrls: [openidConfigUrl], issuers: [issuer] },
         audiences: [options.audience ?? ORDERS_AUDIENCE],
-        permissions: { roles: [...ORDERS_ROLES], match: 'any' },
+        contract: ordersSpec,
         ...(tenants !== null ? { allowedTenants: tenants } : {}),
-        forwardClaims: ORDERS_FORWARDED_CLAIMS.map((c) => ({ ...c })),
+        forwardClaims: ORDERS_EXTRA_FORWARDS.map((c) => ({ ...c })),
         maxTokenLifetimeSeconds: options.maxTokenLifetimeSeconds ?? 3600,
         clockSkewSeconds: options.clockSkewSeconds ?? 60,
         tokenVariable: ORDERS_TOKEN_VARIABLE,

@@ -3,6 +3,7 @@
  * policy on the protected tables (`pg_policies`), the spec's roles and their attributes, memberships,
  * table grants and schema usage. Two snapshots compare entry by entry.
  */
+import { auditFunctionName, auditTriggerName } from '../audit/names.js';
 import type { Executor } from '../db/types.js';
 import type { RlsSpec } from '../spec/schema.js';
 
@@ -12,14 +13,17 @@ export type CatalogSnapshot = Map<string, string>;
 const q = (s: string) => JSON.stringify(s);
 
 function specRoleNames(spec: RlsSpec): string[] {
-  return [...spec.applicationRoles.map((r) => r.name), spec.policyManager.name, ...spec.principals.map((p) => p.name)];
+  const audit = spec.audit ? [spec.audit.writer, spec.audit.auditor] : [];
+  return [...spec.applicationRoles.map((r) => r.name), spec.policyManager.name, ...audit, ...spec.principals.map((p) => p.name)];
 }
 
 /** Reads the snapshot (works as any role that can read the catalog). */
 export async function snapshotPostgres(db: Executor, spec: RlsSpec): Promise<CatalogSnapshot> {
   const out: CatalogSnapshot = new Map();
-  const schemas = spec.tables.map((t) => t.schema);
-  const names = spec.tables.map((t) => t.name);
+  // the audit table is governed like a protected table: row security flags and its policies
+  const governed = [...spec.tables, ...(spec.audit ? [{ schema: spec.audit.schema, name: spec.audit.table }] : [])];
+  const schemas = governed.map((t) => t.schema);
+  const names = governed.map((t) => t.name);
 
   const tables = await db.query<{ s: string; n: string; rls: boolean; force: boolean }>(
     `select n.nspname as s, c.relname as n, c.relrowsecurity as rls, c.relforcerowsecurity as force
@@ -45,6 +49,8 @@ export async function snapshotPostgres(db: Executor, spec: RlsSpec): Promise<Cat
       `${p.permissive} ${p.cmd} to ${[...p.roles].sort().join(',')} using (${p.qual ?? ''}) with check (${p.wc ?? ''})`,
     );
   }
+
+  if (spec.audit) await snapshotAudit(db, spec.audit, out);
 
   const roleNames = specRoleNames(spec);
   const roles = await db.query<{ r: string; login: boolean; bypass: boolean; sup: boolean }>(
@@ -89,6 +95,48 @@ export async function snapshotPostgres(db: Executor, spec: RlsSpec): Promise<Cat
   );
   for (const u of usage.rows) out.set(`schema ${q(u.s)} to ${q(u.g)}`, [...u.privs].join(', '));
   return out;
+}
+
+/**
+ * The audit trail: the audit table's owner, each audited table's trigger (enabled or not — `tgenabled`
+ * 'D' is disabled — and its definition), each trigger function's security, owner, settings and body.
+ */
+async function snapshotAudit(db: Executor, audit: NonNullable<RlsSpec['audit']>, out: CatalogSnapshot): Promise<void> {
+  const owner = await db.query<{ o: string }>(
+    `select pg_catalog.pg_get_userbyid(c.relowner) as o
+       from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relname = $2`,
+    [audit.schema, audit.table],
+  );
+  for (const r of owner.rows) out.set(`audit table ${q(audit.schema)}.${q(audit.table)}`, `owner ${q(r.o)}`);
+
+  const triggers = await db.query<{ s: string; t: string; enabled: string; def: string }>(
+    `select n.nspname as s, c.relname as t, tg.tgenabled as enabled, pg_catalog.pg_get_triggerdef(tg.oid) as def
+       from pg_catalog.pg_trigger tg
+       join pg_catalog.pg_class c on c.oid = tg.tgrelid
+       join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+       join unnest($1::text[], $2::text[]) as a(s, n) on a.s = n.nspname and a.n = c.relname
+      where tg.tgname = $3 and not tg.tgisinternal`,
+    [audit.tables.map((t) => t.schema), audit.tables.map((t) => t.name), auditTriggerName],
+  );
+  const state: Record<string, string> = { O: 'enabled', D: 'DISABLED', R: 'enabled on replica only', A: 'enabled always' };
+  for (const t of triggers.rows) {
+    out.set(`audit trigger ${q(auditTriggerName)} on ${q(t.s)}.${q(t.t)}`, `${state[t.enabled] ?? t.enabled}: ${t.def}`);
+  }
+
+  const functions = await db.query<{ f: string; secdef: boolean; o: string; config: string[] | null; body: string; public: boolean }>(
+    `select p.proname as f, p.prosecdef as secdef, pg_catalog.pg_get_userbyid(p.proowner) as o, p.proconfig as config,
+            md5(p.prosrc) as body, coalesce(exists (select 1 from aclexplode(p.proacl) a where a.grantee = 0), p.proacl is null) as public
+       from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = $1 and p.proname = any($2::text[])`,
+    [audit.schema, audit.tables.map((t) => auditFunctionName(t))],
+  );
+  for (const f of functions.rows) {
+    out.set(
+      `audit function ${q(audit.schema)}.${q(f.f)}`,
+      `${f.secdef ? 'security definer' : 'security invoker'}, owner ${q(f.o)}, ${(f.config ?? []).join(' ') || 'no settings'}, ${f.public ? 'executable by PUBLIC' : 'not executable by PUBLIC'}, body ${f.body}`,
+    );
+  }
 }
 
 export interface CatalogChange {

@@ -29,6 +29,7 @@
  */
 import type { AccessRule, BlockOperation, ColumnRef, Operation, ProtectedTable, RlsSpec, SessionKey } from '../spec/schema.js';
 import { privileges } from '../spec/schema.js';
+import { mssqlAuditFunctionBatch, mssqlAuditFunctionName, mssqlAuditGrants, mssqlAuditPredicate, mssqlAuditRemove, mssqlAuditTableBatches, mssqlAuditTriggerBatch, msAuditTableRef } from './mssql-audit.js';
 import { msGuid, msIdent, msString } from './quote.js';
 
 export interface MssqlScript {
@@ -148,11 +149,7 @@ function functionBatch(spec: RlsSpec, t: ProtectedTable, kind: PredicateKind): s
   if (t.owner) params.push(`@owner ${msColumnType(spec, t.owner)}`);
   const rules = t.access[kindOp[kind]];
   const access = rules ? rules.map((r) => ruleCondition(spec, t, r)).join('\n        OR ') : '1 = 1';
-  // named bypass principals only: users and managed identities by user name, groups by membership
-  const bypassing = spec.principals.filter((p) => spec.bypass.includes(p.name));
-  const byName = bypassing.filter((p) => p.kind !== 'group').map((p) => msString(p.name));
-  const byGroup = bypassing.filter((p) => p.kind === 'group').map((p) => `\n     OR IS_MEMBER(${msString(p.name)}) = 1`);
-  const bypass = `${byName.length > 0 ? `\n     OR USER_NAME() IN (${byName.join(', ')})` : ''}${byGroup.join('')}`;
+  const bypass = msBypassClause(spec);
   return [
     `CREATE OR ALTER FUNCTION ${qualified(spec.helperSchema, functionName(t, kind))}(${params.join(', ')})`,
     'RETURNS TABLE',
@@ -163,6 +160,14 @@ function functionBatch(spec: RlsSpec, t: ProtectedTable, kind: PredicateKind): s
     `  WHERE (${msEquals(spec, '@tenant', t.tenant.key)}`,
     `    AND (${access}))${bypass};`,
   ].join('\n');
+}
+
+/** Named bypass principals only: users and managed identities by user name, groups by membership ('' when none). */
+export function msBypassClause(spec: RlsSpec): string {
+  const bypassing = spec.principals.filter((p) => spec.bypass.includes(p.name));
+  const byName = bypassing.filter((p) => p.kind !== 'group').map((p) => msString(p.name));
+  const byGroup = bypassing.filter((p) => p.kind === 'group').map((p) => `\n     OR IS_MEMBER(${msString(p.name)}) = 1`);
+  return `${byName.length > 0 ? `\n     OR USER_NAME() IN (${byName.join(', ')})` : ''}${byGroup.join('')}`;
 }
 
 export function securityPolicyName(spec: RlsSpec): string {
@@ -182,6 +187,7 @@ function policyBatch(spec: RlsSpec): string {
       );
     }
   }
+  if (spec.audit) lines.push(mssqlAuditPredicate(spec.audit, spec.helperSchema));
   return `CREATE SECURITY POLICY ${qualified(spec.helperSchema, securityPolicyName(spec))}\n${lines.join(',\n')}\nWITH (STATE = ON, SCHEMABINDING = ON);`;
 }
 
@@ -201,6 +207,11 @@ function policyManagerBatch(spec: RlsSpec): string {
     const cols = [t.tenant.column, ...(t.owner ? [t.owner.column] : [])].map(msIdent).join(', ');
     out.push(`GRANT REFERENCES (${cols}) ON OBJECT::${qualified(t.schema, t.name)} TO ${pm};`);
   }
+  if (spec.audit) {
+    out.push(`GRANT SELECT, REFERENCES ON OBJECT::${qualified(spec.helperSchema, mssqlAuditFunctionName(spec.audit))} TO ${pm};`);
+    out.push(`GRANT REFERENCES ON OBJECT::${msAuditTableRef(spec.audit)} TO ${pm};`);
+    out.push(`GRANT REFERENCES ([tenant_id]) ON OBJECT::${msAuditTableRef(spec.audit)} TO ${pm};`);
+  }
   return out.join('\n');
 }
 
@@ -219,7 +230,7 @@ function setupBatch(spec: RlsSpec): string {
   out.push('-- schema for predicate functions and the security policy');
   out.push(`IF SCHEMA_ID(${msString(hs)}) IS NULL EXEC(${msString(`CREATE SCHEMA ${msIdent(hs)} AUTHORIZATION [dbo]`)});`);
   out.push('-- roles (NOLOGIN by nature in SQL: database roles cannot sign in)');
-  for (const r of [...spec.applicationRoles.map((x) => x.name), spec.policyManager.name]) {
+  for (const r of [...spec.applicationRoles.map((x) => x.name), spec.policyManager.name, ...(spec.audit ? [spec.audit.auditor] : [])]) {
     out.push(`IF DATABASE_PRINCIPAL_ID(${msString(r)}) IS NULL CREATE ROLE ${msIdent(r)} AUTHORIZATION [dbo];`);
   }
   out.push('-- principals from Microsoft Entra ID');
@@ -266,7 +277,12 @@ function script(spec: RlsSpec, what: 'apply' | 'remove', batches: string[]): str
 /** Emits the idempotent T-SQL for a spec. */
 export function emitMssql(spec: RlsSpec): MssqlScript {
   const batches = [setupBatch(spec)];
+  if (spec.audit) batches.push(...mssqlAuditTableBatches(spec, spec.audit), mssqlAuditGrants(spec, spec.audit).join('\n'));
   for (const t of spec.tables) for (const f of tablePredicates(t).functions) batches.push(functionBatch(spec, t, f.kind));
+  if (spec.audit) {
+    batches.push(mssqlAuditFunctionBatch(spec, spec.audit, spec.helperSchema, msBypassClause(spec)));
+    for (const t of spec.audit.tables) batches.push(mssqlAuditTriggerBatch(spec, spec.audit, t));
+  }
   batches.push(policyBatch(spec));
   batches.push(policyManagerBatch(spec));
   return { dialect: 'mssql', batches, script: script(spec, 'apply', batches) };
@@ -277,6 +293,7 @@ export function emitMssqlRemove(spec: RlsSpec): MssqlScript {
   const hs = spec.helperSchema;
   const out: string[] = [`DROP SECURITY POLICY IF EXISTS ${qualified(hs, securityPolicyName(spec))};`];
   for (const t of spec.tables) for (const f of tablePredicates(t).functions) out.push(`DROP FUNCTION IF EXISTS ${qualified(hs, f.name)};`);
+  if (spec.audit) out.push(...mssqlAuditRemove(spec, spec.audit, hs));
   out.push(
     `IF SCHEMA_ID(${msString(hs)}) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sys.objects WHERE [schema_id] = SCHEMA_ID(${msString(hs)})) EXEC(${msString(`DROP SCHEMA ${msIdent(hs)}`)});`,
   );
@@ -290,6 +307,7 @@ export function emitMssqlRemove(spec: RlsSpec): MssqlScript {
     out.push(`  DROP ROLE ${msIdent(role.name)};`);
     out.push('END;');
   }
+  if (spec.audit) out.push(`IF DATABASE_PRINCIPAL_ID(${msString(spec.audit.auditor)}) IS NOT NULL DROP ROLE ${msIdent(spec.audit.auditor)};`);
   out.push(`IF DATABASE_PRINCIPAL_ID(${msString(spec.policyManager.name)}) IS NOT NULL`);
   out.push('BEGIN');
   out.push(`  REVOKE ALTER ANY SECURITY POLICY FROM ${msIdent(spec.policyManager.name)};`);

@@ -7,6 +7,7 @@
  * A missing session key reads as NULL, every comparison with NULL is not true: no rows, no writes.
  */
 import type { AccessRule, Operation, ProtectedTable, RlsSpec, SessionKey } from '../spec/schema.js';
+import { pgAuditRemoveStatements, pgAuditStatements } from './postgres-audit.js';
 import { pgDollarQuote, pgIdent, pgString } from './quote.js';
 
 export interface PostgresScript {
@@ -77,7 +78,7 @@ function doBlock(body: string, begin = true): string {
 
 function roleStatements(spec: RlsSpec): string[] {
   const out: string[] = [];
-  const nologinRoles = [...spec.applicationRoles.map((r) => r.name), spec.policyManager.name];
+  const nologinRoles = [...spec.applicationRoles.map((r) => r.name), spec.policyManager.name, ...(spec.audit ? [spec.audit.writer, spec.audit.auditor] : [])];
   for (const name of nologinRoles) {
     out.push(
       doBlock(
@@ -175,7 +176,12 @@ function policyStatements(spec: RlsSpec, t: ProtectedTable): string[] {
 
 /** Emits the idempotent PostgreSQL script for a spec. */
 export function emitPostgres(spec: RlsSpec): PostgresScript {
-  const statements = [...roleStatements(spec), ...grantStatements(spec), ...spec.tables.flatMap((t) => policyStatements(spec, t))];
+  const statements = [
+    ...roleStatements(spec),
+    ...grantStatements(spec),
+    ...spec.tables.flatMap((t) => policyStatements(spec, t)),
+    ...(spec.audit ? pgAuditStatements(spec, spec.audit) : []),
+  ];
   return { dialect: 'postgres', statements, script: wrap(spec, 'apply', statements) };
 }
 
@@ -187,6 +193,7 @@ export function emitPostgresRemove(spec: RlsSpec): PostgresScript {
     for (const name of Object.values(pgPolicyNames)) statements.push(`DROP POLICY IF EXISTS ${pgIdent(name)} ON ${ref};`);
     statements.push(`ALTER TABLE ${ref} NO FORCE ROW LEVEL SECURITY;`, `ALTER TABLE ${ref} DISABLE ROW LEVEL SECURITY;`);
   }
+  if (spec.audit) statements.push(...pgAuditRemoveStatements(spec, spec.audit));
   const roles = [...spec.applicationRoles.map((r) => r.name), spec.policyManager.name];
   for (const name of roles) {
     const role = spec.applicationRoles.find((r) => r.name === name);

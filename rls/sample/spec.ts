@@ -14,6 +14,7 @@ export const ordersSpecInput = {
     { name: 'user_oid', type: 'text', maxLength: 64, claim: 'oid', required: true },
     { name: 'roles', type: 'json', maxLength: 4000, claim: 'roles', multiValued: true },
     { name: 'request_id', type: 'text', maxLength: 128, source: 'request-id' },
+    { name: 'trace_id', type: 'text', maxLength: 32, source: 'trace-id' },
   ],
   tables: [
     {
@@ -64,6 +65,15 @@ export const ordersSpecInput = {
   ],
   policyManager: { name: 'apim_rls_policy_manager' },
   bypass: [],
+  audit: {
+    schema: 'audit',
+    table: 'row_changes',
+    tenantKey: 'tenant_id',
+    userKey: 'user_oid',
+    writer: 'apim_rls_audit_writer',
+    auditor: 'apim_rls_auditor',
+    tables: [{ schema: 'app', name: 'orders', key: ['id'], operations: ['insert', 'update', 'delete'] }],
+  },
 } satisfies RlsSpecInput;
 
 /** The parsed, validated spec. */

@@ -37,8 +37,11 @@ export const sessionKeySchema = z
     type: z.enum(sessionKeyTypes),
     /** maximum length in characters of the value (text and json) */
     maxLength: z.number().int().min(1).max(4000).optional(),
-    /** where the value comes from: a claim of the verified token, or the request/correlation id */
-    source: z.enum(['claim', 'request-id']).default('claim'),
+    /**
+     * where the value comes from: a claim of the verified token, the request/correlation id, or
+     * the W3C trace id of the request's trace (32 lower-case hex digits: https://www.w3.org/TR/trace-context/#trace-id)
+     */
+    source: z.enum(['claim', 'request-id', 'trace-id']).default('claim'),
     /** the claim name (source `claim`) */
     claim: z.string().min(1).max(256).optional(),
     /** a request without this key is refused before it reaches the database */
@@ -53,8 +56,8 @@ export const sessionKeySchema = z
     if (k.source === 'claim' && k.claim === undefined) {
       ctx.addIssue({ code: 'custom', path: ['claim'], message: 'is required when source is "claim"' });
     }
-    if (k.source === 'request-id' && k.claim !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['claim'], message: 'must be absent when source is "request-id"' });
+    if (k.source !== 'claim' && k.claim !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['claim'], message: `must be absent when source is "${k.source}"` });
     }
     if (k.multiValued && k.type !== 'json') {
       ctx.addIssue({ code: 'custom', path: ['type'], message: 'must be "json" for a multi-valued key' });
@@ -189,6 +192,50 @@ export const principalSchema = z
   });
 export type Principal = z.output<typeof principalSchema>;
 
+export const auditOperations = ['insert', 'update', 'delete'] as const;
+export type AuditOperation = (typeof auditOperations)[number];
+
+/** One audited table: which writes leave an audit row, and the columns that name the row. */
+export const auditedTableSchema = z.strictObject({
+  schema: identifier,
+  name: identifier,
+  /** the columns that identify a row (its primary key), recorded as a JSON object in `row_key` */
+  key: z
+    .array(identifier)
+    .min(1, 'must name at least one column')
+    .refine((a) => new Set(a).size === a.length, 'must not repeat a column'),
+  /** the writes that are audited; all three unless narrowed */
+  operations: z
+    .array(z.enum(auditOperations))
+    .min(1, 'must name at least one operation')
+    .default([...auditOperations])
+    .refine((a) => new Set(a).size === a.length, 'must not repeat an operation'),
+});
+export type AuditedTable = z.output<typeof auditedTableSchema>;
+
+/**
+ * The database audit trail: every insert, update and delete on an audited table writes one row
+ * into the audit table in the same transaction, with the session's identity (see docs/audit.md).
+ */
+export const auditSchema = z.strictObject({
+  /** the schema and name of the audit table */
+  schema: identifier.default('audit'),
+  table: identifier.default('row_changes'),
+  /** the session key recorded as the audit row's tenant; tenants read only their own audit rows */
+  tenantKey: keyName,
+  /** the session key recorded as the caller's object id */
+  userKey: keyName,
+  /**
+   * PostgreSQL: the NOLOGIN role that owns the audit table and the SECURITY DEFINER trigger
+   * functions. It gets no members; the application role never owns anything of the audit trail.
+   */
+  writer: identifier.default('apim_rls_audit_writer'),
+  /** the role that reads every audit row (the policy manager does too); principals may join it */
+  auditor: identifier.default('apim_rls_auditor'),
+  tables: z.array(auditedTableSchema).min(1),
+});
+export type AuditSpec = z.output<typeof auditSchema>;
+
 export const rlsSpecSchema = z
   .strictObject({
     version: z.literal(1),
@@ -208,6 +255,8 @@ export const rlsSpecSchema = z
     policyManager: z.strictObject({ name: identifier }),
     /** principals that bypass row-level security; none unless named */
     bypass: z.array(identifier).default([]),
+    /** the database audit trail; none unless declared */
+    audit: auditSchema.optional(),
   })
   .superRefine((s, ctx) => {
     const keys = new Map(s.sessionKeys.map((k) => [k.name, k]));
@@ -256,7 +305,7 @@ export const rlsSpecSchema = z
         ctx.addIssue({ code: 'custom', path: ['tables', i], message: 'tenant and owner keys must not have type "json"' });
       }
     });
-    const roleNames = new Set([...s.applicationRoles.map((r) => r.name), s.policyManager.name]);
+    const roleNames = new Set([...s.applicationRoles.map((r) => r.name), s.policyManager.name, ...(s.audit ? [s.audit.auditor] : [])]);
     if (s.applicationRoles.some((r) => r.name === s.policyManager.name)) {
       ctx.addIssue({ code: 'custom', path: ['policyManager', 'name'], message: 'must differ from every application role' });
     }
@@ -264,7 +313,7 @@ export const rlsSpecSchema = z
       p.roles.forEach((r, j) => {
         if (!roleNames.has(r)) ctx.addIssue({ code: 'custom', path: ['principals', i, 'roles', j], message: `names no application role or policy manager "${r}"` });
       });
-      if (roleNames.has(p.name)) ctx.addIssue({ code: 'custom', path: ['principals', i, 'name'], message: 'must differ from every role name' });
+      if (roleNames.has(p.name) || p.name === s.audit?.writer) ctx.addIssue({ code: 'custom', path: ['principals', i, 'name'], message: 'must differ from every role name' });
     });
     const principalNames = new Set(s.principals.map((p) => p.name));
     s.bypass.forEach((b, i) => {
@@ -274,7 +323,31 @@ export const rlsSpecSchema = z
         ctx.addIssue({ code: 'custom', path: ['bypass', i], message: `principal "${b}" is a member of an application role and must not bypass` });
       }
     });
+    if (s.audit) checkAudit(s, s.audit, keys, ctx);
   });
+
+function checkAudit(s: { tables: ProtectedTable[]; applicationRoles: ApplicationRole[]; policyManager: { name: string } }, a: AuditSpec, keys: Map<string, SessionKey>, ctx: z.RefinementCtx): void {
+  const tenant = keys.get(a.tenantKey);
+  if (!tenant) ctx.addIssue({ code: 'custom', path: ['audit', 'tenantKey'], message: `names no session key "${a.tenantKey}"` });
+  else if (!tenant.required) ctx.addIssue({ code: 'custom', path: ['audit', 'tenantKey'], message: `session key "${a.tenantKey}" must be required` });
+  else if (tenant.type === 'json') ctx.addIssue({ code: 'custom', path: ['audit', 'tenantKey'], message: 'must not have type "json"' });
+  const user = keys.get(a.userKey);
+  if (!user) ctx.addIssue({ code: 'custom', path: ['audit', 'userKey'], message: `names no session key "${a.userKey}"` });
+  else if (user.type === 'json') ctx.addIssue({ code: 'custom', path: ['audit', 'userKey'], message: 'must not have type "json"' });
+  const known = new Set([...s.tables.map((t) => `${t.schema}.${t.name}`), ...s.applicationRoles.flatMap((r) => r.grants.map((g) => `${g.schema}.${g.table}`))]);
+  const seen = new Set<string>();
+  a.tables.forEach((t, i) => {
+    const name = `${t.schema}.${t.name}`;
+    if (!known.has(name)) ctx.addIssue({ code: 'custom', path: ['audit', 'tables', i], message: `"${name}" is neither protected nor granted by the spec` });
+    if (seen.has(name)) ctx.addIssue({ code: 'custom', path: ['audit', 'tables', i], message: `duplicate "${name}"` });
+    seen.add(name);
+  });
+  if (known.has(`${a.schema}.${a.table}`)) ctx.addIssue({ code: 'custom', path: ['audit', 'table'], message: 'must not be a protected or granted table' });
+  const others = new Set([...s.applicationRoles.map((r) => r.name), s.policyManager.name]);
+  if (others.has(a.writer)) ctx.addIssue({ code: 'custom', path: ['audit', 'writer'], message: 'must differ from every application role and the policy manager' });
+  if (others.has(a.auditor)) ctx.addIssue({ code: 'custom', path: ['audit', 'auditor'], message: 'must differ from every application role and the policy manager' });
+  if (a.writer === a.auditor) ctx.addIssue({ code: 'custom', path: ['audit', 'auditor'], message: 'must differ from the writer' });
+}
 
 /** A spec as written (defaults optional). */
 export type RlsSpecInput = z.input<typeof rlsSpecSchema>;

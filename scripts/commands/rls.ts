@@ -24,7 +24,7 @@ const exitFor: Record<RlsErrorCode, ExitCode> = {
   RLS_DB_UNREACHABLE: ExitCode.RuntimeFailure,
 };
 
-type Verb = 'sql' | 'apply' | 'sample' | 'verify' | 'drift';
+export type Verb = 'sql' | 'apply' | 'sample' | 'verify' | 'drift' | 'audit';
 
 /** What to do about a database error a new user meets first, by SQLSTATE and command. */
 function hintFor(verb: Verb, code: string | undefined, message: string): string {
@@ -34,11 +34,14 @@ function hintFor(verb: Verb, code: string | undefined, message: string): string 
   if ((code === '22023' || code === '42704') && /role .* does not exist/.test(message) && verb !== 'apply') {
     return '; the spec has not been applied to this database: run apim-rls rls apply SPEC --db URL first';
   }
+  if (verb === 'audit' && code === '42501') {
+    return '; apim-rls audit reads as the auditor role: grant it to your login (GRANT apim_rls_auditor TO <login>) or name another with --role';
+  }
   return '';
 }
 
 /** Runs a command body, turning library errors into CLI errors (message only, never a stack). */
-async function run(verb: Verb, body: () => Promise<void>): Promise<void> {
+export async function run(verb: Verb, body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (err) {
@@ -53,7 +56,7 @@ async function run(verb: Verb, body: () => Promise<void>): Promise<void> {
   }
 }
 
-async function withDatabase<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
   const target = parseDatabaseUrl(url);
   let credential;
   if (target.kind === 'mssql') {
@@ -89,7 +92,7 @@ function printChanges(changes: readonly CatalogChange[]): string {
 }
 
 type Format = 'text' | 'json';
-function format(value: unknown): Format {
+export function format(value: unknown): Format {
   if (value === 'text' || value === 'json') return value;
   throw new CliError(`--format must be text or json`, ExitCode.BadInput);
 }

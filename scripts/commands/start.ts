@@ -3,7 +3,8 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { defaultPorts, startStack, type Stack, type StackOptions } from '../../local/stack.js';
-import { jsonLineLog } from '../../local/gateway/log.js';
+import { jsonLineLog, type GatewayLogEntry } from '../../local/gateway/log.js';
+import { sql, text } from '../../functions/session/statement.js';
 
 interface StartFlags {
   gatewayPort: string;
@@ -53,6 +54,25 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * After a write the gateway let through (POST/PATCH/DELETE answered 2xx), the audit rows that
+ * request wrote, read back by its request id as the embedded database's owner: one JSON line
+ * (`type: apim-rls.audit-rows`) beside the gateway's line and the function's audit line, all three
+ * with the same request id and trace id. Table, operation, row key, identity and ids only (no roles).
+ * Returns null for any other line, or when the database has no audit trail.
+ */
+export async function auditRowsLine(stack: Pick<Stack, 'functions'>, entry: GatewayLogEntry): Promise<string | null> {
+  if (!['POST', 'PATCH', 'PUT', 'DELETE'].includes(entry.Method) || entry.ResponseCode < 200 || entry.ResponseCode >= 300) return null;
+  try {
+    const r = await stack.functions.runtime.deps.session.runWithoutIdentity(
+      sql`select request_id, trace_id, tenant_id, user_oid, table_schema, table_name, operation, row_key from audit.row_changes where request_id = ${text(entry.CorrelationId)} order by audit_id`,
+    );
+    return JSON.stringify({ type: 'apim-rls.audit-rows', requestId: entry.CorrelationId, traceId: entry.TraceId, rows: r.rows });
+  } catch {
+    return null; // no audit trail in this database
+  }
+}
+
 /** What `npm start` prints once everything listens: the URLs and a ready-to-copy request. */
 export function describeStack(stack: Stack): string {
   const lines = ['apim-rls local stack is running:'];
@@ -65,6 +85,12 @@ export function describeStack(stack: Stack): string {
   if (gateway) {
     lines.push(`  curl -H "Authorization: Bearer $TOKEN" ${gateway.url}/orders`);
     lines.push(`  curl -H "Authorization: Bearer $TOKEN" ${gateway.url}/me`);
+    lines.push('');
+    lines.push('Follow one request (gateway line, audit line and audit rows share its request id and trace id):');
+    lines.push(`  WTOKEN=$(npx apim-rls token --sub alice --tid contoso --roles Orders.Read,Orders.Write${issuerFlag})`);
+    lines.push(
+      `  curl -H "Authorization: Bearer $WTOKEN" -H "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" -H "content-type: application/json" -d '{"item":"widget","quantity":1}' ${gateway.url}/orders`,
+    );
   } else {
     lines.push(`  curl ${stack.issuer.discoveryUrl}`);
     lines.push('  (the gateway is not part of this build yet: the Functions host accepts only its managed-identity proof)');
@@ -91,8 +117,14 @@ export function registerStart(program: Command): void {
         issuerPort: port(flags.issuerPort, '--issuer-port'),
         functionsPort: port(flags.functionsPort, '--functions-port'),
       };
-      // one JSON line per gateway refusal (request id, operation, LastError source and reason, status, duration)
-      options.gatewayLog = jsonLineLog((line) => process.stdout.write(line + '\n'));
+      // one JSON line per gateway request (request id, trace id, operation, status, duration; a refusal's LastError),
+      // and after a write, the audit rows it wrote
+      const running: { stack?: Stack } = {};
+      const writeLine = jsonLineLog((line) => process.stdout.write(line + '\n'));
+      options.gatewayLog = (entry) => {
+        writeLine(entry);
+        if (running.stack) void auditRowsLine(running.stack, entry).then((line) => line !== null && process.stdout.write(line + '\n'));
+      };
       if (flags.dataDir !== undefined) options.dataDir = resolve(flags.dataDir);
       if (flags.issuerDir !== undefined) options.issuerKeyDir = resolve(flags.issuerDir);
       let graceInMs: number | undefined;
@@ -133,6 +165,7 @@ export function registerStart(program: Command): void {
         if (e.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${e.message.replace(/^.*EADDRINUSE:?\s*/, '')}); choose another with --gateway-port / --issuer-port / --functions-port`, ExitCode.RuntimeFailure);
         throw new CliError(`the local stack could not start: ${e.message}`, ExitCode.RuntimeFailure);
       }
+      running.stack = stack;
       if (!stopRequested) {
         process.stdout.write(describeStack(stack));
         await new Promise<void>((done) => {

@@ -22,7 +22,9 @@ const withBypass = parseSpec({
 
 describe('bypass: none unless named', () => {
   it('the sample has no bypass in either dialect', () => {
-    assert.doesNotMatch(emitMssql(ordersSpec).script, /USER_NAME\(\)|IS_MEMBER/);
+    // IS_MEMBER only for the audit trail's readers (the auditor and the policy manager), never a bypass
+    assert.doesNotMatch(emitMssql(ordersSpec).script, /USER_NAME\(\)|IS_MEMBER\(N'(?!apim_rls_auditor'|apim_rls_policy_manager')/);
+    assert.match(emitMssql(ordersSpec).script, /IS_MEMBER\(N'apim_rls_auditor'\)/);
     assert.doesNotMatch(emitPostgres(ordersSpec).script, /BYPASSRLS;\s*END IF/);
   });
 
@@ -95,11 +97,13 @@ describe('apply on Azure SQL (a recording executor; no SQL Server runs here)', (
       async close() {},
     };
     const result = await applySpec(db, ordersSpec);
-    assert.equal(result.changes.length, 11);
+    // 11 predicates of the two tables, the audit table's filter, the audit trigger
+    assert.equal(result.changes.length, 13);
     const batches = emitMssql(ordersSpec).batches;
     assert.deepEqual(log, [
       'pool query SELECT v.[schema_name], v.[tab',
       'pool query SELECT SCHEMA_NAME(p.schema_id',
+      'pool query SELECT OBJECT_SCHEMA_NAME(t.pa',
       'begin',
       'tx exec SET XACT_ABORT ON;',
       ...batches.map((b) => `tx exec ${b.split('\n')[0]}`),

@@ -74,15 +74,16 @@ describe('rls verify on Azure SQL (fake mssql database)', () => {
       "EXEC sp_set_session_context @key = @p3, @value = @p4, @read_only = 0;",
       "EXEC sp_set_session_context @key = @p5, @value = @p6, @read_only = 0;",
       "EXEC sp_set_session_context @key = @p7, @value = @p8, @read_only = 0;",
+      "EXEC sp_set_session_context @key = @p9, @value = @p10, @read_only = 0;",
       '',
     ].join('\n');
     // the same statement the backend sends, only with the executor's parameter names
-    assert.equal(prelude.replace(/@p(\d+)/g, (_m, n: string) => (Number(n) % 2 === 1 ? `@k${(Number(n) - 1) / 2}` : `@v${Number(n) / 2 - 1}`)), buildMssqlPrelude(4));
+    assert.equal(prelude.replace(/@p(\d+)/g, (_m, n: string) => (Number(n) % 2 === 1 ? `@k${(Number(n) - 1) / 2}` : `@v${Number(n) / 2 - 1}`)), buildMssqlPrelude(5));
     assert.deepEqual(
       calls.map((c) => [c.sql, c.params]),
       [
         ['EXECUTE AS USER = @p1;', ['func-apim-rls-orders']],
-        [prelude, ['tenant_id', 'contoso', 'user_oid', alice.oid, 'roles', '["Orders.Read","Orders.Write"]', 'request_id', 'verify-1']],
+        [prelude, ['tenant_id', 'contoso', 'user_oid', alice.oid, 'roles', '["Orders.Read","Orders.Write"]', 'request_id', 'verify-1', 'trace_id', '00000000000000000000000000000001']],
         ['SAVE TRANSACTION apim_rls_probe;', []],
         ['SELECT COUNT(*) AS [n] FROM [app].[orders];', []],
         ['ROLLBACK TRANSACTION apim_rls_probe;', []],
@@ -102,7 +103,7 @@ describe('rls verify on Azure SQL (fake mssql database)', () => {
     const cases = parseCases({ cases: [{ name: 'nobody', claims: {}, rows: { 'app.orders': 0 } }] });
     const { db, calls } = fakeMssql((sql) => (sql.startsWith('SELECT COUNT(*)') ? ok(1, [{ n: 2 }]) : ok()));
     const report = await verifySpec(db, ordersSpec, cases, { hardening: false });
-    assert.deepEqual(calls[1]?.params, ['tenant_id', null, 'user_oid', null, 'roles', null, 'request_id', 'verify-1']);
+    assert.deepEqual(calls[1]?.params, ['tenant_id', null, 'user_oid', null, 'roles', null, 'request_id', 'verify-1', 'trace_id', '00000000000000000000000000000001']);
     assert.equal(report.mismatches, 1);
     assert.deepEqual(report.rows[0], { case: 'nobody', kind: 'rows', subject: 'app.orders', expected: '0', actual: '2', ok: false });
   });
@@ -110,11 +111,22 @@ describe('rls verify on Azure SQL (fake mssql database)', () => {
   it('hardening: the app user cannot switch off, drop or alter the policy; one that succeeds is a mismatch', async () => {
     const cases = parseCases({ cases: [{ name: 'n', claims: {}, rows: {} }] });
     const denied = () => Object.assign(new Error('Cannot find the object, because it does not exist or you do not have permission.'), { number: 15151 });
-    const { db, calls } = fakeMssql((sql) => (sql.startsWith('DROP SECURITY POLICY') ? ok() : /^(ALTER|EXEC\()/.test(sql) ? denied() : ok()));
+    const { db, calls } = fakeMssql((sql) => (sql.startsWith('DROP SECURITY POLICY') ? ok() : /^(ALTER|EXEC\(|INSERT INTO \[audit\]|UPDATE \[audit\]|DELETE FROM \[audit\]|TRUNCATE|DISABLE TRIGGER|DROP TRIGGER)/.test(sql) ? denied() : ok()));
     const report = await verifySpec(db, ordersSpec, cases);
     const hardening = report.rows.filter((r) => r.kind === 'hardening');
     assert.ok(hardening.length >= 4);
     assert.deepEqual(hardening.filter((r) => !r.ok).map((r) => r.subject), ['drop the security policy']);
+    // the audit trail: no direct write, change or delete of audit rows, no trigger switched off or dropped
+    for (const sql of [
+      "INSERT INTO [audit].[row_changes] ([occurred_at], [table_schema], [table_name], [operation], [row_key]) VALUES (SYSUTCDATETIME(), N'x', N'x', N'insert', N'{}');",
+      'UPDATE [audit].[row_changes] SET [operation] = [operation];',
+      'DELETE FROM [audit].[row_changes];',
+      'DISABLE TRIGGER [app].[apim_rls_audit_orders] ON [app].[orders];',
+      'DROP TRIGGER [app].[apim_rls_audit_orders];',
+    ]) {
+      assert.ok(calls.some((c) => c.sql === sql), sql);
+    }
+    assert.ok(hardening.some((r) => r.subject === 'app.orders: disable its audit trigger' && r.ok));
     assert.ok(calls.some((c) => c.sql === 'ALTER SECURITY POLICY [rls].[orders_policy] WITH (STATE = OFF);'));
   });
 });

@@ -19,6 +19,7 @@ import { MessageBody, ResponseState } from '../context.js';
 import { EmulatorError } from '../errors.js';
 import { settleFirst } from '../overlap.js';
 import { MultiDict } from '../expressions/values.js';
+import { formatTraceparent, type GatewaySpanContext } from '../trace-context.js';
 
 /** Never forwarded (RFC 9110 §7.6.1, §10.1.1, §11.7): hop-by-hop fields, Expect, proxy credentials; length and host are recomputed. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length', 'expect', 'proxy-authorization', 'proxy-authenticate', 'http2-settings']);
@@ -43,6 +44,20 @@ function outgoing(method: string, url: string, headers: MultiDict, body: Uint8Ar
   // never here: a caller naming X-Identity-* or Authorization in Connection must not remove what the policies set
   for (const [key, e] of headers.keyed()) if (!HOP_BY_HOP.has(key)) sent[e.name] = e.values.length === 1 ? e.values[0]! : e.values.join(',');
   return { method, url, headers: sent, body };
+}
+
+/**
+ * W3C correlation: the backend gets the gateway's span as its parent — `traceparent` (and, with a
+ * continued trace, the caller's `tracestate`) replace whatever the request holds, so a malformed
+ * or policy-set value never reaches the backend.
+ */
+function withTraceContext(headers: Record<string, string>, span: GatewaySpanContext): void {
+  for (const name of Object.keys(headers)) {
+    const key = name.toLowerCase();
+    if (key === 'traceparent' || key === 'tracestate') delete headers[name];
+  }
+  headers.traceparent = formatTraceparent(span.traceId, span.spanId, span.traceFlags);
+  if (span.traceState !== null) headers.tracestate = span.traceState;
 }
 
 function timedOut(source: string, timeoutMs: number): PolicyFailure {
@@ -156,6 +171,7 @@ defineElement('forward-request', (el, cc) => {
   return (run: Run) => {
     const req = run.context.request;
     const out = outgoing(req.method, req.url.href(), req.headers, req.body.bytes);
+    if (run.traceContext !== null) withTraceContext(out.headers, run.traceContext);
     return settleFirst(run, () => forward(run, out));
   };
 }, { pure: true });

@@ -45,12 +45,12 @@ export class SizeLimitExceeded extends LimitExceeded {
 // `run` saves and restores it, so a run inside a run (none today) would still be charged apart.
 let spent = 0;
 
-/** Runs `body` with a fresh budget. */
-export function withBudget<T>(body: () => T): T {
+/** Runs `fn(a, b)` with a fresh budget (a compiled expression and its arguments: no closure made per run). */
+export function withBudget<A, B, T>(fn: (a: A, b: B) => T, a: A, b: B): T {
   const saved = spent;
   spent = 0;
   try {
-    return body();
+    return fn(a, b);
   } finally {
     spent = saved;
   }

@@ -5,9 +5,10 @@
  * from the library tables (library/) or from host objects listing their own members, and every
  * unit of work is charged to the run's budget (budget.ts).
  */
+import { walkExpr, walkStmt, type Node } from '../../csharp/walk.js';
 import { ExpressionError } from '../errors.js';
 import { typeToString, type Arg, type CatchClause, type Expr, type Stmt, type SwitchSection, type TypeRef } from './ast.js';
-import { LimitExceeded, chargeArray, chargeString, step, withBudget } from './budget.js';
+import { LimitExceeded, chargeArray, chargeString, withBudget, step } from './budget.js';
 import {
   CsDelegate, CsExceptionValue, Ref, StaticType, Unsupported, baseName, cast, compare, defaultValue, distinct, enumerate, equals, formatValue, isType, joined, num,
   str, truthy, typeName, unsupported,
@@ -52,9 +53,12 @@ class Frame implements Runtime {
 const MISSING: unique symbol = Symbol('missing');
 
 class Env {
-  // the first variable in fields (a lambda's parameter, a foreach item), more in a map made on demand
+  // the first two variables in fields (a lambda's parameter, a foreach item and a local of its body),
+  // more in a map made on demand
   private name0: string | null = null;
   private value0: unknown = undefined;
+  private name1: string | null = null;
+  private value1: unknown = undefined;
   private vars: Map<string, unknown> | null = null;
   constructor(readonly parent: Env | null) {}
   /** The variable's value, or MISSING. */
@@ -62,6 +66,7 @@ class Env {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     for (let e: Env | null = this; e !== null; e = e.parent) {
       if (e.name0 === name) return e.value0;
+      if (e.name1 === name) return e.value1;
       const vars = e.vars;
       if (vars !== null && vars.has(name)) return vars.get(name);
     }
@@ -71,11 +76,18 @@ class Env {
     if (this.name0 === null || this.name0 === name) {
       this.name0 = name;
       this.value0 = value;
+    } else if (this.name1 === null || this.name1 === name) {
+      this.name1 = name;
+      this.value1 = value;
     } else (this.vars ??= new Map()).set(name, value);
   }
   assign(name: string, value: unknown): boolean {
     if (this.name0 === name) {
       this.value0 = value;
+      return true;
+    }
+    if (this.name1 === name) {
+      this.value1 = value;
       return true;
     }
     if (this.vars !== null && this.vars.has(name)) {
@@ -126,12 +138,12 @@ function invoke(fn: unknown, args: readonly unknown[], f: Frame): unknown {
 
 /** The expression compiled to closures once; the returned function evaluates it per request. */
 export function compileExpr(expr: Expr): (host: EvalHost) => unknown {
-  const t = compile(expr);
+  const t = withBound(declaredNames((visit) => walkExpr(expr, visit)), () => compile(expr));
   const pos = expr.pos;
   return (host) => {
     const f = new Frame(host, pos);
     try {
-      return withBudget(() => t(new Env(null), f));
+      return withBudget(t, new Env(null), f);
     } catch (err) {
       throw wrapError(err, f);
     }
@@ -140,21 +152,84 @@ export function compileExpr(expr: Expr): (host: EvalHost) => unknown {
 
 /** A statement block compiled once; its `return` value is the result. */
 export function compileBlock(body: Stmt[]): (host: EvalHost) => unknown {
-  const run = compileStatements(body);
+  const run = withBound(
+    declaredNames((visit) => body.forEach((s) => walkStmt(s, visit))),
+    () => compileStatements(body),
+  );
   const pos = body[0]?.pos ?? 0;
+  const block = (env: Env, f: Frame): unknown => {
+    const r = run(env, f);
+    if (r?.type === 'return') return r.value;
+    if (r !== undefined) throw new ExpressionError('EXPR_SYNTAX', `'${r.type}' outside a loop`, f.pos);
+    throw new CsException('InvalidOperationException', 'The expression block ended without a return statement.');
+  };
   return (host) => {
     const f = new Frame(host, pos);
     try {
-      return withBudget(() => {
-        const r = run(new Env(null), f);
-        if (r?.type === 'return') return r.value;
-        if (r !== undefined) throw new ExpressionError('EXPR_SYNTAX', `'${r.type}' outside a loop`, f.pos);
-        throw new CsException('InvalidOperationException', 'The expression block ended without a return statement.');
-      });
+      return withBudget(block, new Env(null), f);
     } catch (err) {
       throw wrapError(err, f);
     }
   };
+}
+
+// ---- names known at compile time --------------------------------------------------------------
+
+/**
+ * Every name the expression being compiled binds anywhere (locals, parameters, loop and pattern
+ * variables, local functions, catch variables). A name outside it can never be a local, so `context`
+ * and static type names skip the scope walk. Set while one expression compiles (compiling is synchronous).
+ */
+let bound: ReadonlySet<string> = new Set();
+
+function withBound<T>(names: ReadonlySet<string>, body: () => T): T {
+  const saved = bound;
+  bound = names;
+  try {
+    return body();
+  } finally {
+    bound = saved;
+  }
+}
+
+function declaredNames(walk: (visit: (n: Node) => void) => void): Set<string> {
+  const names = new Set<string>([CAUGHT]);
+  walk((n) => {
+    if ('stmt' in n) {
+      const s = n.stmt;
+      if (s.k === 'decl') for (const d of s.names) names.add(d.name);
+      else if (s.k === 'foreach') names.add(s.name);
+      else if (s.k === 'localFunc') {
+        names.add(s.name);
+        for (const p of s.params) names.add(p.name);
+      } else if (s.k === 'try') {
+        for (const c of s.catches) if (c.name !== null) names.add(c.name);
+      } else if (s.k === 'switch') {
+        for (const sec of s.sections) for (const l of sec.labels) if (l.k === 'type' && l.name !== null) names.add(l.name);
+      }
+      return;
+    }
+    const e = n.expr;
+    if (e.k === 'declVar') names.add(e.name);
+    else if (e.k === 'is' && e.bind !== undefined) names.add(e.bind);
+    else if (e.k === 'lambda') for (const p of e.params) names.add(p);
+  });
+  return names;
+}
+
+/**
+ * Whether running `s` can declare a name in the scope it runs in (a declaration, a local function,
+ * an `out var` or a pattern variable anywhere inside it, counted generously). A statement that
+ * cannot runs in its parent's scope: no new scope object per run.
+ */
+function declaresNames(s: Stmt): boolean {
+  let found = false;
+  walkStmt(s, (n) => {
+    if ('stmt' in n) {
+      if (n.stmt.k === 'decl' || n.stmt.k === 'localFunc' || n.stmt.k === 'using') found = true;
+    } else if (n.expr.k === 'declVar' || (n.expr.k === 'is' && n.expr.bind !== undefined)) found = true;
+  });
+  return found;
 }
 
 function wrapError(err: unknown, f: Frame): Error {
@@ -203,6 +278,19 @@ function compile(e: Expr): Thunk {
     case 'id': {
       const name = intern(e.name);
       const statics = staticLibraries(name) !== undefined || EXTRA_STATIC.has(name) ? staticType(name) : null;
+      // never a local: no scope walk
+      if (!bound.has(name) && (name === 'context' || statics !== null)) {
+        if (statics !== null && name !== 'context') {
+          return (_env, f) => {
+            f.pos = pos;
+            return statics;
+          };
+        }
+        return (_env, f) => {
+          f.pos = pos;
+          return f.host.context;
+        };
+      }
       return (env, f) => {
         f.pos = pos;
         const local = env.get(name);
@@ -223,6 +311,19 @@ function compile(e: Expr): Thunk {
       const obj = compile(e.obj);
       const name = intern(e.name);
       const nullCond = e.nullCond;
+      const owner = staticReceiver(e.obj);
+      if (owner !== null) {
+        // a static member (`JTokenType.Array`, `string.Empty`, `DateTime.UtcNow`): a primitive is a
+        // constant once read (as getMember keeps it), so later reads skip the lookup
+        let known: unknown = MISSING;
+        return (_env, f) => {
+          f.pos = pos;
+          if (known !== MISSING) return known;
+          const v = getMember(owner, name, f);
+          if (v !== null && typeof v !== 'object') known = v;
+          return v;
+        };
+      }
       return (env, f) => {
         f.pos = pos;
         const o = obj(env, f);
@@ -238,6 +339,21 @@ function compile(e: Expr): Thunk {
       const obj = compile(e.obj);
       const args = compileAll(e.args);
       const nullCond = e.nullCond;
+      if (args.length === 1) {
+        // one key (`Variables["jwt"]`, `parts[1]`): no argument array
+        const key = args[0]!;
+        return (env, f) => {
+          f.pos = pos;
+          const o = obj(env, f);
+          if (o === null || o === undefined) {
+            if (nullCond) return null;
+            throw new CsException('NullReferenceException', 'Object reference not set to an instance of an object (indexing).');
+          }
+          const k = key(env, f);
+          f.pos = pos;
+          return getIndex(o, k);
+        };
+      }
       return (env, f) => {
         f.pos = pos;
         const o = obj(env, f);
@@ -405,6 +521,13 @@ function compile(e: Expr): Thunk {
   }
 }
 
+/** The static type an expression names when that is known at compile time (a type name no local can shadow), else null. */
+function staticReceiver(e: Expr): StaticType | null {
+  if (e.k === 'typeName') return staticType(e.type.name);
+  if (e.k === 'id' && e.name !== 'context' && !bound.has(e.name) && (staticLibraries(e.name) !== undefined || EXTRA_STATIC.has(e.name))) return staticType(intern(e.name));
+  return null;
+}
+
 function isStmt(x: Expr | Stmt): x is Stmt {
   return x.k === 'block';
 }
@@ -472,14 +595,25 @@ function compileBinary(op: string, l: Thunk, r: Thunk, pos: number, rpos: number
       return a === null || a === undefined ? r(env, f) : a;
     };
   }
+  // the operator chosen once, here
+  const apply = op === '==' ? equals : op === '!=' ? notEquals : (a: unknown, b: unknown) => binaryValues(op, a, b);
   return (env, f) => {
     f.pos = pos;
     const a = l(env, f);
     const b = r(env, f);
     f.pos = rpos;
-    return binaryValues(op, a, b);
+    return apply(a, b);
   };
 }
+
+function notEquals(l: unknown, r: unknown): boolean {
+  return !equals(l, r);
+}
+
+const isLess = (c: number): boolean => c < 0;
+const isGreater = (c: number): boolean => c > 0;
+const isAtMost = (c: number): boolean => c <= 0;
+const isAtLeast = (c: number): boolean => c >= 0;
 
 /** A binary operator (not &&, ||, ??) on evaluated operands. */
 function binaryValues(op: string, l: unknown, r: unknown): unknown {
@@ -489,13 +623,13 @@ function binaryValues(op: string, l: unknown, r: unknown): unknown {
     case '!=':
       return !equals(l, r);
     case '<':
-      return nullableCompare(l, r, (c) => c < 0);
+      return nullableCompare(l, r, isLess);
     case '>':
-      return nullableCompare(l, r, (c) => c > 0);
+      return nullableCompare(l, r, isGreater);
     case '<=':
-      return nullableCompare(l, r, (c) => c <= 0);
+      return nullableCompare(l, r, isAtMost);
     case '>=':
-      return nullableCompare(l, r, (c) => c >= 0);
+      return nullableCompare(l, r, isAtLeast);
     case '&':
     case '|':
     case '^':
@@ -946,17 +1080,24 @@ function compileStmt(s: Stmt): Exec {
     }
     case 'if': {
       const c = compile(s.c);
-      const then = compileStmt(s.then);
-      const otherwise = s.else ? compileStmt(s.else) : null;
+      // each branch in a scope of its own, made per run only when the branch can declare a name
+      const then = scoped(s.then);
+      const otherwise = s.else ? scoped(s.else) : null;
       return (env, f) => {
         f.pos = pos;
         step();
-        if (truthy(c(env, f))) return then(new Env(env), f);
-        return otherwise ? otherwise(new Env(env), f) : undefined;
+        if (truthy(c(env, f))) return then(env, f);
+        return otherwise ? otherwise(env, f) : undefined;
       };
     }
     case 'block': {
       const body = compileStatements(s.body);
+      if (!declaresNames(s)) {
+        return (env, f) => {
+          step();
+          return body(env, f);
+        };
+      }
       return (env, f) => {
         step();
         return body(new Env(env), f);
@@ -965,7 +1106,8 @@ function compileStmt(s: Stmt): Exec {
     case 'foreach': {
       const iter = compile(s.iter);
       const name = intern(s.name);
-      const body = compileStmt(s.body);
+      // a block body runs in the iteration's own scope (the loop variable's): one scope per iteration
+      const body = s.body.k === 'block' ? blockIn(s.body) : compileStmt(s.body);
       return (env, f) => {
         f.pos = pos;
         step();
@@ -1067,6 +1209,23 @@ function compileStmt(s: Stmt): Exec {
       };
     }
   }
+}
+
+/** A statement run in a new scope, made per run only when the statement can declare a name. */
+function scoped(s: Stmt): Exec {
+  const run = compileStmt(s);
+  // a block makes its own scope when it needs one
+  if (s.k === 'block' || !declaresNames(s)) return run;
+  return (env, f) => run(new Env(env), f);
+}
+
+/** A block run in a scope its caller made for it (charged as a block). */
+function blockIn(s: Extract<Stmt, { k: 'block' }>): Exec {
+  const body = compileStatements(s.body);
+  return (env, f) => {
+    step();
+    return body(env, f);
+  };
 }
 
 /** Where a catch clause keeps what it caught, for `throw;`. Not a C# identifier, so no expression can name it. */

@@ -15,7 +15,14 @@ describe('claim map', () => {
       { key: 'user_oid', value: 'o1' },
       { key: 'roles', value: '["Orders.Read"]' },
       { key: 'request_id', value: 'r1' },
+      { key: 'trace_id', value: null },
     ]);
+  });
+
+  it('fills a trace-id key from the trace id, and refuses one longer than its maxLength', () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    assert.deepEqual(mapClaims({ tid: 't', oid: 'o' }, ordersClaimMap, 'r1', traceId).at(-1), { key: 'trace_id', value: traceId });
+    refusal(() => mapClaims({ tid: 't', oid: 'o' }, ordersClaimMap, 'r1', `${traceId}0`), 'FN_211_CLAIM_INVALID');
   });
 
   it('passes a multi-valued claim as JSON array text; absent → []', () => {
@@ -49,7 +56,7 @@ describe('claim map', () => {
     assert.throws(() => checkClaimMap([{ key: 'Bad Key', from: { claim: 'x' }, required: false, maxLength: 10 }]), TypeError);
     assert.throws(() => checkClaimMap([{ key: 'a', from: { claim: 'x' }, required: false, maxLength: 10 }, { key: 'a', from: { claim: 'y' }, required: false, maxLength: 10 }]), TypeError);
     assert.throws(() => checkClaimMap([{ key: 'a', from: { claim: 'x' }, required: false, maxLength: 9000 }]), TypeError);
-    assert.equal(checkClaimMap(ordersClaimMap).length, 4);
+    assert.equal(checkClaimMap(ordersClaimMap).length, 5);
   });
 });
 

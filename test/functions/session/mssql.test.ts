@@ -98,6 +98,7 @@ describe('mssql identity session', () => {
         'EXEC sp_set_session_context @key = @k1, @value = @v1, @read_only = 0;',
         'EXEC sp_set_session_context @key = @k2, @value = @v2, @read_only = 0;',
         'EXEC sp_set_session_context @key = @k3, @value = @v3, @read_only = 0;',
+        'EXEC sp_set_session_context @key = @k4, @value = @v4, @read_only = 0;',
         'SELECT o.id, o.tenant_id, o.owner_oid, o.item, o.quantity, o.status, o.created_at',
         'FROM app.orders AS o WHERE o.id = @a0;',
       ].join('\n'),
@@ -109,6 +110,7 @@ describe('mssql identity session', () => {
         ['k1', 'user_oid'], ['v1', 'oid-a1'],
         ['k2', 'roles'], ['v2', '["Orders.Read","Orders.Write"]'],
         ['k3', 'request_id'], ['v3', 'req-1'],
+        ['k4', 'trace_id'], ['v4', null],
         ['a0', 42],
       ],
     );
@@ -119,7 +121,7 @@ describe('mssql identity session', () => {
     const v0 = batch.inputs[1]!.type as { type: unknown; length: number };
     assert.equal(v0.type, sql.NVarChar);
     assert.equal(v0.length, 4000);
-    assert.equal(batch.inputs[8]!.type, sql.BigInt);
+    assert.equal(batch.inputs[10]!.type, sql.BigInt);
     // no caller value ever appears in the SQL text
     for (const v of ['contoso', 'oid-a1', 'Orders.Read', 'req-1', '42']) assert.ok(!batch.text.includes(v), v);
   });
@@ -134,14 +136,14 @@ describe('mssql identity session', () => {
     await session.runWithoutIdentity(mssqlOrdersQueries.ping());
     assert.equal(batches.length, 4);
     for (const b of batches) {
-      assert.equal(b.text.match(/EXEC sp_set_session_context/g)?.length, 4, 'four keys overwritten in every batch');
+      assert.equal(b.text.match(/EXEC sp_set_session_context/g)?.length, 5, 'five keys overwritten in every batch');
       assert.ok(!b.text.includes('@read_only = 1'));
       assert.deepEqual(b.inputs.filter((i) => i.name.startsWith('k')).map((i) => i.value), keys);
     }
     const values = (b: Batch) => b.inputs.filter((i) => /^v\d$/.test(i.name)).map((i) => i.value);
-    assert.deepEqual(values(batches[1]!), ['fabrikam', 'oid-c1', '[]', 'req-2']);
-    assert.deepEqual(values(batches[2]!), ['adatum', null, null, null]);
-    assert.deepEqual(values(batches[3]!), [null, null, null, null]);
+    assert.deepEqual(values(batches[1]!), ['fabrikam', 'oid-c1', '[]', 'req-2', null]);
+    assert.deepEqual(values(batches[2]!), ['adatum', null, null, null, null]);
+    assert.deepEqual(values(batches[3]!), [null, null, null, null, null]);
   });
 
   it('refuses a key outside the declared session keys (allow-list)', async () => {

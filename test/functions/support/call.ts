@@ -13,6 +13,8 @@ export interface CallOptions {
   body?: unknown;
   /** raw body text (sent as is) */
   rawBody?: string;
+  /** the trace context the host hands the invocation */
+  traceContext?: { traceParent?: string; traceState?: string; attributes?: Record<string, string> };
 }
 
 export interface CallResult {
@@ -52,7 +54,7 @@ export async function call(runtime: Runtime, name: OperationName, options: CallO
     ...(body !== undefined ? { body: { string: body } } : {}),
   });
   const logs: { level: string; message: string }[] = [];
-  const context = new InvocationContext({ invocationId: 'test', functionName: name, logHandler: (level, ...args) => void logs.push({ level, message: args.map(String).join(' ') }) });
+  const context = new InvocationContext({ invocationId: 'test', functionName: name, ...(options.traceContext ? { traceContext: options.traceContext } : {}), logHandler: (level, ...args) => void logs.push({ level, message: args.map(String).join(' ') }) });
   const res = await runtime.handlers[name].handler(request, context);
   const text = typeof res.body === 'string' ? res.body : '';
   let json: unknown;

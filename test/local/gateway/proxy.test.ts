@@ -155,7 +155,7 @@ describe('local gateway: HTTP like a proxy, refusals like APIM', () => {
     assert.match(String(got.headers.authorization), /^Bearer ey/, 'the managed-identity proof');
   });
 
-  it('every refusal writes one structured line: request id, operation, LastError source and reason, status, duration — never a token', async () => {
+  it('every request writes one structured line (refusals: request id, operation, LastError source and reason, status, duration) — never a token', async () => {
     lines.length = 0;
     const forged = (await bearer()).slice(0, -4) + 'AAAA';
     const noToken = await fetch(gateway.url + '/orders/7');
@@ -166,8 +166,11 @@ describe('local gateway: HTTP like a proxy, refusals like APIM', () => {
     assert.equal(noRole.status, 403);
     const ok = await fetch(gateway.url + '/orders', { headers: { authorization: await bearer() } });
     assert.equal(ok.status, 200);
-    assert.equal(lines.length, 3, 'one line per refusal, none for a success');
-    const [a, b, c] = lines as [GatewayLogEntry, GatewayLogEntry, GatewayLogEntry];
+    assert.equal(lines.length, 4, 'one line per request, refused or not');
+    const [a, b, c, d] = lines as [GatewayLogEntry, GatewayLogEntry, GatewayLogEntry, GatewayLogEntry];
+    assert.deepEqual({ code: d.ResponseCode, source: d.LastErrorSource, policy: d.ResponsePolicy, op: d.OperationId }, { code: 200, source: null, policy: null, op: 'list-orders' });
+    assert.equal(d.CorrelationId, ok.headers.get('x-request-id') ?? backend.received.at(-1)!.headers['x-request-id'], 'the request id the backend got');
+    for (const line of lines) assert.match(String(line.TraceId), /^[0-9a-f]{32}$/, 'every line that ran the policies carries its trace id');
     assert.deepEqual(
       { op: a.OperationId, code: a.ResponseCode, source: a.LastErrorSource, reason: a.LastErrorReason, section: a.LastErrorSection, url: a.Url, cat: a.Category },
       { op: 'get-order', code: 401, source: 'validate-jwt', reason: 'TokenNotPresent', section: 'inbound', url: '/orders/7', cat: 'GatewayLogs' },

@@ -41,6 +41,46 @@ describe('apim-rls start', () => {
     await assert.rejects(fetch(issuerUrl + '/.well-known/openid-configuration'), 'the issuer is closed');
   });
 
+  it('shows one request end to end: the gateway line, the audit line and the audit rows share its request id and trace id', async () => {
+    const run = startCli(['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys')]);
+    const banner = await run.ready;
+    try {
+      const issuerUrl = /issuer\s+(http:\/\/\S+)/.exec(banner)?.[1];
+      const gatewayUrl = /gateway\s+(http:\/\/\S+)/.exec(banner)?.[1];
+      assert.ok(issuerUrl && gatewayUrl, banner);
+      assert.match(banner, /Follow one request/);
+      const minted = await fetch(issuerUrl + '/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'alice', tid: 'contoso', roles: ['Orders.Read', 'Orders.Write'] }) });
+      const { access_token: token } = (await minted.json()) as { access_token: string };
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const res = await fetch(gatewayUrl + '/orders', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'content-type': 'application/json' },
+        body: JSON.stringify({ item: 'start command widget', quantity: 1 }),
+      });
+      assert.equal(res.status, 201, await res.clone().text());
+      const requestId = res.headers.get('x-request-id')!;
+      // the audit rows line comes last (read after the gateway's line); wait for it, bounded
+      const deadline = Date.now() + 10_000;
+      while (!run.output().stdout.includes('"type":"apim-rls.audit-rows"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const lines = run.output().stdout.split('\n');
+      const json = (prefix: RegExp) => {
+        const line = lines.find((l) => prefix.test(l) && l.includes(requestId));
+        assert.ok(line, `a line matching ${prefix} for ${requestId}:\n${run.output().stdout}`);
+        return JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>;
+      };
+      const gatewayLine = json(/^\{"TimeGenerated"/);
+      assert.deepEqual([gatewayLine.CorrelationId, gatewayLine.TraceId, gatewayLine.ResponseCode], [requestId, traceId, 201]);
+      const auditLine = json(/^\[information\] createOrder: \{"type":"apim-rls.audit"/);
+      assert.deepEqual([auditLine.requestId, auditLine.traceId], [requestId, traceId]);
+      const rows = json(/^\{"type":"apim-rls.audit-rows"/).rows as Record<string, unknown>[];
+      assert.equal(rows.length, 1);
+      assert.deepEqual([rows[0]!.request_id, rows[0]!.trace_id, rows[0]!.operation, rows[0]!.table_name], [requestId, traceId, 'insert', 'orders']);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  });
+
   it('exits 2 on a bad port and 3 on a port in use', async () => {
     const bad = startCli(['--issuer-port', 'eighty']);
     assert.equal(await bad.exited, 2);

@@ -101,7 +101,7 @@ test('roles (app permissions) versus scp (delegated, space-separated): checked a
   assert.equal(cond, '@(!(!new[] { "orders.read", "orders.write" }.Except(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("scp", "").Split(\' \')).Any()))');
   assert.equal(cond.split('Split(').length, 2, 'the claim is split once');
   // a forwarded permission claim is not required to be present (its absence is a 403, not a 401)
-  const fwd = identityChain({ ...base, permissions: { roles: ['A'] }, forwardClaims: [...base.forwardClaims, { claim: 'roles', header: 'X-Identity-Roles' }] });
+  const fwd = identityChain({ ...base, permissions: { roles: ['A'] }, forwardClaims: [...(base.forwardClaims ?? []), { claim: 'roles', header: 'X-Identity-Roles' }] });
   assert.equal(jwtOf(fwd).requiredClaims?.some((c) => c.name === 'roles'), false);
   assert.equal(jwtOf(fwd).requiredClaims?.some((c) => c.name === 'oid'), true);
 });

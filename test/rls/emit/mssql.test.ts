@@ -35,7 +35,9 @@ const allowedWords = new Set(
    EXTERNAL PROVIDER WITH OBJECT_ID EXISTS SELECT sys database_role_members AS JOIN database_principals
    WHERE AND ALTER ADD MEMBER REVOKE INSERT UPDATE DELETE OBJECT GRANT TO DENY CONTROL EXECUTE REFERENCES ANY SECURITY POLICY DROP OR FUNCTION
    RETURNS TABLE SCHEMABINDING RETURN CAST SESSION_CONTEXT nvarchar uniqueidentifier int bigint OPENJSON IN FILTER PREDICATE BLOCK AFTER BEFORE STATE
-   objects END DROP USER_NAME @tenant @owner N on error exit COLLATE Latin1_General_100_BIN2 DATALENGTH RTRIM`.split(/\s+/),
+   objects END DROP USER_NAME @tenant @owner N on error exit COLLATE Latin1_General_100_BIN2 DATALENGTH RTRIM
+   IDENTITY PRIMARY KEY datetime2 sysname CHECK indexes INDEX TAKE OWNERSHIP IS_MEMBER TRIGGER NOCOUNT DECLARE @op CASE WHEN THEN ELSE
+   inserted deleted INTO SYSUTCDATETIME FOR JSON PATH WITHOUT_ARRAY_WRAPPER INCLUDE_NULL_VALUES UNION ALL`.split(/\s+/),
 );
 
 function policyPredicates(script: string): { type: string; fn: string; table: string; op: string | undefined }[] {
@@ -88,8 +90,11 @@ describe('T-SQL emitter', () => {
   it('orders: structure (filter + blocks per table, casts, quoting, least privilege, policy manager)', () => {
     const { script, batches } = emitMssql(ordersSpec);
     structural(ordersSpec, script);
-    // one batch per function (CREATE FUNCTION must start a batch), the policy last
-    assert.ok(batches.slice(1, -2).every((b) => b.startsWith('CREATE OR ALTER FUNCTION')));
+    // the audit table, its indexes and grants, then one batch per function and trigger (CREATE FUNCTION/TRIGGER must start a batch), the policy last
+    assert.match(batches[1] ?? '', /^-- audit trail: the audit table/);
+    assert.match(batches[2] ?? '', /^IF NOT EXISTS \(SELECT 1 FROM sys\.indexes/);
+    assert.match(batches[3] ?? '', /^-- audit trail: the application reads/);
+    assert.ok(batches.slice(4, -2).every((b) => b.startsWith('CREATE OR ALTER FUNCTION') || b.startsWith('CREATE OR ALTER TRIGGER')));
     assert.match(batches.at(-2) ?? '', /^CREATE SECURITY POLICY \[rls\]\.\[orders_policy\]/);
     assert.match(batches[0] ?? '', /DROP SECURITY POLICY IF EXISTS \[rls\]\.\[orders_policy\];\s*$/);
     assert.match(script, /CREATE USER \[func-apim-rls-orders\] FROM EXTERNAL PROVIDER WITH OBJECT_ID = '11111111-2222-3333-4444-555555555555';/);
@@ -187,6 +192,9 @@ describe('T-SQL emitter', () => {
       ...['app_orders_read', 'app_orders_insert', 'app_orders_update', 'app_orders_delete'].map((f) => `GRANT SELECT, REFERENCES ON OBJECT::[rls].[${f}] TO ${pm};`),
       `GRANT REFERENCES ON OBJECT::[app].[orders] TO ${pm};`,
       `GRANT REFERENCES ([tenant_id], [owner_oid]) ON OBJECT::[app].[orders] TO ${pm};`,
+      `GRANT SELECT, REFERENCES ON OBJECT::[rls].[audit_row_changes_read] TO ${pm};`,
+      `GRANT REFERENCES ON OBJECT::[audit].[row_changes] TO ${pm};`,
+      `GRANT REFERENCES ([tenant_id]) ON OBJECT::[audit].[row_changes] TO ${pm};`,
     ]);
     // ALTER ANY SECURITY POLICY in the setup batch; never to the application role
     assert.match(batches[0] ?? '', /GRANT ALTER ANY SECURITY POLICY TO \[apim_rls_policy_manager\];/);

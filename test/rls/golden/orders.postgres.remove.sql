@@ -29,6 +29,40 @@ ALTER TABLE "app"."orders" NO FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE "app"."orders" DISABLE ROW LEVEL SECURITY;
 
+DROP TRIGGER IF EXISTS "apim_rls_audit" ON "app"."orders";
+
+DROP FUNCTION IF EXISTS "audit"."apim_rls_audit_app_orders"();
+
+DO $apim_rls$
+BEGIN
+  IF to_regclass('"audit"."row_changes"') IS NOT NULL THEN
+    DROP POLICY IF EXISTS "apim_rls_audit_write" ON "audit"."row_changes";
+    DROP POLICY IF EXISTS "apim_rls_audit_tenant" ON "audit"."row_changes";
+    DROP POLICY IF EXISTS "apim_rls_audit_all" ON "audit"."row_changes";
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'apim_rls_app') THEN
+      REVOKE ALL ON TABLE "audit"."row_changes" FROM "apim_rls_app";
+      REVOKE USAGE ON SCHEMA "audit" FROM "apim_rls_app";
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'apim_rls_auditor') THEN
+      REVOKE ALL ON TABLE "audit"."row_changes" FROM "apim_rls_auditor";
+      REVOKE USAGE ON SCHEMA "audit" FROM "apim_rls_auditor";
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'apim_rls_policy_manager') THEN
+      REVOKE ALL ON TABLE "audit"."row_changes" FROM "apim_rls_policy_manager";
+      REVOKE USAGE ON SCHEMA "audit" FROM "apim_rls_policy_manager";
+    END IF;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'apim_rls_auditor') THEN
+    BEGIN
+      DROP ROLE "apim_rls_auditor";
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+      RAISE NOTICE 'role % still holds privileges in another database; kept', 'apim_rls_auditor';
+    END;
+  END IF;
+  RAISE NOTICE 'audit table % and its owner % are kept (audit rows are evidence); drop them by hand', 'audit.row_changes', 'apim_rls_audit_writer';
+END
+$apim_rls$;
+
 DO $apim_rls$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'apim_rls_app') THEN

@@ -14,24 +14,31 @@ const RS = 'https://github.com/microsoft/referencesource/blob/master/mscorlib/sy
 /** Encoding.UTF8 / ASCII / Unicode. */
 export class CsEncoding extends HostObject {
   readonly typeName = 'Encoding';
+  private readonly node: BufferEncoding;
   constructor(readonly name: 'utf-8' | 'ascii' | 'utf-16le') {
     super();
-  }
-  private get node(): BufferEncoding {
-    return this.name === 'utf-16le' ? 'utf16le' : this.name === 'ascii' ? 'latin1' : 'utf8';
+    this.node = name === 'utf-16le' ? 'utf16le' : name === 'ascii' ? 'latin1' : 'utf8';
   }
   override callMethod(name: string, args: unknown[]): unknown {
     if (name === 'GetBytes') {
-      chargeString(str(args[0]).length);
-      return new Uint8Array(Buffer.from(str(args[0]), this.node));
+      const text = str(args[0]);
+      chargeString(text.length);
+      return bytesOf(Buffer.from(text, this.node));
     }
     if (name === 'GetString') {
-      if (!(args[0] instanceof Uint8Array)) throw new CsException('ArgumentException', 'GetString expects a byte[].');
-      chargeString(args[0].length);
-      return Buffer.from(args[0]).toString(this.node);
+      const bytes = args[0];
+      if (!(bytes instanceof Uint8Array)) throw new CsException('ArgumentException', 'GetString expects a byte[].');
+      chargeString(bytes.length);
+      // read in place (no copy)
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(this.node);
     }
     return NO_MEMBER;
   }
+}
+
+/** A Buffer's bytes as a plain byte[] (a view of the same memory: no copy). */
+function bytesOf(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 const INTEGER = /^\s*[+-]?\d+\s*$/;
@@ -102,6 +109,8 @@ export const INT64 = numeric('System.Int64', int64);
 export const DOUBLE = numeric('System.Double', parseDouble);
 export const BOOLEAN = numeric('System.Boolean', parseBool);
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
 export const CONVERT: TypeLibrary = {
   type: 'System.Convert',
   source: `${RS}/convert.cs`,
@@ -117,10 +126,12 @@ export const CONVERT: TypeLibrary = {
     FromBase64String: {
       overloads: ['(string)'],
       run: (_self, args) => {
-        const s = str(args[0]).replace(/\s/g, '');
-        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) throw new CsException('FormatException', 'The input is not a valid Base-64 string as it contains a non-base 64 character, more than two padding characters, or an illegal character among the padding characters.');
+        // white space is skipped (FromBase64CharPtr)
+        let s = str(args[0]);
+        if (/\s/.test(s)) s = s.replace(/\s/g, '');
+        if (!BASE64.test(s) || s.length % 4 !== 0) throw new CsException('FormatException', 'The input is not a valid Base-64 string as it contains a non-base 64 character, more than two padding characters, or an illegal character among the padding characters.');
         chargeString(s.length);
-        return new Uint8Array(Buffer.from(s, 'base64'));
+        return bytesOf(Buffer.from(s, 'base64'));
       },
     },
     ToInt32: { overloads: ['(string)', '(object)', '(double)', '(long)'], run: (_self, args) => int32(args[0]) },
@@ -198,11 +209,22 @@ export const ENCODING: TypeLibrary = {
   },
 };
 
+/** RFC 3986's unreserved characters: what Uri.EscapeDataString (.NET 4.5+) leaves as it is. */
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+/** What encodeURIComponent leaves and EscapeDataString escapes. */
+const SUB_DELIMS = /[!'()*]/g;
+
+/** Uri.EscapeDataString: every character but the unreserved ones percent-encoded as UTF-8. */
+function escapeDataString(text: string): string {
+  if (UNRESERVED.test(text)) return text;
+  return encodeURIComponent(text).replace(SUB_DELIMS, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
 export const URI: TypeLibrary = {
   type: 'System.Uri',
   source: 'https://github.com/microsoft/referencesource/blob/master/System/net/System/URI.cs',
   methods: {
-    EscapeDataString: { overloads: ['(string)'], run: (_self, args) => encodeURIComponent(str(args[0])).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) },
+    EscapeDataString: { overloads: ['(string)'], run: (_self, args) => escapeDataString(str(args[0])) },
     UnescapeDataString: { overloads: ['(string)'], run: (_self, args) => decodeURIComponent(str(args[0])) },
   },
 };

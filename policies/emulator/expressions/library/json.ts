@@ -97,6 +97,21 @@ export const JSONCONVERT: TypeLibrary = {
   },
 };
 
+/**
+ * JTokenType: its members are their names, as `JToken.Type` gives them (`Object`, `Array`,
+ * `String`, `Integer`...), so `token.Type == JTokenType.Array` compares like the enum does.
+ */
+export const JTOKEN_TYPE: TypeLibrary = {
+  type: 'Newtonsoft.Json.Linq.JTokenType',
+  source: 'https://github.com/JamesNK/Newtonsoft.Json/blob/master/Src/Newtonsoft.Json/Linq/JTokenType.cs',
+  properties: Object.fromEntries(
+    ['None', 'Object', 'Array', 'Constructor', 'Property', 'Comment', 'Integer', 'Float', 'String', 'Boolean', 'Null', 'Undefined', 'Date', 'Raw', 'Bytes', 'Guid', 'Uri', 'TimeSpan'].map((n) => [
+      n,
+      { overloads: [''], run: () => n },
+    ]),
+  ),
+};
+
 export const FORMATTING: TypeLibrary = {
   type: 'Newtonsoft.Json.Formatting',
   source: 'https://github.com/JamesNK/Newtonsoft.Json/blob/master/Src/Newtonsoft.Json/Formatting.cs',

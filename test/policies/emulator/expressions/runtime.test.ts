@@ -65,6 +65,12 @@ describe('runtime: String.Split as .NET Framework 4.8 does it (referencesource s
     ['"a b".Split((char[])null)', 'a|b'],
     // string separators: tried in order at each position
     ['"a<>b<c".Split(new[] { "<>", "<" }, StringSplitOptions.None)', 'a|b|c'],
+    // ... the first in list order wins where several start at one position, even a shorter one
+    ['"a<>b<c".Split(new[] { "<", "<>" }, StringSplitOptions.None)', 'a|>b|c'],
+    // ... whichever occurs first wins, wherever it stands in the list; a match is skipped whole
+    ['"ab,cd;;e".Split(new[] { ";;", "," }, StringSplitOptions.None)', 'ab|cd|e'],
+    ['"aaa".Split(new[] { "aa" }, StringSplitOptions.None)', '|a'],
+    ['"a,b;c,".Split(\',\', \';\')', 'a|b|c|'],
     ['"".Split(new[] { \',\' }, StringSplitOptions.RemoveEmptyEntries).Length.ToString()', '0'],
   ];
   for (const [expr, expected] of cases) {
@@ -76,6 +82,33 @@ describe('runtime: String.Split as .NET Framework 4.8 does it (referencesource s
   it('a negative count is ArgumentOutOfRangeException', () => {
     assert.throws(() => run('@("a".Split(new[] { \',\' }, -1))'), (e: unknown) => e instanceof ExpressionError && /ArgumentOutOfRangeException/.test(e.detail));
   });
+});
+
+describe('runtime: Uri.EscapeDataString, Encoding and Convert byte arrays', () => {
+  const cases: [string, unknown][] = [
+    // RFC 3986 unreserved characters stay; everything else is percent-encoded UTF-8, !'()* too
+    ['@(Uri.EscapeDataString("Az09-._~"))', 'Az09-._~'],
+    ['@(Uri.EscapeDataString("a b!\'()*ä/?#[]"))', 'a%20b%21%27%28%29%2A%C3%A4%2F%3F%23%5B%5D'],
+    ['@(Uri.EscapeDataString(""))', ''],
+    ['@(Encoding.UTF8.GetBytes("héllo").Length)', 6],
+    ['@(Encoding.UTF8.GetString(Encoding.UTF8.GetBytes("héllo")))', 'héllo'],
+    // a byte[] is its own: writing one leaves another untouched
+    ['@{ var a = Encoding.UTF8.GetBytes("abc"); var b = Encoding.UTF8.GetBytes("abc"); a[0] = 100; return Encoding.UTF8.GetString(a) + Encoding.UTF8.GetString(b); }', 'dbcabc'],
+    ['@{ var a = Convert.FromBase64String("YWJj"); a[2] = 100; return Encoding.ASCII.GetString(a) + Convert.ToBase64String(Convert.FromBase64String(" YW Jj\\n")); }', 'abdYWJj'],
+  ];
+  for (const [code, expected] of cases) it(code, () => assert.equal(run(code), expected));
+});
+
+describe('runtime: JTokenType (Newtonsoft JTokenType.cs)', () => {
+  const cases: [string, unknown][] = [
+    ['@(JToken.Parse("[1]").Type == JTokenType.Array)', true],
+    ['@(JObject.Parse("{\\"a\\":\\"x\\"}").Property("a").Value.Type == JTokenType.String)', true],
+    ['@(JToken.Parse("{}").Type == JTokenType.Array)', false],
+    ['@(JToken.Parse("1.5").Type != JTokenType.Integer)', true],
+    ['@(JTokenType.Boolean.ToString())', 'Boolean'],
+    ['@(JToken.Parse("null").Type == Newtonsoft.Json.Linq.JTokenType.Null)', true],
+  ];
+  for (const [code, expected] of cases) it(code, () => assert.equal(run(code), expected));
 });
 
 describe('runtime: C# 7.3 constructs', () => {
@@ -98,6 +131,12 @@ describe('runtime: C# 7.3 constructs', () => {
     ['@{ var r = 0; switch (5) { default: r = 9; break; case 1: r = 1; break; } return r; }', 9],
     ['@{ var r = ""; foreach (var x in new[] { 1, 2, 3 }) { switch (x) { case 2: continue; } r += x; } return r; }', '13'],
     ['@{ int Twice(int x) => x * 2; return Twice(Twice(3)); }', 12],
+    // scopes: a loop body's locals are new per iteration (closures keep their own), sibling blocks reuse a name
+    ['@{ var fs = new List<Func<int>>(); foreach (var x in new[] { 1, 2, 3 }) { var y = x * 10; fs.Add(() => y + x); } return string.Join(",", fs.Select(g => g())); }', '11,22,33'],
+    ['@{ var r = ""; for (var i = 0; i < 2; i++) { var y = i; if (y == 0) { var z = "a"; r += z; } else { var z = "b"; r += z; } } return r; }', 'ab'],
+    ['@{ var r = 0; if (int.TryParse("5", out var n)) r = n; return r + n; }', 10],
+    ['@{ string context = "local"; return context; }', 'local'],
+    ['@{ var Encoding = "shadow"; return Encoding.Length.ToString(); }', '6'],
     ['@{ return Fact(5); int Fact(int n) { if (n <= 1) { return 1; } return n * Fact(n - 1); } }', 120],
     ['@{ var d = new Dictionary<string, int> { ["a"] = 1, ["b"] = 2 }; return d["a"] + d["b"]; }', 3],
     ['@{ var l = new List<int> { 1, 2 }; l.Add(3); return l.Sum(); }', 6],

@@ -1,0 +1,196 @@
+/**
+ * PostgreSQL audit trail (docs/audit.md): an audit table owned by a NOLOGIN writer role, with row
+ * security (the writer inserts; a tenant reads its own rows; the auditor and the policy manager
+ * read all), and on each audited table an AFTER … FOR EACH ROW trigger whose function is
+ * SECURITY DEFINER (owned by the writer), `search_path` pinned, reading the session keys with
+ * `current_setting('app.…', true)`. The trigger runs inside the writing statement, so the audit
+ * row commits or rolls back with the change (https://www.postgresql.org/docs/current/trigger-definition.html).
+ *
+ * A SECURITY DEFINER function pins its search_path so nothing a caller can create is found first
+ * (https://www.postgresql.org/docs/current/sql-createfunction.html#SQL-CREATEFUNCTION-SECURITY).
+ * The application role gets SELECT on the audit table only: no INSERT, UPDATE, DELETE, TRUNCATE
+ * or TRIGGER, and it owns neither the audit table nor an audited table, so it can neither change
+ * audit rows nor disable, drop or replace a trigger (ALTER TABLE … DISABLE TRIGGER needs
+ * ownership: https://www.postgresql.org/docs/current/sql-altertable.html), and
+ * `session_replication_role` (which skips ordinary triggers) is superuser-only.
+ */
+import { auditColumns, auditFunctionName, auditPolicyNames, auditSources, auditTriggerName } from '../audit/names.js';
+import type { AuditedTable, AuditSpec, RlsSpec, SessionKey } from '../spec/schema.js';
+import { pgDollarQuote, pgIdent, pgString } from './quote.js';
+
+const pgTypes: Record<SessionKey['type'], string> = { text: 'text', uuid: 'uuid', int: 'integer', bigint: 'bigint', json: 'jsonb' };
+
+export function pgAuditTableRef(a: AuditSpec): string {
+  return `${pgIdent(a.schema)}.${pgIdent(a.table)}`;
+}
+
+/** As `pgSessionRead` (postgres.ts): NULL when the key is not set in this transaction; a JSON key reads `[]` then. */
+const sessionRead = (spec: RlsSpec, k: SessionKey): string => {
+  const raw = `nullif(current_setting(${pgString(`${spec.settingPrefix}.${k.name}`)}, true), '')`;
+  if (k.type === 'json') return `(select coalesce(${raw}::jsonb, '[]'::jsonb))`;
+  return `(select ${raw}::${pgTypes[k.type]})`;
+};
+
+/** The SQL that evaluates to each identity column's value inside the trigger function. */
+function identityValues(spec: RlsSpec, a: AuditSpec): string[] {
+  const src = auditSources(spec, a);
+  // request and trace ids are kept as text, whatever their key's type
+  const text = (k: SessionKey | undefined) => (k ? sessionRead(spec, { ...k, type: 'text' }) : 'NULL');
+  return [
+    sessionRead(spec, src.tenant),
+    sessionRead(spec, src.user),
+    src.roles ? sessionRead(spec, src.roles) : 'NULL',
+    text(src.requestId),
+    text(src.traceId),
+  ];
+}
+
+function rowKey(t: AuditedTable, record: 'NEW' | 'OLD'): string {
+  return `jsonb_build_object(${t.key.map((c) => `${pgString(c)}, ${record}.${pgIdent(c)}`).join(', ')})`;
+}
+
+function triggerFunction(spec: RlsSpec, a: AuditSpec, t: AuditedTable): string {
+  const fn = `${pgIdent(a.schema)}.${pgIdent(auditFunctionName(t))}`;
+  const cols = auditColumns.filter((c) => c !== 'audit_id').map(pgIdent).join(', ');
+  const values = [
+    'clock_timestamp()',
+    ...identityValues(spec, a),
+    pgString(t.schema),
+    pgString(t.name),
+    'lower(TG_OP)',
+    `CASE WHEN TG_OP = 'DELETE' THEN ${rowKey(t, 'OLD')} ELSE ${rowKey(t, 'NEW')} END`,
+  ];
+  const body = [
+    '',
+    'BEGIN',
+    `  INSERT INTO ${pgAuditTableRef(a)} (${cols})`,
+    `  VALUES (${values.join(',\n          ')});`,
+    '  RETURN NULL;',
+    'END',
+    '',
+  ].join('\n');
+  return [
+    `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger`,
+    '  LANGUAGE plpgsql SECURITY DEFINER',
+    '  SET search_path = pg_catalog, pg_temp',
+    `AS ${pgDollarQuote(body)};`,
+  ].join('\n');
+}
+
+function triggerEvents(t: AuditedTable): string {
+  return t.operations.map((o) => o.toUpperCase()).join(' OR ');
+}
+
+/** The audit trail's statements (after the roles exist). */
+export function pgAuditStatements(spec: RlsSpec, a: AuditSpec): string[] {
+  const src = auditSources(spec, a);
+  const table = pgAuditTableRef(a);
+  const writer = pgIdent(a.writer);
+  const readers = [...spec.applicationRoles.map((r) => r.name), a.auditor, spec.policyManager.name];
+  const out: string[] = [
+    `CREATE SCHEMA IF NOT EXISTS ${pgIdent(a.schema)};`,
+    [
+      `CREATE TABLE IF NOT EXISTS ${table} (`,
+      '  "audit_id"     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,',
+      '  "occurred_at"  timestamptz NOT NULL,',
+      `  "tenant_id"    ${pgTypes[src.tenant.type]},`,
+      `  "user_oid"     ${pgTypes[src.user.type]},`,
+      '  "roles"        jsonb,',
+      '  "request_id"   text,',
+      '  "trace_id"     text,',
+      '  "table_schema" text NOT NULL,',
+      '  "table_name"   text NOT NULL,',
+      `  "operation"    text NOT NULL CHECK ("operation" IN ('insert', 'update', 'delete')),`,
+      '  "row_key"      jsonb NOT NULL',
+      ');',
+    ].join('\n'),
+    `CREATE INDEX IF NOT EXISTS ${pgIdent(`${a.table}_request_id_idx`)} ON ${table} ("request_id");`,
+    `CREATE INDEX IF NOT EXISTS ${pgIdent(`${a.table}_trace_id_idx`)} ON ${table} ("trace_id");`,
+    `CREATE INDEX IF NOT EXISTS ${pgIdent(`${a.table}_tenant_time_idx`)} ON ${table} ("tenant_id", "occurred_at");`,
+    '-- the writer owns the audit table and the trigger functions; it has no members',
+    `ALTER TABLE ${table} OWNER TO ${writer};`,
+    `REVOKE ALL ON TABLE ${table} FROM PUBLIC;`,
+    ...readers.map((r) => `REVOKE ALL ON TABLE ${table} FROM ${pgIdent(r)};`),
+    ...[a.writer, ...readers].map((r) => `GRANT USAGE ON SCHEMA ${pgIdent(a.schema)} TO ${pgIdent(r)};`),
+    `GRANT SELECT ON TABLE ${table} TO ${readers.map(pgIdent).join(', ')};`,
+    `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;`,
+    `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;`,
+  ];
+  const ours = Object.values(auditPolicyNames).map(pgString).join(', ');
+  out.push(
+    `DO ${pgDollarQuote(
+      [
+        '',
+        '  DECLARE p record;',
+        'BEGIN',
+        `  FOR p IN SELECT policyname FROM pg_catalog.pg_policies WHERE schemaname = ${pgString(a.schema)} AND tablename = ${pgString(a.table)} AND policyname NOT IN (${ours}) LOOP`,
+        `    EXECUTE format('DROP POLICY %I ON %I.%I', p.policyname, ${pgString(a.schema)}, ${pgString(a.table)});`,
+        '  END LOOP;',
+        'END',
+        '',
+      ].join('\n'),
+    )};`,
+  );
+  const tenantRead = sessionRead(spec, src.tenant);
+  const policy = (name: string, body: string) => {
+    out.push(`DROP POLICY IF EXISTS ${pgIdent(name)} ON ${table};`);
+    out.push(`CREATE POLICY ${pgIdent(name)} ON ${table} ${body};`);
+  };
+  policy(auditPolicyNames.write, `AS PERMISSIVE FOR INSERT TO ${writer}\n  WITH CHECK (true)`);
+  policy(auditPolicyNames.tenant, `AS PERMISSIVE FOR SELECT TO PUBLIC\n  USING ("tenant_id" = ${tenantRead})`);
+  policy(auditPolicyNames.all, `AS PERMISSIVE FOR SELECT TO ${pgIdent(a.auditor)}, ${pgIdent(spec.policyManager.name)}\n  USING (true)`);
+  for (const t of a.tables) {
+    const fn = `${pgIdent(a.schema)}.${pgIdent(auditFunctionName(t))}`;
+    const target = `${pgIdent(t.schema)}.${pgIdent(t.name)}`;
+    out.push(triggerFunction(spec, a, t));
+    out.push(`ALTER FUNCTION ${fn}() OWNER TO ${writer};`);
+    out.push(`REVOKE ALL ON FUNCTION ${fn}() FROM PUBLIC;`);
+    out.push(`DROP TRIGGER IF EXISTS ${pgIdent(auditTriggerName)} ON ${target};`);
+    out.push(`CREATE TRIGGER ${pgIdent(auditTriggerName)} AFTER ${triggerEvents(t)} ON ${target}\n  FOR EACH ROW EXECUTE FUNCTION ${fn}();`);
+  }
+  return out;
+}
+
+/**
+ * Removing the audit trail drops the triggers and their functions. The audit table, its rows and
+ * the writer that owns them stay: audit rows are evidence, dropped only by hand.
+ */
+export function pgAuditRemoveStatements(spec: RlsSpec, a: AuditSpec): string[] {
+  const out: string[] = [];
+  for (const t of a.tables) {
+    out.push(`DROP TRIGGER IF EXISTS ${pgIdent(auditTriggerName)} ON ${pgIdent(t.schema)}.${pgIdent(t.name)};`);
+    out.push(`DROP FUNCTION IF EXISTS ${pgIdent(a.schema)}.${pgIdent(auditFunctionName(t))}();`);
+  }
+  const table = pgAuditTableRef(a);
+  // the readers lose their access (so their roles can be dropped); the policies naming them go too
+  const readers = [...spec.applicationRoles.map((r) => r.name), a.auditor, spec.policyManager.name];
+  const revoke = readers.flatMap((r) => [
+    `    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ${pgString(r)}) THEN`,
+    `      REVOKE ALL ON TABLE ${table} FROM ${pgIdent(r)};`,
+    `      REVOKE USAGE ON SCHEMA ${pgIdent(a.schema)} FROM ${pgIdent(r)};`,
+    '    END IF;',
+  ]);
+  out.push(
+    `DO ${pgDollarQuote(
+      [
+        '',
+        'BEGIN',
+        `  IF to_regclass(${pgString(table)}) IS NOT NULL THEN`,
+        ...Object.values(auditPolicyNames).map((n) => `    DROP POLICY IF EXISTS ${pgIdent(n)} ON ${table};`),
+        ...revoke,
+        '  END IF;',
+        `  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ${pgString(a.auditor)}) THEN`,
+        '    BEGIN',
+        `      DROP ROLE ${pgIdent(a.auditor)};`,
+        '    EXCEPTION WHEN dependent_objects_still_exist THEN',
+        `      RAISE NOTICE 'role % still holds privileges in another database; kept', ${pgString(a.auditor)};`,
+        '    END;',
+        '  END IF;',
+        `  RAISE NOTICE 'audit table % and its owner % are kept (audit rows are evidence); drop them by hand', ${pgString(`${a.schema}.${a.table}`)}, ${pgString(a.writer)};`,
+        'END',
+        '',
+      ].join('\n'),
+    )};`,
+  );
+  return out;
+}

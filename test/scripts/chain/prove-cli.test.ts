@@ -1,0 +1,62 @@
+/** `apim-rls chain check --prove` end to end: the static check, then the proof; exit 0 clean, 1 on a mismatch, 2 without cases. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sampleCases } from '../../../rls/sample/index.js';
+import { issuerOfDiscoveryUrl } from '../../../scripts/chain/prove/identity-provider.js';
+import type { ProveReport } from '../../../scripts/chain/prove/index.js';
+import { backendResource, built, exampleSettings, repoRoot, seed } from './fixture.js';
+
+let dir = '';
+const file = (name: string) => join(dir, name);
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'chain', 'check', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const discovery = exampleSettings['APIM_RLS_OPENID_CONFIG_URL'] as string;
+const chain = (policy: string) => [
+  '--policy', file(policy), '--scope', file('global.xml'), '--spec', 'rls/sample/spec.ts', '--settings', 'local.settings.example.json',
+  '--named-value', `orders-backend-resource=${backendResource}`, '--named-value', `entra-openid-config=${discovery}`,
+  '--named-value', `entra-issuer=${issuerOfDiscoveryUrl(discovery)}`, '--named-value', 'entra-tenant-id=contoso',
+];
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'apim-rls-prove-cli-'));
+  writeFileSync(file('orders-api.xml'), built['orders-api'] as string);
+  writeFileSync(file('global.xml'), built['global'] as string);
+  const tenantHeader = '<set-header name="X-Identity-Tenant-Id" exists-action="override">\n            <value>@(Uri.EscapeDataString(((Jwt)context.Variables["jwt"]).Claims.GetValueOrDefault("tid", "")))</value>';
+  writeFileSync(file('tenant-from-oid.xml'), seed(built['orders-api'] as string, tenantHeader, tenantHeader.replace('"tid"', '"oid"')));
+  writeFileSync(file('alice.json'), JSON.stringify({ cases: sampleCases.filter((c) => c.name.startsWith('alice (Orders.Read, Orders.Write)')) }));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('the product chain checks clean and proves clean: exit 0', () => {
+  const r = cli([...chain('orders-api.xml'), '--prove', '--cases', 'rls/sample/cases.ts']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /^0 error\(s\), 0 warning\(s\), 0 info in the chain\n/);
+  assert.match(r.stdout, /\d+ checks: \d+ agree, 0 mismatch, \d+ not reachable through the API, \d+ refused by the gateway\n$/);
+});
+
+test('a proof mismatch is a finding: exit 1, the layer named; --format json carries the proof', () => {
+  const r = cli([...chain('tenant-from-oid.xml'), '--prove', '--cases', file('alice.json'), '--format', 'json']);
+  assert.equal(r.code, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as { proof: ProveReport };
+  const orders = out.proof.rows.find((x) => x.kind === 'rows' && x.subject === 'app.orders');
+  assert.deepEqual({ truth: orders?.truth, api: orders?.api, layer: orders?.layer }, { truth: '3', api: '0', layer: 'gateway' });
+  assert.equal(out.proof.cases[0]?.forwarded?.headers['x-identity-tenant-id'], '00000000-0000-0000-0000-0000000000a1');
+});
+
+test('--prove without --cases, or with cases that do not parse: exit 2', () => {
+  const none = cli([...chain('orders-api.xml'), '--prove']);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /--prove needs the verify cases: --cases FILE/);
+  writeFileSync(file('bad-cases.json'), JSON.stringify({ cases: [] }));
+  const bad = cli([...chain('orders-api.xml'), '--prove', '--cases', file('bad-cases.json')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /invalid verify cases/);
+});
