@@ -25,14 +25,22 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   throw new RlsError('RLS_DB_URL_INVALID', 'unknown database URL: use postgres://…, pglite:memory, pglite:DIR (or a directory path) or mssql://SERVER/DATABASE');
 }
 
-/** A string safe to print for a URL: no password. */
+/**
+ * A string safe to print for a URL: no password — neither in the user info nor in a query
+ * parameter (pg's connection strings take `?password=` and `?sslpassword=`). A URL that does not
+ * parse (a password with an unescaped `#` or `/`) loses everything between `scheme://` and its
+ * last `@`.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    for (const key of [...u.searchParams.keys()]) {
+      if (/password/i.test(key)) u.searchParams.set(key, '***');
+    }
     return u.toString();
   } catch {
-    return url;
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^]*@/i, '$1***@');
   }
 }
 

@@ -25,6 +25,20 @@ describe('database URLs', () => {
     assert.doesNotMatch(redactUrl('postgres://u:s3cret@h/d'), /s3cret/);
   });
 
+  it('redacts a password in the query string and in a URL that does not parse (regression: printed as given)', () => {
+    assert.equal(redactUrl('postgres://h/d?user=u&password=s3cret&sslmode=require'), 'postgres://h/d?user=u&password=***&sslmode=require');
+    assert.doesNotMatch(redactUrl('postgres://h/d?sslpassword=s3cret'), /s3cret/);
+    assert.equal(redactUrl('postgres://u:pa#s3cret@127.0.0.1:1/d'), 'postgres://***@127.0.0.1:1/d');
+    assert.equal(redactUrl('postgres://u:pa/s3cret@h/d'), 'postgres://***@h/d');
+  });
+
+  it('an unparsable URL with a password: the error carries no password', async () => {
+    await assert.rejects(openDatabase('postgres://u:pa#s3cret@127.0.0.1:1/d'), (err: Error & { code?: string }) => {
+      assert.doesNotMatch(err.message, /s3cret/);
+      return true;
+    });
+  });
+
   it('an unreachable server is RLS_DB_UNREACHABLE and the message carries no password', async () => {
     await assert.rejects(openDatabase('postgres://u:s3cret@127.0.0.1:1/d'), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'RLS_DB_UNREACHABLE');
