@@ -1,6 +1,6 @@
 /** `openDatabase(url)`: `postgres://…`, `pglite:memory`, `pglite:DIR` or a bare directory, `mssql://SERVER/DB`. */
 import type { TokenCredential } from '@azure/identity';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { RlsError } from '../errors.js';
 import type { Database } from './types.js';
@@ -59,6 +59,8 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
       if (target.dir !== undefined && existsSync(target.dir) && !statSync(target.dir).isDirectory()) {
         throw new RlsError('RLS_DB_URL_INVALID', `${target.dir} is a file: a PGlite database is a folder (pglite:DIR, created when missing)`);
       }
+      // created when missing, parents too (PGlite makes only the last folder: pglite:.dev/db failed in a fresh clone)
+      if (target.dir !== undefined) mkdirSync(target.dir, { recursive: true });
       const { openPglite } = await import('./pglite.js');
       return await openPglite(target.dir);
     }

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TokenCredential } from '@azure/identity';
 import { mssqlConfig, parseMssqlUrl } from '../../../rls/db/mssql.js';
@@ -51,6 +54,20 @@ describe('database URLs', () => {
     const file = fileURLToPath(import.meta.url);
     await assert.rejects(openDatabase(file), { code: 'RLS_DB_URL_INVALID', message: `${file} is a file: a PGlite database is a folder (pglite:DIR, created when missing)` });
     await assert.rejects(openDatabase(`pglite:${file}`), { code: 'RLS_DB_URL_INVALID' });
+  });
+
+  it('pglite:DIR whose parent folder is missing is created, parents too (regression: ENOENT for pglite:.dev/sample-db in a fresh clone)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'apim-rls-open-'));
+    try {
+      const db = await openDatabase(`pglite:${join(root, 'missing', 'db')}`);
+      try {
+        assert.equal((await db.query<{ one: number }>('select 1 as one')).rows[0]?.one, 1);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('mssql needs a credential', async () => {
