@@ -151,10 +151,12 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
     const rows: ProveRow[] = [];
     const evidence: ProveCaseEvidence[] = [];
     let cursor = 0;
+    // the case rows in case order (verify also adds audit and hardening rows: not per API call)
+    const caseRows = truth.rows.filter((r) => r.kind === 'rows' || r.kind === 'write');
     for (const c of cases.cases) {
-      const reads = truth.rows.slice(cursor, cursor + Object.keys(c.rows).length);
+      const reads = caseRows.slice(cursor, cursor + Object.keys(c.rows).length);
       cursor += reads.length;
-      const writes = truth.rows.slice(cursor, cursor + c.writes.length);
+      const writes = caseRows.slice(cursor, cursor + c.writes.length);
       cursor += writes.length;
       const out = await run.prove(c, reads, writes);
       rows.push(...out.rows);
