@@ -29,8 +29,8 @@ export function checkBackendRls(spec: RlsSpec, claimMap: ClaimMap, r: Reporter):
       r.spec('CHAIN201', `the RLS spec reads the session key "${k.name}" (${specSource(k)}), but the backend's claim map never sets it: it is NULL in every request`, path);
       return;
     }
-    const specFrom = k.source === 'request-id' ? 'request id' : k.source === 'trace-id' ? 'trace id' : `claim:${k.claim ?? k.name}`;
-    const mapFrom = 'claim' in rule.from ? `claim:${rule.from.claim}` : 'requestId' in rule.from ? 'request id' : 'trace id';
+    const specFrom = k.source === 'claim' ? `claim:${k.claim ?? k.name}` : k.source;
+    const mapFrom = 'claim' in rule.from ? `claim:${rule.from.claim}` : 'requestId' in rule.from ? 'request-id' : 'trace-id';
     if (specFrom !== mapFrom) {
       r.spec('CHAIN203', `the session key "${k.name}" is ${specSource(k)} in the RLS spec, but the backend fills it from ${sourceText(rule.from)}`, path);
     }
