@@ -8,3 +8,5 @@ export { applySpec, type ApplyOptions, type ApplyResult } from './apply.js';
 export { driftSpec, type CatalogChange } from './drift.js';
 export { loadCases, parseCases, type VerifyCase, type VerifyCases, type WriteProbe } from './cases.js';
 export { verifySpec, formatTruthTable, sessionValuesFromClaims, type VerifyReport, type VerifyRow } from './verify.js';
+export { findAuditRows, formatAuditTable, type AuditQuery, type AuditResult, type AuditRow } from './audit/find.js';
+export { auditColumns, auditTriggerName } from './audit/names.js';

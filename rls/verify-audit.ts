@@ -42,13 +42,27 @@ function splitTable(table: string): [string, string] {
   return [table.slice(0, dot), table.slice(dot + 1)];
 }
 
-/** Counts the audit rows of one request, table and operation visible to the current role. */
-async function countAudit(tx: Executor, a: AuditSpec, requestId: string, table: string, op: string): Promise<number> {
+/** How a dialect counts audit rows and sets and rolls back a savepoint. */
+export interface AuditProbeDialect {
+  save: string;
+  rollback: string;
+  /** counts the audit rows of one request, table and operation visible to the current role/user */
+  count(a: AuditSpec, requestId: string, schema: string, table: string, op: string): { sql: string; params: unknown[] };
+}
+
+export const pgAuditProbe: AuditProbeDialect = {
+  save: 'SAVEPOINT apim_rls_probe',
+  rollback: 'ROLLBACK TO SAVEPOINT apim_rls_probe',
+  count: (a, requestId, schema, table, op) => ({
+    sql: `select count(*)::int as n from ${pgAuditTableRef(a)} where "request_id" = $1 and "table_schema" = $2 and "table_name" = $3 and "operation" = $4`,
+    params: [requestId, schema, table, op],
+  }),
+};
+
+async function countAudit(tx: Executor, d: AuditProbeDialect, a: AuditSpec, requestId: string, table: string, op: string): Promise<number> {
   const [schema, name] = splitTable(table);
-  const r = await tx.query<{ n: number }>(
-    `select count(*)::int as n from ${pgAuditTableRef(a)} where "request_id" = $1 and "table_schema" = $2 and "table_name" = $3 and "operation" = $4`,
-    [requestId, schema, name, op],
-  );
+  const { sql, params } = d.count(a, requestId, schema, name, op);
+  const r = await tx.query<{ n: number }>(sql, params);
   return Number(r.rows[0]?.n ?? -1);
 }
 
@@ -58,27 +72,35 @@ export interface AuditedProbeResult {
 }
 
 /** Runs one write probe in a savepoint (always rolled back) and proves its audit rows. */
-export async function auditedProbe(tx: Executor, a: AuditSpec, caseName: string, subject: string, probe: WriteProbe, sql: string, params: readonly unknown[], requestId: string): Promise<AuditedProbeResult> {
-  const before = await countAudit(tx, a, requestId, probe.table, probe.op);
-  await tx.query('SAVEPOINT apim_rls_probe');
+export async function auditedProbe(
+  tx: Executor,
+  d: AuditProbeDialect,
+  a: AuditSpec,
+  at: { caseName: string; subject: string; requestId: string },
+  probe: WriteProbe,
+  sql: string,
+  params: readonly unknown[],
+): Promise<AuditedProbeResult> {
+  const before = await countAudit(tx, d, a, at.requestId, probe.table, probe.op);
+  await tx.query(d.save);
   let result: AuditedProbeResult['result'];
   let written = 0;
   try {
     const r = await tx.query(sql, params);
-    written = (await countAudit(tx, a, requestId, probe.table, probe.op)) - before;
+    written = (await countAudit(tx, d, a, at.requestId, probe.table, probe.op)) - before;
     result = { rowCount: r.rowCount };
   } catch (error) {
     result = { error };
   } finally {
-    await tx.query('ROLLBACK TO SAVEPOINT apim_rls_probe');
+    await tx.query(d.rollback);
   }
   const changed = 'error' in result ? 0 : result.rowCount;
   const rows: AuditVerifyRow[] = [
-    { case: caseName, kind: 'audit', subject: `${subject}: audit rows`, expected: String(changed), actual: String(written), ok: written === changed },
+    { case: at.caseName, kind: 'audit', subject: `${at.subject}: audit rows`, expected: String(changed), actual: String(written), ok: written === changed },
   ];
   if (changed > 0) {
-    const left = (await countAudit(tx, a, requestId, probe.table, probe.op)) - before;
-    rows.push({ case: caseName, kind: 'audit', subject: `${subject}: audit rows after rollback`, expected: '0', actual: String(left), ok: left === 0 });
+    const left = (await countAudit(tx, d, a, at.requestId, probe.table, probe.op)) - before;
+    rows.push({ case: at.caseName, kind: 'audit', subject: `${at.subject}: audit rows after rollback`, expected: '0', actual: String(left), ok: left === 0 });
   }
   return { result, rows };
 }

@@ -20,6 +20,17 @@ import { RlsError } from './errors.js';
 import type { RlsSpec } from './spec/schema.js';
 import { msAuditTableRef, mssqlAuditTriggerName } from './emit/mssql-audit.js';
 import { resolveTable, sessionValuesFromClaims, verifyIds, type VerifyOptions, type VerifyReport, type VerifyRow } from './verify.js';
+import { auditedOperations, auditedProbe, type AuditProbeDialect } from './verify-audit.js';
+
+/** Audit rows counted as the impersonated app user, through the audit table's FILTER predicate. */
+const mssqlAuditProbe: AuditProbeDialect = {
+  save: 'SAVE TRANSACTION apim_rls_probe;',
+  rollback: 'ROLLBACK TRANSACTION apim_rls_probe;',
+  count: (a, requestId, schema, table, op) => ({
+    sql: `SELECT COUNT(*) AS [n] FROM ${msAuditTableRef(a)} WHERE [request_id] = @p1 AND [table_schema] = @p2 AND [table_name] = @p3 AND [operation] = @p4;`,
+    params: [requestId, schema, table, op],
+  }),
+};
 
 /** SQL Server's error number for a write refused by a BLOCK predicate. */
 export const mssqlBlockPredicateError = 33504;
@@ -137,8 +148,16 @@ async function runCase(tx: Executor, spec: RlsSpec, user: string, c: VerifyCase,
     }
     for (const [i, w] of c.writes.entries()) {
       const { sql, params } = mssqlProbeStatement(spec, w);
-      const r = await probe(tx, sql, params);
       const subject = w.name ?? `${w.op} ${w.table} #${i + 1}`;
+      let r: { rowCount: number } | { error: unknown };
+      let auditRows: VerifyRow[] = [];
+      if (spec.audit && auditedOperations(spec, w.table)?.has(w.op)) {
+        const audited = await auditedProbe(tx, mssqlAuditProbe, spec.audit, { caseName: c.name, subject, requestId }, w, sql, params);
+        r = audited.result;
+        auditRows = audited.rows;
+      } else {
+        r = await probe(tx, sql, params);
+      }
       if ('error' in r) {
         const n = (r.error as { number?: unknown }).number;
         // 33504: a BLOCK predicate; 229/230: permission denied (not granted)
@@ -148,6 +167,7 @@ async function runCase(tx: Executor, spec: RlsSpec, user: string, c: VerifyCase,
         const actual = r.rowCount > 0 ? 'allowed' : 'blocked';
         out.push({ case: c.name, kind: 'write', subject, expected: w.expect, actual, ok: actual === w.expect, ...(r.rowCount === 0 ? { detail: '0 rows affected' } : {}) });
       }
+      out.push(...auditRows);
     }
     return out;
   });

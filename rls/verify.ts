@@ -10,7 +10,7 @@ import { pgPolicyNames } from './emit/postgres.js';
 import { pgIdent } from './emit/quote.js';
 import { RlsError } from './errors.js';
 import type { RlsSpec } from './spec/schema.js';
-import { auditedOperations, auditedProbe, auditHardeningChecks, auditTrailChecks, verifyIds } from './verify-audit.js';
+import { auditedOperations, auditedProbe, auditHardeningChecks, auditTrailChecks, pgAuditProbe, verifyIds } from './verify-audit.js';
 
 export { verifyIds } from './verify-audit.js';
 
@@ -156,7 +156,7 @@ async function runCase(tx: Executor, spec: RlsSpec, role: string, c: VerifyCase,
     let r: { rowCount: number } | { error: unknown };
     let auditRows: VerifyRow[] = [];
     if (spec.audit && auditedOperations(spec, w.table)?.has(w.op)) {
-      const audited = await auditedProbe(tx, spec.audit, c.name, subject, w, sql, params, verifyIds(index).requestId);
+      const audited = await auditedProbe(tx, pgAuditProbe, spec.audit, { caseName: c.name, subject, requestId: verifyIds(index).requestId }, w, sql, params);
       r = audited.result;
       auditRows = audited.rows;
     } else {

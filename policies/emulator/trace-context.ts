@@ -96,7 +96,9 @@ export function formatTraceparent(traceId: string, spanId: string, traceFlags: n
   return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
 }
 
-const tracestateMember = /^[a-z0-9][_0-9a-z\-*/]{0,255}(@[a-z0-9][_0-9a-z\-*/]{0,13})?=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
+// list-member = key "=" value (https://www.w3.org/TR/trace-context/#key, #value): a simple key starts
+// with a lower-case letter; a multi-tenant key is tenant-id "@" system-id; the value's last character is not a space
+const tracestateMember = /^(?:[a-z][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
 
 /** The `tracestate` to forward with a continued trace: combined, within the limits, every member well-formed; otherwise null (dropped). */
 export function tracestateToForward(header: string | readonly string[] | null | undefined): string | null {

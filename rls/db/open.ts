@@ -1,6 +1,6 @@
 /** `openDatabase(url)`: `postgres://…`, `pglite:memory`, `pglite:DIR` or a bare directory, `mssql://SERVER/DB`. */
 import type { TokenCredential } from '@azure/identity';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { RlsError } from '../errors.js';
 import type { Database } from './types.js';
@@ -25,14 +25,22 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   throw new RlsError('RLS_DB_URL_INVALID', 'unknown database URL: use postgres://…, pglite:memory, pglite:DIR (or a directory path) or mssql://SERVER/DATABASE');
 }
 
-/** A string safe to print for a URL: no password. */
+/**
+ * A string safe to print for a URL: no password — neither in the user info nor in a query
+ * parameter (pg's connection strings take `?password=` and `?sslpassword=`). A URL that does not
+ * parse (a password with an unescaped `#` or `/`) loses everything between `scheme://` and its
+ * last `@`.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    for (const key of [...u.searchParams.keys()]) {
+      if (/password/i.test(key)) u.searchParams.set(key, '***');
+    }
     return u.toString();
   } catch {
-    return url;
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^]*@/i, '$1***@');
   }
 }
 
@@ -51,6 +59,8 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
       if (target.dir !== undefined && existsSync(target.dir) && !statSync(target.dir).isDirectory()) {
         throw new RlsError('RLS_DB_URL_INVALID', `${target.dir} is a file: a PGlite database is a folder (pglite:DIR, created when missing)`);
       }
+      // created when missing, parents too (PGlite makes only the last folder: pglite:.dev/db failed in a fresh clone)
+      if (target.dir !== undefined) mkdirSync(target.dir, { recursive: true });
       const { openPglite } = await import('./pglite.js');
       return await openPglite(target.dir);
     }

@@ -100,9 +100,11 @@ export function mssqlAuditGrants(spec: RlsSpec, a: AuditSpec): string[] {
   for (const r of spec.applicationRoles) {
     const role = msIdent(r.name);
     out.push(`GRANT SELECT ON ${table} TO ${role};`);
-    out.push(`DENY INSERT, UPDATE, DELETE, ALTER, CONTROL, REFERENCES, TAKE OWNERSHIP ON ${table} TO ${role};`);
-    out.push(`DENY ALTER, CONTROL ON SCHEMA::${msIdent(a.schema)} TO ${role};`);
-    for (const t of a.tables) out.push(`DENY ALTER, CONTROL, TAKE OWNERSHIP ON OBJECT::${msIdent(t.schema)}.${msIdent(t.name)} TO ${role};`);
+    // never DENY CONTROL here: CONTROL implies SELECT (and DML on the audited table), and a DENY on
+    // an implying permission denies what it implies (https://learn.microsoft.com/sql/relational-databases/security/permissions-hierarchy-database-engine)
+    out.push(`DENY INSERT, UPDATE, DELETE, ALTER, REFERENCES, TAKE OWNERSHIP ON ${table} TO ${role};`);
+    out.push(`DENY ALTER ON SCHEMA::${msIdent(a.schema)} TO ${role};`);
+    for (const t of a.tables) out.push(`DENY ALTER, TAKE OWNERSHIP ON OBJECT::${msIdent(t.schema)}.${msIdent(t.name)} TO ${role};`);
   }
   out.push(`GRANT SELECT ON ${table} TO ${msIdent(a.auditor)}, ${msIdent(spec.policyManager.name)};`);
   return out;

@@ -124,14 +124,18 @@ export function registerChain(program: Command): void {
     .option('--cases <file>', 'the verify cases for --prove (as rls verify --cases: .ts, .json, .yaml)')
     .exitOverride()
     .action(async (flags: ChainCheckFlags) => {
+      if (flags.prove === true && flags.cases === undefined) throw new CliError('--prove needs the verify cases: --cases FILE (as rls verify --cases)', ExitCode.BadInput, 'CHAIN_PROVE_INPUT');
+      if (flags.prove !== true && flags.cases !== undefined) throw new CliError('--cases is read only with --prove', ExitCode.BadInput);
       const input = await loadChainInput(flags);
       const findings = checkChain(input);
       if (flags.db !== undefined) findings.push(...(await driftFindings(flags.db, input)));
+      const summary = summarise(findings);
+      // text: the static findings first, so they are out even when the proof cannot run (exit 2/3)
+      if (flags.format !== 'json') process.stdout.write(formatText(findings));
       // --prove: every verify case end to end (scripts/chain/prove, scripts/commands/chain-prove.ts)
       const proof = flags.prove === true ? await (await import('./chain-prove.js')).proveFromFlags(input, flags.cases) : undefined;
-      const summary = summarise(findings);
-      const proofText = proof ? `\n${(await import('../chain/prove/format.js')).formatProveReport(proof)}` : '';
-      process.stdout.write(flags.format === 'json' ? `${JSON.stringify({ findings, summary, ...(proof ? { proof } : {}) }, null, 2)}\n` : formatText(findings) + proofText);
+      if (flags.format === 'json') process.stdout.write(`${JSON.stringify({ findings, summary, ...(proof ? { proof } : {}) }, null, 2)}\n`);
+      else if (proof) process.stdout.write(`\n${(await import('../chain/prove/format.js')).formatProveReport(proof)}`);
       process.exitCode = summary.errors > 0 || (proof?.mismatches ?? 0) > 0 ? ExitCode.Findings : ExitCode.Ok;
     });
 }

@@ -1,9 +1,9 @@
 /**
  * The database audit trail through the HTTP handlers (issue 16 item 1), on PGlite and on the
  * PostgreSQL server: each write a caller makes leaves exactly one audit row with the caller's
- * identity and request id; a retried create (same request id) adds none; a refused or failed
- * write leaves none. (The trace id column is filled once the pipeline passes the trace context:
- * until then it is NULL, asserted below.)
+ * identity, request id and trace id (the host's trace context → the request span → the
+ * trace_id session key); a retried create (same request id) adds none; a refused or failed write
+ * leaves none. Without a trace context the trace id is NULL.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -51,28 +51,32 @@ for (const backend of sampleBackends) {
       );
     };
 
-    it('POST, PATCH and DELETE each leave exactly one audit row with the caller\'s identity and request id; a retried POST none more', async (tt) => {
+    it('POST, PATCH and DELETE each leave exactly one audit row with the caller\'s identity, request id and trace id; a retried POST none more', async (tt) => {
       if (skip()) return tt.skip(skip()!);
       const post = rid('post');
-      const created = await call(runtime, 'createOrder', { token: tokens.writerA, headers: { 'x-request-id': post }, body: { item: 'audited', quantity: 1 } });
+      // the host hands the worker the trace it continues (InvocationContext.traceContext)
+      const traceId = randomUUID().replace(/-/g, '');
+      const traceContext = { traceParent: `00-${traceId}-00f067aa0ba902b7-01` };
+      const created = await call(runtime, 'createOrder', { token: tokens.writerA, headers: { 'x-request-id': post }, traceContext, body: { item: 'audited', quantity: 1 } });
       assert.equal(created.status, 201, created.body);
       const id = (created.json as { id: number }).id;
-      const identity = { tenant_id: alice.tid, user_oid: alice.oid, roles: ['Orders.Read', 'Orders.Write'], table_schema: 'app', table_name: 'orders', trace_id: null };
+      const identity = { tenant_id: alice.tid, user_oid: alice.oid, roles: ['Orders.Read', 'Orders.Write'], table_schema: 'app', table_name: 'orders', trace_id: traceId };
       assert.deepEqual(await auditOf(post), [{ ...identity, request_id: post, operation: 'insert', row_key: { id: Number(id) } }]);
       // the retry of the same request finds the first row (idempotent create) and changes nothing
-      const retry = await call(runtime, 'createOrder', { token: tokens.writerA, headers: { 'x-request-id': post }, body: { item: 'audited', quantity: 1 } });
+      const retry = await call(runtime, 'createOrder', { token: tokens.writerA, headers: { 'x-request-id': post }, traceContext, body: { item: 'audited', quantity: 1 } });
       assert.ok(retry.status === 200 || retry.status === 201, retry.body);
       assert.equal((await auditOf(post)).length, 1);
 
       const patch = rid('patch');
-      const updated = await call(runtime, 'updateOrder', { token: tokens.writerA, headers: { 'x-request-id': patch }, params: { id: String(id) }, body: { quantity: 2 } });
+      const updated = await call(runtime, 'updateOrder', { token: tokens.writerA, headers: { 'x-request-id': patch }, traceContext, params: { id: String(id) }, body: { quantity: 2 } });
       assert.equal(updated.status, 200, updated.body);
       assert.deepEqual(await auditOf(patch), [{ ...identity, request_id: patch, operation: 'update', row_key: { id: Number(id) } }]);
 
       const del = rid('delete');
+      // without a trace context: no trace id, the column stays NULL
       const deleted = await call(runtime, 'deleteOrder', { token: tokens.writerA, headers: { 'x-request-id': del }, params: { id: String(id) } });
       assert.equal(deleted.status, 204, deleted.body);
-      assert.deepEqual(await auditOf(del), [{ ...identity, request_id: del, operation: 'delete', row_key: { id: Number(id) } }]);
+      assert.deepEqual(await auditOf(del), [{ ...identity, trace_id: null, request_id: del, operation: 'delete', row_key: { id: Number(id) } }]);
     });
 
     it('a refused or failed write leaves no audit row', async (tt) => {

@@ -60,15 +60,23 @@ describe('rls verify on Azure SQL (fake mssql database)', () => {
         },
       ],
     });
+    // the audit trigger, simulated: an update that changes a row adds an audit row until its savepoint is rolled back
+    let pendingAudit = 0;
     const { db, calls, txs } = fakeMssql((sql) => {
+      if (sql.startsWith('SELECT COUNT(*) AS [n] FROM [audit]')) return ok(1, [{ n: 5 + pendingAudit }]);
       if (sql.startsWith('SELECT COUNT(*)')) return ok(1, [{ n: 3 }]);
       if (sql.startsWith('INSERT')) return blocked();
-      if (sql.startsWith('UPDATE')) return ok(1);
+      if (sql.startsWith('UPDATE')) {
+        pendingAudit = 1;
+        return ok(1);
+      }
+      if (sql.startsWith('ROLLBACK TRANSACTION')) pendingAudit = 0;
       return ok();
     });
     const report = await verifySpec(db, ordersSpec, cases, { hardening: false });
     assert.equal(report.mismatches, 0, JSON.stringify(report.rows));
     assert.deepEqual(txs, [{ rollback: true }]);
+    const auditCount = 'SELECT COUNT(*) AS [n] FROM [audit].[row_changes] WHERE [request_id] = @p1 AND [table_schema] = @p2 AND [table_name] = @p3 AND [operation] = @p4;';
     const prelude = [
       "EXEC sp_set_session_context @key = @p1, @value = @p2, @read_only = 0;",
       "EXEC sp_set_session_context @key = @p3, @value = @p4, @read_only = 0;",
@@ -87,16 +95,28 @@ describe('rls verify on Azure SQL (fake mssql database)', () => {
         ['SAVE TRANSACTION apim_rls_probe;', []],
         ['SELECT COUNT(*) AS [n] FROM [app].[orders];', []],
         ['ROLLBACK TRANSACTION apim_rls_probe;', []],
+        // a write on an audited table: audit rows of this request counted before, after (in the savepoint) and after the rollback
+        [auditCount, ['verify-1', 'app', 'orders', 'insert']],
         ['SAVE TRANSACTION apim_rls_probe;', []],
         ['INSERT INTO [app].[orders] ([tenant_id], [owner_oid], [item], [quantity]) VALUES (@p1, @p2, @p3, @p4);', ['contoso', 'bob', 'x', 1]],
         ['ROLLBACK TRANSACTION apim_rls_probe;', []],
+        [auditCount, ['verify-1', 'app', 'orders', 'update']],
         ['SAVE TRANSACTION apim_rls_probe;', []],
         ['UPDATE [app].[orders] SET [quantity] = @p1 WHERE [item] = @p2;', [9, 'alice-1']],
+        [auditCount, ['verify-1', 'app', 'orders', 'update']],
         ['ROLLBACK TRANSACTION apim_rls_probe;', []],
+        [auditCount, ['verify-1', 'app', 'orders', 'update']],
         ['REVERT;', []],
       ],
     );
-    assert.deepEqual(report.rows.map((r) => [r.subject, r.actual]), [['app.orders', '3'], ['insert as bob', 'blocked'], ['update own', 'allowed']]);
+    assert.deepEqual(report.rows.map((r) => [r.subject, r.expected, r.actual]), [
+      ['app.orders', '3', '3'],
+      ['insert as bob', 'blocked', 'blocked'],
+      ['insert as bob: audit rows', '0', '0'],
+      ['update own', 'allowed', 'allowed'],
+      ['update own: audit rows', '1', '1'],
+      ['update own: audit rows after rollback', '0', '0'],
+    ]);
   });
 
   it('an absent claim is set to NULL (no key survives from an earlier case); a mismatch is reported, not thrown', async () => {
@@ -106,6 +126,16 @@ describe('rls verify on Azure SQL (fake mssql database)', () => {
     assert.deepEqual(calls[1]?.params, ['tenant_id', null, 'user_oid', null, 'roles', null, 'request_id', 'verify-1', 'trace_id', '00000000000000000000000000000001']);
     assert.equal(report.mismatches, 1);
     assert.deepEqual(report.rows[0], { case: 'nobody', kind: 'rows', subject: 'app.orders', expected: '0', actual: '2', ok: false });
+  });
+
+  it('an update that leaves no audit row (the trigger switched off) is a mismatch', async () => {
+    const cases = parseCases({
+      cases: [{ name: 'alice', claims: { tid: alice.tid, oid: alice.oid, roles: ['Orders.Write'] }, writes: [{ name: 'update own', op: 'update', table: 'app.orders', set: { quantity: 9 }, where: { item: 'alice-1' }, expect: 'allowed' }] }],
+    });
+    const { db } = fakeMssql((sql) => (sql.startsWith('SELECT COUNT(*)') ? ok(1, [{ n: 0 }]) : sql.startsWith('UPDATE') ? ok(1) : ok()));
+    const report = await verifySpec(db, ordersSpec, cases, { hardening: false });
+    assert.equal(report.mismatches, 1);
+    assert.deepEqual(report.rows.filter((r) => !r.ok).map((r) => [r.kind, r.subject, r.expected, r.actual]), [['audit', 'update own: audit rows', '1', '0']]);
   });
 
   it('hardening: the app user cannot switch off, drop or alter the policy; one that succeeds is a mismatch', async () => {

@@ -68,7 +68,10 @@ class Env {
       if (e.name0 === name) return e.value0;
       if (e.name1 === name) return e.value1;
       const vars = e.vars;
-      if (vars !== null && vars.has(name)) return vars.get(name);
+      if (vars !== null) {
+        const v = vars.get(name);
+        if (v !== undefined || vars.has(name)) return v;
+      }
     }
     return MISSING;
   }
@@ -813,6 +816,15 @@ function compileCall(e: Extract<Expr, { k: 'call' }>): Thunk {
   const nullCond = callee.nullCond;
   // the member the checker resolved, when the library runs it: looked up once, here
   const keyed: MemberImpl | undefined = e.member !== undefined ? MEMBERS.get(e.member) : undefined;
+  if (plain && keyed !== undefined && staticReceiver(callee.obj) !== null) {
+    // a static method the checker resolved (`JObject.Parse`, `Convert.FromBase64String`): no receiver
+    return (env, f) => {
+      f.pos = pos;
+      const values = evalAll(thunks, env, f);
+      f.pos = pos;
+      return keyed.run(undefined, values, f, typeArgs);
+    };
+  }
   if (plain) {
     return (env, f) => {
       f.pos = pos;
@@ -1039,13 +1051,17 @@ function construct(type: TypeRef | null, args: unknown[], init: unknown[] | null
 function compileStatements(body: readonly Stmt[]): Exec {
   const funcs = body.filter((s): s is Extract<Stmt, { k: 'localFunc' }> => s.k === 'localFunc').map((s) => ({ name: s.name, params: s.params.map((p) => intern(p.name)), exec: compileStmt(s.body) }));
   const stmts = body.filter((s) => s.k !== 'localFunc').map(compileStmt);
-  return (env, f) => {
-    for (const fn of funcs) env.declare(fn.name, new Lambda(fn.params, env, null, fn.exec));
-    for (const s of stmts) {
-      const r = s(env, f);
+  const run: Exec = (env, f) => {
+    for (let i = 0; i < stmts.length; i++) {
+      const r = stmts[i]!(env, f);
       if (r !== undefined) return r;
     }
     return undefined;
+  };
+  if (funcs.length === 0) return run;
+  return (env, f) => {
+    for (const fn of funcs) env.declare(fn.name, new Lambda(fn.params, env, null, fn.exec));
+    return run(env, f);
   };
 }
 

@@ -14,11 +14,11 @@ import type { Reporter } from './report.js';
 const TYPE_LENGTHS: Record<SessionKey['type'], number | undefined> = { text: undefined, json: undefined, uuid: 36, int: 11, bigint: 20 };
 
 function sourceText(from: SessionKeyRule['from']): string {
-  return 'claim' in from ? `the claim "${from.claim}"` : 'the request id';
+  return 'claim' in from ? `the claim "${from.claim}"` : 'requestId' in from ? 'the request id' : 'the trace id';
 }
 
 function specSource(k: SessionKey): string {
-  return k.source === 'request-id' ? 'the request id' : `the claim "${k.claim ?? k.name}"`;
+  return k.source === 'request-id' ? 'the request id' : k.source === 'trace-id' ? 'the trace id' : `the claim "${k.claim ?? k.name}"`;
 }
 
 export function checkBackendRls(spec: RlsSpec, claimMap: ClaimMap, r: Reporter): void {
@@ -29,8 +29,8 @@ export function checkBackendRls(spec: RlsSpec, claimMap: ClaimMap, r: Reporter):
       r.spec('CHAIN201', `the RLS spec reads the session key "${k.name}" (${specSource(k)}), but the backend's claim map never sets it: it is NULL in every request`, path);
       return;
     }
-    const specFrom = k.source === 'request-id' ? 'request id' : `claim:${k.claim ?? k.name}`;
-    const mapFrom = 'claim' in rule.from ? `claim:${rule.from.claim}` : 'request id';
+    const specFrom = k.source === 'claim' ? `claim:${k.claim ?? k.name}` : k.source;
+    const mapFrom = 'claim' in rule.from ? `claim:${rule.from.claim}` : 'requestId' in rule.from ? 'request-id' : 'trace-id';
     if (specFrom !== mapFrom) {
       r.spec('CHAIN203', `the session key "${k.name}" is ${specSource(k)} in the RLS spec, but the backend fills it from ${sourceText(rule.from)}`, path);
     }

@@ -24,7 +24,7 @@ export interface ReceivedRequest {
   headers: Record<string, string>;
   status: number;
   /** the handler's audit line, when it wrote one */
-  audit: { decision?: string; reason?: string | null; proof?: string | null } | null;
+  audit: { decision?: string; reason?: string | null; proof?: string | null; requestId?: string } | null;
 }
 
 interface Route {
@@ -111,8 +111,10 @@ export function createProveBackend(runtime: Runtime): ProveBackend {
       logHandler: (_level, ...args) => {
         const text = args.map(String).join(' ');
         try {
-          const line = JSON.parse(text) as { type?: unknown; decision?: string; reason?: string | null; proof?: string | null };
-          if (line.type === 'apim-rls.audit') record.audit = { decision: line.decision, reason: line.reason ?? null, proof: line.proof ?? null };
+          const line = JSON.parse(text) as { type?: unknown; decision?: string; reason?: string | null; proof?: string | null; requestId?: unknown };
+          if (line.type === 'apim-rls.audit') {
+            record.audit = { decision: line.decision, reason: line.reason ?? null, proof: line.proof ?? null, ...(typeof line.requestId === 'string' ? { requestId: line.requestId } : {}) };
+          }
         } catch {
           // not the audit line
         }

@@ -46,3 +46,13 @@ export async function idsWhere(db: Executor, table: string, where: Record<string
   const r = await db.query<{ id: string }>(`select id::text as id from ${pgIdent(schema)}.${pgIdent(name)} where ${cond.join(' and ') || 'true'} order by id`, params);
   return r.rows.map((row) => row.id);
 }
+
+/** The identity the audit trail recorded for one request's writes to `schema.table` (rls/emit/postgres-audit.ts). */
+export async function auditedIdentity(db: Executor, auditTable: { schema: string; table: string }, table: string, requestId: string): Promise<{ tenant: string | null; user: string | null; operation: string }[]> {
+  const [schema, name] = table.split('.') as [string, string];
+  const r = await db.query<{ tenant: string | null; user: string | null; operation: string }>(
+    `select tenant_id::text as tenant, user_oid::text as user, operation from ${pgIdent(auditTable.schema)}.${pgIdent(auditTable.table)} where request_id = $1 and table_schema = $2 and table_name = $3 order by audit_id`,
+    [requestId, schema, name],
+  );
+  return r.rows;
+}

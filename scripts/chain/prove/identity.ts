@@ -121,7 +121,7 @@ export function headerFindings(o: GatewayCheckOptions): HeaderFindings {
 /**
  * The session keys the spec expects for these claims (as `rls verify` sets them), by name: one
  * string, a list (multi-valued; an absent claim is the empty list, as the backend sends it), or
- * null. `request-id` keys expect `requestId`.
+ * null. `request-id` keys expect `requestId`; `trace-id` keys are left out (not the caller's identity).
  */
 export function expectedKeys(spec: RlsSpec, claims: Readonly<Record<string, ClaimValue>>, requestId: string | null): ReportedKeys {
   const out: ReportedKeys = {};
@@ -130,6 +130,8 @@ export function expectedKeys(spec: RlsSpec, claims: Readonly<Record<string, Clai
       out[k.name] = requestId;
       continue;
     }
+    // the trace id is the request's, not the caller's, and GET /me does not show it
+    if (k.source !== 'claim') continue;
     const v = claims[k.claim ?? ''];
     if (k.multiValued) out[k.name] = asList(v) ?? [];
     else out[k.name] = typeof v === 'string' && v !== '' ? v : null;

@@ -23,12 +23,13 @@ import type { Database } from '../../../rls/db/types.js';
 import { RlsError } from '../../../rls/errors.js';
 import { resolveTable, verifySpec, type VerifyRow } from '../../../rls/verify.js';
 import { createProveBackend, proveBackendUrl, type ReceivedRequest } from './backend.js';
-import { idsWhere, sampleProveDatabase } from './database.js';
+import { auditedIdentity, idsWhere, sampleProveDatabase } from './database.js';
 import { ProveError } from './errors.js';
 import { withTimeout } from './timeout.js';
-import { backendFindings, describeAuthorization, expectedKeys, headerFindings, identityHeaderSuffixes, reportedKeys, type ClaimValue } from './identity.js';
+import { backendFindings, describeAuthorization, expectedKeys, headerFindings, identityHeaderSuffixes, reportedKeys, type ClaimValue, type ReportedKeys } from './identity.js';
 import { issuerOfDiscoveryUrl, openIdentityProvider, type ProveIdentityProvider } from './identity-provider.js';
 import { ordersTable, planCase, type WriteCall } from './plan.js';
+import { auditSources } from '../../../rls/audit/names.js';
 import type { ProveCaseEvidence, ProveInput, ProveLayer, ProveOutcome, ProveReport, ProveRow } from './types.js';
 
 /** Where callers send requests in a proof (a reserved name, RFC 2606). */
@@ -150,12 +151,17 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
     const run = new CaseRunner(input, config, idp, db, runtime, now, callTimeoutInMs);
     const rows: ProveRow[] = [];
     const evidence: ProveCaseEvidence[] = [];
+    // the truth table lists, per case in order, its rows checks then its writes (audit and hardening rows between and after)
+    const checks = truth.rows.filter((t) => t.kind === 'rows' || t.kind === 'write');
     let cursor = 0;
     for (const c of cases.cases) {
-      const reads = truth.rows.slice(cursor, cursor + Object.keys(c.rows).length);
+      const reads = checks.slice(cursor, cursor + Object.keys(c.rows).length);
       cursor += reads.length;
-      const writes = truth.rows.slice(cursor, cursor + c.writes.length);
+      const writes = checks.slice(cursor, cursor + c.writes.length);
       cursor += writes.length;
+      if (!reads.every((t) => t.kind === 'rows' && t.case === c.name) || !writes.every((t) => t.kind === 'write' && t.case === c.name)) {
+        throw new Error(`the truth table of rls verify is not in the order of the case "${c.name}"`);
+      }
       const out = await run.prove(c, reads, writes);
       rows.push(...out.rows);
       evidence.push(out.evidence);
@@ -351,9 +357,33 @@ class CaseRunner {
         row({ kind: 'write', subject: w.subject, operation: p.operation, truth, api: 'not reachable through the API', outcome: 'unreachable', detail: r.unreachable });
         continue;
       }
-      row({ kind: 'write', subject: w.subject, operation: p.operation, truth, ...judgeWrite(truth, r, layer) });
+      const judged = judgeWrite(truth, r, layer);
+      row({ kind: 'write', subject: w.subject, operation: p.operation, truth, ...judged });
+      if (judged.outcome === 'agree' && truth === 'allowed') {
+        const audited = await this.auditCheck(w.probe.table, w.probe.op, r, expectedKeys(spec, c.claims, null), layer);
+        if (audited) row({ kind: 'write', subject: `${w.subject}: audit row`, operation: p.operation, ...audited });
+      }
     }
     return { rows, evidence };
+  }
+
+  /**
+   * An allowed write on an audited table leaves one audit row per changed row with the caller's
+   * identity, under the request's id (rls/emit/postgres-audit.ts): the API changes one row, so one
+   * audit row, whose tenant and user are what the spec maps from the token.
+   */
+  private async auditCheck(table: string, op: string, r: ApiResult, expected: ReportedKeys, identityLayer: ProveLayer | undefined): Promise<Pick<ProveRow, 'truth' | 'api' | 'outcome' | 'layer' | 'detail'> | undefined> {
+    const audit = this.input.spec.audit;
+    if (!audit || !audit.tables.some((t) => `${t.schema}.${t.name}` === table && t.operations.includes(op as never))) return undefined;
+    const src = auditSources(this.input.spec, audit);
+    const want = { tenant: expected[src.tenant.name] ?? null, user: expected[src.user.name] ?? null };
+    const truth = `1 ${op} row by ${JSON.stringify(want.tenant)} / ${JSON.stringify(want.user)}`;
+    const requestId = r.received?.audit?.requestId;
+    if (requestId === undefined) return { truth, api: 'no request id in the backend\'s audit line', outcome: 'mismatch', layer: identityLayer ?? 'backend' };
+    const rows = await auditedIdentity(this.db, audit, table, requestId);
+    const api = rows.length === 0 ? 'no audit row' : rows.map((x) => `${x.operation} row by ${JSON.stringify(x.tenant)} / ${JSON.stringify(x.user)}`).join('; ');
+    const ok = rows.length === 1 && rows[0]?.operation === op && rows[0].tenant === want.tenant && rows[0].user === want.user;
+    return ok ? { truth, api: `1 ${api}`, outcome: 'agree' } : { truth, api, outcome: 'mismatch', layer: identityLayer ?? 'database', detail: `the audit trail (${audit.schema}.${audit.table}) under request id ${requestId}` };
   }
 
   private mappedClaims(): string[] {

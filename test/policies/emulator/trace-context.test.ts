@@ -42,6 +42,10 @@ describe('traceparent parsing (W3C Trace Context)', () => {
     assert.equal(tracestateToForward(['a=1', 'b=2']), 'a=1,b=2');
     assert.equal(tracestateToForward('no-equals-sign'), null);
     assert.equal(tracestateToForward('UPPER=1'), null);
+    assert.equal(tracestateToForward('1simple=1'), null, 'a simple key starts with a letter');
+    assert.equal(tracestateToForward('1tenant@vendor=1'), '1tenant@vendor=1', 'a tenant id may start with a digit');
+    assert.equal(tracestateToForward('k=a=b'), null, 'no "=" inside a value');
+    assert.equal(tracestateToForward(' k=v '), 'k=v', 'optional white space around a member is dropped');
     assert.equal(tracestateToForward(Array.from({ length: 33 }, (_, i) => `k${i}=v`).join(',')), null, 'more than 32 members');
     assert.equal(tracestateToForward(`a=${'v'.repeat(600)}`), null, 'longer than 512 characters');
     assert.equal(tracestateToForward(undefined), null);

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TokenCredential } from '@azure/identity';
 import { mssqlConfig, parseMssqlUrl } from '../../../rls/db/mssql.js';
@@ -25,6 +28,20 @@ describe('database URLs', () => {
     assert.doesNotMatch(redactUrl('postgres://u:s3cret@h/d'), /s3cret/);
   });
 
+  it('redacts a password in the query string and in a URL that does not parse (regression: printed as given)', () => {
+    assert.equal(redactUrl('postgres://h/d?user=u&password=s3cret&sslmode=require'), 'postgres://h/d?user=u&password=***&sslmode=require');
+    assert.doesNotMatch(redactUrl('postgres://h/d?sslpassword=s3cret'), /s3cret/);
+    assert.equal(redactUrl('postgres://u:pa#s3cret@127.0.0.1:1/d'), 'postgres://***@127.0.0.1:1/d');
+    assert.equal(redactUrl('postgres://u:pa/s3cret@h/d'), 'postgres://***@h/d');
+  });
+
+  it('an unparsable URL with a password: the error carries no password', async () => {
+    await assert.rejects(openDatabase('postgres://u:pa#s3cret@127.0.0.1:1/d'), (err: Error & { code?: string }) => {
+      assert.doesNotMatch(err.message, /s3cret/);
+      return true;
+    });
+  });
+
   it('an unreachable server is RLS_DB_UNREACHABLE and the message carries no password', async () => {
     await assert.rejects(openDatabase('postgres://u:s3cret@127.0.0.1:1/d'), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'RLS_DB_UNREACHABLE');
@@ -37,6 +54,20 @@ describe('database URLs', () => {
     const file = fileURLToPath(import.meta.url);
     await assert.rejects(openDatabase(file), { code: 'RLS_DB_URL_INVALID', message: `${file} is a file: a PGlite database is a folder (pglite:DIR, created when missing)` });
     await assert.rejects(openDatabase(`pglite:${file}`), { code: 'RLS_DB_URL_INVALID' });
+  });
+
+  it('pglite:DIR whose parent folder is missing is created, parents too (regression: ENOENT for pglite:.dev/sample-db in a fresh clone)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'apim-rls-open-'));
+    try {
+      const db = await openDatabase(`pglite:${join(root, 'missing', 'db')}`);
+      try {
+        assert.equal((await db.query<{ one: number }>('select 1 as one')).rows[0]?.one, 1);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('mssql needs a credential', async () => {

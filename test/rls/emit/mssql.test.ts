@@ -106,6 +106,30 @@ describe('T-SQL emitter', () => {
     assert.match(script, /\[app_orders_read\][\s\S]*?IN \(N'Orders\.Read', N'Orders\.Write'\) AND DATALENGTH\(\[r\]\.\[value\]\) = DATALENGTH\(RTRIM\(\[r\]\.\[value\]\)\)\) AND \(@owner = CAST\(SESSION_CONTEXT\(N'user_oid'\) AS nvarchar\(64\)\) COLLATE Latin1_General_100_BIN2/);
   });
 
+  it('audit trail: one trigger per audited table reading inserted/deleted and cast session keys; the app role reads audit rows but may not write, alter or take them', () => {
+    const { script, batches } = emitMssql(ordersSpec);
+    const triggers = batches.filter((b) => b.startsWith('CREATE OR ALTER TRIGGER'));
+    assert.deepEqual(triggers.map((b) => b.split('\n').slice(0, 2).join(' ')), ['CREATE OR ALTER TRIGGER [app].[apim_rls_audit_orders] ON [app].[orders] AFTER INSERT, UPDATE, DELETE']);
+    const trigger = triggers[0] ?? '';
+    assert.match(trigger, /^ {2}SET NOCOUNT ON;$/m);
+    assert.match(trigger, /FROM inserted AS \[i\] WHERE @op <> N'delete'/);
+    assert.match(trigger, /FROM deleted AS \[d\] WHERE @op = N'delete'/);
+    for (const key of ['tenant_id', 'user_oid', 'roles', 'request_id', 'trace_id']) assert.match(trigger, new RegExp(`CAST\\(SESSION_CONTEXT\\(N'${key}'\\) AS nvarchar\\(\\d+\\)\\)`), key);
+    // the trigger comes after the audit table exists and before the policy
+    assert.ok(script.indexOf('CREATE TABLE [audit].[row_changes]') < script.indexOf('CREATE OR ALTER TRIGGER'));
+    assert.ok(script.indexOf('CREATE OR ALTER TRIGGER') < script.indexOf('CREATE SECURITY POLICY'));
+    // tenants read their own audit rows through a FILTER predicate in the same policy
+    assert.match(script, /ADD FILTER PREDICATE \[rls\]\.\[audit_row_changes_read\]\(\[tenant_id\]\) ON \[audit\]\.\[row_changes\]\n/);
+    assert.doesNotMatch(script, /ADD BLOCK PREDICATE [^\n]* ON \[audit\]/, 'no block predicate: it would refuse the trigger\'s own insert');
+    assert.match(script, /GRANT SELECT ON OBJECT::\[audit\]\.\[row_changes\] TO \[apim_rls_app\];/);
+    assert.match(script, /DENY INSERT, UPDATE, DELETE, ALTER, REFERENCES, TAKE OWNERSHIP ON OBJECT::\[audit\]\.\[row_changes\] TO \[apim_rls_app\];/);
+    assert.match(script, /DENY ALTER, TAKE OWNERSHIP ON OBJECT::\[app\]\.\[orders\] TO \[apim_rls_app\];/);
+    // a DENY of CONTROL (or SELECT) would also deny the app's own reads and writes (CONTROL implies them)
+    for (const line of script.split('\n').filter((l) => /^DENY .*ON (OBJECT::\[(audit|app)\]|SCHEMA::\[audit\])/.test(l))) {
+      assert.doesNotMatch(line, /\b(CONTROL|SELECT)\b/, line);
+    }
+  });
+
   it('hostile names stay inside quoted identifiers and N-literals', () => {
     const { script } = emitMssql(hostileSpec);
     const tokens = structural(hostileSpec, script);

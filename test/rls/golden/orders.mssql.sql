@@ -50,9 +50,9 @@ IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE [name] = N'row_changes_tenant_tim
 GO
 -- audit trail: the application reads its tenant's audit rows and can neither write, change nor switch them off
 GRANT SELECT ON OBJECT::[audit].[row_changes] TO [apim_rls_app];
-DENY INSERT, UPDATE, DELETE, ALTER, CONTROL, REFERENCES, TAKE OWNERSHIP ON OBJECT::[audit].[row_changes] TO [apim_rls_app];
-DENY ALTER, CONTROL ON SCHEMA::[audit] TO [apim_rls_app];
-DENY ALTER, CONTROL, TAKE OWNERSHIP ON OBJECT::[app].[orders] TO [apim_rls_app];
+DENY INSERT, UPDATE, DELETE, ALTER, REFERENCES, TAKE OWNERSHIP ON OBJECT::[audit].[row_changes] TO [apim_rls_app];
+DENY ALTER ON SCHEMA::[audit] TO [apim_rls_app];
+DENY ALTER, TAKE OWNERSHIP ON OBJECT::[app].[orders] TO [apim_rls_app];
 GRANT SELECT ON OBJECT::[audit].[row_changes] TO [apim_rls_auditor], [apim_rls_policy_manager];
 GO
 CREATE OR ALTER FUNCTION [rls].[app_tenants_read](@tenant nvarchar(64))

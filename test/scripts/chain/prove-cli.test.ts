@@ -55,8 +55,21 @@ test('--prove without --cases, or with cases that do not parse: exit 2', () => {
   const none = cli([...chain('orders-api.xml'), '--prove']);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /--prove needs the verify cases: --cases FILE/);
+  const stray = cli([...chain('orders-api.xml'), '--cases', 'rls/sample/cases.ts']);
+  assert.equal(stray.code, 2);
+  assert.match(stray.stderr, /--cases is read only with --prove/);
   writeFileSync(file('bad-cases.json'), JSON.stringify({ cases: [] }));
   const bad = cli([...chain('orders-api.xml'), '--prove', '--cases', file('bad-cases.json')]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /invalid verify cases/);
+});
+
+test('settings the backend would not start with: the static findings are printed, the proof cannot run (exit 2)', () => {
+  writeFileSync(file('bad.settings.json'), JSON.stringify({ Values: { ...exampleSettings, APIM_RLS_AUDIENCE: '' } }));
+  const args = chain('orders-api.xml');
+  args[args.indexOf('local.settings.example.json')] = file('bad.settings.json');
+  const r = cli([...args, '--prove', '--cases', 'rls/sample/cases.ts']);
+  assert.equal(r.code, 2);
+  assert.match(r.stdout, /error CHAIN001 .*APIM_RLS_AUDIENCE/);
+  assert.match(r.stderr, /the backend settings are not valid: APIM_RLS_AUDIENCE/);
 });

@@ -86,7 +86,7 @@ describe('chain check --prove on the product chain', () => {
       assert.equal(report.mismatches, 0, formatProveReport(report));
     }
     // every check of the truth table was run through the API in one of the runs, and agreed or has no API operation
-    const checks = contoso.truth.rows.filter((t) => t.kind !== 'hardening');
+    const checks = contoso.truth.rows.filter((t) => t.kind === 'rows' || t.kind === 'write');
     assert.equal(checks.length, sampleCases.reduce((n, c) => n + Object.keys(c.rows ?? {}).length + (c.writes?.length ?? 0), 0));
     const notProven: string[] = [];
     for (const t of checks) {
@@ -104,6 +104,14 @@ describe('chain check --prove on the product chain', () => {
     assert.deepEqual(pick(rowOf(contoso, 'bob', 'app.orders')), { operation: 'GET /orders', truth: '5', api: '5', outcome: 'agree' });
     assert.deepEqual(pick(rowOf(contoso, 'alice (Orders.Read, Orders.Write)', 'insert own')), { operation: 'POST /orders', truth: 'allowed', api: 'allowed (201)', outcome: 'agree' });
     assert.equal(rowOf(contoso, 'bob', "delete alice's").api, 'allowed (204)');
+    // each allowed write left one audit row with the caller's identity, under the request's id
+    assert.deepEqual(pick(rowOf(contoso, 'alice (Orders.Read, Orders.Write)', 'insert own: audit row')), {
+      operation: 'POST /orders',
+      truth: '1 insert row by "contoso" / "00000000-0000-0000-0000-0000000000a1"',
+      api: '1 insert row by "contoso" / "00000000-0000-0000-0000-0000000000a1"',
+      outcome: 'agree',
+    });
+    assert.equal(rowOf(contoso, 'bob', "delete alice's: audit row").api, '1 delete row by "contoso" / "00000000-0000-0000-0000-0000000000b1"');
     assert.match(rowOf(contoso, 'alice (Orders.Read, Orders.Write)', "update bob's").api, /^blocked \(404 from the backend \(FN_110_NOT_FOUND: not_found\)\)$/);
     assert.match(rowOf(contoso, 'bob', 'insert (no Orders.Write)').api, /^blocked \(403 from the backend \(FN_300_FORBIDDEN_BY_POLICY: rls_blocked\)\)$/);
     assert.deepEqual(pick(rowOf(fabrikam, 'carol (fabrikam)', 'app.orders')), { operation: 'GET /orders', truth: '2', api: '2', outcome: 'agree' });
@@ -227,6 +235,23 @@ describe('chain check --prove names the layer of a seeded mismatch', () => {
     // the tenant policy still holds: all five contoso orders instead of her three
     assert.deepEqual({ ...pick(rowOf(report, 'alice', 'app.orders')), layer: rowOf(report, 'alice', 'app.orders').layer }, { operation: 'GET /orders', truth: '3', api: '5', outcome: 'mismatch', layer: 'database' });
     assert.equal(report.truth.mismatches, 0, 'the truth table was made before the change');
+  });
+
+  it('database: the audit trigger disabled after the truth table (the writes are allowed, their audit rows missing)', async () => {
+    const report = await proveChain(
+      chain({
+        cases: oneCase(aliceWrites),
+        database: { ...sampleProveDatabase, afterTruthTable: (db) => db.exec('alter table app.orders disable trigger apim_rls_audit') },
+      }),
+    );
+    assert.deepEqual(layers(report), ['database']);
+    const audits = report.rows.filter((r) => r.subject.endsWith(': audit row'));
+    assert.deepEqual(audits.map((r) => [r.subject, r.api, r.outcome]), [
+      ['insert own: audit row', 'no audit row', 'mismatch'],
+      ['update own: audit row', 'no audit row', 'mismatch'],
+      ['delete own: audit row', 'no audit row', 'mismatch'],
+    ]);
+    assert.equal(rowOf(report, 'alice', 'insert own').outcome, 'agree');
   });
 
   it('the audience off by one character: every caller refused, the proof proves nothing', async () => {

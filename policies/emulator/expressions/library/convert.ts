@@ -199,13 +199,18 @@ export const GUIDS: TypeLibrary = {
   },
 };
 
+// one instance each, as .NET's Encoding.UTF8/ASCII/Unicode are (an encoding holds no state)
+const UTF8 = new CsEncoding('utf-8');
+const ASCII = new CsEncoding('ascii');
+const UNICODE = new CsEncoding('utf-16le');
+
 export const ENCODING: TypeLibrary = {
   type: 'System.Text.Encoding',
   source: 'https://github.com/microsoft/referencesource/blob/master/mscorlib/system/text/encoding.cs',
   properties: {
-    UTF8: { overloads: [''], run: () => new CsEncoding('utf-8') },
-    ASCII: { overloads: [''], run: () => new CsEncoding('ascii') },
-    Unicode: { overloads: [''], run: () => new CsEncoding('utf-16le') },
+    UTF8: { overloads: [''], run: () => UTF8 },
+    ASCII: { overloads: [''], run: () => ASCII },
+    Unicode: { overloads: [''], run: () => UNICODE },
   },
 };
 
