@@ -155,9 +155,10 @@ export function pgAuditStatements(spec: RlsSpec, a: AuditSpec): string[] {
 
 /**
  * The statements that let the applying login act as the writer for the audit section, and end
- * that again: a login that is not a superuser — the admin of Azure Database for PostgreSQL
- * flexible server is not ("the server admin user ... is not a superuser",
- * https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-create-users) — may give a
+ * that again: a login that is not a superuser — the admin of Azure Database for PostgreSQL is
+ * not ("The Azure Database for PostgreSQL server admin user has the following privileges: LOGIN,
+ * NOSUPERUSER, INHERIT, CREATEDB, CREATEROLE, REPLICATION",
+ * https://learn.microsoft.com/training/modules/secure-azure-database-for-postgresql/3-describe-built-server-roles) — may give a
  * table or function to another owner only as a member of that role, whose schema CREATE
  * privilege it must have too (https://www.postgresql.org/docs/current/sql-altertable.html: "you
  * must be able to SET ROLE to the new owning role, and that role must have CREATE privilege on

@@ -1,7 +1,7 @@
 /**
  * `rls apply` of a spec with an audit trail by a login that is not a superuser but has CREATEROLE
- * (as the admin of Azure Database for PostgreSQL flexible server:
- * https://learn.microsoft.com/azure/postgresql/flexible-server/how-to-create-users). A private
+ * (as the admin of Azure Database for PostgreSQL: "LOGIN, NOSUPERUSER, INHERIT, CREATEDB, CREATEROLE,
+ * REPLICATION", https://learn.microsoft.com/training/modules/secure-azure-database-for-postgresql/3-describe-built-server-roles). A private
  * server: the roles are created by that login here, not by the superuser of the shared one.
  * Regression: the audit section failed with `must be member of role "apim_rls_audit_writer"`.
  */
