@@ -7,12 +7,16 @@
 // file needs one, its superuser URL handed to every file in APIM_RLS_TEST_POSTGRES_URL, stopped
 // when the run ends. Each file makes its own database on it (test/support/postgres-server.ts).
 // Node 20 has no --test-global-setup (Node 24 does), hence the server is started here.
+// Likewise one initdb for every in-memory PGlite of the run: the first file that needs one dumps
+// a freshly initialised cluster to APIM_RLS_TEST_PGLITE_TEMPLATE, the others load it
+// (test/support/pglite.ts).
 //
 // Environment: APIM_RLS_TEST_CONCURRENCY (files at once; default: the cores, at least 2),
 // APIM_RLS_TEST_TIMEOUT_MS (default 600000). Node 20's --test-timeout bounds each file as a whole
 // (the runner treats a file as one test; measured) as well as every test in it, so it is a bound
 // for the slowest file on a loaded machine: a hung test fails the run instead of hanging CI.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -55,10 +59,14 @@ if (needsServer && !env.APIM_RLS_TEST_POSTGRES_URL) {
   if (server) env.APIM_RLS_TEST_POSTGRES_URL = server.url;
 }
 
+const scratch = mkdtempSync(join(tmpdir(), 'apim-rls-test-run-'));
+env.APIM_RLS_TEST_PGLITE_TEMPLATE ??= join(scratch, 'pglite-template.tar');
+
 const stopServer = () => {
   // stop() is synchronous inside (pg_ctl through spawnSync): safe in 'exit' too
   if (server) void server.stop();
   server = null;
+  rmSync(scratch, { recursive: true, force: true });
 };
 process.on('exit', stopServer);
 

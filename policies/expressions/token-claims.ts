@@ -54,15 +54,19 @@ export function tokenClaimsRefusal(rules: TokenClaimRules): Expr<string> {
   for (const n of names) if (typeof n !== 'string' || n === '') throw new TypeError('claim names must be non-empty strings');
   if (rules.single.some((n) => rules.list.includes(n))) throw new RangeError('a claim cannot be both single-valued and a list');
   const r = (text: string) => `return ${csharpString(text)};`;
-  const isString = (v: string) => `(${v}.Type == JTokenType.String || ${v}.Type == JTokenType.Date)`;
-  const notUnicode = (v: string) => `Encoding.UTF8.GetString(Encoding.UTF8.GetBytes((string)${v})) != (string)${v}`;
+  const notString = (v: string) => `${v}.Type != JTokenType.String && ${v}.Type != JTokenType.Date`;
+  // a lone UTF-16 surrogate can only come from a `\u` escape: Encoding.UTF8.GetString replaces
+  // ill-formed bytes (an encoded surrogate too) with U+FFFD. So the round trip runs only when the
+  // payload's text has a backslash at all (`u`); without one no string in it can hold a surrogate.
+  const notUnicode = (v: string) => `u && Encoding.UTF8.GetString(Encoding.UTF8.GetBytes((string)${v})) != (string)${v}`;
   const lines: string[] = [
     `string t = context.Request.Headers.GetValueOrDefault(${csharpString(rules.tokenHeader)}, "");`,
     `string[] parts = t.Substring(t.LastIndexOf(' ') + 1).Split('.');`,
     `if (parts.Length != 3) { ${r(tokenClaimRefusals.notJwt)} }`,
     `string p = parts[1].Replace('-', '+').Replace('_', '/');`,
+    `string j;`,
     `JObject c;`,
-    `try { c = JObject.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(p.PadRight(p.Length + (4 - p.Length % 4) % 4, '=')))); } catch (Exception) { ${r(tokenClaimRefusals.notObject)} }`,
+    `try { j = Encoding.UTF8.GetString(Convert.FromBase64String(p.PadRight(p.Length + (4 - p.Length % 4) % 4, '='))); c = JObject.Parse(j); } catch (Exception) { ${r(tokenClaimRefusals.notObject)} }`,
   ];
   if (names.length > 0) {
     // case variants: one pass over the claim names, each lower-cased once. When every checked name is
@@ -76,22 +80,23 @@ export function tokenClaimsRefusal(rules: TokenClaimRules): Expr<string> {
       for (const n of names) lines.push(`  if (l == ${csharpString(n.toLowerCase())} && q.Name != ${csharpString(n)}) { ${r(tokenClaimRefusals.caseVariant(n))} }`);
     }
     lines.push(`}`);
-    // types: only the checked claims, looked up by their exact names
-    lines.push(`JProperty pr;`, `JToken v;`);
+    // types: only the checked claims, looked up by their exact names. (Not `c[name] != null`: a JSON
+    // null there is a null-typed JValue, which C#'s reference `!=` tells from null, the emulator's not.)
+    lines.push(`bool u = j.IndexOf('\\\\') >= 0;`, `JProperty pr;`, `JToken v;`);
     for (const n of names) {
       lines.push(`pr = c.Property(${csharpString(n)});`, `if (pr != null) {`, `  v = pr.Value;`);
       if (rules.list.includes(n)) {
         lines.push(
-          `  if (v != null && v.Type == JTokenType.Array) {`,
+          `  if (v.Type == JTokenType.Array) {`,
           `    foreach (JToken e in (JArray)v) {`,
-          `      if (e == null || !(${isString('e')})) { ${r(tokenClaimRefusals.notList(n))} }`,
+          `      if (e == null || ${notString('e')}) { ${r(tokenClaimRefusals.notList(n))} }`,
           `      if (${notUnicode('e')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
           `    }`,
-          `  } else if (v == null || !(${isString('v')})) { ${r(tokenClaimRefusals.notList(n))} }`,
+          `  } else if (${notString('v')}) { ${r(tokenClaimRefusals.notList(n))} }`,
           `  else if (${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`,
         );
       } else {
-        lines.push(`  if (v == null || !(${isString('v')})) { ${r(tokenClaimRefusals.notString(n))} }`, `  if (${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`);
+        lines.push(`  if (${notString('v')}) { ${r(tokenClaimRefusals.notString(n))} }`, `  if (${notUnicode('v')}) { ${r(tokenClaimRefusals.notUnicode(n))} }`);
       }
       lines.push(`}`);
     }

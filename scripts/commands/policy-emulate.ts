@@ -11,6 +11,7 @@ import { referencedNamedValues } from '../publish/named-values.js';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { emulate, EmulatorError, type EmulateOptions, type EmulatorResult } from '../../policies/emulator/index.js';
+import { keyFetchFailedTrace } from '../../policies/emulator/elements/identity.js';
 import { JwtValue } from '../../policies/emulator/expressions/jwt-value.js';
 import { JToken } from '../../policies/emulator/expressions/json.js';
 import { HostObject } from '../../policies/emulator/expressions/values.js';
@@ -157,6 +158,10 @@ export function registerPolicyEmulate(policy: Command): void {
           tracing: flags.trace === true,
         });
         process.stdout.write(`${JSON.stringify(emulatorOutput(result, flags.trace === true), null, 2)}\n`);
+        // lastError keeps APIM's TokenSignatureKeyNotFound; why the keys were missing goes to stderr (and the trace)
+        for (const t of result.trace) {
+          if (t.metadata?.['reason'] === keyFetchFailedTrace) process.stderr.write(`apim-rls: ${t.source}: ${t.message}\n`);
+        }
       } catch (err) {
         if (err instanceof EmulatorError) throw new CliError(`${file}: ${err.message} (${err.code})`, ExitCode.BadInput);
         if (err instanceof PolicyXmlError) throw new CliError(`${err.message} (${err.code})`, ExitCode.BadInput);

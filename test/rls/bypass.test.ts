@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applySpec } from '../../rls/apply.js';
-import { openDatabase } from '../../rls/db/open.js';
 import type { Database, Executor } from '../../rls/db/types.js';
 import { driftSpec } from '../../rls/drift.js';
 import { emitMssql } from '../../rls/emit/mssql.js';
@@ -9,6 +8,7 @@ import type { RlsError } from '../../rls/errors.js';
 import { emitPostgres } from '../../rls/emit/postgres.js';
 import { parseSpec } from '../../rls/spec/load.js';
 import { ordersSpec, ordersSpecInput, sampleSchemaSql, seedSample } from '../../rls/sample/index.js';
+import { freshPgliteDatabase } from '../support/pglite.js';
 
 const withBypass = parseSpec({
   ...structuredClone(ordersSpecInput),
@@ -38,7 +38,7 @@ describe('bypass: none unless named', () => {
   });
 
   it('PostgreSQL: the named principal gets BYPASSRLS, the application role never', async () => {
-    const db: Database = await openDatabase('pglite:memory');
+    const db: Database = await freshPgliteDatabase();
     try {
       await db.exec(`${sampleSchemaSql}; create role "dba-auditor" login;`);
       await seedSample(db);
@@ -148,7 +148,7 @@ describe('apply on Azure SQL refuses columns whose type differs from the predica
 
 describe('principals on PostgreSQL', () => {
   it('an existing principal joins its application role; a revoked membership is drift; a missing one is only a notice', async () => {
-    const db: Database = await openDatabase('pglite:memory');
+    const db: Database = await freshPgliteDatabase();
     try {
       await db.exec(sampleSchemaSql);
       await applySpec(db, ordersSpec); // the principal does not exist yet: applied without it

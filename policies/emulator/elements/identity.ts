@@ -24,6 +24,12 @@ import { deferCheck, settleFirst, type EarlyJwtCheck } from '../overlap.js';
 import { isExpression } from '../../xml/tree.js';
 
 export const defaultJwtErrorMessage = 'Unauthorized. Access token is missing or invalid.';
+/**
+ * `metadata.reason` of the trace entry validate-jwt writes when its signing keys could not be
+ * loaded: context.LastError keeps APIM's own reason and message (TokenSignatureKeyNotFound), the
+ * trace says why (the discovery document or JWKS unreachable, an error status, not JSON).
+ */
+export const keyFetchFailedTrace = 'KeyFetchFailed';
 
 function texts(el: XmlElement, container: string, item: string, cc: CompileContext): string[] | null {
   const c = childElements(el, container)[0];
@@ -170,13 +176,17 @@ function jwtStep(
     run.early = null;
     if (token === null) throw failure(run, 'TokenNotPresent', 'JWT not present.');
     const { checks, signature } = started !== null && started.check === early && started.token === token ? await started.validation : await beginJwtValidation(token, config, run.services.now());
-    let outcome: { reason: string; message: string } | null = checks.ok ? null : checks;
+    let outcome: { reason: string; message: string; keyFetchFailure?: string } | null = checks.ok ? null : checks;
     if (checks.ok && extra) outcome = extra(checks.jwt.payload as Record<string, unknown>);
     if (signature !== null && (outcome !== null || !overlap)) {
       // a bad signature wins over any other failure
       outcome = (await signature) ?? outcome;
     }
-    if (outcome !== null) throw failure(run, outcome.reason, outcome.message);
+    if (outcome !== null) {
+      const fetchFailure = outcome.keyFetchFailure;
+      if (fetchFailure !== undefined) run.trace.push({ source, severity: 'error', message: `signing keys could not be loaded: ${fetchFailure}`, metadata: { reason: keyFetchFailedTrace } });
+      throw failure(run, outcome.reason, outcome.message);
+    }
     if (signature !== null && overlap) {
       // every other check passed: the steps after this one run while the signature is checked
       deferCheck(run, signature, (bad) => failure(run, bad.reason, bad.message));

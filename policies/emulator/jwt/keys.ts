@@ -77,6 +77,8 @@ export interface KeySource {
   keysForNow?(kid: string | undefined): VerificationKey[] | undefined;
   /** Issuer named by the discovery document, when there is one. */
   issuer(): string | undefined;
+  /** Why the last load of the keys failed, while no load has succeeded since (for the trace). */
+  lastFailure?(): string | undefined;
 }
 
 export class StaticKeySource implements KeySource {
@@ -112,6 +114,7 @@ export class OpenIdKeySource implements KeySource {
   private discoveredIssuer: string | undefined;
   private loadedAt = -Infinity;
   private failedAt = -Infinity;
+  private failure: string | undefined;
   private lastUnknownKidRefetch = -Infinity;
   private pending: Promise<void> | null = null;
   private readonly fetchImpl: FetchLike;
@@ -138,6 +141,10 @@ export class OpenIdKeySource implements KeySource {
     return this.discoveredIssuer;
   }
 
+  lastFailure(): string | undefined {
+    return this.failure;
+  }
+
   keysForNow(kid: string | undefined): VerificationKey[] | undefined {
     if (this.now() - this.loadedAt >= this.maxAge) return undefined;
     return kid === undefined ? this.keys : this.byKid.get(kid);
@@ -147,7 +154,7 @@ export class OpenIdKeySource implements KeySource {
     if (this.now() - this.loadedAt >= this.maxAge) {
       if (this.now() - this.failedAt < defaultFailureBackoffMs) {
         // the last load failed moments ago: serve stale keys, or fail, without another fetch
-        if (this.keys.length === 0) throw new KeyFetchError(`keys from ${this.configUrl} are unavailable`);
+        if (this.keys.length === 0) throw new KeyFetchError(`keys from ${this.configUrl} are unavailable (${this.failure ?? 'the last fetch failed'}; no new fetch until 5 minutes after it)`);
       } else {
         try {
           await this.reload();
@@ -184,6 +191,7 @@ export class OpenIdKeySource implements KeySource {
       this.pending = this.load()
         .catch((err: unknown) => {
           this.failedAt = this.now();
+          this.failure = err instanceof Error ? err.message : String(err);
           throw err;
         })
         .finally(() => {
@@ -216,6 +224,7 @@ export class OpenIdKeySource implements KeySource {
     this.byKid = byKid;
     this.discoveredIssuer = typeof iss === 'string' ? iss : undefined;
     this.loadedAt = this.now();
+    this.failure = undefined;
   }
 
   private async getJson(url: string): Promise<unknown> {
@@ -223,7 +232,9 @@ export class OpenIdKeySource implements KeySource {
     try {
       res = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.timeoutMs), redirect: 'manual', headers: { accept: 'application/json' } });
     } catch (err) {
-      throw new KeyFetchError(`could not fetch ${url}: ${err instanceof Error ? err.message : String(err)}`);
+      // undici says only "fetch failed"; the reason (ECONNREFUSED, a timeout, DNS) is its cause
+      const cause = err instanceof Error && err.cause instanceof Error ? ` (${(err.cause as { code?: string }).code ?? err.cause.message})` : '';
+      throw new KeyFetchError(`could not fetch ${url}: ${err instanceof Error ? err.message : String(err)}${cause}`);
     }
     if (!res.ok) throw new KeyFetchError(`fetching ${url} answered ${res.status}`);
     try {

@@ -45,7 +45,14 @@ export interface JwtValidationConfig {
 export interface JwtValidationFailure {
   ok: false;
   reason: JwtFailureReason;
+  /** APIM's message (what context.LastError.Message holds) */
   message: string;
+  /**
+   * TokenSignatureKeyNotFound because the keys could not be loaded: why (the discovery document
+   * or JWKS unreachable, an error status, not JSON). Not part of APIM's message; the emulator
+   * puts it in the trace.
+   */
+  keyFetchFailure?: string;
 }
 
 export type JwtValidationResult = { ok: true; jwt: JwtValue } | JwtValidationFailure;
@@ -128,16 +135,23 @@ export async function beginJwtValidation(token: string, config: JwtValidationCon
     return done(checkClaims(header, payload, config, nowMs));
   }
   let candidates: readonly VerificationKey[];
+  let fetchFailure: string | undefined;
   try {
     const keys = cachedKeys(config.keySources, kid);
     candidates = keys ?? (await loadKeys(config.keySources, kid));
   } catch (err) {
     if (!(err instanceof KeyFetchError)) throw err;
     candidates = [];
+    fetchFailure = err.message;
   }
   if (candidates.length === 0) {
     if (!decodePayload(parts)) return done(notWellFormed());
-    return done(fail('TokenSignatureKeyNotFound', kid !== undefined ? `Signature key for ID ${kid} was not found. Access denied.` : 'Signature key was not found. Access denied.'));
+    // APIM's reason and message (https://learn.microsoft.com/azure/api-management/api-management-error-handling-policies#predefined-errors-for-policies; docs/emulator.md)
+    const notFound = fail('TokenSignatureKeyNotFound', kid !== undefined ? `Signature key for ID ${kid} was not found. Access denied.` : 'Signature key was not found. Access denied.');
+    // the keys could not be (re)loaded: say why beside APIM's message (e.g. an unknown kid whose refetch failed)
+    const why = fetchFailure ?? config.keySources.map((s) => s.lastFailure?.()).find((f) => f !== undefined);
+    if (why !== undefined) notFound.keyFetchFailure = why;
+    return done(notFound);
   }
   const usable = candidates.every((k) => k.algorithms.includes(alg)) ? candidates : candidates.filter((k) => k.algorithms.includes(alg));
   if (usable.length === 0) {

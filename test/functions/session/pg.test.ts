@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PGlite } from '@electric-sql/pglite';
+import { freshPglite } from '../../support/pglite.js';
 import pg from 'pg';
 import { HttpError } from '../../../functions/errors.js';
 import type { SessionValues } from '../../../functions/identity/claim-map.js';
@@ -154,7 +154,7 @@ describe('PostgreSQL identity session drivers', () => {
   });
 
   driverContract('PGlite (embedded)', async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     await db.exec(setupSql);
     const session = createPGliteSession({ db: db as unknown as PGliteLike, role: 'drv_app', closeDatabase: true });
     return {

@@ -3,12 +3,12 @@
  * PostgreSQL server over TCP (a fresh database on the run's shared server, dropped on close). Schema, RLS and seed come from the RLS engineer's
  * `setupSampleDatabase`; the session is this app's driver on the same database.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { fromPglite, openDatabase } from '../../../rls/db/index.js';
 import { seedSample, setupSampleDatabase } from '../../../rls/sample/index.js';
 import { createPgPool, createPgSession } from '../../../functions/session/pg.js';
 import { createPGliteSession, type PGliteLike } from '../../../functions/session/pglite.js';
 import type { IdentitySession } from '../../../functions/session/types.js';
+import { freshPglite } from '../../support/pglite.js';
 import { createTestDatabase, postgresUnavailableReason } from '../../support/postgres-server.js';
 
 export interface SampleBackend {
@@ -30,8 +30,7 @@ export const sampleBackends: BackendFactory[] = [
   {
     name: 'PGlite',
     async open() {
-      const pg = new PGlite();
-      await pg.waitReady;
+      const pg = await freshPglite();
       const admin = fromPglite(pg);
       await setupSampleDatabase(admin);
       const session = createPGliteSession({ db: pg as unknown as PGliteLike, role: 'apim_rls_app', closeDatabase: true });

@@ -18,10 +18,10 @@ import { createPgPool, createPgSession } from '../../../functions/session/pg.js'
 import { int, sql, text } from '../../../functions/session/statement.js';
 import type { IdentitySession } from '../../../functions/session/types.js';
 import { RedactingSpanProcessor } from '../../../functions/telemetry/redact.js';
-import { postgresUnavailableReason, startPostgresServer, type PostgresServer } from '../../support/postgres-server.js';
+import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../../support/postgres-server.js';
 
 const setupSql = `
-do $$ begin create role trace_app nologin; exception when duplicate_object then null; end $$;
+do $$ begin create role trace_app nologin; exception when duplicate_object or unique_violation then null; end $$;
 create table if not exists trace_notes (id int not null, tenant text not null, body text not null);
 grant select on trace_notes to trace_app;
 delete from trace_notes;
@@ -32,7 +32,7 @@ describe('pg instrumentation: database spans without values', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new RedactingSpanProcessor(), new SimpleSpanProcessor(exporter)] });
   const instrumentation = new PgInstrumentation({ enhancedDatabaseReporting: false });
-  let server: PostgresServer | null = null;
+  let database: TestDatabase | null = null;
   let session: IdentitySession | undefined;
   let pool: pg.Pool | undefined;
   let unregister: (() => void) | undefined;
@@ -42,20 +42,20 @@ describe('pg instrumentation: database spans without values', () => {
     unregister = registerInstrumentations({ tracerProvider: provider, instrumentations: [instrumentation] });
     // the app imported pg as an ES module (above); requiring it patches that same module object
     createRequire(import.meta.url)('pg');
-    server = await startPostgresServer();
-    if (!server) return;
-    const admin = new pg.Client({ connectionString: server.url });
+    database = await createTestDatabase();
+    if (!database) return;
+    const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     await admin.query(setupSql);
     await admin.end();
-    pool = createPgPool({ connectionString: server.url, max: 2 });
+    pool = createPgPool({ connectionString: database.url, max: 2 });
     session = createPgSession({ pool, role: 'trace_app' });
   });
   after(async () => {
     await session?.close();
     unregister?.();
     await provider.shutdown();
-    await server?.stop();
+    await database?.drop();
   });
 
   it('a query is a client span, a child of the request span, in its trace', async (t) => {

@@ -325,3 +325,87 @@ describe('validate-jwt: OpenID discovery and key caching', () => {
     assert.equal(calls, 2, 'retried after the back-off');
   });
 });
+
+// ---- a discovery document or JWKS that cannot be loaded ----------------------------------------
+
+describe('validate-jwt: why the signing keys are missing goes into the trace (regression: only TokenSignatureKeyNotFound, empty trace)', () => {
+  let server: Server;
+  let base: string;
+  let jwksAnswer: 'ok' | 'bad-json' = 'ok';
+  before(async () => {
+    rsa ??= await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(rsa.publicKey)), kid: 'k1', use: 'sig' };
+    server = createServer((req, res) => {
+      if (req.url === '/500/.well-known/openid-configuration') {
+        res.statusCode = 500;
+        res.end('{}');
+      } else if (req.url === '/not-json/.well-known/openid-configuration') {
+        res.setHeader('content-type', 'text/html');
+        res.end('<html>maintenance</html>');
+      } else if (req.url === '/ok/.well-known/openid-configuration') {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ issuer: ISS, jwks_uri: `${base}/ok/keys` }));
+      } else if (req.url === '/ok/keys') {
+        res.setHeader('content-type', 'application/json');
+        res.end(jwksAnswer === 'ok' ? JSON.stringify({ keys: [jwk] }) : '{"keys": [');
+      } else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  const xml = `<policies><inbound>
+      <validate-jwt header-name="Authorization" require-scheme="Bearer"><openid-config url="{{oidc}}" /></validate-jwt>
+      <return-response><set-status code="204" reason="No Content" /></return-response>
+    </inbound><backend /><outbound /><on-error /></policies>`;
+
+  async function refusedWith(oidc: string, kid = 'k1', em = emulate(xml, { now: clock, namedValues: { oidc } })) {
+    const r = await em.send({ url: 'https://gw.test/x', headers: { Authorization: `Bearer ${await token({}, { kid })}` } });
+    assert.equal(r.status, 401);
+    // context.LastError stays APIM's own reason and message
+    assert.equal(r.lastError?.reason, 'TokenSignatureKeyNotFound');
+    assert.equal(r.lastError?.message, `Signature key for ID ${kid} was not found. Access denied.`);
+    const entries = r.trace.filter((t) => t.metadata?.['reason'] === 'KeyFetchFailed');
+    assert.equal(entries.length, 1, JSON.stringify(r.trace));
+    assert.equal(entries[0]!.source, 'validate-jwt');
+    assert.equal(entries[0]!.severity, 'error');
+    return entries[0]!.message;
+  }
+
+  it('a discovery document answering 500 names the URL and the status', async () => {
+    assert.equal(await refusedWith(`${base}/500/.well-known/openid-configuration`), `signing keys could not be loaded: fetching ${base}/500/.well-known/openid-configuration answered 500`);
+  });
+
+  it('a discovery document that is not JSON says so', async () => {
+    assert.equal(await refusedWith(`${base}/not-json/.well-known/openid-configuration`), `signing keys could not be loaded: ${base}/not-json/.well-known/openid-configuration did not answer JSON`);
+  });
+
+  it('an issuer that is down: the connection error, with its cause', async () => {
+    const down = createServer();
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+    const port = (down.address() as AddressInfo).port;
+    await new Promise<void>((r) => down.close(() => r()));
+    const message = await refusedWith(`http://127.0.0.1:${port}/.well-known/openid-configuration`);
+    assert.match(message, new RegExp(`^signing keys could not be loaded: could not fetch http://127\\.0\\.0\\.1:${port}/\\.well-known/openid-configuration: fetch failed \\(ECONNREFUSED\\)$`));
+  });
+
+  it('an unknown kid whose refetch fails (a JWKS that is not JSON) says why; a known kid is still served from the cache', async () => {
+    jwksAnswer = 'ok';
+    const em = emulate(xml, { now: clock, namedValues: { oidc: `${base}/ok/.well-known/openid-configuration` } });
+    const good = await em.send({ url: 'https://gw.test/x', headers: { Authorization: `Bearer ${await token({}, { kid: 'k1' })}` } });
+    assert.equal(good.status, 204);
+    jwksAnswer = 'bad-json';
+    try {
+      assert.equal(await refusedWith(`${base}/ok/.well-known/openid-configuration`, 'rotated', em), `signing keys could not be loaded: ${base}/ok/keys did not answer JSON`);
+      const again = await em.send({ url: 'https://gw.test/x', headers: { Authorization: `Bearer ${await token({}, { kid: 'k1' })}` } });
+      assert.equal(again.status, 204);
+      assert.deepEqual(again.trace, []);
+    } finally {
+      jwksAnswer = 'ok';
+    }
+  });
+});

@@ -41,6 +41,20 @@ describe('tokenClaimsRefusal', () => {
     assert.match(String(check(entra, 'not json')), /not a JSON object/);
   });
 
+  it('looks for lone surrogates only where the payload has an escape, and finds them there', () => {
+    const raw = (json: string) => check(entra, json);
+    // upper-case escape, a string roles claim, an escape in a claim that is not checked next to one that is
+    assert.match(String(raw('{"tid":"t","roles":"\\uD800"}')), /"roles" holds text that is not valid Unicode/);
+    assert.match(String(raw('{"iss":"a\\/b","sub":"x\\udc00y"}')), /"sub" holds text that is not valid Unicode/);
+    // escapes that are not lone surrogates pass: a pair, an accented letter, an escaped backslash before "ud800"
+    assert.equal(raw('{"tid":"\\ud83d\\ude00","oid":"\\u00e9","sub":"\\\\ud800"}'), '');
+    // an encoded surrogate in the bytes (ED A0 80) is ill-formed UTF-8: GetString makes it U+FFFD, which passes
+    const bytes = Buffer.concat([Buffer.from('{"tid":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+    const headers = new MultiDict([['Authorization', [`Bearer ${b64({ alg: 'RS256' })}.${bytes.toString('base64url')}.sig`]]]);
+    const f = compileExpression(tokenClaimsRefusal(entra).code);
+    assert.equal(f.run({ context: new CsRecord('IProxyContext', { Request: new CsRecord('IRequest', { Headers: headers }) }), now: () => 0, random: () => 0.5 } as never), '');
+  });
+
   it('a checked name with capitals: its exact form passes, any other case is refused', () => {
     const rules = { tokenHeader: 'X-Token', single: ['Department'], list: [] };
     assert.equal(check(rules, { Department: 'x' }, 'X-Token', ''), '', 'a custom header without a scheme');
@@ -52,7 +66,7 @@ describe('tokenClaimsRefusal', () => {
     assert.doesNotMatch(code, /Split\("/);
     assert.doesNotMatch(code, /StartsWith\('/);
     // JSON types compared with the JTokenType enum, not with tokens parsed per request
-    assert.match(code, /\.Type == JTokenType\.String \|\| [a-z]\.Type == JTokenType\.Date/);
+    assert.match(code, /\.Type != JTokenType\.String && [a-z]\.Type != JTokenType\.Date/);
     assert.doesNotMatch(code, /JToken\.Parse/);
   });
 });

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { applySpec } from '../../../rls/apply.js';
-import { openDatabase } from '../../../rls/db/open.js';
 import { driftSpec } from '../../../rls/drift.js';
 import { emitPostgres, emitPostgresRemove, pgPolicyNames } from '../../../rls/emit/postgres.js';
 import { pgIdent } from '../../../rls/emit/quote.js';
 import { ordersSpec } from '../../../rls/sample/index.js';
+import { freshPgliteDatabase } from '../../support/pglite.js';
 import { hostile, hostileSpec } from './hostile.js';
 
 const golden = (name: string) => readFileSync(join(import.meta.dirname, '..', 'golden', name), 'utf8');
@@ -52,7 +52,7 @@ describe('PostgreSQL emitter', () => {
   });
 
   it('hostile names are applied on PGlite as quoted identifiers and literals, and nothing else runs', async () => {
-    const db = await openDatabase('pglite:memory');
+    const db = await freshPgliteDatabase();
     try {
       const t = `${pgIdent(hostile.schema)}.${pgIdent(hostile.table)}`;
       await db.exec(`create table public.y (a int); create table public.z (a int); insert into public.z values (1);

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { freshPglite } from '../../support/pglite.js';
 import { HttpError } from '../../../functions/errors.js';
 import { mapClaims, ordersClaimMap } from '../../../functions/identity/claim-map.js';
 import { postgresOrdersQueries } from '../../../functions/queries/orders-postgres.js';
@@ -19,7 +20,7 @@ const as = (requestId: string) => mapClaims({ tid: alice.tid, oid: alice.oid, ro
 describe('sample schema: POST /orders is idempotent by the request id (PostgreSQL)', () => {
   let pg: PGlite;
   before(async () => {
-    pg = new PGlite();
+    pg = await freshPglite();
     await setupSampleDatabase(fromPglite(pg));
   });
   after(async () => {

@@ -6,6 +6,7 @@
 import { after } from 'node:test';
 import { openDatabase } from '../../../rls/db/open.js';
 import type { Database } from '../../../rls/db/types.js';
+import { freshPgliteDatabase } from '../../support/pglite.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../../support/postgres-server.js';
 
 export interface Backend {
@@ -24,8 +25,8 @@ export const backends: Backend[] = [
   {
     name: 'pglite',
     async open() {
-      const url = 'pglite:memory';
-      return { db: await openDatabase(url), url };
+      // a fresh in-memory PGlite (loaded from the run's initdb template: test/support/pglite.ts)
+      return { db: await freshPgliteDatabase(), url: 'pglite:memory' };
     },
   },
   {

@@ -111,3 +111,19 @@ test("the product's own policy: every missing named value in one message; with -
     await issuer.close();
   }
 });
+
+test('an issuer that cannot be reached: lastError stays APIM\'s TokenSignatureKeyNotFound, stderr and the trace say why (regression: an empty trace)', async () => {
+  const xml = file('oidc.xml', '<policies><inbound><validate-jwt header-name="Authorization"><openid-config url="http://127.0.0.1:1/.well-known/openid-configuration" /></validate-jwt></inbound><backend><forward-request /></backend><outbound /><on-error /></policies>');
+  const jwt = `${Buffer.from('{"alg":"RS256","kid":"k1"}').toString('base64url')}.${Buffer.from('{"sub":"a"}').toString('base64url')}.c2ln`;
+  const req = file('req-oidc.json', JSON.stringify({ url: 'https://gw.test/orders', headers: { Authorization: `Bearer ${jwt}` } }));
+  const r = await cli(['policy', 'emulate', xml, '--request', req, '--trace']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.status, 401);
+  assert.equal(out.lastError.reason, 'TokenSignatureKeyNotFound');
+  assert.equal(out.lastError.message, 'Signature key for ID k1 was not found. Access denied.');
+  assert.match(out.trace[0].message, /^signing keys could not be loaded: could not fetch http:\/\/127\.0\.0\.1:1\/\.well-known\/openid-configuration: fetch failed/);
+  assert.match(r.stderr, /^apim-rls: validate-jwt: signing keys could not be loaded: could not fetch http:\/\/127\.0\.0\.1:1\/\.well-known\/openid-configuration: fetch failed \(.+\)\n$/);
+  assert.doesNotMatch(r.stderr, new RegExp(jwt.split('.')[0]!), 'no token in the message');
+});
+

@@ -7,8 +7,9 @@
  *
  * A backtracking engine can take exponential time on a short input (`^(a+)+$`), which no step
  * count sees: each regex operation runs under a watchdog (node:vm's `timeout`, which interrupts
- * V8's regexp engine) and stops after REGEX_TIMEOUT_MS with an emulator limit; its time is
- * charged to the run's budget (one step per microsecond), so a loop of slow matches stops too.
+ * V8's regexp engine) and stops once it has used REGEX_TIMEOUT_MS of CPU, with an emulator limit;
+ * its time is charged to the run's budget (one step per microsecond), so a loop of slow matches
+ * stops too.
  * .NET has the same guard as an option (`Regex.MatchTimeout`, RegexMatchTimeoutException:
  * https://learn.microsoft.com/en-us/dotnet/api/system.text.regularexpressions.regex.matchtimeout).
  */
@@ -34,8 +35,10 @@ export const REGEX_OPTIONS: Record<string, number> = {
   CultureInvariant: 512,
 };
 
-/** How long one regex operation may run (an emulator limit; APIM documents none). */
+/** How much CPU time one regex operation may take (an emulator limit; APIM documents none). */
 export const REGEX_TIMEOUT_MS = 100;
+/** However starved the CPU, one regex operation never holds the run longer than this (wall clock). */
+export const REGEX_WALL_LIMIT_MS = 10 * REGEX_TIMEOUT_MS;
 
 /** A regex operation ran longer than REGEX_TIMEOUT_MS. */
 class RegexTimeout extends LimitExceeded {
@@ -47,18 +50,41 @@ class RegexTimeout extends LimitExceeded {
 const sandbox = vm.createContext(Object.create(null) as object) as { run?: () => unknown };
 const runInSandbox = new vm.Script('run()');
 
-/** Runs one regex operation under the watchdog and charges its time. */
-function bounded<T>(operation: () => T): T {
+/** Microseconds of CPU the process has used (user + system, every thread). */
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+/**
+ * Runs one regex operation under the watchdog and charges its time. The watchdog (node:vm's
+ * `timeout`) counts wall-clock time, which a starved CPU (a loaded machine) spends without
+ * running the regex. So a timeout counts only once the operation has had its time: the CPU the
+ * process used since the operation began (an upper bound of the regex's own, taken no larger than
+ * the wall clock) reaches REGEX_TIMEOUT_MS. Before that the operation — pure: a match over
+ * strings it was given — runs again from the start (the RegExp's lastIndex put back; what it charged
+ * to the budget stays charged); REGEX_WALL_LIMIT_MS bounds the whole wait.
+ * The budget is charged the same bound of the CPU it used (one step per microsecond).
+ */
+export function bounded<T>(re: RegExp, operation: () => T): T {
+  const lastIndex = re.lastIndex;
   const start = process.hrtime.bigint();
+  const cpuStart = cpuMicros();
+  const used = () => Math.min(Number((process.hrtime.bigint() - start) / 1000n), cpuMicros() - cpuStart);
   sandbox.run = operation;
   try {
-    return runInSandbox.runInContext(sandbox, { timeout: REGEX_TIMEOUT_MS }) as T;
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new RegexTimeout();
-    throw err;
+    for (;;) {
+      try {
+        return runInSandbox.runInContext(sandbox, { timeout: REGEX_TIMEOUT_MS }) as T;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw err;
+        if (used() >= REGEX_TIMEOUT_MS * 1000 || Number((process.hrtime.bigint() - start) / 1_000_000n) >= REGEX_WALL_LIMIT_MS) throw new RegexTimeout();
+        re.lastIndex = lastIndex; // where the interrupted attempt began
+      }
+    }
   } finally {
     sandbox.run = undefined;
-    charge(Number((process.hrtime.bigint() - start) / 1000n));
+    charge(used());
   }
 }
 
@@ -156,7 +182,7 @@ export class CsMatch extends CsGroup {
     if (name === 'NextMatch') {
       if (this.m === null) return this;
       if (this.m[0] === '') this.re.lastIndex = this.m.index + 1;
-      return new CsMatch(bounded(() => this.re.exec(this.input)), this.re, this.input);
+      return new CsMatch(bounded(this.re, () => this.re.exec(this.input)), this.re, this.input);
     }
     return NO_MEMBER;
   }
@@ -207,11 +233,11 @@ function input(v: unknown): string {
 }
 
 function match(text: string, re: RegExp): CsMatch {
-  return new CsMatch(bounded(() => re.exec(text)), re, text);
+  return new CsMatch(bounded(re, () => re.exec(text)), re, text);
 }
 
 function matches(text: string, re: RegExp): MatchCollection {
-  return bounded(() => {
+  return bounded(re, () => {
     const out: CsMatch[] = [];
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       chargeArray(out.length + 1);
@@ -223,11 +249,11 @@ function matches(text: string, re: RegExp): MatchCollection {
 }
 
 function isMatch(text: string, re: RegExp): boolean {
-  return bounded(() => re.test(text));
+  return bounded(re, () => re.test(text));
 }
 
 function split(text: string, re: RegExp): string[] {
-  return bounded(() => text.split(re));
+  return bounded(re, () => text.split(re));
 }
 
 /**
@@ -251,7 +277,7 @@ function substitute(by: string, m: RegExpExecArray, input: string): string {
 
 /** Regex.Replace: each replacement charged as it is made (a short pattern can multiply the input). */
 function replace(text: string, re: RegExp, by: string): string {
-  return bounded(() => {
+  return bounded(re, () => {
     let size = text.length;
     let out = '';
     let last = 0;
