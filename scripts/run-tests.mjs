@@ -45,7 +45,7 @@ if (files.length === 0) {
 
 // the server is started when a selected file imports a helper that uses it (a file the pattern
 // misses still works: it starts a private server of its own)
-const usesServer = /support\/(postgres-server|backends|sample-backends)\.js/;
+const usesServer = /\/(postgres-server|backends|sample-backends)\.js'/;
 const needsServer = files.some((f) => usesServer.test(readFileSync(join(root, f), 'utf8')));
 
 const concurrency = Number(process.env.APIM_RLS_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));

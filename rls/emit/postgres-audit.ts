@@ -89,6 +89,7 @@ export function pgAuditStatements(spec: RlsSpec, a: AuditSpec): string[] {
   const readers = [...spec.applicationRoles.map((r) => r.name), a.auditor, spec.policyManager.name];
   const out: string[] = [
     `CREATE SCHEMA IF NOT EXISTS ${pgIdent(a.schema)};`,
+    ...asWriter(a).begin,
     [
       `CREATE TABLE IF NOT EXISTS ${table} (`,
       '  "audit_id"     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,',
@@ -148,7 +149,36 @@ export function pgAuditStatements(spec: RlsSpec, a: AuditSpec): string[] {
     out.push(`DROP TRIGGER IF EXISTS ${pgIdent(auditTriggerName)} ON ${target};`);
     out.push(`CREATE TRIGGER ${pgIdent(auditTriggerName)} AFTER ${triggerEvents(t)} ON ${target}\n  FOR EACH ROW EXECUTE FUNCTION ${fn}();`);
   }
+  out.push(...asWriter(a).end);
   return out;
+}
+
+/**
+ * The statements that let the applying login act as the writer for the audit section, and end
+ * that again: a login that is not a superuser — the admin of Azure Database for PostgreSQL is
+ * not ("The Azure Database for PostgreSQL server admin user has the following privileges: LOGIN,
+ * NOSUPERUSER, INHERIT, CREATEDB, CREATEROLE, REPLICATION",
+ * https://learn.microsoft.com/training/modules/secure-azure-database-for-postgresql/3-describe-built-server-roles) — may give a
+ * table or function to another owner only as a member of that role, whose schema CREATE
+ * privilege it must have too (https://www.postgresql.org/docs/current/sql-altertable.html: "you
+ * must be able to SET ROLE to the new owning role, and that role must have CREATE privilege on
+ * the table's schema"), and may replace, index, add policies to or drop what the writer owns only
+ * as a member. The membership is granted and revoked inside the script's one transaction (nobody
+ * else ever sees it); afterwards the writer has no members again. Before: `must be member of
+ * role "apim_rls_audit_writer"` for a CREATEROLE login.
+ */
+function asWriter(a: AuditSpec): { begin: string[]; end: string[] } {
+  const writer = pgIdent(a.writer);
+  const exists = `EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ${pgString(a.writer)})`;
+  const guarded = (sql: string) => `DO ${pgDollarQuote(['', 'BEGIN', `  IF ${exists} THEN`, `    ${sql}`, '  END IF;', 'END', ''].join('\n'))};`;
+  return {
+    begin: [
+      '-- the applying login acts as the writer until the end of the audit section (a non-superuser admin must be a member to give it objects)',
+      guarded(`GRANT ${writer} TO CURRENT_USER;`),
+      guarded(`GRANT CREATE ON SCHEMA ${pgIdent(a.schema)} TO ${writer};`),
+    ],
+    end: [guarded(`REVOKE ${writer} FROM CURRENT_USER;`)],
+  };
 }
 
 /**
@@ -156,7 +186,7 @@ export function pgAuditStatements(spec: RlsSpec, a: AuditSpec): string[] {
  * the writer that owns them stay: audit rows are evidence, dropped only by hand.
  */
 export function pgAuditRemoveStatements(spec: RlsSpec, a: AuditSpec): string[] {
-  const out: string[] = [];
+  const out: string[] = [...asWriter(a).begin.filter((x) => !x.includes('GRANT CREATE'))];
   for (const t of a.tables) {
     out.push(`DROP TRIGGER IF EXISTS ${pgIdent(auditTriggerName)} ON ${pgIdent(t.schema)}.${pgIdent(t.name)};`);
     out.push(`DROP FUNCTION IF EXISTS ${pgIdent(a.schema)}.${pgIdent(auditFunctionName(t))}();`);
@@ -192,5 +222,6 @@ export function pgAuditRemoveStatements(spec: RlsSpec, a: AuditSpec): string[] {
       ].join('\n'),
     )};`,
   );
+  out.push(...asWriter(a).end);
   return out;
 }

@@ -98,7 +98,7 @@ export function loadNamedValues(file: string): Record<string, string> {
 const claimMapSchema = z.array(
   z.strictObject({
     key: z.string(),
-    from: z.union([z.strictObject({ claim: z.string().min(1) }), z.strictObject({ requestId: z.literal(true) })]),
+    from: z.union([z.strictObject({ claim: z.string().min(1) }), z.strictObject({ requestId: z.literal(true) }), z.strictObject({ traceId: z.literal(true) })]),
     required: z.boolean(),
     maxLength: z.number().int(),
     multiValued: z.boolean().optional(),
@@ -117,7 +117,7 @@ export async function loadClaimMap(file: string): Promise<ClaimMap> {
   const parsed = claimMapSchema.safeParse(doc);
   if (!parsed.success) {
     const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new CliError(`${file}: a claim map is a list of {key, from: {claim} | {requestId: true}, required, maxLength, multiValued?} (${where})`, ExitCode.BadInput);
+    throw new CliError(`${file}: a claim map is a list of {key, from: {claim} | {requestId: true} | {traceId: true}, required, maxLength, multiValued?} (${where})`, ExitCode.BadInput);
   }
   try {
     return checkClaimMap(parsed.data as SessionKeyRule[]);

@@ -29,6 +29,16 @@ ALTER TABLE "app"."orders" NO FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE "app"."orders" DISABLE ROW LEVEL SECURITY;
 
+-- the applying login acts as the writer until the end of the audit section (a non-superuser admin must be a member to give it objects)
+
+DO $apim_rls$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'apim_rls_audit_writer') THEN
+    GRANT "apim_rls_audit_writer" TO CURRENT_USER;
+  END IF;
+END
+$apim_rls$;
+
 DROP TRIGGER IF EXISTS "apim_rls_audit" ON "app"."orders";
 
 DROP FUNCTION IF EXISTS "audit"."apim_rls_audit_app_orders"();
@@ -60,6 +70,14 @@ BEGIN
     END;
   END IF;
   RAISE NOTICE 'audit table % and its owner % are kept (audit rows are evidence); drop them by hand', 'audit.row_changes', 'apim_rls_audit_writer';
+END
+$apim_rls$;
+
+DO $apim_rls$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'apim_rls_audit_writer') THEN
+    REVOKE "apim_rls_audit_writer" FROM CURRENT_USER;
+  END IF;
 END
 $apim_rls$;
 

@@ -147,6 +147,24 @@ CREATE POLICY "apim_rls_delete" ON "app"."orders" AS PERMISSIVE FOR DELETE TO PU
 
 CREATE SCHEMA IF NOT EXISTS "audit";
 
+-- the applying login acts as the writer until the end of the audit section (a non-superuser admin must be a member to give it objects)
+
+DO $apim_rls$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'apim_rls_audit_writer') THEN
+    GRANT "apim_rls_audit_writer" TO CURRENT_USER;
+  END IF;
+END
+$apim_rls$;
+
+DO $apim_rls$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'apim_rls_audit_writer') THEN
+    GRANT CREATE ON SCHEMA "audit" TO "apim_rls_audit_writer";
+  END IF;
+END
+$apim_rls$;
+
 CREATE TABLE IF NOT EXISTS "audit"."row_changes" (
   "audit_id"     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   "occurred_at"  timestamptz NOT NULL,
@@ -245,5 +263,13 @@ DROP TRIGGER IF EXISTS "apim_rls_audit" ON "app"."orders";
 
 CREATE TRIGGER "apim_rls_audit" AFTER INSERT OR UPDATE OR DELETE ON "app"."orders"
   FOR EACH ROW EXECUTE FUNCTION "audit"."apim_rls_audit_app_orders"();
+
+DO $apim_rls$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'apim_rls_audit_writer') THEN
+    REVOKE "apim_rls_audit_writer" FROM CURRENT_USER;
+  END IF;
+END
+$apim_rls$;
 
 COMMIT;
