@@ -30,7 +30,8 @@ import type { AppConfig } from '../../functions/config.js';
 import { HttpError, problemResponse } from '../../functions/errors.js';
 import { requestIdFrom } from '../../functions/identity/request-id.js';
 import { formatTraceparent, parseTraceparent, randomTraceIds, tracestateToForward } from '../../policies/emulator/trace-context.js';
-import { operations, type OperationName } from '../../functions/handlers/index.js';
+import { appRoutes, type Route } from './routes.js';
+import type { OperationName } from '../../functions/handlers/index.js';
 import type { ClaimMap } from '../../functions/identity/claim-map.js';
 import type { OpenIdKeySource } from '../../functions/identity/keys.js';
 import { createRuntime, type Runtime } from '../../functions/runtime.js';
@@ -41,7 +42,7 @@ import type { IdentitySession } from '../../functions/session/types.js';
 const { HttpRequest, InvocationContext } = azureFunctions;
 
 export const defaultFunctionsPort = 7071;
-export const routePrefix = 'api';
+export { routePrefix } from './routes.js';
 
 export type HostLogLevel = 'trace' | 'debug' | 'information' | 'warning' | 'error' | 'critical' | 'none';
 
@@ -130,30 +131,6 @@ function createSlots(max: number | null) {
   };
 }
 
-interface Route {
-  name: OperationName;
-  method: string;
-  pattern: RegExp;
-  paramNames: string[];
-}
-
-/** `orders/{id}` → /^\/api\/orders\/([^/]+)$/ with ['id'] — compiled once. */
-function compileRoute(template: string): { pattern: RegExp; paramNames: string[] } {
-  const paramNames: string[] = [];
-  const body = template
-    .split('/')
-    .map((seg) => {
-      const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(seg);
-      if (m?.[1]) {
-        paramNames.push(m[1]);
-        return '([^/]+)';
-      }
-      return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    })
-    .join('/');
-  return { pattern: new RegExp(`^/${routePrefix}/${body}/?$`, 'i'), paramNames };
-}
-
 function send(res: ServerResponse, init: HttpResponseInit): void {
   const headers: Record<string, string> = {};
   const h = init.headers;
@@ -238,7 +215,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const log = options.log ?? defaultLog;
   const slots = createSlots(limits.maxConcurrentRequests);
   const maxBodyBytes = options.config.maxBodyBytes;
-  const routes: Route[] = operations.map((op) => ({ name: op.name as OperationName, method: op.method, ...compileRoute(op.route) }));
+  const routes = appRoutes();
   let invocation = 0;
 
   const server = createServer((req, res) => {

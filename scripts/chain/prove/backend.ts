@@ -7,7 +7,8 @@
  */
 import azureFunctions from '@azure/functions';
 import type { HttpResponseInit } from '@azure/functions';
-import { operations, type OperationName } from '../../../functions/handlers/index.js';
+import type { OperationName } from '../../../functions/handlers/index.js';
+import { appRoutes, type Route } from '../../../local/functions-host/routes.js';
 import type { Runtime } from '../../../functions/runtime.js';
 import type { BackendHandler, BackendRequest, BackendResponse } from '../../../policies/emulator/index.js';
 
@@ -27,30 +28,7 @@ export interface ReceivedRequest {
   audit: { decision?: string; reason?: string | null; proof?: string | null; requestId?: string } | null;
 }
 
-interface Route {
-  name: OperationName;
-  method: string;
-  pattern: RegExp;
-  paramNames: string[];
-}
-
-function compileRoute(template: string): { pattern: RegExp; paramNames: string[] } {
-  const paramNames: string[] = [];
-  const body = template
-    .split('/')
-    .map((seg) => {
-      const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(seg);
-      if (m?.[1]) {
-        paramNames.push(m[1]);
-        return '([^/]+)';
-      }
-      return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    })
-    .join('/');
-  return { pattern: new RegExp(`^/api/${body}/?$`, 'i'), paramNames };
-}
-
-const routes: readonly Route[] = operations.map((op) => ({ name: op.name as OperationName, method: op.method, ...compileRoute(op.route) }));
+const routes: readonly Route[] = appRoutes();
 
 function bodyOf(init: HttpResponseInit): { body: string; contentType?: string } {
   if (init.jsonBody !== undefined) return { body: JSON.stringify(init.jsonBody), contentType: 'application/json' };
