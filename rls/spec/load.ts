@@ -71,7 +71,11 @@ export async function loadDocument(file: string, exportName: string): Promise<un
   const ext = extname(path).toLowerCase();
   try {
     if (ext === '.ts' || ext === '.js' || ext === '.mjs' || ext === '.mts') {
-      const mod = await importModule(path);
+      let mod = await importModule(path);
+      // a .ts file outside a `"type": "module"` package is compiled to CommonJS: its namespace's
+      // default is module.exports, which holds the ES exports under __esModule
+      const cjs = mod.default as { __esModule?: unknown } | undefined;
+      if (cjs !== null && typeof cjs === 'object' && cjs.__esModule === true) mod = cjs as Record<string, unknown>;
       const value = mod.default ?? mod[exportName];
       if (value === undefined) throw new Error(`exports neither a default nor "${exportName}"`);
       return value;

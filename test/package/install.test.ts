@@ -113,6 +113,14 @@ describe('the packed package, installed in an empty project', { skip: built ? fa
       const withTsx = run('npx', ['--no-install', 'apim-rls', 'rls', 'sql', 'spec.ts', '--dialect', 'postgres'], project);
       assert.equal(withTsx.code, 0, withTsx.stderr);
       assert.match(withTsx.stdout, /ENABLE ROW LEVEL SECURITY/);
+      // regression: in a CommonJS package tsx compiles the spec to CommonJS; its ES exports sit
+      // under module.exports (was: "Unrecognized key: default", exit 2)
+      mkdirSync(join(project, 'cjs'), { recursive: true });
+      writeFileSync(join(project, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }));
+      writeFileSync(join(project, 'cjs', 'spec.ts'), readFileSync(join(project, 'spec.ts'), 'utf8'));
+      const commonJs = run('npx', ['--no-install', 'apim-rls', 'rls', 'sql', 'cjs/spec.ts', '--dialect', 'postgres'], project);
+      assert.equal(commonJs.code, 0, commonJs.stderr);
+      assert.equal(commonJs.stdout, withTsx.stdout);
     } finally {
       rmSync(join(project, 'node_modules', 'tsx'));
     }
