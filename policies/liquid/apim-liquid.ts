@@ -4,7 +4,8 @@
  * reads files: include, render, layout and block are removed. Shared by the linter (does a
  * template parse?) and the emulator (render it).
  */
-import { Liquid, type Template } from 'liquidjs';
+import { createRequire } from 'node:module';
+import type { Liquid, Template } from 'liquidjs';
 import { DEFAULT_DATE_FORMAT, formatDate } from '../csharp/format-date.js';
 import type { XmlElement, XmlNode } from '../xml/tree.js';
 
@@ -77,8 +78,14 @@ function dateFilter(value: unknown, format?: unknown): unknown {
 
 const currency = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 
+// liquidjs (its CommonJS build, the one `import` loads too: the package has no ESM entry for
+// Node) is loaded on first use, so linting or building a policy without a liquid template does
+// not pay for it (`npm run bench -- cli-cold-start`)
+const requireFromHere = createRequire(import.meta.url);
+
 function engine(): Liquid {
-  const liquid = new Liquid({ strictFilters: true, ownPropertyOnly: true, cache: false });
+  const { Liquid: LiquidEngine } = requireFromHere('liquidjs') as typeof import('liquidjs');
+  const liquid = new LiquidEngine({ strictFilters: true, ownPropertyOnly: true, cache: false });
   const builtins = { ...liquid.filters };
   for (const name of Object.keys(liquid.filters)) delete liquid.filters[name];
   for (const [apim, builtin] of Object.entries(FILTERS)) liquid.filters[apim] = builtins[builtin]!;
