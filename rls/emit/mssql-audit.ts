@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import { auditSources, auditTriggerName } from '../audit/names.js';
 import type { AuditedTable, AuditSpec, RlsSpec, SessionKey } from '../spec/schema.js';
+import { msKeyType } from './mssql.js';
 import { msIdent, msString } from './quote.js';
 
 export function msAuditTableRef(a: AuditSpec): string {
@@ -38,24 +39,12 @@ export function mssqlAuditFunctionName(a: AuditSpec): string {
 
 const collate = ' COLLATE Latin1_General_100_BIN2';
 
+/** An audit column holding a session key: the key's own SQL type, text in the binary collation. */
 function columnType(k: SessionKey): string {
-  switch (k.type) {
-    case 'text':
-      return `nvarchar(${k.maxLength ?? 4000})${collate}`;
-    case 'json':
-      return `nvarchar(${k.maxLength ?? 4000})`;
-    case 'uuid':
-      return 'uniqueidentifier';
-    case 'int':
-      return 'int';
-    case 'bigint':
-      return 'bigint';
-  }
+  return k.type === 'text' ? `${msKeyType(k)}${collate}` : msKeyType(k);
 }
 
-function keyType(k: SessionKey): string {
-  return k.type === 'text' || k.type === 'json' ? `nvarchar(${k.maxLength ?? 4000})` : columnType(k);
-}
+const keyType = msKeyType;
 
 const read = (k: SessionKey) => `CAST(SESSION_CONTEXT(${msString(k.name)}) AS ${keyType(k)})`;
 
