@@ -49,6 +49,8 @@ export interface OpenDatabaseOptions {
   credential?: TokenCredential;
   /** pool size for pg */
   max?: number;
+  /** PGlite: the folder must hold a database already (commands that only read: verify, drift, audit) — a missing folder is RLS_DB_UNREACHABLE, not a new empty database */
+  existing?: boolean;
 }
 
 /** Opens a database; throws RlsError RLS_DB_URL_INVALID or RLS_DB_UNREACHABLE (message never includes a password). */
@@ -58,6 +60,9 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     if (target.kind === 'pglite') {
       if (target.dir !== undefined && existsSync(target.dir) && !statSync(target.dir).isDirectory()) {
         throw new RlsError('RLS_DB_URL_INVALID', `${target.dir} is a file: a PGlite database is a folder (pglite:DIR, created when missing)`);
+      }
+      if (options.existing && target.dir !== undefined && !existsSync(target.dir)) {
+        throw new RlsError('RLS_DB_UNREACHABLE', `no PGlite database at ${target.dir} (the folder does not exist): check the path, or create it with rls apply or rls sample`);
       }
       // created when missing, parents too (PGlite makes only the last folder: pglite:.dev/db failed in a fresh clone)
       if (target.dir !== undefined) mkdirSync(target.dir, { recursive: true });

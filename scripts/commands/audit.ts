@@ -71,7 +71,7 @@ export function registerAudit(program: Command): void {
         if (since) query.since = since;
         // bad input is refused before the database is opened
         checkAuditQuery(query);
-        const result = await withDatabase(opts.db, (db) => findAuditRows(db, query));
+        const result = await withDatabase(opts.db, (db) => findAuditRows(db, query), { existing: true });
         process.stdout.write(fmt === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatAuditTable(result));
       }),
     );

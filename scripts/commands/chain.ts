@@ -68,7 +68,7 @@ export async function loadChainInput(flags: ChainCheckFlags, env: NodeJS.Process
 async function driftFindings(url: string, input: ChainInput): Promise<ChainFinding[]> {
   const [{ withDatabase }, { driftSpec }, { RlsError }] = await Promise.all([import('./rls.js'), import('../../rls/drift.js'), import('../../rls/errors.js')]);
   try {
-    const changes = await withDatabase(url, (db) => driftSpec(db, input.spec));
+    const changes = await withDatabase(url, (db) => driftSpec(db, input.spec), { existing: true });
     return changes.map((c) => ({
       id: 'CHAIN901',
       severity: 'error' as const,

@@ -56,7 +56,7 @@ export async function run(verb: Verb, body: () => Promise<void>): Promise<void> 
   }
 }
 
-export async function withDatabase<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(url: string, fn: (db: Database) => Promise<T>, options: { existing?: boolean } = {}): Promise<T> {
   const target = parseDatabaseUrl(url);
   let credential;
   if (target.kind === 'mssql') {
@@ -66,7 +66,7 @@ export async function withDatabase<T>(url: string, fn: (db: Database) => Promise
   }
   let db: Database;
   try {
-    db = await openDatabase(url, credential ? { credential } : {});
+    db = await openDatabase(url, { ...(credential ? { credential } : {}), ...options });
   } catch (err) {
     if (err instanceof RlsError && err.code === 'RLS_DB_UNREACHABLE' && target.kind === 'mssql') {
       throw new RlsError('RLS_DB_UNREACHABLE', `${err.message}\n(Azure SQL is reached with a managed identity: run this where one is available, e.g. in Azure or after az login)`);
@@ -174,7 +174,7 @@ export function registerRls(program: Command): void {
         const fmt = format(opts.format);
         const spec = await loadSpec(specFile);
         const cases = await loadCases(opts.cases);
-        const report = await withDatabase(opts.db, (db) => verifySpec(db, spec, cases, { hardening: opts.hardening, ...(opts.role ? { role: opts.role } : {}) }));
+        const report = await withDatabase(opts.db, (db) => verifySpec(db, spec, cases, { hardening: opts.hardening, ...(opts.role ? { role: opts.role } : {}) }), { existing: true });
         process.stdout.write(fmt === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTruthTable(report));
         if (report.mismatches > 0) process.exitCode = ExitCode.Findings;
       }),
@@ -191,7 +191,7 @@ export function registerRls(program: Command): void {
       run('drift', async () => {
         const fmt = format(opts.format);
         const spec = await loadSpec(specFile);
-        const changes = await withDatabase(opts.db, (db) => driftSpec(db, spec));
+        const changes = await withDatabase(opts.db, (db) => driftSpec(db, spec), { existing: true });
         if (fmt === 'json') process.stdout.write(`${JSON.stringify({ drift: changes }, null, 2)}\n`);
         else if (changes.length === 0) process.stdout.write('no drift: the catalog matches the spec\n');
         else process.stdout.write(`${changes.length} difference(s) between the catalog and the spec:\n${printChanges(changes)}\n`);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -126,5 +126,14 @@ describe('apim-rls audit without a database', () => {
     const r = await cli('--db', 'postgres://127.0.0.1:1/none', '--request-id', 'r');
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /^apim-rls: /);
+  });
+
+  it('a PGlite folder that does not exist exits 3 and is not created (a read-only command makes no empty database)', async () => {
+    // regression: audit --db ./typo created an empty database there, then said "apply first"
+    const missing = join(tmp, 'typo', 'db');
+    const r = await cli('--db', `pglite:${missing}`, '--request-id', 'r');
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^apim-rls: no PGlite database at .*typo\/db \(the folder does not exist\)/);
+    assert.equal(existsSync(join(tmp, 'typo')), false, 'nothing was created');
   });
 });

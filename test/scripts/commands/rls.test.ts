@@ -176,7 +176,8 @@ describe('rls sample', () => {
 
 describe('rls on a fresh database: what is missing and how to go on', () => {
   it('verify names the missing apply, drift and apply the missing tables and rls sample; only apply says nothing was applied', async () => {
-    const url = `pglite:${mkdtempSync(join(tmp, 'fresh-'))}/db`;
+    // an empty folder: a fresh database (a folder that does not exist is refused by verify and drift)
+    const url = `pglite:${mkdtempSync(join(tmp, 'fresh-'))}`;
     const verify = await cli('verify', spec, '--db', url, '--cases', cases);
     assert.equal(verify.code, 3);
     assert.match(verify.stderr, /role "apim_rls_app" does not exist; the spec has not been applied to this database: run apim-rls rls apply SPEC --db URL first\n$/);
