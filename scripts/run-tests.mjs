@@ -16,10 +16,9 @@
 // (the runner treats a file as one test; measured) as well as every test in it, so it is a bound
 // for the slowest file on a loaded machine: a hung test fails the run instead of hanging CI.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { tsImport } from 'tsx/esm/api';
 
 const root = new URL('..', import.meta.url).pathname;
