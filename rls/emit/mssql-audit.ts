@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { auditSources, auditTriggerName } from '../audit/names.js';
 import type { AuditedTable, AuditSpec, RlsSpec, SessionKey } from '../spec/schema.js';
-import { msKeyType } from './mssql.js';
+import { msBinaryCollation, msEquals, msKeyType, msSessionRead } from './mssql.js';
 import { msIdent, msString } from './quote.js';
 
 export function msAuditTableRef(a: AuditSpec): string {
@@ -37,22 +37,21 @@ export function mssqlAuditFunctionName(a: AuditSpec): string {
   return `${a.schema}_${a.table}_read`;
 }
 
-const collate = ' COLLATE Latin1_General_100_BIN2';
+/** The binary collation (mssql.ts's; read inside functions: mssql.ts and this module import each other). */
+const collate = (): string => ` COLLATE ${msBinaryCollation}`;
 
 /** An audit column holding a session key: the key's own SQL type, text in the binary collation. */
 function columnType(k: SessionKey): string {
-  return k.type === 'text' ? `${msKeyType(k)}${collate}` : msKeyType(k);
+  return k.type === 'text' ? `${msKeyType(k)}${collate()}` : msKeyType(k);
 }
 
-const keyType = msKeyType;
-
-const read = (k: SessionKey) => `CAST(SESSION_CONTEXT(${msString(k.name)}) AS ${keyType(k)})`;
+const read = (spec: RlsSpec, k: SessionKey): string => msSessionRead(spec, k.name);
 
 /** The audit schema and table (one batch), then their indexes (the next: they refer to a table the first may have just created). */
 export function mssqlAuditTableBatches(spec: RlsSpec, a: AuditSpec): string[] {
   const src = auditSources(spec, a);
   const table = msAuditTableRef(a);
-  const idText = (k: SessionKey | undefined) => `nvarchar(${k?.maxLength ?? 128})${collate}`;
+  const idText = (k: SessionKey | undefined) => `nvarchar(${k?.maxLength ?? 128})${collate()}`;
   const create = [
     '-- audit trail: the audit table (rows are kept when the spec is removed: they are evidence)',
     `IF SCHEMA_ID(${msString(a.schema)}) IS NULL EXEC(${msString(`CREATE SCHEMA ${msIdent(a.schema)} AUTHORIZATION [dbo]`)});`,
@@ -105,10 +104,9 @@ export function mssqlAuditGrants(spec: RlsSpec, a: AuditSpec): string[] {
  */
 export function mssqlAuditFunctionBatch(spec: RlsSpec, a: AuditSpec, helperSchema: string, bypass: string): string {
   const src = auditSources(spec, a);
-  const r = read(src.tenant);
-  const equals = src.tenant.type === 'text' ? `(@tenant = ${r}${collate} AND DATALENGTH(@tenant) = DATALENGTH(${r}))` : `@tenant = ${r}`;
+  const equals = msEquals(spec, '@tenant', src.tenant.name);
   return [
-    `CREATE OR ALTER FUNCTION ${msIdent(helperSchema)}.${msIdent(mssqlAuditFunctionName(a))}(@tenant ${keyType(src.tenant)})`,
+    `CREATE OR ALTER FUNCTION ${msIdent(helperSchema)}.${msIdent(mssqlAuditFunctionName(a))}(@tenant ${msKeyType(src.tenant)})`,
     'RETURNS TABLE',
     'WITH SCHEMABINDING',
     'AS',
@@ -134,7 +132,7 @@ function rowKey(t: AuditedTable, alias: string): string {
 export function mssqlAuditTriggerBatch(spec: RlsSpec, a: AuditSpec, t: AuditedTable): string {
   const src = auditSources(spec, a);
   const events = t.operations.map((o) => o.toUpperCase()).join(', ');
-  const value = (k: SessionKey | undefined) => (k ? read(k) : 'NULL');
+  const value = (k: SessionKey | undefined) => (k ? read(spec, k) : 'NULL');
   const ops = new Set(t.operations);
   const sources = [
     ...(ops.has('insert') || ops.has('update') ? [`    SELECT ${rowKey(t, 'i')} AS [row_key] FROM inserted AS [i] WHERE @op <> N'delete'`] : []),
@@ -150,8 +148,8 @@ export function mssqlAuditTriggerBatch(spec: RlsSpec, a: AuditSpec, t: AuditedTa
     "  DECLARE @op nvarchar(6) = CASE WHEN EXISTS (SELECT 1 FROM inserted) THEN CASE WHEN EXISTS (SELECT 1 FROM deleted) THEN N'update' ELSE N'insert' END ELSE N'delete' END;",
     `  INSERT INTO ${msAuditTableRef(a)} ([occurred_at], [tenant_id], [user_oid], [roles], [request_id], [trace_id], [table_schema], [table_name], [operation], [row_key])`,
     '  SELECT SYSUTCDATETIME(),',
-    `         ${read(src.tenant)},`,
-    `         ${read(src.user)},`,
+    `         ${read(spec, src.tenant)},`,
+    `         ${read(spec, src.user)},`,
     `         ${value(src.roles)},`,
     `         ${src.requestId ? `CAST(SESSION_CONTEXT(${msString(src.requestId.name)}) AS nvarchar(${src.requestId.maxLength ?? 128}))` : 'NULL'},`,
     `         ${src.traceId ? `CAST(SESSION_CONTEXT(${msString(src.traceId.name)}) AS nvarchar(${src.traceId.maxLength ?? 128}))` : 'NULL'},`,

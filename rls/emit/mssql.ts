@@ -86,7 +86,7 @@ export function msColumnType(spec: RlsSpec, ref: ColumnRef): string {
 }
 
 /** `param` equals the session key, exactly: binary collation and equal length for text. */
-function msEquals(spec: RlsSpec, param: string, keyName: string): string {
+export function msEquals(spec: RlsSpec, param: string, keyName: string): string {
   const read = msSessionRead(spec, keyName);
   if (keyOf(spec, keyName).type !== 'text') return `${param} = ${read}`;
   return `(${param} = ${read} COLLATE ${msBinaryCollation} AND DATALENGTH(${param}) = DATALENGTH(${read}))`;

@@ -16,30 +16,22 @@
  */
 import { auditColumns, auditFunctionName, auditPolicyNames, auditSources, auditTriggerName } from '../audit/names.js';
 import type { AuditedTable, AuditSpec, RlsSpec, SessionKey } from '../spec/schema.js';
+import { pgSessionKeyRead, pgTypes } from './postgres.js';
 import { pgDollarQuote, pgIdent, pgString } from './quote.js';
-
-const pgTypes: Record<SessionKey['type'], string> = { text: 'text', uuid: 'uuid', int: 'integer', bigint: 'bigint', json: 'jsonb' };
 
 export function pgAuditTableRef(a: AuditSpec): string {
   return `${pgIdent(a.schema)}.${pgIdent(a.table)}`;
 }
 
-/** As `pgSessionRead` (postgres.ts): NULL when the key is not set in this transaction; a JSON key reads `[]` then. */
-const sessionRead = (spec: RlsSpec, k: SessionKey): string => {
-  const raw = `nullif(current_setting(${pgString(`${spec.settingPrefix}.${k.name}`)}, true), '')`;
-  if (k.type === 'json') return `(select coalesce(${raw}::jsonb, '[]'::jsonb))`;
-  return `(select ${raw}::${pgTypes[k.type]})`;
-};
-
 /** The SQL that evaluates to each identity column's value inside the trigger function. */
 function identityValues(spec: RlsSpec, a: AuditSpec): string[] {
   const src = auditSources(spec, a);
   // request and trace ids are kept as text, whatever their key's type
-  const text = (k: SessionKey | undefined) => (k ? sessionRead(spec, { ...k, type: 'text' }) : 'NULL');
+  const text = (k: SessionKey | undefined) => (k ? pgSessionKeyRead(spec, { ...k, type: 'text' }) : 'NULL');
   return [
-    sessionRead(spec, src.tenant),
-    sessionRead(spec, src.user),
-    src.roles ? sessionRead(spec, src.roles) : 'NULL',
+    pgSessionKeyRead(spec, src.tenant),
+    pgSessionKeyRead(spec, src.user),
+    src.roles ? pgSessionKeyRead(spec, src.roles) : 'NULL',
     text(src.requestId),
     text(src.traceId),
   ];
@@ -132,7 +124,7 @@ export function pgAuditStatements(spec: RlsSpec, a: AuditSpec): string[] {
       ].join('\n'),
     )};`,
   );
-  const tenantRead = sessionRead(spec, src.tenant);
+  const tenantRead = pgSessionKeyRead(spec, src.tenant);
   const policy = (name: string, body: string) => {
     out.push(`DROP POLICY IF EXISTS ${pgIdent(name)} ON ${table};`);
     out.push(`CREATE POLICY ${pgIdent(name)} ON ${table} ${body};`);

@@ -27,7 +27,7 @@ export const pgPolicyNames = {
   delete: 'apim_rls_delete',
 } as const;
 
-const pgTypes: Record<SessionKey['type'], string> = { text: 'text', uuid: 'uuid', int: 'integer', bigint: 'bigint', json: 'jsonb' };
+export const pgTypes: Readonly<Record<SessionKey['type'], string>> = { text: 'text', uuid: 'uuid', int: 'integer', bigint: 'bigint', json: 'jsonb' };
 
 function keyOf(spec: RlsSpec, name: string): SessionKey {
   const k = spec.sessionKeys.find((x) => x.name === name);
@@ -41,7 +41,11 @@ function keyOf(spec: RlsSpec, name: string): SessionKey {
  * InitPlan) instead of once per row, and lets an index on the compared column be used.
  */
 export function pgSessionRead(spec: RlsSpec, keyName: string): string {
-  const k = keyOf(spec, keyName);
+  return pgSessionKeyRead(spec, keyOf(spec, keyName));
+}
+
+/** {@link pgSessionRead} of a session key given whole (the audit trigger reads keys as other types too). */
+export function pgSessionKeyRead(spec: RlsSpec, k: SessionKey): string {
   const raw = `nullif(current_setting(${pgString(`${spec.settingPrefix}.${k.name}`)}, true), '')`;
   if (k.type === 'json') return `(select coalesce(${raw}::jsonb, '[]'::jsonb))`;
   return `(select ${raw}::${pgTypes[k.type]})`;
