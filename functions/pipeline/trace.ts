@@ -8,7 +8,7 @@
  *
  * Through the OpenTelemetry API only: with no SDK registered (a library user, a test) the tracer
  * is a no-op whose span carries the parent's context, so the trace id still reaches the
- * `trace_id` session key; the app's entry registers the SDK (functions/telemetry.ts).
+ * `trace_id` session key; the app's entry registers the SDK (functions/telemetry/start.ts).
  * The extraction uses OpenTelemetry's W3C propagator directly (never the global one, which is a
  * no-op until an SDK registers it).
  *

@@ -15,7 +15,7 @@ export interface Route {
 }
 
 /** `orders/{id}` → /^\/api\/orders\/([^/]+)\/?$/i with ['id']. */
-export function compileRoute(template: string, prefix = routePrefix): { pattern: RegExp; paramNames: string[] } {
+export function compileRoute(template: string): { pattern: RegExp; paramNames: string[] } {
   const paramNames: string[] = [];
   const body = template
     .split('/')
@@ -28,7 +28,7 @@ export function compileRoute(template: string, prefix = routePrefix): { pattern:
       return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('/');
-  return { pattern: new RegExp(`^/${prefix}/${body}/?$`, 'i'), paramNames };
+  return { pattern: new RegExp(`^/${routePrefix}/${body}/?$`, 'i'), paramNames };
 }
 
 /** Every operation the app registers, as a route. */

@@ -195,7 +195,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           traceId: result.traceContext?.traceId ?? null,
           lastError: e === null ? null : { source: e.source, reason: e.reason, section: e.section },
           returnedBy: result.returnedBy,
-          backendCalled: result.backendCalls.length > 0,
         };
       },
     };

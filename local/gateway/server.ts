@@ -60,8 +60,6 @@ export interface GatewayResult {
   lastError?: { source: string; reason: string; section: string } | null;
   /** The policy that returned the response instead of the backend, if any. */
   returnedBy?: string | null;
-  /** Whether the backend was called. */
-  backendCalled?: boolean;
 }
 
 /** Runs the policies of one scope chain. Built once per operation at start-up. */

@@ -12,6 +12,7 @@
 import type { Database, Executor } from '../db/types.js';
 import { msIdent, pgIdent } from '../emit/quote.js';
 import { RlsError } from '../errors.js';
+import { auditColumns } from './names.js';
 
 export interface AuditQuery {
   requestId?: string;
@@ -97,7 +98,6 @@ function toRow(r: Record<string, unknown>): AuditRow {
   };
 }
 
-const columns = ['audit_id', 'occurred_at', 'tenant_id', 'user_oid', 'roles', 'request_id', 'trace_id', 'table_schema', 'table_name', 'operation', 'row_key'];
 
 async function findPostgres(db: Database, q: AuditQuery): Promise<Record<string, unknown>[]> {
   const params: unknown[] = [];
@@ -106,7 +106,7 @@ async function findPostgres(db: Database, q: AuditQuery): Promise<Record<string,
     return `$${params.length}`;
   };
   const where = filters(q, param, pgIdent).join(' AND ');
-  const sql = `SELECT ${columns.map(pgIdent).join(', ')} FROM ${pgIdent(q.schema)}.${pgIdent(q.table)} WHERE ${where} ORDER BY "occurred_at", "audit_id" LIMIT ${param(q.limit + 1)}`;
+  const sql = `SELECT ${auditColumns.map(pgIdent).join(', ')} FROM ${pgIdent(q.schema)}.${pgIdent(q.table)} WHERE ${where} ORDER BY "occurred_at", "audit_id" LIMIT ${param(q.limit + 1)}`;
   return db.transaction(
     async (tx: Executor) => {
       await tx.query('SET TRANSACTION READ ONLY');
@@ -124,7 +124,7 @@ async function findMssql(db: Database, q: AuditQuery): Promise<Record<string, un
     return `@p${params.length}`;
   };
   const where = filters(q, param, msIdent).join(' AND ');
-  const cols = columns.map((c) => (c === 'occurred_at' ? "CONVERT(nvarchar(33), [occurred_at], 127) + N'Z' AS [occurred_at]" : msIdent(c)));
+  const cols = auditColumns.map((c) => (c === 'occurred_at' ? "CONVERT(nvarchar(33), [occurred_at], 127) + N'Z' AS [occurred_at]" : msIdent(c)));
   const sql = `SELECT TOP (@p1) ${cols.join(', ')} FROM ${msIdent(q.schema)}.${msIdent(q.table)} WHERE ${where} ORDER BY [occurred_at], [audit_id];`;
   return (await db.query(sql, params)).rows;
 }
