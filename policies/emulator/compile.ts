@@ -241,10 +241,24 @@ function changesValuesInPlace(el: XmlElement): boolean {
 
 /**
  * Runs steps in order; only awaits the ones that return a promise. While a signature check is
- * under way, only pure steps run before it is settled.
+ * under way, only pure steps run before it is settled. Synchronous (undefined) until a step
+ * returns a promise or a check must be settled: no promise per call when nothing waits.
  */
-export async function runSteps(steps: readonly Step[], run: Run): Promise<void> {
-  for (const step of steps) {
+export function runSteps(steps: readonly Step[], run: Run): void | Promise<void> {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    if (run.pending !== null && step.pure !== true) return runStepsFrom(steps, run, i, undefined);
+    const r = step(run);
+    if (r !== undefined) return runStepsFrom(steps, run, i + 1, r);
+  }
+  return undefined;
+}
+
+/** runSteps once something waits: `first` (a step's promise), then the steps from `from`. */
+async function runStepsFrom(steps: readonly Step[], run: Run, from: number, first: void | Promise<void>): Promise<void> {
+  if (first !== undefined) await first;
+  for (let i = from; i < steps.length; i++) {
+    const step = steps[i]!;
     if (run.pending !== null && step.pure !== true) await settle(run);
     const r = step(run);
     if (r !== undefined) await r;

@@ -292,11 +292,15 @@ function createRun(request: EmulatorRequest, services: Services, info: ContextIn
 async function execute(steps: Record<SectionName, Step[]>, run: Run): Promise<void> {
   let section: SectionName = 'inbound';
   try {
-    await runSection(steps.inbound, run);
+    // a section that never waits returns undefined: no await (no microtask turn) for it
+    let waiting = runSection(steps.inbound, run);
+    if (waiting !== undefined) await waiting;
     section = 'backend';
-    await runSection(steps.backend, run);
+    waiting = runSection(steps.backend, run);
+    if (waiting !== undefined) await waiting;
     section = 'outbound';
-    await runSection(steps.outbound, run);
+    waiting = runSection(steps.outbound, run);
+    if (waiting !== undefined) await waiting;
   } catch (caught) {
     const err = await failureOfPending(run, caught);
     if (err instanceof ReturnSignal) {
@@ -310,10 +314,11 @@ async function execute(steps: Record<SectionName, Step[]>, run: Run): Promise<vo
   }
 }
 
-/** A section's steps, then the signature check still under way (a section never ends with one). */
-async function runSection(steps: readonly Step[], run: Run): Promise<void> {
-  await runSteps(steps, run);
-  if (run.pending !== null) await settle(run);
+/** A section's steps, then the signature check still under way (a section never ends with one); undefined when nothing waited. */
+function runSection(steps: readonly Step[], run: Run): void | Promise<void> {
+  const waiting = runSteps(steps, run);
+  if (waiting !== undefined) return waiting.then(() => (run.pending !== null ? settle(run) : undefined));
+  return run.pending !== null ? settle(run) : undefined;
 }
 
 /** What leaves the section: a pending signature check's failure wins over a return or a later failure. */
@@ -357,7 +362,8 @@ async function onError(steps: Record<SectionName, Step[]>, run: Run, failure: Po
     run.context.response = r;
   }
   try {
-    await runSection(steps['on-error'], run);
+    const waiting = runSection(steps['on-error'], run);
+    if (waiting !== undefined) await waiting;
   } catch (caught) {
     const err = await failureOfPending(run, caught);
     if (err instanceof ReturnSignal) {
@@ -381,8 +387,8 @@ function reasonPhrase(status: number): string {
 
 function result(run: Run): EmulatorResult {
   const res = run.context.response;
-  for (const [k, v] of Object.entries(run.limitHeaders ?? {})) if (!res.headers.has(k)) res.headers.set(k, [v]);
-  for (const [k, v] of Object.entries(run.corsHeaders ?? {})) res.headers.set(k, [v]);
+  if (run.limitHeaders !== null) for (const [k, v] of Object.entries(run.limitHeaders)) if (!res.headers.has(k)) res.headers.set(k, [v]);
+  if (run.corsHeaders !== null) for (const [k, v] of Object.entries(run.corsHeaders)) res.headers.set(k, [v]);
   const headers: Record<string, string> = {};
   for (const [key, e] of res.headers.keyed()) headers[key] = e.values.join(', ');
   const bytes = res.body.bytes;

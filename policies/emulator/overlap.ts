@@ -142,6 +142,8 @@ export interface EarlyJwtCheck {
 /** A check started when the request arrived. */
 export interface StartedJwtCheck {
   readonly check: EarlyJwtCheck;
+  /** The header value it was read from, and the token that value carries. */
+  readonly value: string;
   readonly token: string;
   readonly validation: Promise<JwtValidationInProgress>;
 }

@@ -11,6 +11,8 @@ import {
   errorBody,
   intAttr,
   where,
+  type BackendHandler,
+  type BackendRequest,
   type CompileContext,
   type Run,
   type Step,
@@ -95,50 +97,68 @@ class Deadline {
 }
 
 /** One HTTP exchange; failures are PolicyFailures named after `source`. */
-async function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedirects: boolean, source: string): Promise<ResponseState> {
-  const headers = out.headers;
+function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedirects: boolean, source: string): Promise<ResponseState> {
   const hasBody = out.body.byteLength > 0 && out.method !== 'GET' && out.method !== 'HEAD';
-  run.backendCalls.push({ method: out.method, url: out.url, headers });
-  // a timer only while the backend is pending (cleared when it answers); the AbortController only when read
+  run.backendCalls.push({ method: out.method, url: out.url, headers: out.headers });
+  const handler = run.services.backendHandler;
+  return handler ? exchangeInProcess(handler, out, hasBody, timeoutMs, source) : exchangeHttp(run, out, hasBody, timeoutMs, followRedirects, source);
+}
+
+/** An in-process backend: a timer only while it is pending (cleared when it answers). */
+async function exchangeInProcess(handler: BackendHandler, out: Outgoing, hasBody: boolean, timeoutMs: number, source: string): Promise<ResponseState> {
   const deadline = new Deadline(timeoutMs);
   try {
-    const handler = run.services.backendHandler;
-    if (handler) {
-      let r;
-      try {
-        const backendRequest = {
-          method: out.method,
-          url: out.url,
-          headers,
-          body: hasBody ? out.body : new Uint8Array(0),
-          get signal(): AbortSignal {
-            return deadline.signal();
-          },
-        };
-        const answer = Promise.resolve(handler(backendRequest));
-        // an in-process backend that has already answered settles within one microtask: no timer then
-        let settled = false;
-        answer.then(
-          () => (settled = true),
-          () => (settled = true),
-        );
-        await null;
-        r = settled ? await answer : await Promise.race([answer, deadline.start()]);
-      } catch (err) {
-        if (deadline.aborted) throw timedOut(source, timeoutMs);
-        if (err instanceof PolicyFailure) throw err;
-        throw unreachable(source);
-      }
-      const response = new ResponseState(r.status, r.reason || statusReason(r.status));
-      for (const [k, v] of Object.entries(r.headers ?? {})) if (!HOP_BY_HOP.has(k.toLowerCase())) response.headers.set(k, Array.isArray(v) ? v : [v as string]);
-      response.body.set(typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : (r.body ?? new Uint8Array(0)));
-      return response;
+    let r;
+    try {
+      const backendRequest: BackendRequest = {
+        method: out.method,
+        url: out.url,
+        headers: out.headers,
+        body: hasBody ? out.body : new Uint8Array(0),
+        get signal(): AbortSignal {
+          return deadline.signal();
+        },
+      };
+      const answer = Promise.resolve(handler(backendRequest));
+      // an in-process backend that has already answered settles within one microtask: no timer then
+      let settled = false;
+      answer.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await null;
+      r = settled ? await answer : await Promise.race([answer, deadline.start()]);
+    } catch (err) {
+      if (deadline.aborted) throw timedOut(source, timeoutMs);
+      if (err instanceof PolicyFailure) throw err;
+      throw unreachable(source);
     }
+    const response = new ResponseState(r.status, r.reason || statusReason(r.status));
+    const headers = r.headers;
+    if (headers !== undefined && headers !== null) {
+      for (const k of Object.keys(headers)) {
+        const key = k.toLowerCase();
+        if (HOP_BY_HOP.has(key)) continue;
+        const v = headers[k];
+        response.headers.setKey(key, k, Array.isArray(v) ? v : [v as string]);
+      }
+    }
+    response.body.set(typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : (r.body ?? new Uint8Array(0)));
+    return response;
+  } finally {
+    deadline.clear();
+  }
+}
+
+/** Real HTTP (fetch) with the deadline's signal. */
+async function exchangeHttp(run: Run, out: Outgoing, hasBody: boolean, timeoutMs: number, followRedirects: boolean, source: string): Promise<ResponseState> {
+  const deadline = new Deadline(timeoutMs);
+  try {
     let res: Response;
     let bytes: Uint8Array;
     try {
       void deadline.start();
-      res = await run.services.fetch(out.url, { method: out.method, headers, body: hasBody ? out.body : undefined, redirect: followRedirects ? 'follow' : 'manual', signal: deadline.signal() });
+      res = await run.services.fetch(out.url, { method: out.method, headers: out.headers, body: hasBody ? out.body : undefined, redirect: followRedirects ? 'follow' : 'manual', signal: deadline.signal() });
       bytes = new Uint8Array(await res.arrayBuffer());
     } catch {
       if (deadline.aborted) throw timedOut(source, timeoutMs);
@@ -160,13 +180,13 @@ defineElement('forward-request', (el, cc) => {
   const timeoutMs = Number(constAttr(el, 'timeout-ms', cc) ?? timeoutS * 1000);
   const followRedirects = boolAttr(el, 'follow-redirects', cc, false);
   const failOnError = boolAttr(el, 'fail-on-error-status-code', cc, false);
-  const forward = async (run: Run, out: Outgoing): Promise<void> => {
-    const response = await exchange(run, out, timeoutMs, followRedirects, 'forward-request');
+  const received = (run: Run, response: ResponseState): void => {
     run.context.response = response;
     if (failOnError && response.statusCode >= 400) {
       throw new PolicyFailure({ source: 'forward-request', reason: 'BackendError', message: `The backend answered ${response.statusCode}.`, policyId: '' }, response.statusCode, null);
     }
   };
+  const forward = (run: Run, out: Outgoing): Promise<void> => exchange(run, out, timeoutMs, followRedirects, 'forward-request').then((response) => received(run, response));
   // the outgoing request is made from the run; it is sent once no check is under way
   return (run: Run) => {
     const req = run.context.request;

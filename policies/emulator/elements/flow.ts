@@ -226,7 +226,8 @@ defineElement('wait', (el, cc) => {
   const mode = constAttr(el, 'for', cc, 'all');
   const branches = childElements(el).map((c, i) => compileElements([c], { ...cc, path: `${cc.path}/${c.name}[${i}]`, overlap: false }, noBase(el)));
   return async (run) => {
-    const runs = branches.map((b) => runSteps(b, run));
+    // each branch a promise of its own (a branch failing at once does not keep the others from starting)
+    const runs = branches.map(async (b) => runSteps(b, run));
     if (mode === 'any') await Promise.race(runs);
     else await Promise.all(runs);
   };

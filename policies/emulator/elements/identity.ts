@@ -86,6 +86,8 @@ interface TokenSource {
   header?: string;
   /** The token a value of that header carries, or null. */
   fromValue?: (value: string) => string | null;
+  /** The header's value the token is read from (its first), or undefined. */
+  headerValue?: (run: Run) => string | undefined;
 }
 
 function tokenSource(el: XmlElement, cc: CompileContext, defaultHeader: string | undefined): TokenSource {
@@ -114,12 +116,14 @@ function tokenSource(el: XmlElement, cc: CompileContext, defaultHeader: string |
     if (schemeKey !== undefined) return afterScheme(v, schemeKey);
     return afterScheme(v, 'bearer') ?? v;
   };
+  const headerValue = (run: Run): string | undefined => run.context.request.headers.getKey(key)?.[0];
   const source: TokenSource = (run) => {
-    const raw = run.context.request.headers.getKey(key)?.[0];
+    const raw = headerValue(run);
     return raw === undefined ? null : fromValue(raw);
   };
   source.header = key;
   source.fromValue = fromValue;
+  source.headerValue = headerValue;
   return source;
 }
 
@@ -167,13 +171,15 @@ function jwtStep(
           start: (value, nowMs) => {
             const token = fromValue(value);
             if (token === null || !needsNoKeyLoad(token, config)) return null;
-            return { check: early!, token, validation: beginJwtValidation(token, config, nowMs) };
+            return { check: early!, value, token, validation: beginJwtValidation(token, config, nowMs) };
           },
         };
+  const headerValue = tokenOf.headerValue;
   const step: Step = async (run) => {
-    const token = tokenOf(run);
     const started = run.early;
     run.early = null;
+    // the header still holds the value the early check read: its token is the one already taken from it
+    const token = started !== null && started.check === early && headerValue !== undefined && headerValue(run) === started.value ? started.token : tokenOf(run);
     if (token === null) throw failure(run, 'TokenNotPresent', 'JWT not present.');
     const { checks, signature } = started !== null && started.check === early && started.token === token ? await started.validation : await beginJwtValidation(token, config, run.services.now());
     let outcome: { reason: string; message: string; keyFetchFailure?: string } | null = checks.ok ? null : checks;

@@ -18,9 +18,10 @@ import { CsDateTime, CsException, HostObject, MultiDict, NO_MEMBER } from './val
 export class JwtClaims extends MultiDict {
   private readonly exact: ReadonlyMap<string, { readonly name: string; values: string[] }>;
   constructor(entries: Iterable<[string, string[]]>) {
-    super();
     const m = new Map<string, { name: string; values: string[] }>();
     for (const [name, values] of entries) m.set(name, { name, values });
+    // every method reading the entries is overridden below: the base class holds the same map, not an empty one of its own
+    super(undefined, m);
     this.exact = m;
   }
   override get(name: string): string[] | undefined {
@@ -99,7 +100,10 @@ export class JwtValue extends HostObject {
   }
   getClaims(): JwtClaims {
     if (!this.claims) {
-      this.claims = new JwtClaims(Object.entries(this.payload).map(([k, v]) => [k, claimValues(v)]));
+      const payload = this.payload as Record<string, unknown>;
+      const entries: [string, string[]][] = [];
+      for (const k of Object.keys(payload)) entries.push([k, claimValues(payload[k])]);
+      this.claims = new JwtClaims(entries);
     }
     return this.claims;
   }

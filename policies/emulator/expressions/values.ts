@@ -83,9 +83,11 @@ export class CsRecord extends HostObject {
 /** `IReadOnlyDictionary<string, string[]>` (headers, query, claims) with APIM's extension methods. */
 export class MultiDict extends HostObject {
   readonly typeName = 'IReadOnlyDictionary<string, string[]>';
-  private readonly map = new Map<string, { name: string; values: string[] }>();
-  constructor(entries?: Iterable<[string, string[]]>) {
+  private readonly map: Map<string, { name: string; values: string[] }>;
+  /** `store`: the map to hold the entries in (a subclass keying it its own way passes its own). */
+  constructor(entries?: Iterable<[string, string[]]>, store?: Map<string, { name: string; values: string[] }>) {
     super();
+    this.map = store ?? new Map();
     if (entries) for (const [k, v] of entries) this.set(k, v);
   }
   get(name: string): string[] | undefined {

@@ -256,26 +256,33 @@ function checkClaims(header: Record<string, unknown>, payload: Record<string, un
   // audience
   if (config.audiences !== null) {
     const aud = payload.aud;
-    const tokenAud = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
-    if (!tokenAud.some((a) => config.audiences!.includes(a))) return fail('TokenAudienceNotAllowed', `Audience ${tokenAud.join(',') || '(none)'} is not allowed. Access denied.`);
+    const audiences = config.audiences;
+    // the common case, one audience string: no array made
+    const allowed = typeof aud === 'string' ? audiences.includes(aud) : Array.isArray(aud) && aud.some((a) => typeof a === 'string' && audiences.includes(a));
+    if (!allowed) {
+      const tokenAud = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
+      return fail('TokenAudienceNotAllowed', `Audience ${tokenAud.join(',') || '(none)'} is not allowed. Access denied.`);
+    }
   }
 
   // issuer: the configured issuers, plus the one a discovery document names
-  const allowedIssuers = config.issuers === null ? [] : [...config.issuers];
+  const iss = payload.iss;
+  let issuerChecked = config.issuers !== null;
+  let issuerAllowed = typeof iss === 'string' && config.issuers !== null && config.issuers.includes(iss);
   for (const s of config.keySources) {
-    const iss = s.issuer();
-    if (iss) allowedIssuers.push(iss);
+    const named = s.issuer();
+    if (!named) continue;
+    issuerChecked = true;
+    if (named === iss) issuerAllowed = true;
   }
-  if (config.issuers !== null || allowedIssuers.length > 0) {
-    const iss = payload.iss;
-    if (typeof iss !== 'string' || !allowedIssuers.includes(iss)) return fail('TokenIssuerNotAllowed', `Issuer ${typeof iss === 'string' ? iss : '(none)'} is not allowed. Access denied.`);
-  }
+  if (issuerChecked && (typeof iss !== 'string' || !issuerAllowed)) return fail('TokenIssuerNotAllowed', `Issuer ${typeof iss === 'string' ? iss : '(none)'} is not allowed. Access denied.`);
 
   const jwt = new JwtValue(header as never, payload as never);
 
   // required claims: first every missing claim, then values
-  const missing = config.requiredClaims.filter((c) => payload[c.name] === undefined || payload[c.name] === null).map((c) => c.name);
-  if (missing.length) return fail('TokenClaimNotFound', `JWT token is missing the following claims: ${missing.join(', ')}. Access denied.`);
+  let missing: string[] | null = null;
+  for (const c of config.requiredClaims) if (payload[c.name] === undefined || payload[c.name] === null) (missing ??= []).push(c.name);
+  if (missing !== null) return fail('TokenClaimNotFound', `JWT token is missing the following claims: ${missing.join(', ')}. Access denied.`);
   for (const c of config.requiredClaims) {
     if (c.values.length === 0) continue;
     let values = jwt.getClaims().get(c.name) ?? [];

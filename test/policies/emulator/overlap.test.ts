@@ -257,7 +257,7 @@ describe('validate-jwt: the check starts when the request arrives', () => {
 
 describe('overlap: which checks may start early', () => {
   const step = (extra: Partial<Step>): Step => Object.assign(() => undefined, extra);
-  const check: EarlyJwtCheck = { header: 'authorization', start: (value) => ({ check, token: value, validation: new Promise(() => undefined) }) };
+  const check: EarlyJwtCheck = { header: 'authorization', start: (value) => ({ check, value, token: value, validation: new Promise(() => undefined) }) };
 
   it('validate-jwt behind steps that only set other request headers, and nothing else', () => {
     assert.equal(earlyJwtCheck([step({ early: check })]), check);

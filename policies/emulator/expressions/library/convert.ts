@@ -220,9 +220,14 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
 const SUB_DELIMS = /[!'()*]/g;
 
 /** Uri.EscapeDataString: every character but the unreserved ones percent-encoded as UTF-8. */
+/** Whether encodeURIComponent left a sub-delimiter (`replace` with a callback is costly even when nothing matches). */
+const HAS_SUB_DELIM = /[!'()*]/;
+
 function escapeDataString(text: string): string {
   if (UNRESERVED.test(text)) return text;
-  return encodeURIComponent(text).replace(SUB_DELIMS, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  const encoded = encodeURIComponent(text);
+  if (!HAS_SUB_DELIM.test(encoded)) return encoded;
+  return encoded.replace(SUB_DELIMS, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
 export const URI: TypeLibrary = {
