@@ -104,21 +104,27 @@ function exchange(run: Run, out: Outgoing, timeoutMs: number, followRedirects: b
   return handler ? exchangeInProcess(handler, out, hasBody, timeoutMs, source) : exchangeHttp(run, out, hasBody, timeoutMs, followRedirects, source);
 }
 
+/**
+ * The in-process request's `signal`: a shared getter reading the request's deadline from a
+ * non-enumerable slot (a getter closure per request would give each request accessors of its own,
+ * which V8 keeps alive through scavenges, and the run with them).
+ */
+const DEADLINE = Symbol('deadline');
+function deadlineSignal(this: { [DEADLINE]: Deadline }): AbortSignal {
+  return this[DEADLINE].signal();
+}
+// as an object literal's getter is: enumerable, configurable, no setter
+const SIGNAL: PropertyDescriptor = { get: deadlineSignal, enumerable: true, configurable: true };
+
 /** An in-process backend: a timer only while it is pending (cleared when it answers). */
 async function exchangeInProcess(handler: BackendHandler, out: Outgoing, hasBody: boolean, timeoutMs: number, source: string): Promise<ResponseState> {
   const deadline = new Deadline(timeoutMs);
   try {
     let r;
     try {
-      const backendRequest: BackendRequest = {
-        method: out.method,
-        url: out.url,
-        headers: out.headers,
-        body: hasBody ? out.body : new Uint8Array(0),
-        get signal(): AbortSignal {
-          return deadline.signal();
-        },
-      };
+      const backendRequest = { method: out.method, url: out.url, headers: out.headers, body: hasBody ? out.body : new Uint8Array(0) } as BackendRequest;
+      Object.defineProperty(backendRequest, 'signal', SIGNAL);
+      Object.defineProperty(backendRequest, DEADLINE, { value: deadline });
       const answer = Promise.resolve(handler(backendRequest));
       // an in-process backend that has already answered settles within one microtask: no timer then
       let settled = false;

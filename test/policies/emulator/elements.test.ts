@@ -90,6 +90,25 @@ describe('pipeline', () => {
     const r = await emulate(policyDocument({ inbound: [], backend: [], outbound: [], onError: [] })).send({ url });
     assert.equal(r.status, 200);
   });
+  it('a result and a backend request keep their members: own, enumerable, in order; body, variables, requestId and signal made when read', async () => {
+    const b = recorder(200, 'hello');
+    const r = await emulate(doc({ inbound: '<set-variable name="v" value="1" />' }), { backend: b.handler }).send({ url });
+    assert.deepEqual(Object.keys(r), ['status', 'reason', 'headers', 'body', 'bodyBytes', 'variables', 'trace', 'metrics', 'lastError', 'backendCalls', 'requestId', 'returnedBy', 'traceContext']);
+    const copy = { ...r };
+    assert.equal(copy.body, 'hello');
+    assert.deepEqual(copy.variables, { v: '1' });
+    assert.match(copy.requestId, /^[0-9a-f-]{36}$/);
+    assert.equal(r.requestId, copy.requestId, 'the request id is made once');
+    assert.equal(JSON.parse(JSON.stringify(r)).body, 'hello');
+    assert.throws(() => {
+      (r as { body: string }).body = 'x';
+    }, TypeError);
+    const req = b.seen[0]!;
+    assert.deepEqual(Object.keys(req), ['method', 'url', 'headers', 'body', 'signal']);
+    assert.ok(req.signal instanceof AbortSignal);
+    assert.equal(req.signal, req.signal, 'one signal per request');
+    assert.equal(req.signal.aborted, false);
+  });
 });
 
 describe('headers, query, URL and body', () => {

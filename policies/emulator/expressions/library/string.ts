@@ -220,9 +220,13 @@ export const STRING: TypeLibrary = {
         if (from === '') throw new CsException('ArgumentException', 'String cannot be of zero length.\r\nParameter name: oldValue');
         const to = args[1] === null ? '' : str(args[1]);
         chargeString(text.length);
-        const pieces = text.split(from);
-        chargeString(text.length + (pieces.length - 1) * (to.length - from.length));
-        return pieces.join(to);
+        // the occurrences counted first (no copy), so the result's size is charged before it is built
+        let count = 0;
+        for (let at = text.indexOf(from); at >= 0; at = text.indexOf(from, at + from.length)) count++;
+        chargeString(text.length + count * (to.length - from.length));
+        if (count === 0) return text;
+        // replaceAll would read `$` patterns in the replacement: split/join then
+        return to.includes('$') ? text.split(from).join(to) : text.replaceAll(from, to);
       },
     },
     Equals: {
