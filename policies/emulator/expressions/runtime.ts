@@ -258,7 +258,16 @@ function compileAll(xs: readonly Expr[]): Thunk[] {
   return xs.map(compile);
 }
 
+/** The arguments of a call without any: one frozen empty array (no library method changes its arguments). */
+const NO_ARGS: unknown[] = Object.freeze([]) as unknown as unknown[];
+
 function evalAll(ts: readonly Thunk[], env: Env, f: Frame): unknown[] {
+  if (ts.length === 0) return NO_ARGS;
+  return evalAllFresh(ts, env, f);
+}
+
+/** A new array of the values (a constructor may keep it: a collection initializer's items, a pair). */
+function evalAllFresh(ts: readonly Thunk[], env: Env, f: Frame): unknown[] {
   const out = new Array<unknown>(ts.length);
   for (let i = 0; i < ts.length; i++) out[i] = ts[i]!(env, f);
   return out;
@@ -936,8 +945,8 @@ function compileNew(e: Extract<Expr, { k: 'new' }>): Thunk {
   const items = e.init === null ? null : compileAll(entries.filter((x) => x.k !== 'memberInit' && x.k !== 'indexInit'));
   return (env, f) => {
     f.pos = pos;
-    const a = evalAll(args, env, f);
-    const init = items === null ? null : evalAll(items, env, f);
+    const a = evalAllFresh(args, env, f);
+    const init = items === null ? null : evalAllFresh(items, env, f);
     f.pos = pos;
     const obj = construct(type, a, init, f);
     for (const set of setters) set(obj, env, f);
