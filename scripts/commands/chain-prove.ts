@@ -5,6 +5,7 @@
  * did not answer in time → 3. Mismatches are findings (exit 1), decided by the caller.
  */
 import { loadCases } from '../../rls/cases.js';
+import { pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
 import { RlsError } from '../../rls/errors.js';
 import type { ChainInput } from '../chain/check/types.js';
 import { proveChain, ProveError, type ProveReport } from '../chain/prove/index.js';
@@ -28,6 +29,8 @@ export async function proveFromFlags(input: ChainInput, casesFile: string | unde
       spec: input.spec,
       cases,
       settings: input.settings,
+      // the in-memory cluster comes from the cached dump of a fresh initdb (APIM_RLS_PGLITE_CACHE, docs/local-stack.md)
+      pgliteCache: pgliteCacheDirFromEnv(process.env),
       ...(input.claimMap ? { claimMap: input.claimMap } : {}),
     });
   } catch (err) {

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { applySpec } from '../../rls/apply.js';
 import { loadCases } from '../../rls/cases.js';
 import { openDatabase, parseDatabaseUrl, redactUrl } from '../../rls/db/open.js';
+import { pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
 import type { Database } from '../../rls/db/types.js';
 import { driftSpec, type CatalogChange } from '../../rls/drift.js';
 import { emitMssql, emitMssqlRemove } from '../../rls/emit/mssql.js';
@@ -66,7 +67,8 @@ export async function withDatabase<T>(url: string, fn: (db: Database) => Promise
   }
   let db: Database;
   try {
-    db = await openDatabase(url, { ...(credential ? { credential } : {}), ...options });
+    // a new PGlite cluster is loaded from the cached dump of a fresh initdb (APIM_RLS_PGLITE_CACHE, docs/local-stack.md)
+    db = await openDatabase(url, { ...(credential ? { credential } : {}), pgliteCache: pgliteCacheDirFromEnv(process.env), ...options });
   } catch (err) {
     if (err instanceof RlsError && err.code === 'RLS_DB_UNREACHABLE' && target.kind === 'mssql') {
       throw new RlsError('RLS_DB_UNREACHABLE', `${err.message}\n(Azure SQL is reached with a managed identity: run this where one is available, e.g. in Azure or after az login)`);
