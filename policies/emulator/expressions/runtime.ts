@@ -52,13 +52,18 @@ class Frame implements Runtime {
 
 const MISSING: unique symbol = Symbol('missing');
 
+/** Variables of one scope held in arrays (scanned) before a map is made: a map lookup costs more than a few comparisons. */
+const ENV_LISTED = 6;
+
 class Env {
   // the first two variables in fields (a lambda's parameter, a foreach item and a local of its body),
-  // more in a map made on demand
+  // the next ENV_LISTED in two arrays (names are interned: compared by identity), more in a map
   private name0: string | null = null;
   private value0: unknown = undefined;
   private name1: string | null = null;
   private value1: unknown = undefined;
+  private names: string[] | null = null;
+  private values: unknown[] | null = null;
   private vars: Map<string, unknown> | null = null;
   constructor(readonly parent: Env | null) {}
   /** The variable's value, or MISSING. */
@@ -67,10 +72,14 @@ class Env {
     for (let e: Env | null = this; e !== null; e = e.parent) {
       if (e.name0 === name) return e.value0;
       if (e.name1 === name) return e.value1;
-      const vars = e.vars;
-      if (vars !== null) {
-        const v = vars.get(name);
-        if (v !== undefined || vars.has(name)) return v;
+      const names = e.names;
+      if (names !== null) {
+        for (let i = 0; i < names.length; i++) if (names[i] === name) return e.values![i];
+        const vars = e.vars;
+        if (vars !== null) {
+          const v = vars.get(name);
+          if (v !== undefined || vars.has(name)) return v;
+        }
       }
     }
     return MISSING;
@@ -82,7 +91,15 @@ class Env {
     } else if (this.name1 === null || this.name1 === name) {
       this.name1 = name;
       this.value1 = value;
-    } else (this.vars ??= new Map()).set(name, value);
+    } else {
+      const names = (this.names ??= []);
+      const at = names.indexOf(name);
+      if (at >= 0) this.values![at] = value;
+      else if (names.length < ENV_LISTED) {
+        names.push(name);
+        (this.values ??= []).push(value);
+      } else (this.vars ??= new Map()).set(name, value);
+    }
   }
   assign(name: string, value: unknown): boolean {
     if (this.name0 === name) {
@@ -93,9 +110,18 @@ class Env {
       this.value1 = value;
       return true;
     }
-    if (this.vars !== null && this.vars.has(name)) {
-      this.vars.set(name, value);
-      return true;
+    const names = this.names;
+    if (names !== null) {
+      for (let i = 0; i < names.length; i++) {
+        if (names[i] === name) {
+          this.values![i] = value;
+          return true;
+        }
+      }
+      if (this.vars !== null && this.vars.has(name)) {
+        this.vars.set(name, value);
+        return true;
+      }
     }
     return this.parent ? this.parent.assign(name, value) : false;
   }

@@ -153,3 +153,19 @@ describe('runtime: C# 7.3 constructs', () => {
     assert.throws(() => run('@((string)null ?? throw new Exception("missing"))'), (e: unknown) => e instanceof ExpressionError && /Exception: missing/.test(e.detail));
   });
 });
+
+describe('runtime: scopes holding many locals', () => {
+  it('declares, reads and assigns a dozen locals in one scope, shadowed and read from nested scopes and lambdas', () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'g', 'h', 'i', 'j', 'k', 'l', 'm'];
+    const decls = names.map((n, i) => `int ${n} = ${i + 1};`).join(' ');
+    const bumps = names.map((n) => `${n} = ${n} * 10;`).join(' ');
+    const sum = names.join(' + ');
+    // 10 × (1 + … + 12) = 780, read at the top level, in a nested block, in a loop body and in a lambda
+    assert.equal(run(`@{ ${decls} ${bumps} return ${sum}; }`), 780);
+    assert.equal(run(`@{ ${decls} ${bumps} { int z = ${sum}; return z; } }`), 780);
+    assert.equal(run(`@{ ${decls} ${bumps} int t = 0; foreach (var x in new[] { 1, 2 }) { t = t + x * (${sum}); } return t; }`), 2340);
+    assert.equal(run(`@{ ${decls} ${bumps} Func<int, int> f = y => y + m + a; return f(1); }`), 131);
+    // the last local assigned from a nested scope, then read back
+    assert.equal(run(`@{ ${decls} if (true) { m = 5; l = 6; c = 7; } return m * 100 + l * 10 + c; }`), 567);
+  });
+});
