@@ -58,9 +58,7 @@ export class UrlState extends HostObject {
   }
   /** The full URL (base + path + query). */
   href(): string {
-    const basePath = this.base.pathname.replace(/\/$/, '');
-    const q = this.queryString();
-    return `${this.base.protocol}//${this.base.host}${basePath}${this.path}${q}`;
+    return `${origin(this.base)}${this.path}${this.queryString()}`;
   }
   queryString(): string {
     const parts: string[] = [];
@@ -90,6 +88,15 @@ export class UrlState extends HostObject {
   override toCsString(): string {
     return this.href();
   }
+}
+
+/** `scheme://host` and the base path without its trailing slash, by base URL (shared and never changed: set-backend-service replaces it). */
+const origins = new WeakMap<URL, string>();
+
+function origin(base: URL): string {
+  let o = origins.get(base);
+  if (o === undefined) origins.set(base, (o = `${base.protocol}//${base.host}${base.pathname.replace(/\/$/, '')}`));
+  return o;
 }
 
 export function urlFrom(href: string): UrlState {
