@@ -15,6 +15,7 @@ import { loadSpec } from '../../rls/spec/load.js';
 import type { RlsSpec } from '../../rls/spec/schema.js';
 import { formatTruthTable, verifySpec } from '../../rls/verify.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CommandIo } from '../io.js';
 
 const exitFor: Record<RlsErrorCode, ExitCode> = {
   RLS_SPEC_INVALID: ExitCode.BadInput,
@@ -104,7 +105,7 @@ function emit(spec: RlsSpec, dialect: string, remove: boolean): string {
 }
 
 /** Registers the `rls` command group. */
-export function registerRls(program: Command): void {
+export function registerRls(program: Command, io: CommandIo): void {
   const rls = program.command('rls').description('row-level security: print, apply, verify and check drift of an RLS spec; create the sample').exitOverride();
 
   rls
@@ -117,7 +118,7 @@ export function registerRls(program: Command): void {
     .action(async (specFile: string, opts: { dialect: string; remove: boolean }) =>
       run('sql', async () => {
         const spec = await loadSpec(specFile);
-        process.stdout.write(emit(spec, opts.dialect, opts.remove));
+        io.stdout(emit(spec, opts.dialect, opts.remove));
       }),
     );
 
@@ -135,12 +136,12 @@ export function registerRls(program: Command): void {
         const spec = await loadSpec(specFile);
         const result = await withDatabase(opts.db, (db) => applySpec(db, spec, { remove: opts.remove }));
         if (fmt === 'json') {
-          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          io.stdout(`${JSON.stringify(result, null, 2)}\n`);
           return;
         }
         const where = redactUrl(opts.db);
-        if (result.changes.length === 0) process.stdout.write(`${where}: already up to date, nothing changed\n`);
-        else process.stdout.write(`${where}: applied ${result.changes.length} change(s)\n${printChanges(result.changes)}\n`);
+        if (result.changes.length === 0) io.stdout(`${where}: already up to date, nothing changed\n`);
+        else io.stdout(`${where}: applied ${result.changes.length} change(s)\n${printChanges(result.changes)}\n`);
       }),
     );
 
@@ -155,7 +156,7 @@ export function registerRls(program: Command): void {
         if (target.kind === 'mssql') throw new CliError('rls sample supports PostgreSQL (a server or PGlite), not Azure SQL', ExitCode.BadInput);
         const { setupSampleDatabase } = await import('../../rls/sample/setup.js');
         await withDatabase(opts.db, (db) => setupSampleDatabase(db));
-        process.stdout.write(`${redactUrl(opts.db)}: the orders sample is in place (schema app, seed data, RLS from rls/sample/spec.ts)\n`);
+        io.stdout(`${redactUrl(opts.db)}: the orders sample is in place (schema app, seed data, RLS from rls/sample/spec.ts)\n`);
       }),
     );
 
@@ -175,8 +176,8 @@ export function registerRls(program: Command): void {
         const spec = await loadSpec(specFile);
         const cases = await loadCases(opts.cases);
         const report = await withDatabase(opts.db, (db) => verifySpec(db, spec, cases, { hardening: opts.hardening, ...(opts.role ? { role: opts.role } : {}) }), { existing: true });
-        process.stdout.write(fmt === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTruthTable(report));
-        if (report.mismatches > 0) process.exitCode = ExitCode.Findings;
+        io.stdout(fmt === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTruthTable(report));
+        if (report.mismatches > 0) io.setExitCode(ExitCode.Findings);
       }),
     );
 
@@ -192,10 +193,10 @@ export function registerRls(program: Command): void {
         const fmt = format(opts.format);
         const spec = await loadSpec(specFile);
         const changes = await withDatabase(opts.db, (db) => driftSpec(db, spec), { existing: true });
-        if (fmt === 'json') process.stdout.write(`${JSON.stringify({ drift: changes }, null, 2)}\n`);
-        else if (changes.length === 0) process.stdout.write('no drift: the catalog matches the spec\n');
-        else process.stdout.write(`${changes.length} difference(s) between the catalog and the spec:\n${printChanges(changes)}\n`);
-        if (changes.length > 0) process.exitCode = ExitCode.Findings;
+        if (fmt === 'json') io.stdout(`${JSON.stringify({ drift: changes }, null, 2)}\n`);
+        else if (changes.length === 0) io.stdout('no drift: the catalog matches the spec\n');
+        else io.stdout(`${changes.length} difference(s) between the catalog and the spec:\n${printChanges(changes)}\n`);
+        if (changes.length > 0) io.setExitCode(ExitCode.Findings);
       }),
     );
 }

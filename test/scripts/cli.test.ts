@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { createProgram, policyCommands, topCommands } from '../../scripts/cli.js';
+import { recordingIo, runCli } from '../support/cli.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'apim-rls-cli-'));
@@ -61,7 +62,7 @@ describe('apim-rls CLI', () => {
     assert.ok(stubPolicy);
     for (const [name, lazy] of Object.entries(policyCommands)) {
       const parent = new Command('policy');
-      (await lazy.load())(parent);
+      (await lazy.load())(parent, recordingIo());
       const real = parent.commands.find((c) => c.name() === name);
       assert.ok(real, `policy ${name} registers itself`);
       assert.equal(lazy.description, real.description(), `policy ${name}`);
@@ -69,10 +70,32 @@ describe('apim-rls CLI', () => {
     }
     for (const [name, lazy] of Object.entries(topCommands)) {
       const parent = new Command('apim-rls');
-      (await lazy.load())(parent);
+      (await lazy.load())(parent, recordingIo());
       const real = parent.commands.find((c) => c.name() === name);
       assert.ok(real, `${name} registers itself`);
       assert.equal(lazy.description, real.description(), name);
     }
+  });
+
+  it('in-process, main writes only through the io it is given and returns the exit code, leaving the process\'s alone', async () => {
+    const bad = join(dir, 'bad.xml');
+    writeFileSync(bad, '<policies><inbound>');
+    const before = process.exitCode;
+    const lint = await runCli(['policy', 'lint', bad]);
+    assert.equal(lint.code, 2);
+    assert.match(lint.stderr, /^apim-rls: .*bad\.xml:\d+:\d+: /);
+    assert.equal(process.exitCode, before, 'the process exit code is untouched');
+    // a finding (exit 1) set by the command, not thrown: the next run in the same process starts from 0
+    const fmtCheck = await runCli(['policy', 'fmt', '--check', policyFile]);
+    assert.equal(fmtCheck.code, 1, fmtCheck.stderr);
+    assert.equal((await runCli(['policy', 'fmt', policyFile])).code, 0);
+    // commander's own output: help on stdout, a usage error on stderr (exit 2)
+    const help = await runCli(['policy', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: apim-rls policy /);
+    const unknown = await runCli(['policy', 'lint', '--no-such-flag', policyFile]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown option '--no-such-flag'/);
+    assert.equal(unknown.stdout, '');
   });
 });
