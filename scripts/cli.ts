@@ -80,12 +80,22 @@ export function processIo(): CliIo {
   return { stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s), env: process.env };
 }
 
+/** The process's I/O for a program parsed directly (not through main): the exit code goes to process.exitCode. */
+function processCommandIo(): CommandIo {
+  return {
+    ...processIo(),
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
+  };
+}
+
 /**
  * Builds the program for these arguments: the command they name is loaded and registered for
  * real, every other one is a stub for the help listing. Without arguments, every command is a stub.
  * Commands write through `io` (help and commander's own errors too).
  */
-export async function createProgram(argv: readonly string[] = [], io: CommandIo = { ...processIo(), setExitCode: () => undefined }): Promise<Command> {
+export async function createProgram(argv: readonly string[] = [], io: CommandIo = processCommandIo()): Promise<Command> {
   const program = new Command('apim-rls')
     .description('Identity from Azure API Management to the database row: policies, RLS, local stack')
     .version(packageVersion(), '-V, --version', 'print the version')

@@ -46,7 +46,7 @@ export function registerExtract(program: Command, seams: PublishSeams = {}): voi
         const p = idProblem('workspace', flags.workspace, 'workspace');
         if (p) throw new CliError(p, ExitCode.BadInput);
       }
-      const env = seams.env ?? process.env;
+      const env = seams.env ?? {};
       const service = serviceFrom(flags, env);
       const endpoint = checkEndpoint(flags.endpoint);
       try {

@@ -2,7 +2,7 @@
  * `apim-rls policy publish`: compare a local policy with the one in API Management, show the
  * diff, and write it with If-Match (or only show it, with --dry-run). Exit codes: 0 nothing to
  * do or applied, 1 changes pending on a dry run, 2 bad input (arguments, XML, lint errors,
- * missing named values), 3 ARM failure. Reads the environment for defaults only here.
+ * missing named values), 3 ARM failure. Defaults come from the environment scripts/cli.ts passes (io.env).
  */
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
@@ -42,9 +42,9 @@ export interface PublishFlags {
 export interface PolicyPublishSeams {
   /** Default: one `DefaultAzureCredential`, created when the command runs. */
   credential?: () => TokenCredential;
-  /** Default: process.env (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME). */
+  /** The environment read for defaults (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME); scripts/cli.ts passes its io.env. Default: none. */
   env?: Record<string, string | undefined>;
-  /** Default: process.stdout. */
+  /** Default: process.stdout (scripts/cli.ts passes its io.stdout). */
   stdout?: (text: string) => void;
   clientOptions?: ArmPolicyStoreOptions['clientOptions'];
   pollIntervalInMs?: number;
@@ -190,7 +190,7 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
       if (flags.format !== 'text' && !json) throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
       try {
         const abortSignal = timeoutSignal(flags.timeout);
-        const env = seams.env ?? process.env;
+        const env = seams.env ?? {};
         const service = serviceFrom(flags, env);
         const endpoint = checkEndpoint(flags.endpoint);
         if (flags.workspace !== undefined) {

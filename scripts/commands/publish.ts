@@ -3,7 +3,7 @@
  * to one API Management service or workspace: read the folder → read the service → check and plan
  * → print → apply. Exit codes: 0 nothing to do or everything applied; 1 changes pending (`--plan`);
  * 2 bad input (layout, XML, lint errors, unresolved references, secrets); 3 ARM failure (a run
- * stopped part-way prints what was applied and what was not). Reads the environment only here.
+ * stopped part-way prints what was applied and what was not). The environment is the one scripts/cli.ts passes (io.env).
  */
 import type { Command } from 'commander';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -35,7 +35,7 @@ interface EstateFlags {
 /** What the command takes from its surroundings; tests replace these. */
 export interface PublishSeams {
   credential?: () => TokenCredential;
-  /** Default process.env: AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME, APIM_NAMED_VALUE_*. */
+  /** The environment read for AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME and APIM_NAMED_VALUE_*; scripts/cli.ts passes its io.env. Default: none. */
   env?: Record<string, string | undefined>;
   stdout?: (text: string) => void;
   arm?: Omit<ArmResourceClientOptions, 'credential' | 'service' | 'endpoint'>;
@@ -64,7 +64,7 @@ export function registerPublish(program: Command, seams: PublishSeams = {}): voi
       if (flags.format !== 'text' && !json) throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
       try {
         const abortSignal = timeoutSignal(flags.timeout);
-        const env = seams.env ?? process.env;
+        const env = seams.env ?? {};
         const service = serviceFrom(flags, env);
         const endpoint = checkEndpoint(flags.endpoint);
         const local = await readEstateFolder(dir, { env, ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}) });
