@@ -42,10 +42,10 @@ export interface PublishFlags {
 export interface PolicyPublishSeams {
   /** Default: one `DefaultAzureCredential`, created when the command runs. */
   credential?: () => TokenCredential;
-  /** The environment read for defaults (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME); scripts/cli.ts passes its io.env. Default: none. */
-  env?: Record<string, string | undefined>;
-  /** Default: process.stdout (scripts/cli.ts passes its io.stdout). */
-  stdout?: (text: string) => void;
+  /** The environment read for defaults (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME): scripts/cli.ts passes its io.env. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Where the result is printed: scripts/cli.ts passes its io.stdout. */
+  stdout: (text: string) => void;
   clientOptions?: ArmPolicyStoreOptions['clientOptions'];
   pollIntervalInMs?: number;
   codec?: PolicyCodec;
@@ -55,7 +55,7 @@ export interface PolicyPublishSeams {
   productPolicies?: () => ProductPolicy[];
 }
 
-export function serviceFrom(flags: PublishFlags, env: Record<string, string | undefined>): ServiceRef {
+export function serviceFrom(flags: PublishFlags, env: Readonly<Record<string, string | undefined>>): ServiceRef {
   const svc = {
     subscriptionId: flags.subscription ?? env.AZURE_SUBSCRIPTION_ID,
     resourceGroup: flags.resourceGroup ?? env.AZURE_RESOURCE_GROUP,
@@ -163,7 +163,7 @@ function resultText(r: PublishResult): string {
 }
 
 /** Registers `policy publish`. */
-export function registerPolicyPublish(program: Command, seams: PolicyPublishSeams = {}): void {
+export function registerPolicyPublish(program: Command, seams: PolicyPublishSeams): void {
   program
     .command('publish')
     .description('publish a policy to API Management through ARM: compare, show the diff, write with If-Match')
@@ -185,12 +185,12 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
     .option('--timeout <seconds>', 'give up on ARM after this many seconds (exit 3)', '300')
     .exitOverride()
     .action(async (flags: PublishFlags) => {
-      const out = seams.stdout ?? ((s: string) => void process.stdout.write(s));
+      const out = seams.stdout;
       const json = flags.format === 'json';
       if (flags.format !== 'text' && !json) throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
       try {
         const abortSignal = timeoutSignal(flags.timeout);
-        const env = seams.env ?? {};
+        const env = seams.env;
         const service = serviceFrom(flags, env);
         const endpoint = checkEndpoint(flags.endpoint);
         if (flags.workspace !== undefined) {

@@ -35,14 +35,15 @@ interface EstateFlags {
 /** What the command takes from its surroundings; tests replace these. */
 export interface PublishSeams {
   credential?: () => TokenCredential;
-  /** The environment read for AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME and APIM_NAMED_VALUE_*; scripts/cli.ts passes its io.env. Default: none. */
-  env?: Record<string, string | undefined>;
-  stdout?: (text: string) => void;
+  /** The environment read for AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME and APIM_NAMED_VALUE_*: scripts/cli.ts passes its io.env. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Where the result is printed: scripts/cli.ts passes its io.stdout. */
+  stdout: (text: string) => void;
   arm?: Omit<ArmResourceClientOptions, 'credential' | 'service' | 'endpoint'>;
 }
 
 
-export function registerPublish(program: Command, seams: PublishSeams = {}): void {
+export function registerPublish(program: Command, seams: PublishSeams): void {
   program
     .command('publish')
     .description("publish an estate folder in APIOps's layout (policies, fragments, named values): plan, then apply in order")
@@ -59,12 +60,12 @@ export function registerPublish(program: Command, seams: PublishSeams = {}): voi
     .option('--timeout <seconds>', 'give up on ARM after this many seconds (exit 3)', '900')
     .exitOverride()
     .action(async (dir: string, flags: EstateFlags) => {
-      const out = seams.stdout ?? ((s: string) => void process.stdout.write(s));
+      const out = seams.stdout;
       const json = flags.format === 'json';
       if (flags.format !== 'text' && !json) throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
       try {
         const abortSignal = timeoutSignal(flags.timeout);
-        const env = seams.env ?? {};
+        const env = seams.env;
         const service = serviceFrom(flags, env);
         const endpoint = checkEndpoint(flags.endpoint);
         const local = await readEstateFolder(dir, { env, ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}) });

@@ -5,7 +5,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -97,5 +97,23 @@ describe('apim-rls CLI', () => {
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown option '--no-such-flag'/);
     assert.equal(unknown.stdout, '');
+  });
+
+  it('only scripts/cli.ts and the Functions entry read process.env; commands write and set exit codes only through their io', () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(join(repoRoot, dir)).flatMap((name) => {
+        const rel = join(dir, name);
+        return statSync(join(repoRoot, rel)).isDirectory() ? sources(rel) : /\.ts$/.test(name) && !name.endsWith('.d.ts') ? [rel] : [];
+      });
+    // code only: block and line comments removed (a URL's // in a string removes more, never less, of a line)
+    const code = (rel: string) => readFileSync(join(repoRoot, rel), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    const all = ['exports', 'policies', 'functions', 'scripts', 'local', 'rls'].flatMap(sources);
+    assert.ok(all.length > 100, `${all.length} source files`);
+    // scripts/csharp-types are build-time generators run by hand, not part of the CLI or the app
+    const readers = all.filter((f) => /process\.env\b/.test(code(f)) && !f.startsWith('scripts/csharp-types/'));
+    assert.deepEqual(readers.sort(), ['functions/app.ts', 'scripts/cli.ts']);
+    const commands = sources('scripts/commands');
+    assert.ok(commands.length >= 13);
+    for (const f of commands) assert.doesNotMatch(code(f), /process\.(stdout|stderr)\.write|process\.exitCode|console\.(log|error|warn|info)/, f);
   });
 });
