@@ -11,6 +11,7 @@ import { loadConfig } from './config.js';
 import { createCredential, needsCredential } from './credential.js';
 import { registerFunctions, registerTerminate } from './register.js';
 import { createRuntime } from './runtime.js';
+import { pgliteCacheDirFromEnv } from '../rls/db/pglite-cluster.js';
 import { startTelemetry } from './telemetry/start.js';
 
 const config = loadConfig(process.env);
@@ -20,7 +21,8 @@ const telemetry = await startTelemetry(process.env.APPLICATIONINSIGHTS_CONNECTIO
   return null;
 });
 const credential = needsCredential(config) ? createCredential(config) : undefined;
-const runtime = createRuntime({ config, ...(credential ? { credential } : {}) });
+// APIM_RLS_DB=pglite:… (a local run): a new cluster comes from the cached dump of a fresh initdb
+const runtime = createRuntime({ config, pgliteCache: pgliteCacheDirFromEnv(process.env), ...(credential ? { credential } : {}) });
 // surface a start-up failure in the host log; each request then answers 500 through the pipeline
 runtime.catch((err: unknown) => console.error(`apim-rls: start-up failed: ${err instanceof Error ? err.message : String(err)}`));
 

@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   session?: IdentitySession;
   /** an already-open PGlite for `pglite:` URLs */
   pglite?: PGliteLike;
+  /** `pglite:` URLs: the folder of the cached dump a new cluster is loaded from instead of running initdb (rls/db/pglite-cluster.ts); none: initdb */
+  pgliteCache?: string | null;
   /** records the request spans; default the global OpenTelemetry tracer */
   tracer?: Tracer;
   /** test seam: builds the mssql pool from its config */
@@ -56,10 +58,9 @@ async function openSession(options: RuntimeOptions, claimMap: ClaimMap): Promise
   const url = config.databaseUrl;
   if (url.startsWith('pglite:')) {
     if (options.pglite) return { session: createPGliteSession({ db: options.pglite, role: config.dbRole }) };
-    const { PGlite } = await import('@electric-sql/pglite');
+    const { newPglite } = await import('../rls/db/pglite-cluster.js');
     const dir = url.slice('pglite:'.length);
-    const db = dir === 'memory' || dir === '' ? new PGlite() : new PGlite(dir);
-    await db.waitReady;
+    const db = await newPglite(dir === 'memory' || dir === '' ? undefined : dir, options.pgliteCache);
     return { session: createPGliteSession({ db: db as unknown as PGliteLike, role: config.dbRole, closeDatabase: true }) };
   }
   if (url.startsWith('mssql:')) {

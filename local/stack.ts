@@ -6,7 +6,6 @@
  * issuer) → gateway (validates tokens from the issuer, forwards to the Functions host).
  * If a part fails to start, the parts already started are closed before the error propagates.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { startDevIssuer, type DevIssuer } from './issuer/index.js';
 import { startFunctionsHost, type FunctionsHost, type HostLogLevel } from './functions-host/index.js';
 import type { HostLimits } from './functions-host/host-json.js';
@@ -14,6 +13,7 @@ import { localBackendResource, localGatewayClientId, startGateway, type Gateway,
 import { loadConfig } from '../functions/config.js';
 import type { PGliteLike } from '../functions/session/pglite.js';
 import { fromPglite } from '../rls/db/index.js';
+import { newPglite } from '../rls/db/pglite-cluster.js';
 import { setupSampleDatabase } from '../rls/sample/index.js';
 
 export const defaultPorts = Object.freeze({ gateway: 8080, issuer: 8081, functions: 7071 });
@@ -27,6 +27,8 @@ export interface StackOptions {
   host?: string;
   /** PGlite data folder; in memory when absent. */
   dataDir?: string;
+  /** Folder of the cached dump a new PGlite cluster is loaded from instead of running initdb (rls/db/pglite-cluster.ts); none: initdb. */
+  pgliteCache?: string | null;
   /** The issuer's key folder; default `.dev/issuer` in the project. */
   issuerKeyDir?: string;
   /** Milliseconds since the epoch, for every part; `Date.now` by default. */
@@ -110,8 +112,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     parts.push({ name: 'issuer', url: issuer.url });
 
     // the embedded database with the orders sample: schema, RLS and seed (idempotent on a kept folder)
-    const pg = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir);
-    await pg.waitReady;
+    const pg = await newPglite(options.dataDir, options.pgliteCache);
     closers.push(() => pg.close());
     await setupSampleDatabase(fromPglite(pg));
 

@@ -7,9 +7,9 @@
 // file needs one, its superuser URL handed to every file in APIM_RLS_TEST_POSTGRES_URL, stopped
 // when the run ends. Each file makes its own database on it (test/support/postgres-server.ts).
 // Node 20 has no --test-global-setup (Node 24 does), hence the server is started here.
-// Likewise one initdb for every in-memory PGlite of the run: the first file that needs one dumps
-// a freshly initialised cluster to APIM_RLS_TEST_PGLITE_TEMPLATE, the others load it
-// (test/support/pglite.ts).
+// Likewise one initdb for every new PGlite cluster of the run, in the test files and in the CLIs
+// they spawn: APIM_RLS_PGLITE_CACHE names one cache folder for the run, where the first new
+// cluster leaves the dump of a fresh initdb and the others load it (rls/db/pglite-cluster.ts).
 //
 // Environment: APIM_RLS_TEST_CONCURRENCY (files at once; default: the cores, at least 2),
 // APIM_RLS_TEST_TIMEOUT_MS (default 600000). Node 20's --test-timeout bounds each file as a whole
@@ -59,7 +59,7 @@ if (needsServer && !env.APIM_RLS_TEST_POSTGRES_URL) {
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'apim-rls-test-run-'));
-env.APIM_RLS_TEST_PGLITE_TEMPLATE ??= join(scratch, 'pglite-template.tar');
+env.APIM_RLS_PGLITE_CACHE ||= join(scratch, 'pglite-cache');
 
 const stopServer = () => {
   // stop() is synchronous inside (pg_ctl through spawnSync): safe in 'exit' too

@@ -51,6 +51,8 @@ export interface OpenDatabaseOptions {
   max?: number;
   /** PGlite: the folder must hold a database already (commands that only read: verify, drift, audit) — a missing folder is RLS_DB_UNREACHABLE, not a new empty database */
   existing?: boolean;
+  /** PGlite: the folder of the cached dump a new cluster is loaded from instead of running initdb (rls/db/pglite-cluster.ts); none: initdb */
+  pgliteCache?: string | null;
 }
 
 /** Opens a database; throws RlsError RLS_DB_URL_INVALID or RLS_DB_UNREACHABLE (message never includes a password). */
@@ -67,7 +69,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
       // created when missing, parents too (PGlite makes only the last folder: pglite:.dev/db failed in a fresh clone)
       if (target.dir !== undefined) mkdirSync(target.dir, { recursive: true });
       const { openPglite } = await import('./pglite.js');
-      return await openPglite(target.dir);
+      return await openPglite(target.dir, options.pgliteCache);
     }
     if (target.kind === 'pg') {
       const { openPg } = await import('./pg.js');

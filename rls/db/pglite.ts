@@ -1,5 +1,6 @@
 /** The embedded PostgreSQL (PGlite) behind the Database interface. Its only user is a superuser: RLS needs SET ROLE. */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { newPglite } from './pglite-cluster.js';
 import type { Database, Executor, QueryResult, TransactionOptions } from './types.js';
 
 interface PgliteLike {
@@ -50,9 +51,10 @@ export function fromPglite(pg: PGlite): Database {
   };
 }
 
-/** Opens PGlite in memory (`dir` undefined) or in a directory (created when missing). */
-export async function openPglite(dir?: string): Promise<Database> {
-  const pg = dir === undefined ? new PGlite() : new PGlite(dir);
-  await pg.waitReady;
-  return fromPglite(pg);
+/**
+ * Opens PGlite in memory (`dir` undefined) or in a directory (created when missing). With
+ * `cacheDir`, a new cluster is loaded from the cached dump of a fresh initdb (pglite-cluster.ts).
+ */
+export async function openPglite(dir?: string, cacheDir?: string | null): Promise<Database> {
+  return fromPglite(await newPglite(dir, cacheDir));
 }

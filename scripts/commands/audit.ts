@@ -72,7 +72,7 @@ export function registerAudit(program: Command, io: CommandIo): void {
         if (since) query.since = since;
         // bad input is refused before the database is opened
         checkAuditQuery(query);
-        const result = await withDatabase(opts.db, (db) => findAuditRows(db, query), { existing: true });
+        const result = await withDatabase(opts.db, (db) => findAuditRows(db, query), { env: io.env, existing: true });
         io.stdout(fmt === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatAuditTable(result));
       }),
     );

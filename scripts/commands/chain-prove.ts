@@ -5,12 +5,13 @@
  * did not answer in time → 3. Mismatches are findings (exit 1), decided by the caller.
  */
 import { loadCases } from '../../rls/cases.js';
+import { pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
 import { RlsError } from '../../rls/errors.js';
 import type { ChainInput } from '../chain/check/types.js';
 import { proveChain, ProveError, type ProveReport } from '../chain/prove/index.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 
-export async function proveFromFlags(input: ChainInput, casesFile: string | undefined): Promise<ProveReport> {
+export async function proveFromFlags(input: ChainInput, casesFile: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<ProveReport> {
   if (casesFile === undefined) throw new CliError('--prove needs the verify cases: --cases FILE (as rls verify --cases)', ExitCode.BadInput, 'CHAIN_PROVE_INPUT');
   let cases;
   try {
@@ -28,6 +29,8 @@ export async function proveFromFlags(input: ChainInput, casesFile: string | unde
       spec: input.spec,
       cases,
       settings: input.settings,
+      // the in-memory cluster comes from the cached dump of a fresh initdb (APIM_RLS_PGLITE_CACHE, docs/local-stack.md)
+      pgliteCache: pgliteCacheDirFromEnv(env),
       ...(input.claimMap ? { claimMap: input.claimMap } : {}),
     });
   } catch (err) {

@@ -66,10 +66,10 @@ export async function loadChainInput(flags: ChainCheckFlags, env: Readonly<Recor
 }
 
 /** `rls drift` against the database, each difference a CHAIN901 finding. */
-async function driftFindings(url: string, input: ChainInput): Promise<ChainFinding[]> {
+async function driftFindings(url: string, input: ChainInput, env: Readonly<Record<string, string | undefined>>): Promise<ChainFinding[]> {
   const [{ withDatabase }, { driftSpec }, { RlsError }] = await Promise.all([import('./rls.js'), import('../../rls/drift.js'), import('../../rls/errors.js')]);
   try {
-    const changes = await withDatabase(url, (db) => driftSpec(db, input.spec), { existing: true });
+    const changes = await withDatabase(url, (db) => driftSpec(db, input.spec), { env, existing: true });
     return changes.map((c) => ({
       id: 'CHAIN901',
       severity: 'error' as const,
@@ -129,12 +129,12 @@ export function registerChain(program: Command, io: CommandIo): void {
       if (flags.prove !== true && flags.cases !== undefined) throw new CliError('--cases is read only with --prove', ExitCode.BadInput);
       const input = await loadChainInput(flags, io.env);
       const findings = checkChain(input);
-      if (flags.db !== undefined) findings.push(...(await driftFindings(flags.db, input)));
+      if (flags.db !== undefined) findings.push(...(await driftFindings(flags.db, input, io.env)));
       const summary = summarise(findings);
       // text: the static findings first, so they are out even when the proof cannot run (exit 2/3)
       if (flags.format !== 'json') io.stdout(formatText(findings));
       // --prove: every verify case end to end (scripts/chain/prove, scripts/commands/chain-prove.ts)
-      const proof = flags.prove === true ? await (await import('./chain-prove.js')).proveFromFlags(input, flags.cases) : undefined;
+      const proof = flags.prove === true ? await (await import('./chain-prove.js')).proveFromFlags(input, flags.cases, io.env) : undefined;
       if (flags.format === 'json') io.stdout(`${JSON.stringify({ findings, summary, ...(proof ? { proof } : {}) }, null, 2)}\n`);
       else if (proof) io.stdout(`\n${(await import('../chain/prove/format.js')).formatProveReport(proof)}`);
       io.setExitCode(summary.errors > 0 || (proof?.mismatches ?? 0) > 0 ? ExitCode.Findings : ExitCode.Ok);

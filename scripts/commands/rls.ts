@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { applySpec } from '../../rls/apply.js';
 import { loadCases } from '../../rls/cases.js';
 import { openDatabase, parseDatabaseUrl, redactUrl } from '../../rls/db/open.js';
+import { pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
 import type { Database } from '../../rls/db/types.js';
 import { driftSpec, type CatalogChange } from '../../rls/drift.js';
 import { emitMssql, emitMssqlRemove } from '../../rls/emit/mssql.js';
@@ -57,7 +58,13 @@ export async function run(verb: Verb, body: () => Promise<void>): Promise<void> 
   }
 }
 
-export async function withDatabase<T>(url: string, fn: (db: Database) => Promise<T>, options: { existing?: boolean } = {}): Promise<T> {
+/** How a command opens its database: the environment it was given (for the PGlite cache folder) and whether the database must exist. */
+export interface WithDatabaseOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  existing?: boolean;
+}
+
+export async function withDatabase<T>(url: string, fn: (db: Database) => Promise<T>, options: WithDatabaseOptions): Promise<T> {
   const target = parseDatabaseUrl(url);
   let credential;
   if (target.kind === 'mssql') {
@@ -67,7 +74,8 @@ export async function withDatabase<T>(url: string, fn: (db: Database) => Promise
   }
   let db: Database;
   try {
-    db = await openDatabase(url, { ...(credential ? { credential } : {}), ...options });
+    // a new PGlite cluster is loaded from the cached dump of a fresh initdb (APIM_RLS_PGLITE_CACHE, docs/local-stack.md)
+    db = await openDatabase(url, { ...(credential ? { credential } : {}), pgliteCache: pgliteCacheDirFromEnv(options.env), ...(options.existing !== undefined ? { existing: options.existing } : {}) });
   } catch (err) {
     if (err instanceof RlsError && err.code === 'RLS_DB_UNREACHABLE' && target.kind === 'mssql') {
       throw new RlsError('RLS_DB_UNREACHABLE', `${err.message}\n(Azure SQL is reached with a managed identity: run this where one is available, e.g. in Azure or after az login)`);
@@ -134,7 +142,7 @@ export function registerRls(program: Command, io: CommandIo): void {
       run('apply', async () => {
         const fmt = format(opts.format);
         const spec = await loadSpec(specFile);
-        const result = await withDatabase(opts.db, (db) => applySpec(db, spec, { remove: opts.remove }));
+        const result = await withDatabase(opts.db, (db) => applySpec(db, spec, { remove: opts.remove }), { env: io.env });
         if (fmt === 'json') {
           io.stdout(`${JSON.stringify(result, null, 2)}\n`);
           return;
@@ -155,7 +163,7 @@ export function registerRls(program: Command, io: CommandIo): void {
         const target = parseDatabaseUrl(opts.db);
         if (target.kind === 'mssql') throw new CliError('rls sample supports PostgreSQL (a server or PGlite), not Azure SQL', ExitCode.BadInput);
         const { setupSampleDatabase } = await import('../../rls/sample/setup.js');
-        await withDatabase(opts.db, (db) => setupSampleDatabase(db));
+        await withDatabase(opts.db, (db) => setupSampleDatabase(db), { env: io.env });
         io.stdout(`${redactUrl(opts.db)}: the orders sample is in place (schema app, seed data, RLS from rls/sample/spec.ts)\n`);
       }),
     );
@@ -175,7 +183,7 @@ export function registerRls(program: Command, io: CommandIo): void {
         const fmt = format(opts.format);
         const spec = await loadSpec(specFile);
         const cases = await loadCases(opts.cases);
-        const report = await withDatabase(opts.db, (db) => verifySpec(db, spec, cases, { hardening: opts.hardening, ...(opts.role ? { role: opts.role } : {}) }), { existing: true });
+        const report = await withDatabase(opts.db, (db) => verifySpec(db, spec, cases, { hardening: opts.hardening, ...(opts.role ? { role: opts.role } : {}) }), { env: io.env, existing: true });
         io.stdout(fmt === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTruthTable(report));
         if (report.mismatches > 0) io.setExitCode(ExitCode.Findings);
       }),
@@ -192,7 +200,7 @@ export function registerRls(program: Command, io: CommandIo): void {
       run('drift', async () => {
         const fmt = format(opts.format);
         const spec = await loadSpec(specFile);
-        const changes = await withDatabase(opts.db, (db) => driftSpec(db, spec), { existing: true });
+        const changes = await withDatabase(opts.db, (db) => driftSpec(db, spec), { env: io.env, existing: true });
         if (fmt === 'json') io.stdout(`${JSON.stringify({ drift: changes }, null, 2)}\n`);
         else if (changes.length === 0) io.stdout('no drift: the catalog matches the spec\n');
         else io.stdout(`${changes.length} difference(s) between the catalog and the spec:\n${printChanges(changes)}\n`);

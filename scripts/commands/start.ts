@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
+import { pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
 import { defaultPorts, startStack, type Stack, type StackOptions } from '../../local/stack.js';
 import { jsonLineLog, type GatewayLogEntry } from '../../local/gateway/log.js';
 import { sql, text } from '../../functions/session/statement.js';
@@ -127,6 +128,8 @@ export function registerStart(program: Command, io: CommandIo): void {
         if (running.stack) void auditRowsLine(running.stack, entry).then((line) => line !== null && io.stdout(line + '\n'));
       };
       if (flags.dataDir !== undefined) options.dataDir = resolve(flags.dataDir);
+      // the embedded database starts from the cached dump of a fresh initdb (APIM_RLS_PGLITE_CACHE, docs/local-stack.md)
+      options.pgliteCache = pgliteCacheDirFromEnv(io.env);
       if (flags.issuerDir !== undefined) options.issuerKeyDir = resolve(flags.issuerDir);
       let graceInMs: number | undefined;
       if (flags.gracePeriod !== undefined) {

@@ -19,15 +19,31 @@ export interface CliResult {
 }
 
 export interface RunCliOptions {
-  /** The environment the command reads (default: none at all, so the test's own cannot leak in). */
+  /**
+   * The environment the command reads, besides the run's PGlite cache setting (below). Nothing
+   * else of the test process's environment reaches the command.
+   */
   env?: Record<string, string | undefined>;
+}
+
+/**
+ * What a spawned CLI would take from the test run: where new PGlite clusters come from
+ * (APIM_RLS_PGLITE_CACHE, set by scripts/run-tests.mjs for the run; else XDG_CACHE_HOME, as the CLI reads it).
+ */
+function runSettings(): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of ['APIM_RLS_PGLITE_CACHE', 'XDG_CACHE_HOME']) {
+    const value = process.env[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
 }
 
 /** Runs `apim-rls ARGS` in-process and returns its exit code and what it wrote. */
 export async function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const code = await main([...args], { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), env: { ...options.env } });
+  const code = await main([...args], { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), env: { ...runSettings(), ...options.env } });
   return { code, stdout, stderr };
 }
 

@@ -8,7 +8,8 @@
  *     → compare with the truth table; a mismatch names its layer.
  * Everything in process; every part is closed at the end, also on failure.
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { newPglite } from '../../../rls/db/pglite-cluster.js';
 import { ConfigError, loadConfig, type AppConfig } from '../../../functions/config.js';
 import { createRuntime, type Runtime } from '../../../functions/runtime.js';
 import { createPGliteSession, type PGliteLike } from '../../../functions/session/pglite.js';
@@ -133,7 +134,7 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
   let pg: PGlite | undefined;
   let runtime: Runtime | undefined;
   try {
-    pg = input.openPglite ? ((await input.openPglite()) as PGlite) : new PGlite();
+    pg = input.openPglite ? ((await input.openPglite()) as PGlite) : await newPglite(undefined, input.pgliteCache);
     await pg.waitReady;
     const db = fromPglite(pg);
     await database.setup(db);

@@ -26,10 +26,12 @@ export interface ProveInput {
   /** tables and seed rows; default: the orders sample's */
   database?: ProveDatabase;
   /**
-   * Opens the empty in-memory PGlite the proof runs on (default `new PGlite()`); the proof closes
+   * Opens the empty in-memory PGlite the proof runs on (default a new in-memory cluster, see `pgliteCache`); the proof closes
    * it. Tests clone one empty template (`PGlite.clone()`) instead of starting PGlite again.
    */
   openPglite?: () => Promise<PGliteInterface>;
+  /** without openPglite: the folder of the cached dump the in-memory cluster is loaded from instead of running initdb (rls/db/pglite-cluster.ts); none: initdb */
+  pgliteCache?: string | null;
   /** milliseconds since the epoch, for every part (tokens, key caches, rate limits); default Date.now */
   now?: () => number;
   /** the bound of one API call through the chain; default 30000 */

@@ -28,26 +28,18 @@ function startCli(args: string[]) {
 }
 
 describe('apim-rls start', () => {
-  it('prints the URLs and an example, serves, and stops cleanly on SIGTERM', async () => {
+  // one stack for both (each start costs seconds of CPU): the banner, one request end to end, then SIGTERM
+  it('prints the URLs and an example; one request end to end: the gateway line, the audit line and the audit rows share its request id and trace id; stops cleanly on SIGTERM', async () => {
     const run = startCli(['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys')]);
     const banner = await run.ready;
     const issuerUrl = /issuer\s+(http:\/\/\S+)/.exec(banner)?.[1];
-    assert.ok(issuerUrl, banner);
-    assert.match(banner, /apim-rls token --sub alice --tid contoso --roles Orders\.Read --issuer-url http:\/\/127\.0\.0\.1:\d+/);
-    const doc = (await (await fetch(issuerUrl + '/.well-known/openid-configuration')).json()) as { issuer: string };
-    assert.equal(doc.issuer, issuerUrl);
-    run.child.kill('SIGTERM');
-    assert.equal(await run.exited, 0, run.output().stderr);
-    await assert.rejects(fetch(issuerUrl + '/.well-known/openid-configuration'), 'the issuer is closed');
-  });
-
-  it('shows one request end to end: the gateway line, the audit line and the audit rows share its request id and trace id', async () => {
-    const run = startCli(['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys')]);
-    const banner = await run.ready;
+    let stopped = false;
     try {
-      const issuerUrl = /issuer\s+(http:\/\/\S+)/.exec(banner)?.[1];
       const gatewayUrl = /gateway\s+(http:\/\/\S+)/.exec(banner)?.[1];
       assert.ok(issuerUrl && gatewayUrl, banner);
+      assert.match(banner, /apim-rls token --sub alice --tid contoso --roles Orders\.Read --issuer-url http:\/\/127\.0\.0\.1:\d+/);
+      const doc = (await (await fetch(issuerUrl + '/.well-known/openid-configuration')).json()) as { issuer: string };
+      assert.equal(doc.issuer, issuerUrl);
       assert.match(banner, /Follow one request/);
       const minted = await fetch(issuerUrl + '/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'alice', tid: 'contoso', roles: ['Orders.Read', 'Orders.Write'] }) });
       const { access_token: token } = (await minted.json()) as { access_token: string };
@@ -75,9 +67,15 @@ describe('apim-rls start', () => {
       const rows = json(/^\{"type":"apim-rls.audit-rows"/).rows as Record<string, unknown>[];
       assert.equal(rows.length, 1);
       assert.deepEqual([rows[0]!.request_id, rows[0]!.trace_id, rows[0]!.operation, rows[0]!.table_name], [requestId, traceId, 'insert', 'orders']);
-    } finally {
       run.child.kill('SIGTERM');
-      await run.exited;
+      stopped = true;
+      assert.equal(await run.exited, 0, run.output().stderr);
+      await assert.rejects(fetch(issuerUrl + '/.well-known/openid-configuration'), 'the issuer is closed');
+    } finally {
+      if (!stopped) {
+        run.child.kill('SIGTERM');
+        await run.exited;
+      }
     }
   });
 

@@ -1,0 +1,140 @@
+/**
+ * A new PGlite cluster without running initdb every time.
+ *
+ * `new PGlite()` runs initdb inside WebAssembly: 2–4 s of CPU on a quiet 2-vCPU machine, 5–18 s
+ * under load — the largest part of `npm start`'s start-up and of every `--db pglite:NEW-FOLDER`.
+ * A cluster initdb has just made holds nothing of the caller's, so its files are the same every
+ * time: the first new cluster is made by initdb as before and its files are dumped (PGlite's
+ * `dumpDataDir`, about 0.1 s) into a cache folder; every later new cluster — in memory or in an
+ * empty folder — is loaded from that dump (PGlite's `loadDataDir`, about 0.5 s of CPU) instead.
+ *
+ * - The dump is keyed by the PGlite version (a new PGlite makes a new dump), written through a
+ *   temporary file and a rename (two processes making it at once never leave half a file), and
+ *   used only when the current user owns it and nobody else may write to it or its folder.
+ * - A dump that does not load (damaged, or from a PGlite that writes another layout) is removed
+ *   and the cluster is made by initdb, which writes a new dump.
+ * - Only a new cluster comes from the dump: in memory, or in a folder that is missing or empty. A
+ *   folder that holds anything (a cluster, or files of its own) is left to PGlite as before.
+ *
+ * The cache folder is the caller's choice (the CLI and the Functions entry read
+ * `APIM_RLS_PGLITE_CACHE`, docs/local-stack.md); without one, every new cluster runs initdb.
+ */
+import type { PGlite } from '@electric-sql/pglite';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** Where the CLI and the Functions entry keep the dump unless told otherwise: `~/.cache/apim-rls`. */
+export function defaultPgliteCacheDir(): string {
+  return join(homedir(), '.cache', 'apim-rls');
+}
+
+/**
+ * The cache folder an entry point uses for this environment: `APIM_RLS_PGLITE_CACHE` (a folder;
+ * `off` for none: every new cluster runs initdb), else XDG's cache folder, else the default.
+ */
+export function pgliteCacheDirFromEnv(env: Readonly<Record<string, string | undefined>>): string | null {
+  const set = env.APIM_RLS_PGLITE_CACHE;
+  if (set !== undefined && set !== '') return set === 'off' ? null : set;
+  const xdg = env.XDG_CACHE_HOME;
+  return xdg ? join(xdg, 'apim-rls') : defaultPgliteCacheDir();
+}
+
+let version: string | undefined;
+/** The installed PGlite's version (its package.json is not exported: found beside its entry). */
+function pgliteVersion(): string {
+  if (version !== undefined) return version;
+  const require = createRequire(import.meta.url);
+  let dir = dirname(require.resolve('@electric-sql/pglite'));
+  for (let i = 0; i < 5; i++) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@electric-sql/pglite' && typeof pkg.version === 'string') return (version = pkg.version);
+    }
+    dir = dirname(dir);
+  }
+  return (version = 'unknown');
+}
+
+/** The dump's file in a cache folder (one per PGlite version). */
+export function pgliteTemplateFile(cacheDir: string): string {
+  return join(cacheDir, `pglite-${pgliteVersion().replace(/[^0-9A-Za-z.-]/g, '_')}-initdb.tar`);
+}
+
+/** Whether a file (or folder) is the current user's and nobody else may write to it. */
+function ownedPrivately(path: string): boolean {
+  if (typeof process.getuid !== 'function') return true; // Windows: no POSIX owner to compare
+  const s = statSync(path);
+  return s.uid === process.getuid() && (s.mode & 0o022) === 0;
+}
+
+/** The dump last read, kept while its file is unchanged (a process that makes many clusters reads it once). */
+let lastRead: { file: string; size: number; mtimeMs: number; blob: Blob } | undefined;
+
+/** The cached dump when there is a usable one, else undefined. */
+function readTemplate(file: string): Blob | undefined {
+  try {
+    if (!existsSync(file) || !ownedPrivately(dirname(file)) || !ownedPrivately(file)) return undefined;
+    const { size, mtimeMs } = statSync(file);
+    if (lastRead?.file === file && lastRead.size === size && lastRead.mtimeMs === mtimeMs) return lastRead.blob;
+    const blob = new Blob([readFileSync(file)]);
+    lastRead = { file, size, mtimeMs, blob };
+    return blob;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the dump through a temporary file and a rename; a cache that cannot be written is skipped (the cluster is made either way). */
+function writeTemplate(file: string, bytes: Uint8Array): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    if (!ownedPrivately(dirname(file))) return;
+    const part = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(part, bytes, { mode: 0o600 });
+    renameSync(part, file);
+  } catch {
+    // a read-only home, a full disk: the next new cluster runs initdb again
+  }
+}
+
+/**
+ * A ready PGlite: in memory (`dir` undefined), or in `dir` (created with its parents when missing;
+ * opened as it is when it holds a cluster, else a new cluster is made there). With a `cacheDir`, a new cluster comes from the
+ * cached dump of a fresh initdb (made on first use).
+ */
+export async function newPglite(dir: string | undefined, cacheDir: string | null | undefined): Promise<PGlite> {
+  // loaded here, not at the top: the CLI reads the cache setting without loading PGlite
+  const { PGlite } = await import('@electric-sql/pglite');
+  // only a new cluster in memory or in an empty (or missing) folder comes from the dump
+  const empty = dir === undefined || !existsSync(dir) || readdirSync(dir).length === 0;
+  // PGlite makes only the last folder of the path: the parents too (pglite:.dev/db in a fresh clone)
+  if (dir !== undefined) mkdirSync(dir, { recursive: true });
+  if (!empty || !cacheDir) return ready(dir === undefined ? new PGlite() : new PGlite(dir));
+  const file = pgliteTemplateFile(cacheDir);
+  const template = readTemplate(file);
+  if (template !== undefined) {
+    try {
+      return await ready(dir === undefined ? new PGlite({ loadDataDir: template }) : new PGlite(dir, { loadDataDir: template }));
+    } catch {
+      // a damaged dump: gone, and this cluster is made by initdb (which writes a new one)
+      rmSync(file, { force: true });
+      lastRead = undefined;
+      // what the failed load wrote into the folder (it was empty) goes too
+      if (dir !== undefined) for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
+    }
+  }
+  const pg = await ready(dir === undefined ? new PGlite() : new PGlite(dir));
+  // dumped before anyone writes to it: the files of a fresh initdb
+  const dump = await pg.dumpDataDir('none');
+  writeTemplate(file, new Uint8Array(await dump.arrayBuffer()));
+  return pg;
+}
+
+async function ready(pg: PGlite): Promise<PGlite> {
+  await pg.waitReady;
+  return pg;
+}

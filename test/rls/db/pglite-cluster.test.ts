@@ -1,0 +1,115 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import { newPglite, pgliteCacheDirFromEnv, pgliteTemplateFile } from '../../../rls/db/pglite-cluster.js';
+import { freshPglite } from '../../support/pglite.js';
+
+const root = mkdtempSync(join(tmpdir(), 'apim-rls-pglite-cluster-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const folder = (name: string) => join(root, `${name}-${n++}`);
+
+const tables = async (pg: PGlite) => (await pg.query<{ relname: string }>("select relname from pg_class where relname like 'marker%' order by 1")).rows.map((r) => r.relname);
+
+/**
+ * A dump holding a table initdb never makes, put where the cache's dump goes: a cluster that has
+ * the table came from the cache file, one without it did not.
+ */
+async function markedCache(mode = 0o700): Promise<string> {
+  const cache = folder('cache');
+  mkdirSync(cache, { mode });
+  chmodSync(cache, mode);
+  const pg = await freshPglite();
+  await pg.exec('create table marker_from_cache (x int)');
+  writeFileSync(pgliteTemplateFile(cache), Buffer.from(await (await pg.dumpDataDir('none')).arrayBuffer()), { mode: 0o600 });
+  await pg.close();
+  return cache;
+}
+
+describe('newPglite: a new cluster from the cached dump of a fresh initdb', () => {
+  it('the first new cluster runs initdb and leaves its dump (private to the user); the next ones load it', async () => {
+    const cache = folder('cache');
+    const first = await newPglite(undefined, cache);
+    const file = pgliteTemplateFile(cache);
+    try {
+      assert.ok(existsSync(file), 'the dump is written');
+      if (process.getuid) {
+        assert.equal(statSync(file).mode & 0o777, 0o600);
+        assert.equal(statSync(cache).mode & 0o777, 0o700);
+      }
+      // taken before anyone wrote: what the first cluster does later never reaches the next ones
+      await first.exec('create table marker_written_later (x int)');
+      const second = await newPglite(undefined, cache);
+      assert.deepEqual(await tables(second), []);
+      assert.deepEqual((await second.query('select current_user as u')).rows, [{ u: 'postgres' }]);
+      await second.close();
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('loads the dump into memory and into a missing or empty folder; a folder holding a cluster is opened as it is', async () => {
+    const cache = await markedCache();
+    const memory = await newPglite(undefined, cache);
+    assert.deepEqual(await tables(memory), ['marker_from_cache']);
+    await memory.close();
+
+    const dir = join(folder('db'), 'nested');
+    const inFolder = await newPglite(dir, cache);
+    assert.deepEqual(await tables(inFolder), ['marker_from_cache']);
+    await inFolder.exec('create table marker_kept (x int)');
+    await inFolder.close();
+    // opened again: the folder's own cluster, nothing loaded over it
+    const again = await newPglite(dir, cache);
+    assert.deepEqual(await tables(again), ['marker_from_cache', 'marker_kept']);
+    await again.close();
+
+    const empty = folder('empty');
+    mkdirSync(empty);
+    const fromEmpty = await newPglite(empty, cache);
+    assert.deepEqual(await tables(fromEmpty), ['marker_from_cache']);
+    await fromEmpty.close();
+  });
+
+  it('a dump in a folder others may write to is neither used nor replaced', async () => {
+    const cache = await markedCache(0o777);
+    const before = readFileSync(pgliteTemplateFile(cache));
+    const pg = await newPglite(undefined, cache);
+    assert.deepEqual(await tables(pg), [], 'made by initdb, not from the dump');
+    await pg.close();
+    assert.deepEqual(readFileSync(pgliteTemplateFile(cache)), before);
+  });
+
+  it('a damaged dump is replaced by a fresh one, and the cluster (in memory or in a folder) is made by initdb', async () => {
+    const cache = folder('cache');
+    mkdirSync(cache, { mode: 0o700 });
+    const file = pgliteTemplateFile(cache);
+    writeFileSync(file, 'not a tar file at all', { mode: 0o600 });
+    const dir = folder('db');
+    const pg = await newPglite(dir, cache);
+    assert.deepEqual((await pg.query('select 1 as one')).rows, [{ one: 1 }]);
+    await pg.close();
+    assert.ok(statSync(file).size > 1_000_000, 'a real dump was written in its place');
+    const reopened = await newPglite(dir, cache);
+    assert.deepEqual((await reopened.query('select 1 as one')).rows, [{ one: 1 }]);
+    await reopened.close();
+  });
+
+  it('without a cache folder every new cluster runs initdb and nothing is written', async () => {
+    const pg = await newPglite(undefined, null);
+    assert.deepEqual((await pg.query('select 1 as one')).rows, [{ one: 1 }]);
+    await pg.close();
+  });
+});
+
+describe('pgliteCacheDirFromEnv', () => {
+  it('APIM_RLS_PGLITE_CACHE, off for none, else XDG_CACHE_HOME/apim-rls, else ~/.cache/apim-rls', () => {
+    assert.equal(pgliteCacheDirFromEnv({ APIM_RLS_PGLITE_CACHE: '/c', XDG_CACHE_HOME: '/x' }), '/c');
+    assert.equal(pgliteCacheDirFromEnv({ APIM_RLS_PGLITE_CACHE: 'off' }), null);
+    assert.equal(pgliteCacheDirFromEnv({ XDG_CACHE_HOME: '/x' }), join('/x', 'apim-rls'));
+    assert.equal(pgliteCacheDirFromEnv({ APIM_RLS_PGLITE_CACHE: '' }), join(homedir(), '.cache', 'apim-rls'));
+  });
+});
