@@ -5,13 +5,16 @@
  */
 import type { ExitCode } from './exit-codes.js';
 
+/** Environment settings by name (what process.env holds at the entry). */
+export type CliEnv = Readonly<Record<string, string | undefined>>;
+
 export interface CliIo {
   /** Standard output: what the command prints as its result. */
   stdout: (text: string) => void;
   /** Standard error: messages about the run. */
   stderr: (text: string) => void;
   /** The environment settings a command reads (e.g. AZURE_SUBSCRIPTION_ID, APIM_RLS_*). */
-  env: Readonly<Record<string, string | undefined>>;
+  env: CliEnv;
 }
 
 /** What a command gets from `main`: the I/O, and where it reports an exit code other than 0 without throwing. */

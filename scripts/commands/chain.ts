@@ -11,7 +11,7 @@ import { ordersClaimMap } from '../../functions/identity/claim-map.js';
 import { checkChain, type ChainFinding, type ChainInput } from '../chain/check/index.js';
 import { loadChainSpec, loadClaimMap, loadNamedValues, loadPolicy, loadSettingsFile } from '../chain/load.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import type { CommandIo } from '../io.js';
+import type { CliEnv, CommandIo } from '../io.js';
 
 export interface ChainCheckFlags {
   policy: string;
@@ -41,12 +41,12 @@ function pairs(list: readonly string[] | undefined, flag: string): [string, stri
 }
 
 /** The app settings from the environment: only the backend's own (APIM_RLS_*), as the entry would read them. */
-function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+function settingsFromEnv(env: CliEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('APIM_RLS_') && typeof e[1] === 'string'));
 }
 
 /** Reads every input named by the flags (exit 2 on the first that cannot be read). */
-export async function loadChainInput(flags: ChainCheckFlags, env: Readonly<Record<string, string | undefined>>): Promise<ChainInput> {
+export async function loadChainInput(flags: ChainCheckFlags, env: CliEnv): Promise<ChainInput> {
   const policy = loadPolicy(flags.policy);
   const scopes = (flags.scope ?? []).map((f) => loadPolicy(f));
   const fragments = Object.fromEntries(pairs(flags.fragment, '--fragment').map(([id, f]) => [id, loadPolicy(f, 'fragment')]));
@@ -66,7 +66,7 @@ export async function loadChainInput(flags: ChainCheckFlags, env: Readonly<Recor
 }
 
 /** `rls drift` against the database, each difference a CHAIN901 finding. */
-async function driftFindings(url: string, input: ChainInput, env: Readonly<Record<string, string | undefined>>): Promise<ChainFinding[]> {
+async function driftFindings(url: string, input: ChainInput, env: CliEnv): Promise<ChainFinding[]> {
   const [{ withDatabase }, { driftSpec }, { RlsError }] = await Promise.all([import('./rls.js'), import('../../rls/drift.js'), import('../../rls/errors.js')]);
   try {
     const changes = await withDatabase(url, (db) => driftSpec(db, input.spec), { env, existing: true });

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { DefaultAzureCredential } from '@azure/identity';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CliEnv } from '../io.js';
 import { ArmPolicyStore, type ArmPolicyStoreOptions, type TokenCredential } from '../publish/arm.js';
 import { PublishError, PublishErrorCode, isInputError } from '../publish/errors.js';
 import { publishPolicy, type PolicyCodec, type PublishOptions, type PublishRequest, type PublishResult } from '../publish/publish.js';
@@ -43,7 +44,7 @@ export interface PolicyPublishSeams {
   /** Default: one `DefaultAzureCredential`, created when the command runs. */
   credential?: () => TokenCredential;
   /** The environment read for defaults (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME): scripts/cli.ts passes its io.env. */
-  env: Readonly<Record<string, string | undefined>>;
+  env: CliEnv;
   /** Where the result is printed: scripts/cli.ts passes its io.stdout. */
   stdout: (text: string) => void;
   clientOptions?: ArmPolicyStoreOptions['clientOptions'];
@@ -55,7 +56,7 @@ export interface PolicyPublishSeams {
   productPolicies?: () => ProductPolicy[];
 }
 
-export function serviceFrom(flags: PublishFlags, env: Readonly<Record<string, string | undefined>>): ServiceRef {
+export function serviceFrom(flags: PublishFlags, env: CliEnv): ServiceRef {
   const svc = {
     subscriptionId: flags.subscription ?? env.AZURE_SUBSCRIPTION_ID,
     resourceGroup: flags.resourceGroup ?? env.AZURE_RESOURCE_GROUP,

@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { DefaultAzureCredential } from '@azure/identity';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CliEnv } from '../io.js';
 import { ArmResourceClient, type ArmResourceClientOptions, type TokenCredential } from '../publish/estate/arm-client.js';
 import { EstateError, isEstateInputError } from '../publish/estate/errors.js';
 import { readEstateFolder } from '../publish/estate/read-folder.js';
@@ -36,7 +37,7 @@ interface EstateFlags {
 export interface PublishSeams {
   credential?: () => TokenCredential;
   /** The environment read for AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME and APIM_NAMED_VALUE_*: scripts/cli.ts passes its io.env. */
-  env: Readonly<Record<string, string | undefined>>;
+  env: CliEnv;
   /** Where the result is printed: scripts/cli.ts passes its io.stdout. */
   stdout: (text: string) => void;
   arm?: Omit<ArmResourceClientOptions, 'credential' | 'service' | 'endpoint'>;

@@ -16,7 +16,7 @@ import { loadSpec } from '../../rls/spec/load.js';
 import type { RlsSpec } from '../../rls/spec/schema.js';
 import { formatTruthTable, verifySpec } from '../../rls/verify.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import type { CommandIo } from '../io.js';
+import type { CliEnv, CommandIo } from '../io.js';
 
 const exitFor: Record<RlsErrorCode, ExitCode> = {
   RLS_SPEC_INVALID: ExitCode.BadInput,
@@ -60,7 +60,7 @@ export async function run(verb: Verb, body: () => Promise<void>): Promise<void> 
 
 /** How a command opens its database: the environment it was given (for the PGlite cache folder) and whether the database must exist. */
 export interface WithDatabaseOptions {
-  env: Readonly<Record<string, string | undefined>>;
+  env: CliEnv;
   existing?: boolean;
 }
 
