@@ -11,8 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './exit-codes.js';
+import type { CliIo, CommandIo } from './io.js';
 
-type Register = (parent: Command) => void;
+type Register = (parent: Command, io: CommandIo) => void;
 
 interface LazyCommand {
   description: string;
@@ -25,7 +26,13 @@ export const policyCommands: Record<string, LazyCommand> = {
   lint: { description: 'lint APIM policy XML files (raw or well-formed) for identity and security mistakes', load: async () => (await import('./commands/policy-lint.js')).registerPolicyLint },
   fmt: { description: 'print the canonical form of a policy XML file (well-formed unless --raw)', load: async () => (await import('./commands/policy-fmt.js')).registerPolicyFmt },
   emulate: { description: 'run a policy in the emulator against one request and print the response as JSON', load: async () => (await import('./commands/policy-emulate.js')).registerPolicyEmulate },
-  publish: { description: 'publish a policy to API Management through ARM: compare, show the diff, write with If-Match', load: async () => (await import('./commands/policy-publish.js')).registerPolicyPublish },
+  publish: {
+    description: 'publish a policy to API Management through ARM: compare, show the diff, write with If-Match',
+    load: async () => {
+      const { registerPolicyPublish } = await import('./commands/policy-publish.js');
+      return (parent, io) => registerPolicyPublish(parent, { stdout: io.stdout, env: io.env });
+    },
+  },
 };
 
 /** Top-level commands (each module registers its command, with its subcommands). */
@@ -33,8 +40,20 @@ export const topCommands: Record<string, LazyCommand> = {
   rls: { description: 'row-level security: print, apply, verify and check drift of an RLS spec; create the sample', load: async () => (await import('./commands/rls.js')).registerRls },
   audit: { description: 'print the database audit rows of one request (or trace, caller, time window), read as the auditor role', load: async () => (await import('./commands/audit.js')).registerAudit },
   token: { description: "print a token signed by the local OpenID issuer's keys (created in the key folder when missing)", load: async () => (await import('./commands/token.js')).registerToken },
-  publish: { description: "publish an estate folder in APIOps's layout (policies, fragments, named values): plan, then apply in order", load: async () => (await import('./commands/publish.js')).registerPublish },
-  extract: { description: "write a service's policies, fragments and named values (no secret values) into a folder in APIOps's layout", load: async () => (await import('./commands/extract.js')).registerExtract },
+  publish: {
+    description: "publish an estate folder in APIOps's layout (policies, fragments, named values): plan, then apply in order",
+    load: async () => {
+      const { registerPublish } = await import('./commands/publish.js');
+      return (parent, io) => registerPublish(parent, { stdout: io.stdout, env: io.env });
+    },
+  },
+  extract: {
+    description: "write a service's policies, fragments and named values (no secret values) into a folder in APIOps's layout",
+    load: async () => {
+      const { registerExtract } = await import('./commands/extract.js');
+      return (parent, io) => registerExtract(parent, { stdout: io.stdout, env: io.env });
+    },
+  },
   chain: { description: 'check that the APIM policy, the backend settings and claim map, and the RLS spec agree', load: async () => (await import('./commands/chain.js')).registerChain },
   start: { description: 'run the local stack: OpenID issuer, Functions host on the embedded database, gateway', load: async () => (await import('./commands/start.js')).registerStart },
 };
@@ -56,34 +75,58 @@ function stub(parent: Command, name: string, description: string): void {
   parent.command(name).description(description).helpOption(false).allowUnknownOption().allowExcessArguments().exitOverride();
 }
 
+/** The process's own I/O: what the installed CLI runs with. */
+export function processIo(): CliIo {
+  return { stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s), env: process.env };
+}
+
+/** The process's I/O for a program parsed directly (not through main): the exit code goes to process.exitCode. */
+function processCommandIo(): CommandIo {
+  return {
+    ...processIo(),
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
+  };
+}
+
 /**
  * Builds the program for these arguments: the command they name is loaded and registered for
  * real, every other one is a stub for the help listing. Without arguments, every command is a stub.
+ * Commands write through `io` (help and commander's own errors too).
  */
-export async function createProgram(argv: readonly string[] = []): Promise<Command> {
+export async function createProgram(argv: readonly string[] = [], io: CommandIo = processCommandIo()): Promise<Command> {
   const program = new Command('apim-rls')
     .description('Identity from Azure API Management to the database row: policies, RLS, local stack')
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   // `apim-rls help policy lint` names its command one word later
   const words = argv[0] === 'help' ? argv.slice(1) : argv;
   const policy = program.command('policy').description('build, lint, format and emulate APIM policies').exitOverride();
   for (const [name, c] of Object.entries(policyCommands)) {
-    if (words[0] === 'policy' && words[1] === name) (await c.load())(policy);
+    if (words[0] === 'policy' && words[1] === name) (await c.load())(policy, io);
     else stub(policy, name, c.description);
   }
   for (const [name, c] of Object.entries(topCommands)) {
-    if (words[0] === name) (await c.load())(program);
+    if (words[0] === name) (await c.load())(program, io);
     else stub(program, name, c.description);
   }
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs one command line and returns its exit code (scripts/exit-codes.ts); the process's exit code
+ * is left alone. `io` defaults to the process's stdout, stderr and environment; a library caller
+ * or a test passes its own and runs the CLI in-process. A command releases what it opened
+ * (databases, servers, timers) before `main` returns.
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode: ExitCode = ExitCode.Ok;
+  const run: CommandIo = { ...io, setExitCode: (code) => void (exitCode = code) };
   try {
-    await (await createProgram(argv)).parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
+    await (await createProgram(argv, run)).parseAsync(argv, { from: 'user' });
+    return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version are not errors
@@ -91,10 +134,10 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.BadInput;
     }
     if (err instanceof CliError) {
-      process.stderr.write(`apim-rls: ${err.message}\n`);
+      io.stderr(`apim-rls: ${err.message}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`apim-rls: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`apim-rls: ${err instanceof Error ? err.message : String(err)}\n`);
     return ExitCode.RuntimeFailure;
   }
 }

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { checkAuditQuery, findAuditRows, formatAuditTable, type AuditQuery } from '../../rls/audit/find.js';
 import { loadSpec } from '../../rls/spec/load.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CommandIo } from '../io.js';
 import { format, run, withDatabase } from './rls.js';
 
 interface AuditOptions {
@@ -39,7 +40,7 @@ function sinceOf(value: string | undefined): Date | undefined {
   return d;
 }
 
-export function registerAudit(program: Command): void {
+export function registerAudit(program: Command, io: CommandIo): void {
   program
     .command('audit')
     .description("print the database audit rows of one request (or trace, caller, time window), read as the auditor role")
@@ -71,8 +72,8 @@ export function registerAudit(program: Command): void {
         if (since) query.since = since;
         // bad input is refused before the database is opened
         checkAuditQuery(query);
-        const result = await withDatabase(opts.db, (db) => findAuditRows(db, query), { existing: true });
-        process.stdout.write(fmt === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatAuditTable(result));
+        const result = await withDatabase(opts.db, (db) => findAuditRows(db, query), { env: io.env, existing: true });
+        io.stdout(fmt === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatAuditTable(result));
       }),
     );
 }

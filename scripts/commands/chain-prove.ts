@@ -10,8 +10,9 @@ import { RlsError } from '../../rls/errors.js';
 import type { ChainInput } from '../chain/check/types.js';
 import { proveChain, ProveError, type ProveReport } from '../chain/prove/index.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CliEnv } from '../io.js';
 
-export async function proveFromFlags(input: ChainInput, casesFile: string | undefined): Promise<ProveReport> {
+export async function proveFromFlags(input: ChainInput, casesFile: string | undefined, env: CliEnv): Promise<ProveReport> {
   if (casesFile === undefined) throw new CliError('--prove needs the verify cases: --cases FILE (as rls verify --cases)', ExitCode.BadInput, 'CHAIN_PROVE_INPUT');
   let cases;
   try {
@@ -30,7 +31,7 @@ export async function proveFromFlags(input: ChainInput, casesFile: string | unde
       cases,
       settings: input.settings,
       // the in-memory cluster comes from the cached dump of a fresh initdb (APIM_RLS_PGLITE_CACHE, docs/local-stack.md)
-      pgliteCache: pgliteCacheDirFromEnv(process.env),
+      pgliteCache: pgliteCacheDirFromEnv(env),
       ...(input.claimMap ? { claimMap: input.claimMap } : {}),
     });
   } catch (err) {

@@ -11,6 +11,7 @@ import { ordersClaimMap } from '../../functions/identity/claim-map.js';
 import { checkChain, type ChainFinding, type ChainInput } from '../chain/check/index.js';
 import { loadChainSpec, loadClaimMap, loadNamedValues, loadPolicy, loadSettingsFile } from '../chain/load.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CliEnv, CommandIo } from '../io.js';
 
 export interface ChainCheckFlags {
   policy: string;
@@ -40,12 +41,12 @@ function pairs(list: readonly string[] | undefined, flag: string): [string, stri
 }
 
 /** The app settings from the environment: only the backend's own (APIM_RLS_*), as the entry would read them. */
-function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+function settingsFromEnv(env: CliEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('APIM_RLS_') && typeof e[1] === 'string'));
 }
 
 /** Reads every input named by the flags (exit 2 on the first that cannot be read). */
-export async function loadChainInput(flags: ChainCheckFlags, env: NodeJS.ProcessEnv = process.env): Promise<ChainInput> {
+export async function loadChainInput(flags: ChainCheckFlags, env: CliEnv): Promise<ChainInput> {
   const policy = loadPolicy(flags.policy);
   const scopes = (flags.scope ?? []).map((f) => loadPolicy(f));
   const fragments = Object.fromEntries(pairs(flags.fragment, '--fragment').map(([id, f]) => [id, loadPolicy(f, 'fragment')]));
@@ -65,10 +66,10 @@ export async function loadChainInput(flags: ChainCheckFlags, env: NodeJS.Process
 }
 
 /** `rls drift` against the database, each difference a CHAIN901 finding. */
-async function driftFindings(url: string, input: ChainInput): Promise<ChainFinding[]> {
+async function driftFindings(url: string, input: ChainInput, env: CliEnv): Promise<ChainFinding[]> {
   const [{ withDatabase }, { driftSpec }, { RlsError }] = await Promise.all([import('./rls.js'), import('../../rls/drift.js'), import('../../rls/errors.js')]);
   try {
-    const changes = await withDatabase(url, (db) => driftSpec(db, input.spec), { existing: true });
+    const changes = await withDatabase(url, (db) => driftSpec(db, input.spec), { env, existing: true });
     return changes.map((c) => ({
       id: 'CHAIN901',
       severity: 'error' as const,
@@ -105,7 +106,7 @@ export function formatText(findings: readonly ChainFinding[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function registerChain(program: Command): void {
+export function registerChain(program: Command, io: CommandIo): void {
   const chain = program.command('chain').description('check that the APIM policy, the backend settings and claim map, and the RLS spec agree').exitOverride();
   chain
     .command('check')
@@ -126,16 +127,16 @@ export function registerChain(program: Command): void {
     .action(async (flags: ChainCheckFlags) => {
       if (flags.prove === true && flags.cases === undefined) throw new CliError('--prove needs the verify cases: --cases FILE (as rls verify --cases)', ExitCode.BadInput, 'CHAIN_PROVE_INPUT');
       if (flags.prove !== true && flags.cases !== undefined) throw new CliError('--cases is read only with --prove', ExitCode.BadInput);
-      const input = await loadChainInput(flags);
+      const input = await loadChainInput(flags, io.env);
       const findings = checkChain(input);
-      if (flags.db !== undefined) findings.push(...(await driftFindings(flags.db, input)));
+      if (flags.db !== undefined) findings.push(...(await driftFindings(flags.db, input, io.env)));
       const summary = summarise(findings);
       // text: the static findings first, so they are out even when the proof cannot run (exit 2/3)
-      if (flags.format !== 'json') process.stdout.write(formatText(findings));
+      if (flags.format !== 'json') io.stdout(formatText(findings));
       // --prove: every verify case end to end (scripts/chain/prove, scripts/commands/chain-prove.ts)
-      const proof = flags.prove === true ? await (await import('./chain-prove.js')).proveFromFlags(input, flags.cases) : undefined;
-      if (flags.format === 'json') process.stdout.write(`${JSON.stringify({ findings, summary, ...(proof ? { proof } : {}) }, null, 2)}\n`);
-      else if (proof) process.stdout.write(`\n${(await import('../chain/prove/format.js')).formatProveReport(proof)}`);
-      process.exitCode = summary.errors > 0 || (proof?.mismatches ?? 0) > 0 ? ExitCode.Findings : ExitCode.Ok;
+      const proof = flags.prove === true ? await (await import('./chain-prove.js')).proveFromFlags(input, flags.cases, io.env) : undefined;
+      if (flags.format === 'json') io.stdout(`${JSON.stringify({ findings, summary, ...(proof ? { proof } : {}) }, null, 2)}\n`);
+      else if (proof) io.stdout(`\n${(await import('../chain/prove/format.js')).formatProveReport(proof)}`);
+      io.setExitCode(summary.errors > 0 || (proof?.mismatches ?? 0) > 0 ? ExitCode.Findings : ExitCode.Ok);
     });
 }

@@ -25,7 +25,7 @@ interface ExtractFlags {
   timeout: string;
 }
 
-export function registerExtract(program: Command, seams: PublishSeams = {}): void {
+export function registerExtract(program: Command, seams: PublishSeams): void {
   program
     .command('extract')
     .description("write a service's policies, fragments and named values (no secret values) into a folder in APIOps's layout")
@@ -39,14 +39,14 @@ export function registerExtract(program: Command, seams: PublishSeams = {}): voi
     .option('--timeout <seconds>', 'give up on ARM after this many seconds (exit 3)', '900')
     .exitOverride()
     .action(async (flags: ExtractFlags) => {
-      const out = seams.stdout ?? ((s: string) => void process.stdout.write(s));
+      const out = seams.stdout;
       if (flags.format !== 'text' && flags.format !== 'json') throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
       const abortSignal = timeoutSignal(flags.timeout);
       if (flags.workspace !== undefined) {
         const p = idProblem('workspace', flags.workspace, 'workspace');
         if (p) throw new CliError(p, ExitCode.BadInput);
       }
-      const env = seams.env ?? process.env;
+      const env = seams.env;
       const service = serviceFrom(flags, env);
       const endpoint = checkEndpoint(flags.endpoint);
       try {

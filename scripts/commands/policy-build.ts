@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CommandIo } from '../io.js';
 import { productPolicies, type PolicyScope } from '../../policies/product/index.js';
 import { emitPolicy } from '../../policies/model/text.js';
 import { listNamedValues } from '../../policies/model/values.js';
@@ -116,7 +117,7 @@ export function missingNamedValues(available: ReadonlySet<string>): string[] {
   return productPolicies().flatMap((p) => listNamedValues(p.document).filter((n) => !available.has(n)).sort().map((n) => `${p.name}: {{${n}}}`));
 }
 
-export function registerPolicyBuild(program: Command): void {
+export function registerPolicyBuild(program: Command, io: CommandIo): void {
   program
     .command('build')
     .description("write this product's policies (policies/product) as XML files, one per policy")
@@ -136,14 +137,14 @@ export function registerPolicyBuild(program: Command): void {
       if (flags.namedValues !== undefined) {
         const missing = missingNamedValues(readNamedValueNames(flags.namedValues));
         if (missing.length > 0) {
-          for (const m of missing) process.stderr.write(`missing named value ${m}\n`);
+          for (const m of missing) io.stderr(`missing named value ${m}\n`);
           throw new CliError(`${missing.length} named value(s) referenced but not defined; nothing written`, ExitCode.Findings);
         }
       }
       const built = buildPolicies({ outDir: flags.out, form: flags.raw ? 'raw' : 'xml', layout: flags.layout, ids });
       for (const b of built) {
         const nv = b.namedValues.length > 0 ? `; named values: ${b.namedValues.join(', ')}` : '';
-        process.stdout.write(`wrote ${b.path} (${b.scope}${nv})\n`);
+        io.stdout(`wrote ${b.path} (${b.scope}${nv})\n`);
       }
     });
 }

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { referencedNamedValues } from '../publish/named-values.js';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CommandIo } from '../io.js';
 import { emulate, EmulatorError, type EmulateOptions, type EmulatorResult } from '../../policies/emulator/index.js';
 import { keyFetchFailedTrace } from '../../policies/emulator/elements/identity.js';
 import { JwtValue } from '../../policies/emulator/expressions/jwt-value.js';
@@ -103,7 +104,7 @@ async function devCredential(clientId: string, issuerDir: string | undefined): P
 /** Commander collector: a repeated flag becomes a list. */
 const repeatable = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
-export function registerPolicyEmulate(policy: Command): void {
+export function registerPolicyEmulate(policy: Command, io: CommandIo): void {
   policy
     .command('emulate')
     .description('run a policy in the emulator against one request and print the response as JSON')
@@ -157,10 +158,10 @@ export function registerPolicyEmulate(policy: Command): void {
           ...(req.matchedParameters !== undefined ? { matchedParameters: req.matchedParameters } : {}),
           tracing: flags.trace === true,
         });
-        process.stdout.write(`${JSON.stringify(emulatorOutput(result, flags.trace === true), null, 2)}\n`);
+        io.stdout(`${JSON.stringify(emulatorOutput(result, flags.trace === true), null, 2)}\n`);
         // lastError keeps APIM's TokenSignatureKeyNotFound; why the keys were missing goes to stderr (and the trace)
         for (const t of result.trace) {
-          if (t.metadata?.['reason'] === keyFetchFailedTrace) process.stderr.write(`apim-rls: ${t.source}: ${t.message}\n`);
+          if (t.metadata?.['reason'] === keyFetchFailedTrace) io.stderr(`apim-rls: ${t.source}: ${t.message}\n`);
         }
       } catch (err) {
         if (err instanceof EmulatorError) throw new CliError(`${file}: ${err.message} (${err.code})`, ExitCode.BadInput);

@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { XMLValidator } from 'fast-xml-parser';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CommandIo } from '../io.js';
 import { parsePolicyXmlDocument, writePolicyXml, PolicyXmlError } from '../../policies/xml/index.js';
 
 interface FmtFlags {
@@ -20,7 +21,7 @@ interface FmtFlags {
   indent: string;
 }
 
-export function registerPolicyFmt(policy: Command): void {
+export function registerPolicyFmt(policy: Command, io: CommandIo): void {
   policy
     .command('fmt')
     .description('print the canonical form of a policy XML file (well-formed unless --raw)')
@@ -53,8 +54,8 @@ export function registerPolicyFmt(policy: Command): void {
       }
       if (flags.check) {
         if (canonical !== text) {
-          process.stderr.write(`apim-rls: ${file} is not in canonical ${form === 'raw' ? 'raw' : 'well-formed'} form (apim-rls policy fmt --write${flags.raw ? ' --raw' : ''} ${file} rewrites it)\n`);
-          process.exitCode = ExitCode.Findings;
+          io.stderr(`apim-rls: ${file} is not in canonical ${form === 'raw' ? 'raw' : 'well-formed'} form (apim-rls policy fmt --write${flags.raw ? ' --raw' : ''} ${file} rewrites it)\n`);
+          io.setExitCode(ExitCode.Findings);
         }
         return;
       }
@@ -68,9 +69,9 @@ export function registerPolicyFmt(policy: Command): void {
           rmSync(temp, { force: true });
           throw new CliError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? 'EIO'}`, ExitCode.RuntimeFailure);
         }
-        process.stdout.write(`formatted ${file}\n`);
+        io.stdout(`formatted ${file}\n`);
         return;
       }
-      process.stdout.write(canonical);
+      io.stdout(canonical);
     });
 }

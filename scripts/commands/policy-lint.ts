@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ExitCode } from '../exit-codes.js';
+import type { CommandIo } from '../io.js';
 import { parsePolicyXml, PolicyXmlError } from '../../policies/xml/index.js';
 import { lintPolicy, RULES, type Finding, type LintOptions, type PolicyScope } from '../../policies/lint/index.js';
 
@@ -65,7 +66,7 @@ function lintOptions(flags: LintFlags): LintOptions {
   return options;
 }
 
-export function registerPolicyLint(policy: Command): void {
+export function registerPolicyLint(policy: Command, io: CommandIo): void {
   policy
     .command('lint')
     .description('lint APIM policy XML files (raw or well-formed) for identity and security mistakes')
@@ -80,8 +81,8 @@ export function registerPolicyLint(policy: Command): void {
       try {
         options = lintOptions(flags);
       } catch (err) {
-        process.stderr.write(`apim-rls: ${(err as Error).message}\n`);
-        process.exitCode = ExitCode.BadInput;
+        io.stderr(`apim-rls: ${(err as Error).message}\n`);
+        io.setExitCode(ExitCode.BadInput);
         return;
       }
       const results: FileResult[] = files.map((file) => {
@@ -96,23 +97,23 @@ export function registerPolicyLint(policy: Command): void {
       const summary = { files: files.length, errors: count('error'), warnings: count('warning'), infos: count('info'), unreadable: results.filter((r) => 'error' in r).length };
 
       if (flags.format === 'json') {
-        process.stdout.write(`${JSON.stringify({ results, summary }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ results, summary }, null, 2)}\n`);
       } else {
         for (const r of results) {
           if ('error' in r) continue;
           for (const f of r.findings) {
             const at = f.location.line !== undefined ? `${r.file}:${f.location.line}:${f.location.column ?? 1}` : r.file;
-            process.stdout.write(`${at}: ${f.severity} ${f.ruleId} ${f.message} [${f.location.path}]\n`);
+            io.stdout(`${at}: ${f.severity} ${f.ruleId} ${f.message} [${f.location.path}]\n`);
           }
         }
         // the files that could not be read come first, so the summary is the last line and counts them
-        for (const r of results) if ('error' in r) process.stderr.write(`apim-rls: ${r.error.message}\n`);
+        for (const r of results) if ('error' in r) io.stderr(`apim-rls: ${r.error.message}\n`);
         const unreadable = summary.unreadable > 0 ? `; ${summary.unreadable} file(s) could not be read or parsed (above)` : '';
-        process.stdout.write(
+        io.stdout(
           `${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.infos} info in ${summary.files - summary.unreadable} file(s)${unreadable}\n`,
         );
       }
-      if (flags.format === 'json') for (const r of results) if ('error' in r) process.stderr.write(`apim-rls: ${r.error.message}\n`);
-      process.exitCode = summary.unreadable > 0 ? ExitCode.BadInput : summary.errors > 0 ? ExitCode.Findings : ExitCode.Ok;
+      if (flags.format === 'json') for (const r of results) if ('error' in r) io.stderr(`apim-rls: ${r.error.message}\n`);
+      io.setExitCode(summary.unreadable > 0 ? ExitCode.BadInput : summary.errors > 0 ? ExitCode.Findings : ExitCode.Ok);
     });
 }

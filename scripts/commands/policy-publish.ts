@@ -2,12 +2,13 @@
  * `apim-rls policy publish`: compare a local policy with the one in API Management, show the
  * diff, and write it with If-Match (or only show it, with --dry-run). Exit codes: 0 nothing to
  * do or applied, 1 changes pending on a dry run, 2 bad input (arguments, XML, lint errors,
- * missing named values), 3 ARM failure. Reads the environment for defaults only here.
+ * missing named values), 3 ARM failure. Defaults come from the environment scripts/cli.ts passes (io.env).
  */
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { DefaultAzureCredential } from '@azure/identity';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CliEnv } from '../io.js';
 import { ArmPolicyStore, type ArmPolicyStoreOptions, type TokenCredential } from '../publish/arm.js';
 import { PublishError, PublishErrorCode, isInputError } from '../publish/errors.js';
 import { publishPolicy, type PolicyCodec, type PublishOptions, type PublishRequest, type PublishResult } from '../publish/publish.js';
@@ -42,10 +43,10 @@ export interface PublishFlags {
 export interface PolicyPublishSeams {
   /** Default: one `DefaultAzureCredential`, created when the command runs. */
   credential?: () => TokenCredential;
-  /** Default: process.env (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME). */
-  env?: Record<string, string | undefined>;
-  /** Default: process.stdout. */
-  stdout?: (text: string) => void;
+  /** The environment read for defaults (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME): scripts/cli.ts passes its io.env. */
+  env: CliEnv;
+  /** Where the result is printed: scripts/cli.ts passes its io.stdout. */
+  stdout: (text: string) => void;
   clientOptions?: ArmPolicyStoreOptions['clientOptions'];
   pollIntervalInMs?: number;
   codec?: PolicyCodec;
@@ -55,7 +56,7 @@ export interface PolicyPublishSeams {
   productPolicies?: () => ProductPolicy[];
 }
 
-export function serviceFrom(flags: PublishFlags, env: Record<string, string | undefined>): ServiceRef {
+export function serviceFrom(flags: PublishFlags, env: CliEnv): ServiceRef {
   const svc = {
     subscriptionId: flags.subscription ?? env.AZURE_SUBSCRIPTION_ID,
     resourceGroup: flags.resourceGroup ?? env.AZURE_RESOURCE_GROUP,
@@ -163,7 +164,7 @@ function resultText(r: PublishResult): string {
 }
 
 /** Registers `policy publish`. */
-export function registerPolicyPublish(program: Command, seams: PolicyPublishSeams = {}): void {
+export function registerPolicyPublish(program: Command, seams: PolicyPublishSeams): void {
   program
     .command('publish')
     .description('publish a policy to API Management through ARM: compare, show the diff, write with If-Match')
@@ -185,12 +186,12 @@ export function registerPolicyPublish(program: Command, seams: PolicyPublishSeam
     .option('--timeout <seconds>', 'give up on ARM after this many seconds (exit 3)', '300')
     .exitOverride()
     .action(async (flags: PublishFlags) => {
-      const out = seams.stdout ?? ((s: string) => void process.stdout.write(s));
+      const out = seams.stdout;
       const json = flags.format === 'json';
       if (flags.format !== 'text' && !json) throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
       try {
         const abortSignal = timeoutSignal(flags.timeout);
-        const env = seams.env ?? process.env;
+        const env = seams.env;
         const service = serviceFrom(flags, env);
         const endpoint = checkEndpoint(flags.endpoint);
         if (flags.workspace !== undefined) {

@@ -3,11 +3,12 @@
  * to one API Management service or workspace: read the folder → read the service → check and plan
  * → print → apply. Exit codes: 0 nothing to do or everything applied; 1 changes pending (`--plan`);
  * 2 bad input (layout, XML, lint errors, unresolved references, secrets); 3 ARM failure (a run
- * stopped part-way prints what was applied and what was not). Reads the environment only here.
+ * stopped part-way prints what was applied and what was not). The environment is the one scripts/cli.ts passes (io.env).
  */
 import type { Command } from 'commander';
 import { DefaultAzureCredential } from '@azure/identity';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CliEnv } from '../io.js';
 import { ArmResourceClient, type ArmResourceClientOptions, type TokenCredential } from '../publish/estate/arm-client.js';
 import { EstateError, isEstateInputError } from '../publish/estate/errors.js';
 import { readEstateFolder } from '../publish/estate/read-folder.js';
@@ -35,14 +36,15 @@ interface EstateFlags {
 /** What the command takes from its surroundings; tests replace these. */
 export interface PublishSeams {
   credential?: () => TokenCredential;
-  /** Default process.env: AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME, APIM_NAMED_VALUE_*. */
-  env?: Record<string, string | undefined>;
-  stdout?: (text: string) => void;
+  /** The environment read for AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, APIM_SERVICE_NAME and APIM_NAMED_VALUE_*: scripts/cli.ts passes its io.env. */
+  env: CliEnv;
+  /** Where the result is printed: scripts/cli.ts passes its io.stdout. */
+  stdout: (text: string) => void;
   arm?: Omit<ArmResourceClientOptions, 'credential' | 'service' | 'endpoint'>;
 }
 
 
-export function registerPublish(program: Command, seams: PublishSeams = {}): void {
+export function registerPublish(program: Command, seams: PublishSeams): void {
   program
     .command('publish')
     .description("publish an estate folder in APIOps's layout (policies, fragments, named values): plan, then apply in order")
@@ -59,12 +61,12 @@ export function registerPublish(program: Command, seams: PublishSeams = {}): voi
     .option('--timeout <seconds>', 'give up on ARM after this many seconds (exit 3)', '900')
     .exitOverride()
     .action(async (dir: string, flags: EstateFlags) => {
-      const out = seams.stdout ?? ((s: string) => void process.stdout.write(s));
+      const out = seams.stdout;
       const json = flags.format === 'json';
       if (flags.format !== 'text' && !json) throw new CliError(`--format must be text or json, not '${flags.format}'`, ExitCode.BadInput);
       try {
         const abortSignal = timeoutSignal(flags.timeout);
-        const env = seams.env ?? process.env;
+        const env = seams.env;
         const service = serviceFrom(flags, env);
         const endpoint = checkEndpoint(flags.endpoint);
         const local = await readEstateFolder(dir, { env, ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}) });

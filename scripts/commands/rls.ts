@@ -16,6 +16,7 @@ import { loadSpec } from '../../rls/spec/load.js';
 import type { RlsSpec } from '../../rls/spec/schema.js';
 import { formatTruthTable, verifySpec } from '../../rls/verify.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CliEnv, CommandIo } from '../io.js';
 
 const exitFor: Record<RlsErrorCode, ExitCode> = {
   RLS_SPEC_INVALID: ExitCode.BadInput,
@@ -57,7 +58,13 @@ export async function run(verb: Verb, body: () => Promise<void>): Promise<void> 
   }
 }
 
-export async function withDatabase<T>(url: string, fn: (db: Database) => Promise<T>, options: { existing?: boolean } = {}): Promise<T> {
+/** How a command opens its database: the environment it was given (for the PGlite cache folder) and whether the database must exist. */
+export interface WithDatabaseOptions {
+  env: CliEnv;
+  existing?: boolean;
+}
+
+export async function withDatabase<T>(url: string, fn: (db: Database) => Promise<T>, options: WithDatabaseOptions): Promise<T> {
   const target = parseDatabaseUrl(url);
   let credential;
   if (target.kind === 'mssql') {
@@ -68,7 +75,7 @@ export async function withDatabase<T>(url: string, fn: (db: Database) => Promise
   let db: Database;
   try {
     // a new PGlite cluster is loaded from the cached dump of a fresh initdb (APIM_RLS_PGLITE_CACHE, docs/local-stack.md)
-    db = await openDatabase(url, { ...(credential ? { credential } : {}), pgliteCache: pgliteCacheDirFromEnv(process.env), ...options });
+    db = await openDatabase(url, { ...(credential ? { credential } : {}), pgliteCache: pgliteCacheDirFromEnv(options.env), ...(options.existing !== undefined ? { existing: options.existing } : {}) });
   } catch (err) {
     if (err instanceof RlsError && err.code === 'RLS_DB_UNREACHABLE' && target.kind === 'mssql') {
       throw new RlsError('RLS_DB_UNREACHABLE', `${err.message}\n(Azure SQL is reached with a managed identity: run this where one is available, e.g. in Azure or after az login)`);
@@ -106,7 +113,7 @@ function emit(spec: RlsSpec, dialect: string, remove: boolean): string {
 }
 
 /** Registers the `rls` command group. */
-export function registerRls(program: Command): void {
+export function registerRls(program: Command, io: CommandIo): void {
   const rls = program.command('rls').description('row-level security: print, apply, verify and check drift of an RLS spec; create the sample').exitOverride();
 
   rls
@@ -119,7 +126,7 @@ export function registerRls(program: Command): void {
     .action(async (specFile: string, opts: { dialect: string; remove: boolean }) =>
       run('sql', async () => {
         const spec = await loadSpec(specFile);
-        process.stdout.write(emit(spec, opts.dialect, opts.remove));
+        io.stdout(emit(spec, opts.dialect, opts.remove));
       }),
     );
 
@@ -135,14 +142,14 @@ export function registerRls(program: Command): void {
       run('apply', async () => {
         const fmt = format(opts.format);
         const spec = await loadSpec(specFile);
-        const result = await withDatabase(opts.db, (db) => applySpec(db, spec, { remove: opts.remove }));
+        const result = await withDatabase(opts.db, (db) => applySpec(db, spec, { remove: opts.remove }), { env: io.env });
         if (fmt === 'json') {
-          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          io.stdout(`${JSON.stringify(result, null, 2)}\n`);
           return;
         }
         const where = redactUrl(opts.db);
-        if (result.changes.length === 0) process.stdout.write(`${where}: already up to date, nothing changed\n`);
-        else process.stdout.write(`${where}: applied ${result.changes.length} change(s)\n${printChanges(result.changes)}\n`);
+        if (result.changes.length === 0) io.stdout(`${where}: already up to date, nothing changed\n`);
+        else io.stdout(`${where}: applied ${result.changes.length} change(s)\n${printChanges(result.changes)}\n`);
       }),
     );
 
@@ -156,8 +163,8 @@ export function registerRls(program: Command): void {
         const target = parseDatabaseUrl(opts.db);
         if (target.kind === 'mssql') throw new CliError('rls sample supports PostgreSQL (a server or PGlite), not Azure SQL', ExitCode.BadInput);
         const { setupSampleDatabase } = await import('../../rls/sample/setup.js');
-        await withDatabase(opts.db, (db) => setupSampleDatabase(db));
-        process.stdout.write(`${redactUrl(opts.db)}: the orders sample is in place (schema app, seed data, RLS from rls/sample/spec.ts)\n`);
+        await withDatabase(opts.db, (db) => setupSampleDatabase(db), { env: io.env });
+        io.stdout(`${redactUrl(opts.db)}: the orders sample is in place (schema app, seed data, RLS from rls/sample/spec.ts)\n`);
       }),
     );
 
@@ -176,9 +183,9 @@ export function registerRls(program: Command): void {
         const fmt = format(opts.format);
         const spec = await loadSpec(specFile);
         const cases = await loadCases(opts.cases);
-        const report = await withDatabase(opts.db, (db) => verifySpec(db, spec, cases, { hardening: opts.hardening, ...(opts.role ? { role: opts.role } : {}) }), { existing: true });
-        process.stdout.write(fmt === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTruthTable(report));
-        if (report.mismatches > 0) process.exitCode = ExitCode.Findings;
+        const report = await withDatabase(opts.db, (db) => verifySpec(db, spec, cases, { hardening: opts.hardening, ...(opts.role ? { role: opts.role } : {}) }), { env: io.env, existing: true });
+        io.stdout(fmt === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTruthTable(report));
+        if (report.mismatches > 0) io.setExitCode(ExitCode.Findings);
       }),
     );
 
@@ -193,11 +200,11 @@ export function registerRls(program: Command): void {
       run('drift', async () => {
         const fmt = format(opts.format);
         const spec = await loadSpec(specFile);
-        const changes = await withDatabase(opts.db, (db) => driftSpec(db, spec), { existing: true });
-        if (fmt === 'json') process.stdout.write(`${JSON.stringify({ drift: changes }, null, 2)}\n`);
-        else if (changes.length === 0) process.stdout.write('no drift: the catalog matches the spec\n');
-        else process.stdout.write(`${changes.length} difference(s) between the catalog and the spec:\n${printChanges(changes)}\n`);
-        if (changes.length > 0) process.exitCode = ExitCode.Findings;
+        const changes = await withDatabase(opts.db, (db) => driftSpec(db, spec), { env: io.env, existing: true });
+        if (fmt === 'json') io.stdout(`${JSON.stringify({ drift: changes }, null, 2)}\n`);
+        else if (changes.length === 0) io.stdout('no drift: the catalog matches the spec\n');
+        else io.stdout(`${changes.length} difference(s) between the catalog and the spec:\n${printChanges(changes)}\n`);
+        if (changes.length > 0) io.setExitCode(ExitCode.Findings);
       }),
     );
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CommandIo } from '../io.js';
 import { pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
 import { defaultPorts, startStack, type Stack, type StackOptions } from '../../local/stack.js';
 import { jsonLineLog, type GatewayLogEntry } from '../../local/gateway/log.js';
@@ -101,7 +102,7 @@ export function describeStack(stack: Stack): string {
 }
 
 /** Registers `apim-rls start` (`npm start`): the local stack until Ctrl-C / SIGTERM. */
-export function registerStart(program: Command): void {
+export function registerStart(program: Command, io: CommandIo): void {
   program
     .command('start')
     .description('run the local stack: OpenID issuer, Functions host on the embedded database, gateway')
@@ -121,14 +122,14 @@ export function registerStart(program: Command): void {
       // one JSON line per gateway request (request id, trace id, operation, status, duration; a refusal's LastError),
       // and after a write, the audit rows it wrote
       const running: { stack?: Stack } = {};
-      const writeLine = jsonLineLog((line) => process.stdout.write(line + '\n'));
+      const writeLine = jsonLineLog((line) => io.stdout(line + '\n'));
       options.gatewayLog = (entry) => {
         writeLine(entry);
-        if (running.stack) void auditRowsLine(running.stack, entry).then((line) => line !== null && process.stdout.write(line + '\n'));
+        if (running.stack) void auditRowsLine(running.stack, entry).then((line) => line !== null && io.stdout(line + '\n'));
       };
       if (flags.dataDir !== undefined) options.dataDir = resolve(flags.dataDir);
       // the embedded database starts from the cached dump of a fresh initdb (APIM_RLS_PGLITE_CACHE, docs/local-stack.md)
-      options.pgliteCache = pgliteCacheDirFromEnv(process.env);
+      options.pgliteCache = pgliteCacheDirFromEnv(io.env);
       if (flags.issuerDir !== undefined) options.issuerKeyDir = resolve(flags.issuerDir);
       let graceInMs: number | undefined;
       if (flags.gracePeriod !== undefined) {
@@ -156,7 +157,7 @@ export function registerStart(program: Command): void {
         unlock();
       };
       // the embedded database and the sample take a few seconds: say so before the banner
-      process.stdout.write(
+      io.stdout(
         `starting the local stack: OpenID issuer, Functions host on embedded PostgreSQL (${options.dataDir ?? 'in memory'}, with the orders sample), gateway...\n`,
       );
       let stack: Stack;
@@ -170,17 +171,17 @@ export function registerStart(program: Command): void {
       }
       running.stack = stack;
       if (!stopRequested) {
-        process.stdout.write(describeStack(stack));
+        io.stdout(describeStack(stack));
         await new Promise<void>((done) => {
           wake = done;
           if (stopRequested) done();
         });
       }
-      process.stdout.write('stopping: no new connections; finishing the requests in flight...\n');
+      io.stdout('stopping: no new connections; finishing the requests in flight...\n');
       try {
         const { cutOff } = await stack.close(graceInMs);
         const lost = cutOff.gateway + cutOff.functions + cutOff.issuer;
-        process.stdout.write(lost === 0 ? 'stopped.\n' : `stopped: the grace period ended with ${lost} request(s) unanswered (connections closed).\n`);
+        io.stdout(lost === 0 ? 'stopped.\n' : `stopped: the grace period ended with ${lost} request(s) unanswered (connections closed).\n`);
       } finally {
         unlock();
       }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
+import type { CommandIo } from '../io.js';
 import { defaultIssuerUrl, defaultKeyDir, maxTtlSeconds, mintFromKeyDir, mintRequestSchema, openKeyStore, type MintRequest } from '../../local/issuer/index.js';
 import { sampleUsers } from '../../rls/sample/users.js';
 
@@ -88,7 +89,7 @@ export async function chooseIssuer(keyDir: string, probeTimeoutMs = 1500): Promi
   return { issuer: defaultIssuerUrl, note: `iss ${defaultIssuerUrl}: the issuer last started on ${keyDir} (${stored}) is not running; pass --issuer-url to choose` };
 }
 
-export function registerToken(program: Command): void {
+export function registerToken(program: Command, io: CommandIo): void {
   program
     .command('token')
     .description("print a token signed by the local OpenID issuer's keys (created in the key folder when missing)")
@@ -118,12 +119,12 @@ export function registerToken(program: Command): void {
         else {
           const chosen = await chooseIssuer(keyDir);
           options.issuer = chosen.issuer;
-          if (chosen.note !== undefined) process.stderr.write(`apim-rls: ${chosen.note}\n`);
+          if (chosen.note !== undefined) io.stderr(`apim-rls: ${chosen.note}\n`);
         }
         ({ token } = await mintFromKeyDir(request, options));
       } catch (err) {
         throw new CliError(`could not use the key folder ${keyDir}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.RuntimeFailure);
       }
-      process.stdout.write(token + '\n');
+      io.stdout(token + '\n');
     });
 }

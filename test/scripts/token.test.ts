@@ -1,26 +1,15 @@
+/** `apim-rls token`: the flags, and the command in-process through the CLI's `main` (test/support/cli.ts) and once as a spawned process. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startDevIssuer, type DevIssuer } from '../../local/issuer/index.js';
 import { mintRequestFromFlags } from '../../scripts/commands/token.js';
 import { CliError } from '../../scripts/exit-codes.js';
 import { sampleUsers } from '../../rls/sample/index.js';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'cli.ts'), ...args], { cwd: repoRoot }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runCli as cli, spawnCli } from '../support/cli.js';
 
 const flags = (over: Partial<Parameters<typeof mintRequestFromFlags>[0]>) => ({ roles: [], scp: [], aud: [], claim: [], ...over });
 
@@ -67,6 +56,19 @@ describe('apim-rls token: command', () => {
   after(async () => {
     await issuer.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('as a process: only the token on stdout (exit 0), verified against the running issuer; without --sub exit 2 and no token', async () => {
+    const r = await spawnCli(['token', '--sub', 'alice', '--tid', 'contoso', '--issuer-dir', join(dir, 'keys')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, `apim-rls: iss ${issuer.issuer}: the issuer running on ${join(dir, 'keys')}\n`);
+    assert.match(r.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const { payload } = await jwtVerify(r.stdout.trim(), createRemoteJWKSet(new URL(issuer.jwksUri)), { issuer: issuer.issuer, audience: 'api://apim-rls-orders' });
+    assert.equal(payload.sub, 'alice');
+    const bad = await spawnCli(['token', '--tid', 'contoso', '--issuer-dir', join(dir, 'keys')]);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stdout, '');
+    assert.equal(bad.stderr, 'apim-rls: --sub is required\n');
   });
 
   it('prints only a token that verifies against the running issuer', async () => {

@@ -5,13 +5,13 @@
 // (MicrosoftDocs/azure-docs articles/api-management/api-management-policy-expressions.md).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lintPolicy } from '../../../policies/lint/index.js';
 import { parsePolicyXml } from '../../../policies/xml/index.js';
 import { emulate, EmulatorError } from '../../../policies/emulator/index.js';
+import { runCli } from '../../support/cli.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const fixtures = join(repoRoot, 'test', 'fixtures', 'csharp');
@@ -45,10 +45,8 @@ const ACCEPTED: Record<string, string | RegExp> = {
   'utcnow-round-trip.xml': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/,
 };
 
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** `apim-rls ARGS` in-process (test/support/cli.ts; policy lint as a process is tested in test/scripts/policy-lint.test.ts). */
+const cli = (...args: string[]) => runCli(args);
 
 describe('issue 9 done-when: what APIM refuses at save time and what it accepts', () => {
   it('every fixture has its expectation (and no expectation lacks its fixture)', () => {
@@ -67,15 +65,15 @@ describe('issue 9 done-when: what APIM refuses at save time and what it accepts'
     }
   });
 
-  it('policy lint exits 1 on the refused fixtures, each with APIM501; 0 on the accepted ones', () => {
-    const refused = cli('policy', 'lint', '--format', 'json', ...files('refused'));
+  it('policy lint exits 1 on the refused fixtures, each with APIM501; 0 on the accepted ones', async () => {
+    const refused = await cli('policy', 'lint', '--format', 'json', ...files('refused'));
     assert.equal(refused.code, 1, refused.stderr);
     const out = JSON.parse(refused.stdout) as { results: { findings: { ruleId: string }[] }[] };
     assert.deepEqual(
       out.results.map((r) => r.findings.map((f) => f.ruleId)),
       files('refused').map(() => ['APIM501']),
     );
-    const accepted = cli('policy', 'lint', ...files('accepted'));
+    const accepted = await cli('policy', 'lint', ...files('accepted'));
     assert.equal(accepted.code, 0, accepted.stdout + accepted.stderr);
     assert.match(accepted.stdout, /^0 error\(s\), 0 warning\(s\), 0 info in 8 file\(s\)\n$/);
   });

@@ -1,22 +1,24 @@
-/** `apim-rls chain check --prove` end to end: the static check, then the proof; exit 0 clean, 1 on a mismatch, 2 without cases. */
+/**
+ * `apim-rls chain check --prove` end to end: the static check, then the proof; exit 0 clean, 1 on
+ * a mismatch, 2 without cases. In-process through the CLI's `main` (test/support/cli.ts): what the
+ * proof starts (database, issuer, hosts) must be closed when main returns, or this file does not
+ * end. `chain check` as a spawned process is tested in cli.test.ts.
+ */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleCases } from '../../../rls/sample/index.js';
 import { issuerOfDiscoveryUrl } from '../../../scripts/chain/prove/identity-provider.js';
 import type { ProveReport } from '../../../scripts/chain/prove/index.js';
-import { backendResource, built, exampleSettings, repoRoot, seed } from './fixture.js';
+import { backendResource, built, exampleSettings, seed } from './fixture.js';
+import { runCli } from '../../support/cli.js';
 
 let dir = '';
 const file = (name: string) => join(dir, name);
 
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'chain', 'check', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]) => runCli(['chain', 'check', ...args]);
 
 const discovery = exampleSettings['APIM_RLS_OPENID_CONFIG_URL'] as string;
 const chain = (policy: string) => [
@@ -35,15 +37,15 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('the product chain checks clean and proves clean: exit 0', () => {
-  const r = cli([...chain('orders-api.xml'), '--prove', '--cases', 'rls/sample/cases.ts']);
+test('the product chain checks clean and proves clean: exit 0', async () => {
+  const r = await cli([...chain('orders-api.xml'), '--prove', '--cases', 'rls/sample/cases.ts']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /^0 error\(s\), 0 warning\(s\), 0 info in the chain\n/);
   assert.match(r.stdout, /\d+ checks: \d+ agree, 0 mismatch, \d+ not reachable through the API, \d+ refused by the gateway\n$/);
 });
 
-test('a proof mismatch is a finding: exit 1, the layer named; --format json carries the proof', () => {
-  const r = cli([...chain('tenant-from-oid.xml'), '--prove', '--cases', file('alice.json'), '--format', 'json']);
+test('a proof mismatch is a finding: exit 1, the layer named; --format json carries the proof', async () => {
+  const r = await cli([...chain('tenant-from-oid.xml'), '--prove', '--cases', file('alice.json'), '--format', 'json']);
   assert.equal(r.code, 1, r.stderr);
   const out = JSON.parse(r.stdout) as { proof: ProveReport };
   const orders = out.proof.rows.find((x) => x.kind === 'rows' && x.subject === 'app.orders');
@@ -51,24 +53,24 @@ test('a proof mismatch is a finding: exit 1, the layer named; --format json carr
   assert.equal(out.proof.cases[0]?.forwarded?.headers['x-identity-tenant-id'], '00000000-0000-0000-0000-0000000000a1');
 });
 
-test('--prove without --cases, or with cases that do not parse: exit 2', () => {
-  const none = cli([...chain('orders-api.xml'), '--prove']);
+test('--prove without --cases, or with cases that do not parse: exit 2', async () => {
+  const none = await cli([...chain('orders-api.xml'), '--prove']);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /--prove needs the verify cases: --cases FILE/);
-  const stray = cli([...chain('orders-api.xml'), '--cases', 'rls/sample/cases.ts']);
+  const stray = await cli([...chain('orders-api.xml'), '--cases', 'rls/sample/cases.ts']);
   assert.equal(stray.code, 2);
   assert.match(stray.stderr, /--cases is read only with --prove/);
   writeFileSync(file('bad-cases.json'), JSON.stringify({ cases: [] }));
-  const bad = cli([...chain('orders-api.xml'), '--prove', '--cases', file('bad-cases.json')]);
+  const bad = await cli([...chain('orders-api.xml'), '--prove', '--cases', file('bad-cases.json')]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /invalid verify cases/);
 });
 
-test('settings the backend would not start with: the static findings are printed, the proof cannot run (exit 2)', () => {
+test('settings the backend would not start with: the static findings are printed, the proof cannot run (exit 2)', async () => {
   writeFileSync(file('bad.settings.json'), JSON.stringify({ Values: { ...exampleSettings, APIM_RLS_AUDIENCE: '' } }));
   const args = chain('orders-api.xml');
   args[args.indexOf('local.settings.example.json')] = file('bad.settings.json');
-  const r = cli([...args, '--prove', '--cases', 'rls/sample/cases.ts']);
+  const r = await cli([...args, '--prove', '--cases', 'rls/sample/cases.ts']);
   assert.equal(r.code, 2);
   assert.match(r.stdout, /error CHAIN001 .*APIM_RLS_AUDIENCE/);
   assert.match(r.stderr, /the backend settings are not valid: APIM_RLS_AUDIENCE/);

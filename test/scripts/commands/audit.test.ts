@@ -1,9 +1,9 @@
 /**
- * `apim-rls audit` as a DBA runs it: a spawned CLI against a PGlite directory and the private
- * PostgreSQL server, reading the audit rows of one request as the auditor role.
+ * `apim-rls audit` as a DBA runs it, against a PGlite directory and the private PostgreSQL server,
+ * reading the audit rows of one request as the auditor role: in-process through the CLI's `main`
+ * (test/support/cli.ts), and once as a spawned process (exit status and output of a real process).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,24 +11,14 @@ import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../../rls/db/open.js';
 import { sampleUsers, setupSampleDatabase } from '../../../rls/sample/index.js';
 import { serverDatabaseUrl } from '../../rls/support/backends.js';
+import { runCli, spawnCli } from '../../support/cli.js';
 
-const repoRoot = join(import.meta.dirname, '..', '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'apim-rls-audit-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const { alice, carol } = sampleUsers;
 const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'cli.ts'), 'audit', ...args], { cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => runCli(['audit', ...args]);
 
 /** The sample, and three audited writes: two by alice in one request, one by carol. */
 async function prepare(url: string): Promise<void> {
@@ -55,13 +45,30 @@ const targets: { name: string; url: () => Promise<string | null> }[] = [
   { name: 'the private PostgreSQL server', url: serverDatabaseUrl },
 ];
 
-for (const target of targets) {
+for (const [i, target] of targets.entries()) {
   describe(`apim-rls audit on ${target.name}`, () => {
     let url: string | null = null;
     before(async () => {
       url = await target.url();
       if (url) await prepare(url);
     });
+
+    if (i === 0) {
+      it('as a process: the rows of one request on stdout (exit 0); a --db folder that does not exist is exit 3 with one line on stderr', async (t) => {
+        if (!url) return t.skip('no database');
+        const ok = await spawnCli(['audit', '--db', url, '--request-id', 'req-cli-alice']);
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.match(ok.stdout, /^occurred_at +operation /);
+        assert.match(ok.stdout, /\n2 row\(s\)\n$/);
+        assert.equal(ok.stderr, '');
+        const missing = join(tmp, 'spawned-typo', 'db');
+        const bad = await spawnCli(['audit', '--db', `pglite:${missing}`, '--request-id', 'r']);
+        assert.equal(bad.code, 3, bad.stderr);
+        assert.match(bad.stderr, /^apim-rls: no PGlite database at .*spawned-typo\/db \(the folder does not exist\)[^\n]*\n$/);
+        assert.equal(bad.stdout, '');
+        assert.equal(existsSync(join(tmp, 'spawned-typo')), false, 'nothing was created');
+      });
+    }
 
     it("prints one request's audit rows as a table and as JSON, bounded by --limit", async (t) => {
       if (!url) return t.skip('PostgreSQL server binaries not installed');

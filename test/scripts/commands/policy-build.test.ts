@@ -1,28 +1,19 @@
+/** `apim-rls policy build`: the library calls, the command in-process through the CLI's `main` (test/support/cli.ts), and once as a spawned process. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildPolicies, missingNamedValues, readNamedValueNames } from '../../../scripts/commands/policy-build.js';
 import { productPolicies } from '../../../policies/product/index.js';
 import { parsePolicy } from '../../../policies/model/text.js';
 import { parsePolicyXml } from '../../../policies/xml/parse.js';
 import { lintPolicy } from '../../../policies/lint/index.js';
 import { CliError } from '../../../scripts/exit-codes.js';
+import { runCli as cli, spawnCli } from '../../support/cli.js';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'apim-rls-build-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'cli.ts'), ...args], { cwd: repoRoot }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 test('writes one XML file per product policy that parses back to the same model', () => {
   for (const form of ['xml', 'raw'] as const) {
@@ -52,16 +43,17 @@ test('an output path that cannot be created is a runtime failure (exit 3), not a
   assert.throws(() => buildPolicies({ outDir: join(file, 'sub'), form: 'xml' }), (e: unknown) => e instanceof CliError && e.exitCode === 3);
 });
 
-test('apim-rls policy build --out DIR --raw prints what it wrote', async () => {
+test('as a process: apim-rls policy build --out DIR --raw prints what it wrote (exit 0); an output path that cannot be created is exit 3', async () => {
   const out = join(tmp, 'cli');
-  const r = await cli(['policy', 'build', '--out', out, '--raw']);
+  const r = await spawnCli(['policy', 'build', '--out', out, '--raw']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /wrote .*orders-api\.xml \(api; named values: entra-issuer, entra-openid-config, entra-tenant-id, orders-backend-resource\)/);
   assert.match(r.stdout, /wrote .*global\.xml \(global\)/);
   assert.ok(readFileSync(join(out, 'orders-api.xml'), 'utf8').includes('Claims.GetValueOrDefault("oid", "")'), 'raw form keeps quotes verbatim');
-  const bad = await cli(['policy', 'build', '--out', join(tmp, 'a-file', 'x')]);
+  const bad = await spawnCli(['policy', 'build', '--out', join(tmp, 'a-file', 'x')]);
   assert.equal(bad.code, 3);
-  assert.match(bad.stderr, /^apim-rls: cannot create /);
+  assert.match(bad.stderr, /^apim-rls: cannot create [^\n]+\n$/);
+  assert.equal(bad.stdout, '');
 });
 
 test('--named-values: every referenced {{name}} must exist, else exit 1 and nothing written', async () => {

@@ -1,22 +1,16 @@
+/**
+ * `apim-rls policy emulate` in-process through the CLI's `main` (test/support/cli.ts); the first
+ * test runs it as a spawned process.
+ */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli as cli, spawnCli } from '../../support/cli.js';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'apim-rls-emulate-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'cli.ts'), ...args], { cwd: repoRoot }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 function file(name: string, text: string): string {
   const p = join(tmp, name);
@@ -33,6 +27,18 @@ const api = file(
   </inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`,
 );
 const fragment = file('f.xml', '<fragment><set-variable name="env" value="{{env}}" /><trace source="t"><message>hi</message></trace></fragment>');
+
+test('as a process: the response as JSON on stdout (exit 0); a missing named value is exit 2 with one line on stderr', async () => {
+  const req = file('req-spawned.json', JSON.stringify({ method: 'GET', url: 'https://gw.test/orders', headers: { 'X-Key': 'k' } }));
+  const r = await spawnCli(['policy', 'emulate', api, '--request', req, '--scope', global, '--fragment', `f=${fragment}`, '--named-value', 'env=dev']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).body, 'global|dev');
+  assert.equal(r.stderr, '');
+  const bad = await spawnCli(['policy', 'emulate', api, '--request', req, '--scope', global, '--fragment', `f=${fragment}`]);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr, 'apim-rls: named values not given: env (pass --named-value NAME=VALUE for each)\n');
+  assert.equal(bad.stdout, '');
+});
 
 test('--scope, --fragment and --named-value take one value each, so the policy FILE may follow them (regression: --scope swallowed it)', async () => {
   const req = file('req-order.json', JSON.stringify({ method: 'GET', url: 'https://gw.test/orders', headers: { 'X-Key': 'k' } }));

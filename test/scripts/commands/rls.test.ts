@@ -1,9 +1,9 @@
 /**
- * The `apim-rls rls` commands as a user runs them: a spawned CLI against a PGlite directory in a
- * temporary folder and against the private PostgreSQL server.
+ * The `apim-rls rls` commands as a user runs them, against a PGlite directory in a temporary
+ * folder and against the private PostgreSQL server: in-process through the CLI's `main`
+ * (test/support/cli.ts), and once as a spawned process (exit status and output of a real process).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,25 +11,20 @@ import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../../rls/db/open.js';
 import { sampleCases, sampleSchemaSql, seedSample } from '../../../rls/sample/index.js';
 import { serverDatabaseUrl } from '../../rls/support/backends.js';
+import { repoRoot, runCli, spawnCli } from '../../support/cli.js';
 
-const repoRoot = join(import.meta.dirname, '..', '..', '..');
 const spec = join(repoRoot, 'rls', 'sample', 'spec.ts');
 const cases = join(repoRoot, 'rls', 'sample', 'cases.ts');
 const golden = (name: string) => readFileSync(join(repoRoot, 'test', 'rls', 'golden', name), 'utf8');
 const tmp = mkdtempSync(join(tmpdir(), 'apim-rls-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'cli.ts'), 'rls', ...args], { cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => runCli(['rls', ...args]);
+const badSpec = () => {
+  const bad = join(tmp, 'bad.yaml');
+  writeFileSync(bad, readFileSync(join(repoRoot, 'test', 'rls', 'golden', 'orders.spec.yaml'), 'utf8').replace('key: tenant_id\n    owner:', 'key: tenant\n    owner:'));
+  return bad;
+};
 
 async function withDb<T>(url: string, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const db = await openDatabase(url);
@@ -41,6 +36,17 @@ async function withDb<T>(url: string, fn: (db: Awaited<ReturnType<typeof openDat
 }
 
 describe('rls sql', () => {
+  it('as a process: prints the T-SQL script (exit 0); a bad spec exits 2 with the path and reason on stderr, no stack trace', async () => {
+    const ms = await spawnCli(['rls', 'sql', spec, '--dialect', 'mssql']);
+    assert.equal(ms.code, 0, ms.stderr);
+    assert.equal(ms.stdout, golden('orders.mssql.sql'));
+    const r = await spawnCli(['rls', 'sql', badSpec(), '--dialect', 'postgres']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^apim-rls: invalid RLS spec .*bad\.yaml:\n {2}tables\.1\.tenant\.key: names no session key "tenant"\n$/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.equal(r.stdout, '');
+  });
+
   it('prints the T-SQL and PostgreSQL scripts (the golden files)', async () => {
     const ms = await cli('sql', spec, '--dialect', 'mssql');
     assert.equal(ms.code, 0, ms.stderr);
@@ -54,9 +60,7 @@ describe('rls sql', () => {
     const d = await cli('sql', spec, '--dialect', 'oracle');
     assert.equal(d.code, 2);
     assert.match(d.stderr, /--dialect must be mssql or postgres/);
-    const bad = join(tmp, 'bad.yaml');
-    writeFileSync(bad, readFileSync(join(repoRoot, 'test', 'rls', 'golden', 'orders.spec.yaml'), 'utf8').replace('key: tenant_id\n    owner:', 'key: tenant\n    owner:'));
-    const r = await cli('sql', bad, '--dialect', 'postgres');
+    const r = await cli('sql', badSpec(), '--dialect', 'postgres');
     assert.equal(r.code, 2);
     assert.match(r.stderr, /tables\.1\.tenant\.key: names no session key "tenant"/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);

@@ -14,7 +14,7 @@ import { FakeArm, RESOURCE_GROUP, SERVICE, SUBSCRIPTION, TEST_TOKEN, fakeCredent
 const cert = makeTestCertificate();
 
 /** Runs `policy publish ARGS` the way scripts/cli.ts does, returning exit code and output. */
-async function run(args: string[], seams: PolicyPublishSeams): Promise<{ code: number; stdout: string; error: string }> {
+async function run(args: string[], seams: Omit<PolicyPublishSeams, 'stdout'>): Promise<{ code: number; stdout: string; error: string }> {
   let stdout = '';
   const program = new Command('apim-rls').exitOverride();
   const policy = program.command('policy').exitOverride();
@@ -52,7 +52,7 @@ const GLOBAL_POLICY = POLICY.replace(/<base \/>/g, '');
 describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert === null ? 'openssl is not installed: cannot make a TLS certificate for the fake ARM endpoint' : false }, () => {
   let arm: FakeArm;
   let dir: string;
-  let seams: PolicyPublishSeams;
+  let seams: Omit<PolicyPublishSeams, 'stdout'>;
   const svc = ['--subscription', SUBSCRIPTION, '--resource-group', RESOURCE_GROUP, '--service', SERVICE];
   const file = (name: string, text: string) => {
     const p = join(dir, name);
@@ -348,7 +348,7 @@ describe('apim-rls policy publish against a fake ARM endpoint', { skip: cert ===
 });
 
 describe('apim-rls policy publish: bad arguments exit 2 before any request', () => {
-  const seams: PolicyPublishSeams = { credential: () => fakeCredential, env: {} };
+  const seams: Omit<PolicyPublishSeams, 'stdout'> = { credential: () => fakeCredential, env: {} };
   const svc = ['--subscription', SUBSCRIPTION, '--resource-group', RESOURCE_GROUP, '--service', SERVICE];
   const cases: Array<[string, string[], RegExp]> = [
     ['no service', ['--global', '--file', 'x.xml'], /--subscription .* is required.*--resource-group.*--service/],
