@@ -765,6 +765,20 @@ function setIndex(obj: unknown, key: unknown, value: unknown): void {
 // ---- members and calls ------------------------------------------------------------------------
 
 function getMember(obj: unknown, name: string, f: Frame): unknown {
+  // the kinds are disjoint: the cheapest and most common tests first
+  if (typeof obj === 'string') {
+    if (name === 'Length') return obj.length;
+    return unsupported(`member '${name}' of ${typeName(obj)}`);
+  }
+  if (obj instanceof HostObject) {
+    const v = obj.getMember(name);
+    if (v !== NO_MEMBER) return v;
+    if (name === 'Count' || name === 'Length') {
+      const items = obj.enumerate();
+      if (items) return items.length;
+    }
+    return unsupported(`member '${name}' of ${obj.typeName}`);
+  }
   if (obj instanceof StaticType) {
     const known = obj.constants.get(name);
     if (known !== undefined) return known;
@@ -776,18 +790,7 @@ function getMember(obj: unknown, name: string, f: Frame): unknown {
     if (v !== null && typeof v !== 'object') obj.constants.set(name, v);
     return v;
   }
-  if (obj instanceof HostObject) {
-    const v = obj.getMember(name);
-    if (v !== NO_MEMBER) return v;
-    if (name === 'Count' || name === 'Length') {
-      const items = obj.enumerate();
-      if (items) return items.length;
-    }
-    return unsupported(`member '${name}' of ${obj.typeName}`);
-  }
-  if (typeof obj === 'string') {
-    if (name === 'Length') return obj.length;
-  } else if (Array.isArray(obj) || obj instanceof Uint8Array) {
+  if (Array.isArray(obj) || obj instanceof Uint8Array) {
     if (name === 'Length' || name === 'Count') return obj.length;
   }
   return unsupported(`member '${name}' of ${typeName(obj)}`);
