@@ -59,7 +59,8 @@ export function unsupported(what: string): never {
 }
 
 export function prim(v: unknown): unknown {
-  return v instanceof JToken ? unwrapJson(v) : v;
+  // a primitive (the common case) skips the instanceof
+  return typeof v === 'object' && v instanceof JToken ? unwrapJson(v) : v;
 }
 
 /** C#'s ToString() of a value. */

@@ -909,6 +909,8 @@ function compileCall(e: Extract<Expr, { k: 'call' }>): Thunk {
 }
 
 function callMethod(target: unknown, name: string, args: unknown[], typeArgs: string[], named: Record<string, unknown>, f: Frame): unknown {
+  // a host object (the common receiver) is tested first: it is never a static type
+  if (target instanceof HostObject) return callHostMethod(target, name, args, typeArgs, named, f);
   if (target instanceof StaticType) {
     const libs = staticLibraries(target.name);
     if (name === 'Equals' && target.fullName === 'System.String') return STRING_STATIC_EQUALS(undefined, args, f, typeArgs);
@@ -916,20 +918,9 @@ function callMethod(target: unknown, name: string, args: unknown[], typeArgs: st
     if (m) return m.run(undefined, args, f, typeArgs);
     return unsupported(`static method ${target.name}.${name}`);
   }
-  if (name === 'ToString' && args.length === 0 && !(target instanceof CsGuid) && !(target instanceof JToken)) return str(target);
+  if (name === 'ToString' && args.length === 0) return str(target);
   if (name === 'GetType') unsupported('GetType()');
   if (name === 'GetHashCode' && args.length === 0) return hashCode(str(target));
-  if (target instanceof HostObject) {
-    const v = target.callMethod(name, args, typeArgs, named);
-    if (v !== NO_MEMBER) return v;
-    const items = target.enumerate();
-    if (items) {
-      const m = findMethod(ENUMERABLE_ONLY, name);
-      if (m) return m.run(items, args, f, typeArgs);
-    }
-    if (name === 'Equals') return equals(target, args[0]);
-    return unsupported(`method '${name}' of ${target.typeName}`);
-  }
   if (typeof target === 'string') {
     const m = findMethod(STRING_LIBS, name);
     if (m) return m.run(target, args, f, typeArgs);
@@ -948,6 +939,22 @@ function callMethod(target: unknown, name: string, args: unknown[], typeArgs: st
   if (typeof target === 'boolean' && name === 'Equals') return target === args[0];
   if (target instanceof Lambda && name === 'Invoke') return invoke(target, args, f);
   return unsupported(`method '${name}' of ${typeName(target)}`);
+}
+
+/** callMethod on a host object: ToString, GetType and GetHashCode first, as for any value, then the object's own methods. */
+function callHostMethod(target: HostObject, name: string, args: unknown[], typeArgs: string[], named: Record<string, unknown>, f: Frame): unknown {
+  if (name === 'ToString' && args.length === 0 && !(target instanceof CsGuid) && !(target instanceof JToken)) return str(target);
+  if (name === 'GetType') unsupported('GetType()');
+  if (name === 'GetHashCode' && args.length === 0) return hashCode(str(target));
+  const v = target.callMethod(name, args, typeArgs, named);
+  if (v !== NO_MEMBER) return v;
+  const items = target.enumerate();
+  if (items) {
+    const m = findMethod(ENUMERABLE_ONLY, name);
+    if (m) return m.run(items, args, f, typeArgs);
+  }
+  if (name === 'Equals') return equals(target, args[0]);
+  return unsupported(`method '${name}' of ${target.typeName}`);
 }
 
 const ENUMERABLE_ONLY = [ENUMERABLE];
