@@ -95,7 +95,7 @@ export function equals(a: unknown, b: unknown): boolean {
   if (a === undefined) a = null;
   if (b === undefined) b = null;
   if (a === b) return true;
-  if (a instanceof HostObject) return a.csEquals(b);
+  if (typeof a === 'object' && a instanceof HostObject) return a.csEquals(b);
   return false;
 }
 
@@ -155,13 +155,15 @@ export function enumerate(v: unknown): unknown[] {
     chargeArray(v.length);
     return [...v];
   }
-  if (v instanceof Uint8Array) {
-    chargeArray(v.length);
-    return [...v];
-  }
+  // a host object (a JArray, a dictionary) before a byte array: disjoint, and its test is the shorter
   if (v instanceof HostObject) {
     const items = v.enumerate();
     if (items) return items;
+    return unsupported(`enumeration of ${typeName(v)}`);
+  }
+  if (v instanceof Uint8Array) {
+    chargeArray(v.length);
+    return [...v];
   }
   return unsupported(`enumeration of ${typeName(v)}`);
 }

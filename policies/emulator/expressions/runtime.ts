@@ -802,14 +802,16 @@ function getIndex(obj: unknown, key: unknown): unknown {
     if (i < 0 || i >= obj.length) throw new CsException('IndexOutOfRangeException', 'Index was outside the bounds of the array.');
     return obj[i];
   }
+  // a host object (`context.Variables["jwt"]`) before the array kinds: disjoint, and its test is the shorter
+  if (obj instanceof HostObject) {
+    const v = obj.getIndex(key);
+    if (v !== NO_MEMBER) return v;
+    return unsupported(`indexer of ${typeName(obj)}`);
+  }
   if (Array.isArray(obj) || obj instanceof Uint8Array) {
     const i = num(key);
     if (!Number.isInteger(i) || i < 0 || i >= obj.length) throw new CsException('IndexOutOfRangeException', 'Index was outside the bounds of the array.');
     return obj[i];
-  }
-  if (obj instanceof HostObject) {
-    const v = obj.getIndex(key);
-    if (v !== NO_MEMBER) return v;
   }
   return unsupported(`indexer of ${typeName(obj)}`);
 }
@@ -874,7 +876,7 @@ function compileCall(e: Extract<Expr, { k: 'call' }>): Thunk {
         throw new CsException('NullReferenceException', `Object reference not set to an instance of an object (calling '${name}').`);
       }
       // a static member's receiver is the type itself: the implementation gets none
-      if (keyed !== undefined) return keyed.run(t instanceof StaticType ? undefined : t, values, f, typeArgs);
+      if (keyed !== undefined) return keyed.run(receiver(t), values, f, typeArgs);
       return callMethod(t, name, values, typeArgs, NO_NAMED, f);
     };
   }
@@ -902,10 +904,15 @@ function compileCall(e: Extract<Expr, { k: 'call' }>): Thunk {
       if (nullCond) return null;
       throw new CsException('NullReferenceException', `Object reference not set to an instance of an object (calling '${name}').`);
     }
-    const result = keyed !== undefined ? keyed.run(t instanceof StaticType ? undefined : t, positional, f, typeArgs) : callMethod(t, name, positional, typeArgs, named, f);
+    const result = keyed !== undefined ? keyed.run(receiver(t), positional, f, typeArgs) : callMethod(t, name, positional, typeArgs, named, f);
     for (const [r, store] of refs) store(env, f, r.value);
     return result;
   };
+}
+
+/** The receiver a library member gets: none for a static type (`string.Join`), else the value; the common kinds tested first. */
+function receiver(t: unknown): unknown {
+  return typeof t !== 'object' || t instanceof HostObject || !(t instanceof StaticType) ? t : undefined;
 }
 
 function callMethod(target: unknown, name: string, args: unknown[], typeArgs: string[], named: Record<string, unknown>, f: Frame): unknown {
