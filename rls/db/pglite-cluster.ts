@@ -117,8 +117,15 @@ export async function newPglite(dir: string | undefined, cacheDir: string | null
   const file = pgliteTemplateFile(cacheDir);
   const template = readTemplate(file);
   if (template !== undefined) {
+    // The dump is taken from a running cluster (as PGlite's own clone() does), so the loaded one
+    // starts as after an unclean stop: PostgreSQL's crash recovery runs (nothing to replay) and
+    // arms its startup-progress timer (log_startup_progress_interval, 10 s), which PGlite's
+    // single-user mode never disarms — a ref'd setTimeout every 10 s that kept a process that
+    // does not close the database (the Functions app in test mode) from ever exiting. Off for
+    // this start only: it is a logging setting.
+    const options = { loadDataDir: template, startParams: [...PGlite.defaultStartParams, '-c', 'log_startup_progress_interval=0'] };
     try {
-      return await ready(dir === undefined ? new PGlite({ loadDataDir: template }) : new PGlite(dir, { loadDataDir: template }));
+      return await ready(dir === undefined ? new PGlite(options) : new PGlite(dir, options));
     } catch {
       // a damaged dump: gone, and this cluster is made by initdb (which writes a new one)
       rmSync(file, { force: true });

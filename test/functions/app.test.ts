@@ -77,6 +77,8 @@ describe('Functions entry', () => {
     });
   });
 
+  // the run's PGlite cache (scripts/run-tests.mjs), not the user's home, for the spawned entry
+  const runCache = process.env.APIM_RLS_PGLITE_CACHE ? { APIM_RLS_PGLITE_CACHE: process.env.APIM_RLS_PGLITE_CACHE } : {};
   describe('build output', () => {
     let dir: string;
     before(() => {
@@ -100,7 +102,7 @@ describe('Functions entry', () => {
     it("package.json main is where the build puts the entry, and loading it registers every function", () => {
       const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { main: string };
       assert.equal(pkg.main, 'dist/functions/app.js');
-      const r = spawnSync(process.execPath, [join(dir, pkg.main)], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...settings } });
+      const r = spawnSync(process.execPath, [join(dir, pkg.main)], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...runCache, ...settings } });
       assert.equal(r.status, 0, r.stderr);
       const out = r.stdout + r.stderr;
       for (const name of ['listOrders', 'createOrder', 'getOrder', 'updateOrder', 'deleteOrder', 'getMe', 'health']) {

@@ -1,5 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +97,17 @@ describe('newPglite: a new cluster from the cached dump of a fresh initdb', () =
     const reopened = await newPglite(dir, cache);
     assert.deepEqual((await reopened.query('select 1 as one')).rows, [{ one: 1 }]);
     await reopened.close();
+  });
+
+  it('a process that loads a cluster from the dump and never closes it still exits (regression: the Functions app in test mode hung)', async () => {
+    const cache = folder('cache');
+    (await newPglite(undefined, cache)).close(); // leaves the dump
+    const module = new URL('../../../rls/db/pglite-cluster.ts', import.meta.url).href;
+    const script = `import { newPglite } from ${JSON.stringify(module)}; const pg = await newPglite(undefined, process.env.CACHE); await pg.query('select 1'); console.log('ready');`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CACHE: cache } });
+    assert.equal(r.stdout.trim(), 'ready', r.stderr);
+    assert.equal(r.signal, null, 'killed at the timeout: something kept the process alive');
+    assert.equal(r.status, 0, r.stderr);
   });
 
   it('without a cache folder every new cluster runs initdb and nothing is written', async () => {
