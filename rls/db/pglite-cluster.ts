@@ -74,8 +74,8 @@ function ownedPrivately(path: string): boolean {
 /** The dump last read, kept while its file is unchanged (a process that makes many clusters reads it once). */
 let lastRead: { file: string; size: number; mtimeMs: number; blob: Blob } | undefined;
 
-/** The cached dump when there is a usable one, else undefined. */
-function readTemplate(file: string): Blob | undefined {
+/** The cached dump when there is a usable one (the user's own, nobody else may write it or its folder), else undefined. */
+export function readTemplate(file: string): Blob | undefined {
   try {
     if (!existsSync(file) || !ownedPrivately(dirname(file)) || !ownedPrivately(file)) return undefined;
     const { size, mtimeMs } = statSync(file);

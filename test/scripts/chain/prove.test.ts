@@ -5,14 +5,14 @@
  * the tenant; the request id not forwarded), the backend (its claim map fills the tenant key from
  * the wrong claim), the database (an RLS predicate changed after the truth table), and the
  * audience off by one character (every caller refused: the proof proves nothing).
- * One empty PGlite is started once and cloned for each proof; every proof closes its clone.
+ * Every proof makes its in-memory PGlite as the product does, from the run's cached initdb dump (rls/db/pglite-cluster.ts), and closes it.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PGlite } from '@electric-sql/pglite';
+import { testPgliteCache } from '../../support/pglite.js';
 import { ordersClaimMap } from '../../../functions/identity/claim-map.js';
 import { parseCases, type VerifyCaseInput } from '../../../rls/cases.js';
 import { ordersSpec, sampleCases } from '../../../rls/sample/index.js';
@@ -31,7 +31,6 @@ const caseNamed = (prefix: string): VerifyCaseInput => {
 const aliceWrites = caseNamed('alice (Orders.Read, Orders.Write)');
 
 let dir: string;
-let template: PGlite;
 let policy: string;
 let globalPolicy: string;
 
@@ -41,11 +40,8 @@ before(async () => {
   const text = (name: string) => readFileSync(built.find((b) => b.name === name)!.path, 'utf8');
   policy = text('orders-api');
   globalPolicy = text('global');
-  template = new PGlite();
-  await template.waitReady;
 });
 after(async () => {
-  await template?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -65,7 +61,8 @@ function chain(overrides: Partial<ProveInput> = {}, tenant = 'contoso'): ProveIn
     settings,
     now,
     callTimeoutInMs: 60_000,
-    openPglite: () => template.clone(),
+    // the product's own default: a new in-memory cluster from the run's cached initdb dump
+    pgliteCache: testPgliteCache(),
     ...overrides,
   };
 }
