@@ -22,9 +22,9 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 
 /** Where the CLI and the Functions entry keep the dump unless told otherwise: `~/.cache/apim-rls`. */
 export function defaultPgliteCacheDir(): string {
@@ -39,7 +39,8 @@ export function pgliteCacheDirFromEnv(env: Readonly<Record<string, string | unde
   const set = env.APIM_RLS_PGLITE_CACHE;
   if (set !== undefined && set !== '') return set === 'off' ? null : set;
   const xdg = env.XDG_CACHE_HOME;
-  return xdg ? join(xdg, 'apim-rls') : defaultPgliteCacheDir();
+  // the XDG spec: a relative path is invalid and ignored
+  return xdg && isAbsolute(xdg) ? join(xdg, 'apim-rls') : defaultPgliteCacheDir();
 }
 
 let version: string | undefined;
@@ -72,19 +73,29 @@ function ownedPrivately(path: string): boolean {
 }
 
 /** The dump last read, kept while its file is unchanged (a process that makes many clusters reads it once). */
-let lastRead: { file: string; size: number; mtimeMs: number; blob: Blob } | undefined;
+let lastRead: { dev: number; ino: number; size: number; mtimeMs: number; blob: Blob } | undefined;
 
-/** The cached dump when there is a usable one (the user's own, nobody else may write it or its folder), else undefined. */
+/**
+ * The cached dump when there is a usable one (the user's own, nobody else may write it or its
+ * folder), else undefined. The file is opened once (never through a symbolic link) and its owner
+ * and mode are read from that open file: a folder renamed in between cannot swap in another
+ * user's file (review finding: statSync by name, then readFileSync by name, raced).
+ */
 export function readTemplate(file: string): Blob | undefined {
+  let fd: number | undefined;
   try {
-    if (!existsSync(file) || !ownedPrivately(dirname(file)) || !ownedPrivately(file)) return undefined;
-    const { size, mtimeMs } = statSync(file);
-    if (lastRead?.file === file && lastRead.size === size && lastRead.mtimeMs === mtimeMs) return lastRead.blob;
-    const blob = new Blob([readFileSync(file)]);
-    lastRead = { file, size, mtimeMs, blob };
+    if (!existsSync(file) || !ownedPrivately(dirname(file))) return undefined;
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    const st = fstatSync(fd);
+    if (!st.isFile() || (typeof process.getuid === 'function' && (st.uid !== process.getuid() || (st.mode & 0o022) !== 0))) return undefined;
+    if (lastRead && lastRead.dev === st.dev && lastRead.ino === st.ino && lastRead.size === st.size && lastRead.mtimeMs === st.mtimeMs) return lastRead.blob;
+    const blob = new Blob([readFileSync(fd)]);
+    lastRead = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, blob };
     return blob;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -94,8 +105,13 @@ function writeTemplate(file: string, bytes: Uint8Array): void {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     if (!ownedPrivately(dirname(file))) return;
     const part = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    writeFileSync(part, bytes, { mode: 0o600 });
-    renameSync(part, file);
+    try {
+      writeFileSync(part, bytes, { mode: 0o600 });
+      renameSync(part, file);
+    } finally {
+      // a full disk: no half-written part left behind (review finding)
+      rmSync(part, { force: true });
+    }
   } catch {
     // a read-only home, a full disk: the next new cluster runs initdb again
   }
@@ -113,28 +129,33 @@ export async function newPglite(dir: string | undefined, cacheDir: string | null
   const empty = dir === undefined || !existsSync(dir) || readdirSync(dir).length === 0;
   // PGlite makes only the last folder of the path: the parents too (pglite:.dev/db in a fresh clone)
   if (dir !== undefined) mkdirSync(dir, { recursive: true });
-  if (!empty || !cacheDir) return ready(dir === undefined ? new PGlite() : new PGlite(dir));
+  // The dump is taken from a running cluster (as PGlite's own clone() does), so a loaded cluster —
+  // like any folder not closed cleanly — starts with PostgreSQL's crash recovery, which arms its
+  // startup-progress timer (log_startup_progress_interval, 10 s); PGlite's single-user mode never
+  // disarms it — a ref'd setTimeout every 10 s that kept a process that does not close the
+  // database (the Functions app in test mode) from ever exiting. Off on every start here: it is a
+  // logging setting, for this start only.
+  const startParams = [...PGlite.defaultStartParams, '-c', 'log_startup_progress_interval=0'];
+  if (!empty || !cacheDir) return ready(dir === undefined ? new PGlite({ startParams }) : new PGlite(dir, { startParams }));
   const file = pgliteTemplateFile(cacheDir);
   const template = readTemplate(file);
   if (template !== undefined) {
-    // The dump is taken from a running cluster (as PGlite's own clone() does), so the loaded one
-    // starts as after an unclean stop: PostgreSQL's crash recovery runs (nothing to replay) and
-    // arms its startup-progress timer (log_startup_progress_interval, 10 s), which PGlite's
-    // single-user mode never disarms — a ref'd setTimeout every 10 s that kept a process that
-    // does not close the database (the Functions app in test mode) from ever exiting. Off for
-    // this start only: it is a logging setting.
-    const options = { loadDataDir: template, startParams: [...PGlite.defaultStartParams, '-c', 'log_startup_progress_interval=0'] };
+    const options = { loadDataDir: template, startParams };
     try {
       return await ready(dir === undefined ? new PGlite(options) : new PGlite(dir, options));
     } catch {
-      // a damaged dump: gone, and this cluster is made by initdb (which writes a new one)
-      rmSync(file, { force: true });
-      lastRead = undefined;
-      // what the failed load wrote into the folder (it was empty) goes too
+      // what the failed load wrote into the folder (it was empty) goes first
       if (dir !== undefined) for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
+      // a damaged dump: gone (where the cache can be written), and this cluster is made by initdb
+      lastRead = undefined;
+      try {
+        rmSync(file, { force: true });
+      } catch {
+        // a read-only cache: initdb all the same (review finding: this threw)
+      }
     }
   }
-  const pg = await ready(dir === undefined ? new PGlite() : new PGlite(dir));
+  const pg = await ready(dir === undefined ? new PGlite({ startParams }) : new PGlite(dir, { startParams }));
   // dumped before anyone writes to it: the files of a fresh initdb
   const dump = await pg.dumpDataDir('none');
   writeTemplate(file, new Uint8Array(await dump.arrayBuffer()));

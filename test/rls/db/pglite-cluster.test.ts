@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -88,6 +88,11 @@ describe('newPglite: a new cluster from the cached dump of a fresh initdb', () =
     }
     const own = await markedCache();
     assert.ok(readTemplate(pgliteTemplateFile(own)) instanceof Blob, 'the private one is used');
+    // opened once, never through a symbolic link (owner and mode read from the open file: review finding, a folder renamed between check and read)
+    const linked = folder('cache');
+    mkdirSync(linked, { mode: 0o700 });
+    symlinkSync(pgliteTemplateFile(own), pgliteTemplateFile(linked));
+    assert.equal(readTemplate(pgliteTemplateFile(linked)), undefined);
   });
 
   it('a damaged dump is replaced by a fresh one, and the cluster (in memory or in a folder) is made by initdb', async () => {
@@ -123,5 +128,7 @@ describe('pgliteCacheDirFromEnv', () => {
     assert.equal(pgliteCacheDirFromEnv({ APIM_RLS_PGLITE_CACHE: 'off' }), null);
     assert.equal(pgliteCacheDirFromEnv({ XDG_CACHE_HOME: '/x' }), join('/x', 'apim-rls'));
     assert.equal(pgliteCacheDirFromEnv({ APIM_RLS_PGLITE_CACHE: '' }), join(homedir(), '.cache', 'apim-rls'));
+    // a relative XDG_CACHE_HOME is invalid (the XDG base directory spec): ignored
+    assert.equal(pgliteCacheDirFromEnv({ XDG_CACHE_HOME: 'cache' }), join(homedir(), '.cache', 'apim-rls'));
   });
 });
