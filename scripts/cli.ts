@@ -26,13 +26,7 @@ export const policyCommands: Record<string, LazyCommand> = {
   lint: { description: 'lint APIM policy XML files (raw or well-formed) for identity and security mistakes', load: async () => (await import('./commands/policy-lint.js')).registerPolicyLint },
   fmt: { description: 'print the canonical form of a policy XML file (well-formed unless --raw)', load: async () => (await import('./commands/policy-fmt.js')).registerPolicyFmt },
   emulate: { description: 'run a policy in the emulator against one request and print the response as JSON', load: async () => (await import('./commands/policy-emulate.js')).registerPolicyEmulate },
-  publish: {
-    description: 'publish a policy to API Management through ARM: compare, show the diff, write with If-Match',
-    load: async () => {
-      const { registerPolicyPublish } = await import('./commands/policy-publish.js');
-      return (parent, io) => registerPolicyPublish(parent, { stdout: io.stdout, env: io.env });
-    },
-  },
+  publish: { description: 'publish a policy to API Management through ARM: compare, show the diff, write with If-Match', load: async () => (await import('./commands/policy-publish.js')).registerPolicyPublish },
 };
 
 /** Top-level commands (each module registers its command, with its subcommands). */
@@ -40,20 +34,8 @@ export const topCommands: Record<string, LazyCommand> = {
   rls: { description: 'row-level security: print, apply, verify and check drift of an RLS spec; create the sample', load: async () => (await import('./commands/rls.js')).registerRls },
   audit: { description: 'print the database audit rows of one request (or trace, caller, time window), read as the auditor role', load: async () => (await import('./commands/audit.js')).registerAudit },
   token: { description: "print a token signed by the local OpenID issuer's keys (created in the key folder when missing)", load: async () => (await import('./commands/token.js')).registerToken },
-  publish: {
-    description: "publish an estate folder in APIOps's layout (policies, fragments, named values): plan, then apply in order",
-    load: async () => {
-      const { registerPublish } = await import('./commands/publish.js');
-      return (parent, io) => registerPublish(parent, { stdout: io.stdout, env: io.env });
-    },
-  },
-  extract: {
-    description: "write a service's policies, fragments and named values (no secret values) into a folder in APIOps's layout",
-    load: async () => {
-      const { registerExtract } = await import('./commands/extract.js');
-      return (parent, io) => registerExtract(parent, { stdout: io.stdout, env: io.env });
-    },
-  },
+  publish: { description: "publish an estate folder in APIOps's layout (policies, fragments, named values): plan, then apply in order", load: async () => (await import('./commands/publish.js')).registerPublish },
+  extract: { description: "write a service's policies, fragments and named values (no secret values) into a folder in APIOps's layout", load: async () => (await import('./commands/extract.js')).registerExtract },
   chain: { description: 'check that the APIM policy, the backend settings and claim map, and the RLS spec agree', load: async () => (await import('./commands/chain.js')).registerChain },
   start: { description: 'run the local stack: OpenID issuer, Functions host on the embedded database, gateway', load: async () => (await import('./commands/start.js')).registerStart },
 };
