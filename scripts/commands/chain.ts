@@ -10,6 +10,7 @@ import { Option, type Command } from 'commander';
 import { ordersClaimMap } from '../../functions/identity/claim-map.js';
 import { checkChain, type ChainFinding, type ChainInput } from '../chain/check/index.js';
 import { loadChainSpec, loadClaimMap, loadNamedValues, loadPolicy, loadSettingsFile } from '../chain/load.js';
+import { pairs, repeatable } from './flags.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { CliEnv, CommandIo } from '../io.js';
 
@@ -27,17 +28,6 @@ export interface ChainCheckFlags {
   prove?: boolean;
   /** the verify cases for --prove */
   cases?: string;
-}
-
-/** Commander collector: a repeated flag becomes a list. */
-const repeatable = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-
-function pairs(list: readonly string[] | undefined, flag: string): [string, string][] {
-  return (list ?? []).map((p) => {
-    const i = p.indexOf('=');
-    if (i <= 0) throw new CliError(`${flag} expects NAME=VALUE, got ${JSON.stringify(p)}`, ExitCode.BadInput);
-    return [p.slice(0, i), p.slice(i + 1)];
-  });
 }
 
 /** The app settings from the environment: only the backend's own (APIM_RLS_*), as the entry would read them. */

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { referencedNamedValues } from '../publish/named-values.js';
 import { z } from 'zod';
+import { pairs, repeatable } from './flags.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
 import { emulate, EmulatorError, type EmulateOptions, type EmulatorResult } from '../../policies/emulator/index.js';
@@ -58,14 +59,6 @@ function readPolicy(file: string): XmlElement {
   }
 }
 
-function pairs(list: string[] | undefined, flag: string): [string, string][] {
-  return (list ?? []).map((p) => {
-    const i = p.indexOf('=');
-    if (i <= 0) throw new CliError(`${flag} expects NAME=VALUE, got ${JSON.stringify(p)}`, ExitCode.BadInput);
-    return [p.slice(0, i), p.slice(i + 1)];
-  });
-}
-
 /** Variables as JSON: a Jwt shows its header and claims (never the token itself). */
 function plain(v: unknown): unknown {
   if (v === null || v === undefined || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v ?? null;
@@ -100,9 +93,6 @@ async function devCredential(clientId: string, issuerDir: string | undefined): P
   const keyDir = issuerDir !== undefined ? resolve(issuerDir) : defaultKeyDir();
   return createDevCredential(clientId, async (request) => (await mintFromKeyDir(request, { keyDir })).token, Date.now);
 }
-
-/** Commander collector: a repeated flag becomes a list. */
-const repeatable = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function registerPolicyEmulate(policy: Command, io: CommandIo): void {
   policy
