@@ -19,10 +19,10 @@
  * The cache folder is the caller's choice (the CLI and the Functions entry read
  * `APIM_RLS_PGLITE_CACHE`, docs/local-stack.md); without one, every new cluster runs initdb.
  */
-import type { PGlite } from '@electric-sql/pglite';
+import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, type Stats, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 
@@ -65,10 +65,9 @@ export function pgliteTemplateFile(cacheDir: string): string {
   return join(cacheDir, `pglite-${pgliteVersion().replace(/[^0-9A-Za-z.-]/g, '_')}-initdb.tar`);
 }
 
-/** Whether a file (or folder) is the current user's and nobody else may write to it. */
-function ownedPrivately(path: string): boolean {
+/** Whether a file (or folder) with these stats is the current user's and nobody else may write to it. */
+function privateToUser(s: Stats): boolean {
   if (typeof process.getuid !== 'function') return true; // Windows: no POSIX owner to compare
-  const s = statSync(path);
   return s.uid === process.getuid() && (s.mode & 0o022) === 0;
 }
 
@@ -84,10 +83,10 @@ let lastRead: { dev: number; ino: number; size: number; mtimeMs: number; blob: B
 export function readTemplate(file: string): Blob | undefined {
   let fd: number | undefined;
   try {
-    if (!existsSync(file) || !ownedPrivately(dirname(file))) return undefined;
+    if (!existsSync(file) || !privateToUser(statSync(dirname(file)))) return undefined;
     fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
     const st = fstatSync(fd);
-    if (!st.isFile() || (typeof process.getuid === 'function' && (st.uid !== process.getuid() || (st.mode & 0o022) !== 0))) return undefined;
+    if (!st.isFile() || !privateToUser(st)) return undefined;
     if (lastRead && lastRead.dev === st.dev && lastRead.ino === st.ino && lastRead.size === st.size && lastRead.mtimeMs === st.mtimeMs) return lastRead.blob;
     const blob = new Blob([readFileSync(fd)]);
     lastRead = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, blob };
@@ -103,7 +102,7 @@ export function readTemplate(file: string): Blob | undefined {
 function writeTemplate(file: string, bytes: Uint8Array): void {
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    if (!ownedPrivately(dirname(file))) return;
+    if (!privateToUser(statSync(dirname(file)))) return;
     const part = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
     try {
       writeFileSync(part, bytes, { mode: 0o600 });
@@ -136,13 +135,17 @@ export async function newPglite(dir: string | undefined, cacheDir: string | null
   // database (the Functions app in test mode) from ever exiting. Off on every start here: it is a
   // logging setting, for this start only.
   const startParams = [...PGlite.defaultStartParams, '-c', 'log_startup_progress_interval=0'];
-  if (!empty || !cacheDir) return ready(dir === undefined ? new PGlite({ startParams }) : new PGlite(dir, { startParams }));
+  const open = async (options: PGliteOptions): Promise<PGlite> => {
+    const pg = dir === undefined ? new PGlite(options) : new PGlite(dir, options);
+    await pg.waitReady;
+    return pg;
+  };
+  if (!empty || !cacheDir) return open({ startParams });
   const file = pgliteTemplateFile(cacheDir);
   const template = readTemplate(file);
   if (template !== undefined) {
-    const options = { loadDataDir: template, startParams };
     try {
-      return await ready(dir === undefined ? new PGlite(options) : new PGlite(dir, options));
+      return await open({ loadDataDir: template, startParams });
     } catch {
       // what the failed load wrote into the folder (it was empty) goes first
       if (dir !== undefined) for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
@@ -155,14 +158,9 @@ export async function newPglite(dir: string | undefined, cacheDir: string | null
       }
     }
   }
-  const pg = await ready(dir === undefined ? new PGlite({ startParams }) : new PGlite(dir, { startParams }));
+  const pg = await open({ startParams });
   // dumped before anyone writes to it: the files of a fresh initdb
   const dump = await pg.dumpDataDir('none');
   writeTemplate(file, new Uint8Array(await dump.arrayBuffer()));
-  return pg;
-}
-
-async function ready(pg: PGlite): Promise<PGlite> {
-  await pg.waitReady;
   return pg;
 }
