@@ -910,9 +910,9 @@ function compileCall(e: Extract<Expr, { k: 'call' }>): Thunk {
   };
 }
 
-/** The receiver a library member gets: none for a static type (`string.Join`), else the value; the common kinds tested first. */
+/** The receiver a library member gets: none for a static type (`string.Join`), else the value (a primitive skips the instanceof). */
 function receiver(t: unknown): unknown {
-  return typeof t !== 'object' || t instanceof HostObject || !(t instanceof StaticType) ? t : undefined;
+  return typeof t === 'object' && t instanceof StaticType ? undefined : t;
 }
 
 function callMethod(target: unknown, name: string, args: unknown[], typeArgs: string[], named: Record<string, unknown>, f: Frame): unknown {

@@ -219,10 +219,10 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
 /** What encodeURIComponent leaves and EscapeDataString escapes. */
 const SUB_DELIMS = /[!'()*]/g;
 
-/** Uri.EscapeDataString: every character but the unreserved ones percent-encoded as UTF-8. */
 /** Whether encodeURIComponent left a sub-delimiter (`replace` with a callback is costly even when nothing matches). */
 const HAS_SUB_DELIM = /[!'()*]/;
 
+/** Uri.EscapeDataString: every character but the unreserved ones percent-encoded as UTF-8. */
 function escapeDataString(text: string): string {
   if (UNRESERVED.test(text)) return text;
   const encoded = encodeURIComponent(text);
