@@ -15,10 +15,12 @@
 // APIM_RLS_TEST_TIMEOUT_MS (default 600000). Node 20's --test-timeout bounds each file as a whole
 // (the runner treats a file as one test; measured) as well as every test in it, so it is a bound
 // for the slowest file on a loaded machine: a hung test fails the run instead of hanging CI.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
+import { clearInterval, setInterval } from 'node:timers';
 import { tsImport } from 'tsx/esm/api';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -71,11 +73,89 @@ const stopServer = () => {
 };
 process.on('exit', stopServer);
 
+// Files run in worker processes that take them from a queue (scripts/test-worker.mjs), each file in
+// a suite of its own: node and tsx start once per worker instead of once per file (0.3–0.5 s of
+// CPU each; docs/testing.md). A file that changes its process for good (registers a global SDK,
+// say) starts with the line `// npm test: own process` and runs alone, beside the workers.
+// APIM_RLS_TEST_ISOLATE=1 runs every file in a process of its own, as `node --test` does.
+const isolate = process.env.APIM_RLS_TEST_ISOLATE === '1';
+const ownProcess = /^\/\/ npm test: own process\b/m;
+const alone = isolate ? files : files.filter((f) => ownProcess.test(readFileSync(join(root, f), 'utf8')));
+const pooled = files.filter((f) => !alone.includes(f));
+
+// The slowest files first, so that the run does not end waiting for one (test/durations.json: each
+// file's wall time in its worker, from a whole run; `APIM_RLS_TEST_DURATIONS=write npm test`
+// updates it). A file not listed there is taken as slow: it starts first.
+const durationsFile = join(root, 'test', 'durations.json');
+const durations = existsSync(durationsFile) ? JSON.parse(readFileSync(durationsFile, 'utf8')) : {};
+const queued = [...pooled].sort((a, b) => (durations[b] ?? Infinity) - (durations[a] ?? Infinity) || a.localeCompare(b));
+
+// APIM_RLS_TEST_SHUFFLE=SEED takes the files in a random order (the same for the same seed), so
+// that a file which passes only after, or only without, another in its worker shows up.
+const seed = process.env.APIM_RLS_TEST_SHUFFLE;
+if (seed) {
+  let state = [...seed].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  for (let i = queued.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [queued[i], queued[j]] = [queued[j], queued[i]];
+  }
+  process.stderr.write(`files in a random order: APIM_RLS_TEST_SHUFFLE=${seed}\n`);
+}
+
+const queue = join(scratch, 'queue');
+for (const d of ['todo', 'running', 'done']) mkdirSync(join(queue, d), { recursive: true });
+queued.forEach((f, i) => writeFileSync(join(queue, 'todo', String(i).padStart(4, '0')), f));
+env.APIM_RLS_TEST_QUEUE = queue;
+const workerModule = pathToFileURL(join(root, 'scripts', 'test-worker.mjs')).href;
+const workers = Array.from({ length: Math.min(concurrency, queued.length) }, (_, i) => {
+  const entry = join(scratch, `worker-${i + 1}.mjs`);
+  writeFileSync(entry, `import ${JSON.stringify(workerModule)};\n`);
+  return entry;
+});
+
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeout}`, '--test-reporter=spec', ...files],
+  [
+    '--import', 'tsx', '--test',
+    // the files that run alone do not take a worker's place
+    `--test-concurrency=${isolate ? concurrency : workers.length + alone.length}`,
+    `--test-timeout=${timeout}`, '--test-reporter=spec',
+    ...alone, ...workers,
+  ],
   { cwd: root, stdio: 'inherit', env },
 );
+
+// Node 20's reporter shows a worker's results when the worker ends: say which files are done meanwhile
+const done = new Map();
+function progress() {
+  for (const ticket of readdirSync(join(queue, 'done')).sort()) {
+    if (done.has(ticket)) continue;
+    const { file, ms } = JSON.parse(readFileSync(join(queue, 'done', ticket), 'utf8'));
+    done.set(ticket, { file, ms });
+    process.stderr.write(`  done ${file} (${(ms / 1000).toFixed(1)} s) [${done.size}/${queued.length}]\n`);
+  }
+}
+const ticker = setInterval(progress, 1000);
+
+/** Files no worker finished: it crashed in one, or every worker ended before the queue did. */
+function unfinished() {
+  const left = [];
+  for (const [d, why] of [['todo', 'not started'], ['running', 'did not finish']]) {
+    for (const t of readdirSync(join(queue, d))) left.push(`${readFileSync(join(queue, d, t), 'utf8')} (${why})`);
+  }
+  return left;
+}
+
+function storeDurations() {
+  if (process.env.APIM_RLS_TEST_DURATIONS !== 'write') return;
+  const all = { ...durations };
+  for (const { file, ms } of done.values()) all[file] = ms;
+  const sorted = Object.fromEntries(Object.entries(all).filter(([f]) => existsSync(join(root, f))).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(durationsFile, `${JSON.stringify(sorted, null, 2)}\n`);
+  process.stderr.write(`durations of ${done.size} files written to ${relative(root, durationsFile)}\n`);
+}
+
 // Ctrl-C reaches the child through the terminal's process group; wait for it, then stop the server
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
@@ -83,6 +163,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 child.on('exit', (code) => {
+  clearInterval(ticker);
+  progress();
+  const left = unfinished();
+  for (const f of left) process.stderr.write(`not run to the end: ${f}\n`);
+  if (left.length === 0 && code === 0) storeDurations();
   stopServer();
-  process.exit(code ?? 1);
+  process.exit(left.length > 0 ? 1 : (code ?? 1));
 });

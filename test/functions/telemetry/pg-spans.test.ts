@@ -14,6 +14,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { registerGlobally } from '../../support/otel.js';
 import { createPgPool, createPgSession } from '../../../functions/session/pg.js';
 import { int, sql, text } from '../../../functions/session/statement.js';
 import type { IdentitySession } from '../../../functions/session/types.js';
@@ -31,6 +32,7 @@ insert into trace_notes values (424242, 'tenant-secret-7q', 'note');
 describe('pg instrumentation: database spans without values', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new RedactingSpanProcessor(), new SimpleSpanProcessor(exporter)] });
+  let unregisterProvider: (() => Promise<void>) | undefined;
   const instrumentation = new PgInstrumentation({ enhancedDatabaseReporting: false });
   let database: TestDatabase | null = null;
   let session: IdentitySession | undefined;
@@ -38,7 +40,7 @@ describe('pg instrumentation: database spans without values', () => {
   let unregister: (() => void) | undefined;
 
   before(async () => {
-    provider.register();
+    unregisterProvider = registerGlobally(provider);
     unregister = registerInstrumentations({ tracerProvider: provider, instrumentations: [instrumentation] });
     // the app imported pg as an ES module (above); requiring it patches that same module object
     createRequire(import.meta.url)('pg');
@@ -54,7 +56,7 @@ describe('pg instrumentation: database spans without values', () => {
   after(async () => {
     await session?.close();
     unregister?.();
-    await provider.shutdown();
+    await unregisterProvider?.();
     await database?.drop();
   });
 

@@ -1,3 +1,5 @@
+// npm test: own process — it registers the OpenTelemetry SDK for the whole process and checks that pg and
+// tedious, imported before, get instrumented: other files in the same process would see it, and it them.
 /** Importing the library starts no OpenTelemetry SDK; the app entry starts one only with a connection string. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

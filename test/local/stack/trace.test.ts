@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { registerGlobally } from '../../support/otel.js';
 import { startStack, type Stack } from '../../../local/stack.js';
 import type { GatewayLogEntry } from '../../../local/gateway/log.js';
 import { sampleUsers } from '../../../rls/sample/index.js';
@@ -22,12 +23,13 @@ import { sql, text } from '../../../functions/session/statement.js';
 describe('local stack: one trace from gateway to query', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new RedactingSpanProcessor(), new SimpleSpanProcessor(exporter)] });
+  let unregisterProvider: (() => Promise<void>) | undefined;
   let stack: Stack;
   let dir: string;
   const gatewayLines: GatewayLogEntry[] = [];
   const functionLines: string[] = [];
   before(async () => {
-    provider.register();
+    unregisterProvider = registerGlobally(provider);
     dir = mkdtempSync(join(tmpdir(), 'apim-rls-trace-'));
     stack = await startStack({
       gatewayPort: 0,
@@ -40,7 +42,7 @@ describe('local stack: one trace from gateway to query', () => {
   });
   after(async () => {
     await stack?.close();
-    await provider.shutdown();
+    await unregisterProvider?.();
     rmSync(dir, { recursive: true, force: true });
   });
 
