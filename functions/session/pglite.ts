@@ -44,12 +44,12 @@ function bound(statement: Statement): string {
   return renderStatement(statement, (i, p) => `$${i + 1}${casts[p.type]}`);
 }
 
-const tracer = trace.getTracer('apim-rls-pglite');
-
 /** One query call in a client span (the text has placeholders only; the values travel apart). */
 async function traced(text: string, call: () => Promise<PGliteResult>): Promise<PGliteResult> {
   const verb = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
-  const span = tracer.startSpan(`pglite.query:${verb}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text } });
+  // the global tracer provider's tracer at the time of the call, as defaultTracer() in
+  // functions/pipeline/trace.ts: one taken at import would keep the provider registered then
+  const span = trace.getTracer('apim-rls-pglite').startSpan(`pglite.query:${verb}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text } });
   try {
     return await call();
   } catch (err) {
