@@ -13,7 +13,7 @@ import { createTrustBoundary } from './identity/trust-boundary.js';
 import type { HandlerDeps } from './pipeline/types.js';
 import { mssqlOrdersQueries } from './queries/orders-mssql.js';
 import { postgresOrdersQueries } from './queries/orders-postgres.js';
-import { buildMssqlPoolConfig, createMssqlSession, parseMssqlUrl, type MssqlPoolLike, type TokenCredentialLike } from './session/mssql.js';
+import type { MssqlPoolLike, TokenCredentialLike } from './session/mssql.js';
 import { createPgPool, createPgSession } from './session/pg.js';
 import { createPGliteSession, type PGliteLike } from './session/pglite.js';
 import type { IdentitySession } from './session/types.js';
@@ -65,6 +65,8 @@ async function openSession(options: RuntimeOptions, claimMap: ClaimMap): Promise
   }
   if (url.startsWith('mssql:')) {
     if (!options.credential) throw new TypeError('an mssql:// database needs the shared credential (managed identity)');
+    // the mssql driver (and tedious) is loaded only for an mssql:// database: a PostgreSQL or PGlite app does not pay for it
+    const { buildMssqlPoolConfig, createMssqlSession, parseMssqlUrl } = await import('./session/mssql.js');
     const target = parseMssqlUrl(url);
     const poolConfig = buildMssqlPoolConfig({ ...target, credential: options.credential, max: config.dbPoolMax, requestTimeoutInMs: config.requestDeadlineMs });
     const healthConfig = buildMssqlPoolConfig({ ...target, credential: options.credential, max: 1, requestTimeoutInMs: config.requestDeadlineMs });

@@ -12,11 +12,13 @@ import type { HostLimits } from './functions-host/host-json.js';
 import { localBackendResource, localGatewayClientId, startGateway, type Gateway, type GatewayOptions } from './gateway/index.js';
 import { loadConfig } from '../functions/config.js';
 import type { PGliteLike } from '../functions/session/pglite.js';
-import { fromPglite } from '../rls/db/index.js';
+// pglite.js, not the index: the index brings the pg and mssql drivers, which the stack does not use
+import { fromPglite } from '../rls/db/pglite.js';
 import { newPglite } from '../rls/db/pglite-cluster.js';
 import { setupSampleDatabase } from '../rls/sample/index.js';
+import { defaultPorts } from './ports.js';
 
-export const defaultPorts = Object.freeze({ gateway: 8080, issuer: 8081, functions: 7071 });
+export { defaultPorts };
 
 export interface StackOptions {
   /** 0 picks a free port. Defaults: {@link defaultPorts}. */

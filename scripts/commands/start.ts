@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
 import { pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
-import { defaultPorts, startStack, type Stack, type StackOptions } from '../../local/stack.js';
+import { defaultPorts } from '../../local/ports.js';
+import type { Stack, StackOptions } from '../../local/stack.js';
 import { jsonLineLog, type GatewayLogEntry } from '../../local/gateway/log.js';
 import { sql, text } from '../../functions/session/statement.js';
 
@@ -162,6 +163,9 @@ export function registerStart(program: Command, io: CommandIo): void {
       );
       let stack: Stack;
       try {
+        // loaded once the flags are checked and the folder is locked: a refused start loads no
+        // database, emulator or driver (about a second of CPU; test/local/stack/start-command.test.ts)
+        const { startStack } = await import('../../local/stack.js');
         stack = await startStack(options);
       } catch (err) {
         release();

@@ -2,7 +2,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,16 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'apim-rls-start-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function startCli(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'cli.ts'), 'start', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns `apim-rls start ARGS`; with `recordLoads`, every module URL it resolves is kept for `loaded()`. */
+function startCli(args: string[], { recordLoads = false } = {}) {
+  const log = join(dir, `loads-${Math.random().toString(36).slice(2)}.txt`);
+  const hooks = recordLoads ? ['--import', join(repoRoot, 'test', 'scripts', 'support', 'record-loads.mjs')] : [];
+  if (recordLoads) writeFileSync(log, '');
+  const child = spawn(process.execPath, ['--import', 'tsx', ...hooks, join(repoRoot, 'scripts', 'cli.ts'), 'start', ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: recordLoads ? { ...process.env, APIM_RLS_LOAD_LOG: log } : process.env,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -25,17 +33,33 @@ function startCli(args: string[]) {
     void exited.then((code) => reject(new Error(`start exited ${code} before ready: ${stderr}`)));
   });
   ready.catch(() => undefined); // a run expected to fail is awaited through `exited`
-  return { child, ready, exited, output: () => ({ stdout, stderr }) };
+  const loaded = () => readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  return { child, ready, exited, output: () => ({ stdout, stderr }), loaded };
+}
+
+/** A refused start loads neither the stack nor the embedded database (it refuses before opening anything). */
+function assertNothingOpened(loaded: string[]) {
+  assert.ok(loaded.some((u) => /scripts\/commands\/start\./.test(u)), 'the start command was loaded (the hook recorded it)');
+  for (const re of [/\/local\/stack\./, /@electric-sql\/pglite/, /\/local\/(issuer|gateway|functions-host)\/(index|server)\./]) {
+    assert.deepEqual(loaded.filter((u) => re.test(u)), [], `nothing matching ${re} is loaded`);
+  }
 }
 
 describe('apim-rls start', () => {
-  // one stack for both (each start costs seconds of CPU): the banner, one request end to end, then SIGTERM
-  it('prints the URLs and an example; one request end to end: the gateway line, the audit line and the audit rows share its request id and trace id; stops cleanly on SIGTERM', async () => {
-    const run = startCli(['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys')]);
-    const banner = await run.ready;
-    const issuerUrl = /issuer\s+(http:\/\/\S+)/.exec(banner)?.[1];
+  // Two stacks in all (each start costs seconds of CPU): the first on a --data-dir serves the banner, one request end to
+  // end, the lock against a second start, and SIGTERM; the third start proves the folder is released.
+  it('says what it is doing before the banner; prints the URLs and an example; one request end to end: the gateway line, the audit line and the audit rows share its request id and trace id; no SQL Server driver loaded; a second start on a --data-dir in use exits 3 naming the first, opening nothing (regression: it started without complaint); stops cleanly on SIGTERM and releases the folder', async () => {
+    const data = join(dir, 'pglite');
+    const args = ['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys'), '--data-dir', data];
+    const run = startCli(args, { recordLoads: true });
     let stopped = false;
     try {
+      // inside the try: a failed assertion still stops the process
+      const banner = await run.ready;
+      // the stack runs on PGlite: the SQL Server driver is not loaded (functions/runtime.ts loads it for mssql:// only)
+      assert.deepEqual(run.loaded().filter((u) => /node_modules\/(mssql|tedious)\//.test(u)), []);
+      assert.ok(banner.startsWith(`starting the local stack: OpenID issuer, Functions host on embedded PostgreSQL (${data}, with the orders sample), gateway...\n`), banner);
+      const issuerUrl = /issuer\s+(http:\/\/\S+)/.exec(banner)?.[1];
       const gatewayUrl = /gateway\s+(http:\/\/\S+)/.exec(banner)?.[1];
       assert.ok(issuerUrl && gatewayUrl, banner);
       assert.match(banner, /apim-rls token --sub alice --tid contoso --roles Orders\.Read --issuer-url http:\/\/127\.0\.0\.1:\d+/);
@@ -68,6 +92,18 @@ describe('apim-rls start', () => {
       const rows = json(/^\{"type":"apim-rls.audit-rows"/).rows as Record<string, unknown>[];
       assert.equal(rows.length, 1);
       assert.deepEqual([rows[0]!.request_id, rows[0]!.trace_id, rows[0]!.operation, rows[0]!.table_name], [requestId, traceId, 'insert', 'orders']);
+
+      const second = startCli(args, { recordLoads: true });
+      // bounded: a second start that starts after all (the regression) is stopped, not waited for
+      if ((await Promise.race([second.exited, second.ready.then(() => 'started', () => 'exited')])) === 'started') {
+        second.child.kill('SIGTERM');
+        await second.exited;
+        assert.fail('the second start on a --data-dir in use started');
+      }
+      assert.equal(await second.exited, 3);
+      assert.match(second.output().stderr, new RegExp(`is in use by another apim-rls start \\(pid ${run.child.pid}\\)`));
+      assertNothingOpened(second.loaded());
+
       run.child.kill('SIGTERM');
       stopped = true;
       assert.equal(await run.exited, 0, run.output().stderr);
@@ -78,12 +114,21 @@ describe('apim-rls start', () => {
         await run.exited;
       }
     }
+    // released on stop: the folder can be opened again
+    const third = startCli(args);
+    try {
+      await third.ready;
+    } finally {
+      third.child.kill('SIGTERM');
+    }
+    assert.equal(await third.exited, 0);
   });
 
-  it('exits 2 on a bad port and 3 on a port in use', async () => {
-    const bad = startCli(['--issuer-port', 'eighty']);
+  it('exits 2 on a bad port before loading the stack, and 3 on a port in use (in memory without --data-dir)', async () => {
+    const bad = startCli(['--issuer-port', 'eighty'], { recordLoads: true });
     assert.equal(await bad.exited, 2);
     assert.match(bad.output().stderr, /--issuer-port must be a port number/);
+    assertNothingOpened(bad.loaded());
 
     // the port held by a plain listener (a whole stack to hold it costs seconds of CPU)
     const holder = createServer();
@@ -93,28 +138,9 @@ describe('apim-rls start', () => {
       const second = startCli(['--gateway-port', '0', '--issuer-port', port, '--functions-port', '0', '--issuer-dir', join(dir, 'keys')]);
       assert.equal(await second.exited, 3);
       assert.match(second.output().stderr, /already in use/);
+      assert.equal(second.output().stdout, 'starting the local stack: OpenID issuer, Functions host on embedded PostgreSQL (in memory, with the orders sample), gateway...\n');
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
-  });
-
-  it('says what it is doing before the banner, and a second start on a --data-dir in use exits 3 naming the first (regression: it started without complaint)', async () => {
-    const data = join(dir, 'pglite');
-    const first = startCli(['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys'), '--data-dir', data]);
-    const banner = await first.ready;
-    assert.ok(banner.startsWith(`starting the local stack: OpenID issuer, Functions host on embedded PostgreSQL (${data}, with the orders sample), gateway...\n`), banner);
-    try {
-      const second = startCli(['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys'), '--data-dir', data]);
-      assert.equal(await second.exited, 3);
-      assert.match(second.output().stderr, new RegExp(`is in use by another apim-rls start \\(pid ${first.child.pid}\\)`));
-    } finally {
-      first.child.kill('SIGTERM');
-      assert.equal(await first.exited, 0);
-    }
-    // released on stop: the folder can be opened again
-    const third = startCli(['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys'), '--data-dir', data]);
-    await third.ready;
-    third.child.kill('SIGTERM');
-    assert.equal(await third.exited, 0);
   });
 });
