@@ -82,13 +82,15 @@ describe('Functions entry', () => {
   describe('build output', () => {
     let dir: string;
     before(() => {
-      // compile the entry with the project's build settings (rootDir '.', outDir 'dist') into a scratch folder
+      // compile the entry with the project's build settings (rootDir '.', outDir 'dist') into a scratch folder;
+      // noCheck: the emit only (the same files, byte for byte; type errors fail `npm run typecheck` and `npm run
+      // build` in CI), a third less CPU than checking the entry's whole program again here
       mkdirSync(join(repoRoot, '.dev'), { recursive: true });
       dir = mkdtempSync(join(repoRoot, '.dev', 'fn-build-'));
       const rel = relative(dir, repoRoot);
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
         extends: join(rel, 'tsconfig.build.json'),
-        compilerOptions: { rootDir: rel, outDir: './dist', declaration: false, sourceMap: false },
+        compilerOptions: { rootDir: rel, outDir: './dist', declaration: false, sourceMap: false, noCheck: true },
         include: [],
         files: [join(rel, 'functions', 'app.ts')],
       }));
