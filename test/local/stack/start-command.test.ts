@@ -1,11 +1,13 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sampleUsers } from '../../../rls/sample/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'apim-rls-start-'));
@@ -45,14 +47,43 @@ function assertNothingOpened(loaded: string[]) {
   }
 }
 
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+  });
+}
+
+/** A POST whose headers and first half of the body are sent now; `finish()` sends the rest. */
+function halfSentPost(url: string, token: string, body: string) {
+  let req!: ClientRequest;
+  const answer = new Promise<{ status: number; body: string } | { error: string }>((resolve) => {
+    req = httpRequest(url, { method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('error', (e) => resolve({ error: e.message }));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+  });
+  const half = Math.floor(body.length / 2);
+  req.write(body.slice(0, half));
+  return { answer, finish: () => req.end(body.slice(half)) };
+}
+
 describe('apim-rls start', () => {
   // Two stacks in all (each start costs seconds of CPU): the first on a --data-dir serves the banner, one request end to
-  // end, the lock against a second start, and SIGTERM; the third start proves the folder is released.
-  it('says what it is doing before the banner; prints the URLs and an example; one request end to end: the gateway line, the audit line and the audit rows share its request id and trace id; no SQL Server driver loaded; a second start on a --data-dir in use exits 3 naming the first, opening nothing (regression: it started without complaint); stops cleanly on SIGTERM and releases the folder', async () => {
+  // end, the lock against a second start, and a graceful stop on SIGTERM with requests in flight; the third start
+  // proves the folder is released.
+  it('says what it is doing before the banner; prints the URLs and an example; one request end to end: the gateway line, the audit line and the audit rows share its request id and trace id; no SQL Server driver loaded; a second start on a --data-dir in use exits 3 naming the first, opening nothing (regression: it started without complaint); SIGTERM with requests in flight: new connections refused, the requests answered for real, exit 0; the folder is released', async () => {
     const data = join(dir, 'pglite');
     const args = ['--gateway-port', '0', '--issuer-port', '0', '--functions-port', '0', '--issuer-dir', join(dir, 'keys'), '--data-dir', data];
-    const run = startCli(args, { recordLoads: true });
-    let stopped = false;
+    const run = startCli([...args, '--grace-period', '20'], { recordLoads: true });
     try {
       // inside the try: a failed assertion still stops the process
       const banner = await run.ready;
@@ -104,13 +135,40 @@ describe('apim-rls start', () => {
       assert.match(second.output().stderr, new RegExp(`is in use by another apim-rls start \\(pid ${run.child.pid}\\)`));
       assertNothingOpened(second.loaded());
 
+      // graceful stop (issue 15, item 4): SIGTERM with requests in flight → the listener closes at once (new
+      // connections refused), the requests in flight complete with their real answers, and the process exits 0
+      // within the grace period. Before that fix, every request in flight was reset within milliseconds of the signal.
+      const gatewayPort = Number(new URL(gatewayUrl).port);
+      const alice = sampleUsers.alice;
+      const aliceMinted = await fetch(issuerUrl + '/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: alice.sub, oid: alice.oid, tid: alice.tid, roles: [...alice.roles] }) });
+      const aliceToken = ((await aliceMinted.json()) as { access_token: string }).access_token;
+      const posts = [1, 2].map((n) => halfSentPost(gatewayUrl + '/orders', aliceToken, JSON.stringify({ item: `in flight at shutdown ${n}`, quantity: n })));
+      // a full request on another connection, answered after the half-sent ones reached the server
+      const barrier = await fetch(gatewayUrl + '/orders', { headers: { authorization: `Bearer ${aliceToken}`, connection: 'close' } });
+      assert.equal(barrier.status, 200);
+      await barrier.arrayBuffer();
+
       run.child.kill('SIGTERM');
-      stopped = true;
-      assert.equal(await run.exited, 0, run.output().stderr);
+      for (let i = 0; i < 400 && !(await refused(gatewayPort)); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(await refused(gatewayPort), 'the gateway stopped accepting connections');
+      assert.equal(run.child.exitCode, null, 'still running while requests are in flight');
+      for (const p of posts) p.finish();
+      for (const [i, p] of posts.entries()) {
+        const r = await p.answer;
+        assert.ok(!('error' in r), `request ${i + 1} was cut off: ${JSON.stringify(r)}\n${run.output().stderr}`);
+        assert.equal(r.status, 201, r.body);
+        const order = JSON.parse(r.body) as { item: string; tenantId: string; ownerOid: string };
+        assert.equal(order.item, `in flight at shutdown ${i + 1}`);
+        assert.equal(order.tenantId, alice.tid);
+      }
+      const code = await Promise.race([run.exited, new Promise<'late'>((r) => setTimeout(() => r('late'), 25_000).unref())]);
+      assert.equal(code, 0, `exit code (stderr: ${run.output().stderr})`);
+      assert.match(run.output().stdout, /stopping: no new connections/);
+      assert.match(run.output().stdout, /stopped\.\n/);
       await assert.rejects(fetch(issuerUrl + '/.well-known/openid-configuration'), 'the issuer is closed');
     } finally {
-      if (!stopped) {
-        run.child.kill('SIGTERM');
+      if (run.child.exitCode === null && run.child.signalCode === null) {
+        run.child.kill('SIGKILL');
         await run.exited;
       }
     }
