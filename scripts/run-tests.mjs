@@ -60,9 +60,9 @@ const needsServer = files.some((f) => usesServer.test(readFileSync(join(root, f)
 // 140 s at 3, which cost more CPU (docs/testing.md)
 const concurrency = Number(process.env.APIM_RLS_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
 const timeout = Number(process.env.APIM_RLS_TEST_TIMEOUT_MS ?? 600_000);
-// a worker runs its share of the suite: four files' bound in all (a file that hangs is cancelled at
-// its own bound and the worker goes on; this bounds what is left, a worker that does not end)
-const workerTimeout = timeout * 4;
+// a worker runs its share of the suite, 30 minutes at most (a file that hangs is cancelled at its
+// own bound and the worker goes on; this bounds what is left: a test that blocks the event loop)
+const workerTimeout = Math.max(timeout, 30 * 60_000);
 // how long a worker may live on after its last file (it then fails: a file left something open)
 const exitGraceMs = Number(process.env.APIM_RLS_TEST_EXIT_GRACE_MS ?? 30_000);
 
