@@ -16,6 +16,12 @@
  * - Only a new cluster comes from the dump: in memory, or in a folder that is missing or empty. A
  *   folder that holds anything (a cluster, or files of its own) is left to PGlite as before.
  *
+ * - One initdb at a time per dump: the process that makes it holds `DUMP.lock` (its pid) meanwhile;
+ *   a process that needs a new cluster then waits for that dump (polling, at most
+ *   {@link initdbWaitInMs}) and loads it instead of running a second initdb beside the first (the
+ *   test workers, or `npm start` and `apim-rls rls apply` on a fresh machine). A lock whose process
+ *   is gone is taken over; past the wait, or when the lock ends without a dump, it runs initdb itself.
+ *
  * The cache folder is the caller's choice (the CLI and the Functions entry read
  * `APIM_RLS_PGLITE_CACHE`, docs/local-stack.md); without one, every new cluster runs initdb.
  */
@@ -116,6 +122,84 @@ function writeTemplate(file: string, bytes: Uint8Array): void {
   }
 }
 
+/** The longest a new cluster waits for another process's initdb to leave the dump (initdb takes 2–18 s, above). */
+export const initdbWaitInMs = 60_000;
+const initdbPollInMs = 100;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** This process's initdb in progress, per dump file (a second cluster of the same process waits for it too). */
+const making = new Map<string, Promise<void>>();
+
+/**
+ * Takes `FILE.lock` for this process's initdb: the release function, or undefined while another
+ * live process holds it. A lock of a process that is gone (or that cannot be read) is removed and
+ * taken. A cache that cannot be written: a release that does nothing (initdb all the same).
+ */
+function lockInitdb(file: string): (() => void) | undefined {
+  const path = `${file}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      // a folder others may write to: its dump is never used (readTemplate), so nobody is waited for either
+      if (!privateToUser(statSync(dirname(file)))) return () => undefined;
+      const fd = openSync(path, 'wx', 0o600);
+      try {
+        writeFileSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined;
+      let pid = NaN;
+      try {
+        pid = Number(readFileSync(path, 'utf8').trim());
+      } catch {
+        // gone in between: take it on the next attempt
+      }
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) return undefined;
+      rmSync(path, { force: true }); // stale: its process is gone
+    }
+  }
+  return () => undefined; // it keeps coming back: initdb without it
+}
+
+/**
+ * Waits while another process makes the dump: the dump once it is there, or undefined when the
+ * other process stopped without one, or the wait ran out (the caller then runs initdb).
+ */
+async function dumpMadeByOthers(file: string): Promise<Blob | undefined> {
+  const deadline = Date.now() + initdbWaitInMs;
+  while (Date.now() < deadline) {
+    const mine = making.get(file);
+    if (mine) await mine;
+    const template = readTemplate(file);
+    if (template !== undefined) return template;
+    if (!existsSync(`${file}.lock`)) return undefined;
+    // the holder is gone (this process's own lock without an initdb in progress: left by nobody alive)
+    const lockPid = Number(readFileSyncOrEmpty(`${file}.lock`).trim());
+    if (Number.isInteger(lockPid) && lockPid > 0 && (lockPid === process.pid ? !making.has(file) : !isAlive(lockPid))) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, initdbPollInMs));
+  }
+  return undefined;
+}
+
+function readFileSyncOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /**
  * A ready PGlite: in memory (`dir` undefined), or in `dir` (created with its parents when missing;
  * opened as it is when it holds a cluster, else a new cluster is made there). With a `cacheDir`, a new cluster comes from the
@@ -142,7 +226,11 @@ export async function newPglite(dir: string | undefined, cacheDir: string | null
   };
   if (!empty || !cacheDir) return open({ startParams });
   const file = pgliteTemplateFile(cacheDir);
-  const template = readTemplate(file);
+  let template = readTemplate(file);
+  // no dump yet: another process (or call) may be making it; wait for it rather than run a second initdb
+  let unlock: (() => void) | undefined;
+  if (template === undefined && !making.has(file)) unlock = lockInitdb(file);
+  if (template === undefined && unlock === undefined) template = await dumpMadeByOthers(file);
   if (template !== undefined) {
     try {
       return await open({ loadDataDir: template, startParams });
@@ -158,9 +246,18 @@ export async function newPglite(dir: string | undefined, cacheDir: string | null
       }
     }
   }
-  const pg = await open({ startParams });
-  // dumped before anyone writes to it: the files of a fresh initdb
-  const dump = await pg.dumpDataDir('none');
-  writeTemplate(file, new Uint8Array(await dump.arrayBuffer()));
-  return pg;
+  unlock ??= lockInitdb(file) ?? (() => undefined);
+  let done!: () => void;
+  making.set(file, new Promise<void>((resolve) => (done = resolve)));
+  try {
+    const pg = await open({ startParams });
+    // dumped before anyone writes to it: the files of a fresh initdb
+    const dump = await pg.dumpDataDir('none');
+    writeTemplate(file, new Uint8Array(await dump.arrayBuffer()));
+    return pg;
+  } finally {
+    making.delete(file);
+    done();
+    unlock();
+  }
 }

@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -36,12 +36,16 @@ async function markedCache(mode = 0o700): Promise<string> {
 }
 
 describe('newPglite: a new cluster from the cached dump of a fresh initdb', () => {
-  it('the first new cluster runs initdb and leaves its dump (private to the user); the next ones load it', async () => {
+  it('the first new cluster runs initdb and leaves its dump (private to the user); the next ones load it; a lock left by a process that is gone is taken over and released', async () => {
     const cache = folder('cache');
-    const first = await newPglite(undefined, cache);
+    mkdirSync(cache, { mode: 0o700 });
     const file = pgliteTemplateFile(cache);
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(`${file}.lock`, String(gone));
+    const first = await newPglite(undefined, cache);
     try {
       assert.ok(existsSync(file), 'the dump is written');
+      assert.ok(!existsSync(`${file}.lock`), 'the lock is released');
       if (process.getuid) {
         assert.equal(statSync(file).mode & 0o777, 0o600);
         assert.equal(statSync(cache).mode & 0o777, 0o700);
@@ -78,6 +82,31 @@ describe('newPglite: a new cluster from the cached dump of a fresh initdb', () =
     const fromEmpty = await newPglite(empty, cache);
     assert.deepEqual(await tables(fromEmpty), ['marker_from_cache']);
     await fromEmpty.close();
+  });
+
+  it('a new cluster waits for the dump another live process is making (its lock) and loads it, instead of a second initdb', async () => {
+    const cache = folder('cache');
+    mkdirSync(cache, { mode: 0o700 });
+    const file = pgliteTemplateFile(cache);
+    // the other process: alive while the test says so
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve, reject) => holder.once('spawn', resolve).once('error', reject));
+      writeFileSync(`${file}.lock`, String(holder.pid));
+      const waiting = newPglite(undefined, cache);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // the other process leaves its dump as newPglite does (a temporary file, then a rename) and releases the lock
+      const bytes = readFileSync(pgliteTemplateFile(await markedCache()));
+      writeFileSync(`${file}.part`, bytes, { mode: 0o600 });
+      renameSync(`${file}.part`, file);
+      rmSync(`${file}.lock`);
+      const pg = await waiting;
+      // before: it ran initdb of its own beside the other one (no marker)
+      assert.deepEqual(await tables(pg), ['marker_from_cache']);
+      await pg.close();
+    } finally {
+      holder.kill();
+    }
   });
 
   it('a dump in a folder others may write to, or that others may write, is not used', async () => {
