@@ -56,6 +56,8 @@ export interface FunctionsHostOptions {
   session?: IdentitySession;
   /** an open PGlite for `pglite:` URLs */
   pglite?: PGliteLike;
+  /** `pglite:` URLs without `pglite`: the folder of the cached dump a new cluster is loaded from instead of running initdb (rls/db/pglite-cluster.ts); none: initdb */
+  pgliteCache?: string | null;
   credential?: TokenCredentialLike;
   claimMap?: ClaimMap;
   keys?: OpenIdKeySource;
@@ -207,6 +209,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     config: options.config,
     ...(options.session ? { session: options.session } : {}),
     ...(options.pglite ? { pglite: options.pglite } : {}),
+    ...(options.pgliteCache !== undefined ? { pgliteCache: options.pgliteCache } : {}),
     ...(options.credential ? { credential: options.credential } : {}),
     ...(options.claimMap ? { claimMap: options.claimMap } : {}),
     ...(options.keys ? { keys: options.keys } : {}),

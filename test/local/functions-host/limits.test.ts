@@ -4,7 +4,9 @@
  * Requests are held in flight by a session whose statements wait for the test to release them.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +15,9 @@ import { createOpenIdKeySource } from '../../../functions/identity/keys.js';
 import type { IdentitySession } from '../../../functions/session/types.js';
 import { formatTimeSpan, startFunctionsHost, type FunctionsHost } from '../../../local/functions-host/index.js';
 import { hostLimitsFrom, parseTimeSpan, type HostLimits } from '../../../local/functions-host/host-json.js';
+import { pgliteTemplateFile } from '../../../rls/db/pglite-cluster.js';
 import { sampleUsers } from '../../../rls/sample/index.js';
+import { freshPglite } from '../../support/pglite.js';
 import { fixedNow, startTestIssuer, testConfig, type TestIssuer } from '../../functions/support/issuer.js';
 import { sampleBackends, type SampleBackend } from '../../functions/support/sample-backends.js';
 
@@ -215,12 +219,27 @@ describe('local Functions host: limits, timeout and graceful stop', () => {
     gate.release();
   });
 
-  it('close ends the database connections the host opened', async () => {
-    const config = testConfig(t.issuer, { APIM_RLS_DB: 'pglite:memory' });
-    const h = await startFunctionsHost({ port: 0, config, limits: { functionTimeoutInMs: null, maxConcurrentRequests: null, maxOutstandingRequests: null }, keys: createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl }), log: () => undefined });
-    const session = h.runtime.deps.session;
-    await session.runWithoutIdentity({ parts: ['select 1 as one'], params: [] });
-    await h.close(1000);
-    await assert.rejects(session.runWithoutIdentity({ parts: ['select 1 as one'], params: [] }));
+  it('close ends the database connections the host opened (a new cluster from the given PGlite cache, not initdb)', async () => {
+    // a cache whose dump holds a table initdb never makes: the host's cluster has it only if it came from there
+    const cache = mkdtempSync(join(tmpdir(), 'apim-rls-host-cache-'));
+    try {
+      const marked = await freshPglite();
+      await marked.exec('create table marker_host_cache (x int)');
+      writeFileSync(pgliteTemplateFile(cache), Buffer.from(await (await marked.dumpDataDir('none')).arrayBuffer()), { mode: 0o600 });
+      await marked.close();
+      const config = testConfig(t.issuer, { APIM_RLS_DB: 'pglite:memory' });
+      const h = await startFunctionsHost({ port: 0, config, pgliteCache: cache, limits: { functionTimeoutInMs: null, maxConcurrentRequests: null, maxOutstandingRequests: null }, keys: createOpenIdKeySource({ openidConfigUrl: config.openidConfigUrl }), log: () => undefined });
+      const session = h.runtime.deps.session;
+      let marker: number;
+      try {
+        marker = (await session.runWithoutIdentity({ parts: ["select relname from pg_class where relname = 'marker_host_cache'"], params: [] })).rows.length;
+      } finally {
+        await h.close(1000);
+      }
+      assert.equal(marker, 1);
+      await assert.rejects(session.runWithoutIdentity({ parts: ['select 1 as one'], params: [] }));
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });
