@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack } from '../../../local/stack.js';
 import { sampleUsers } from '../../../rls/sample/index.js';
+// the run's cache of a fresh initdb's dump, as npm start uses one (test/support/pglite.ts): not an initdb per stack
+import { testPgliteCache } from '../../support/pglite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'apim-rls-stack-data-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,7 +14,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('local stack with --data-dir', () => {
   it('keeps the database between runs without seeding twice', async () => {
     const alice = sampleUsers.alice;
-    const options = { gatewayPort: 0, issuerPort: 0, functionsPort: 0, issuerKeyDir: join(dir, 'keys'), dataDir: join(dir, 'pglite'), functionsLog: () => undefined };
+    const options = { gatewayPort: 0, issuerPort: 0, functionsPort: 0, issuerKeyDir: join(dir, 'keys'), dataDir: join(dir, 'pglite'), pgliteCache: testPgliteCache(), functionsLog: () => undefined };
     const list = async (url: string, token: string) => ((await (await fetch(url + '/orders', { headers: { authorization: token } })).json()) as { items: { id: number }[] }).items;
 
     const first = await startStack(options);

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, stackBackendResource, stackGatewayClientId, type Stack } from '../../../local/stack.js';
 import { sampleUsers } from '../../../rls/sample/index.js';
+// the run's cache of a fresh initdb's dump, as npm start uses one (test/support/pglite.ts): not an initdb per stack
+import { testPgliteCache } from '../../support/pglite.js';
 
 describe('local stack', () => {
   let stack: Stack;
@@ -12,7 +14,7 @@ describe('local stack', () => {
   const logs: string[] = [];
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'apim-rls-stack-'));
-    stack = await startStack({ gatewayPort: 0, issuerPort: 0, functionsPort: 0, issuerKeyDir: join(dir, 'keys'), functionsLog: (_l, _f, m) => logs.push(m) });
+    stack = await startStack({ gatewayPort: 0, issuerPort: 0, functionsPort: 0, issuerKeyDir: join(dir, 'keys'), pgliteCache: testPgliteCache(), functionsLog: (_l, _f, m) => logs.push(m) });
   });
   after(async () => {
     await stack?.close();

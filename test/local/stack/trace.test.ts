@@ -19,6 +19,8 @@ import type { GatewayLogEntry } from '../../../local/gateway/log.js';
 import { sampleUsers } from '../../../rls/sample/index.js';
 import { RedactingSpanProcessor } from '../../../functions/telemetry/redact.js';
 import { sql, text } from '../../../functions/session/statement.js';
+// the run's cache of a fresh initdb's dump, as npm start uses one (test/support/pglite.ts): not an initdb per stack
+import { testPgliteCache } from '../../support/pglite.js';
 
 describe('local stack: one trace from gateway to query', () => {
   const exporter = new InMemorySpanExporter();
@@ -35,6 +37,7 @@ describe('local stack: one trace from gateway to query', () => {
       gatewayPort: 0,
       issuerPort: 0,
       functionsPort: 0,
+      pgliteCache: testPgliteCache(),
       issuerKeyDir: join(dir, 'keys'),
       functionsLog: (_l, _f, m) => functionLines.push(m),
       gatewayLog: (e) => gatewayLines.push(e),
