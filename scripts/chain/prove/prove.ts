@@ -184,11 +184,33 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
   }
 }
 
+/**
+ * Rate-limit and quota counters that start empty for each case: the operations' emulators are
+ * compiled once with this object, and `nextCase()` gives them a new, empty set of counters.
+ */
+export class PerCaseLimitCounters extends LimitCounters {
+  private current = new LimitCounters();
+  nextCase(): void {
+    this.current = new LimitCounters();
+  }
+  override get size(): number {
+    return this.current.size;
+  }
+  override window(...args: Parameters<LimitCounters['window']>): ReturnType<LimitCounters['window']> {
+    return this.current.window(...args);
+  }
+  override period(...args: Parameters<LimitCounters['period']>): ReturnType<LimitCounters['period']> {
+    return this.current.period(...args);
+  }
+}
+
 class CaseRunner {
   private readonly backend;
   private readonly keyCache: KeyCache;
   private readonly credential;
   private readonly gatewayClientIds: readonly string[];
+  private readonly limitCounters = new PerCaseLimitCounters();
+  private compiled: Record<string, Emulator> | undefined;
 
   constructor(
     private readonly input: ProveInput,
@@ -206,9 +228,18 @@ class CaseRunner {
     this.credential = idp.credential(clientId, config.gatewayObjectIds[0] ?? oidForSubject('managed-identity:' + clientId));
   }
 
-  /** The policy compiled for each API operation, with fresh rate-limit counters (one per case: cases are independent callers). */
+  /**
+   * The policy compiled for each API operation, with fresh rate-limit counters (one per case:
+   * cases are independent callers). The operations are compiled once per proof: a compiled
+   * emulator keeps no state between requests but its counters, which start empty for each case.
+   */
   gateway(): Record<string, Emulator> {
-    const limitCounters = new LimitCounters();
+    this.limitCounters.nextCase();
+    return (this.compiled ??= this.compileGateway());
+  }
+
+  private compileGateway(): Record<string, Emulator> {
+    const limitCounters = this.limitCounters;
     const api = { id: ordersApi.name, name: ordersApi.name, path: ordersApi.path, serviceUrl: proveBackendUrl };
     const out: Record<string, Emulator> = {};
     for (const op of ordersApi.operations) {
