@@ -11,10 +11,11 @@
 // they spawn: APIM_RLS_PGLITE_CACHE names one cache folder for the run, where the first new
 // cluster leaves the dump of a fresh initdb and the others load it (rls/db/pglite-cluster.ts).
 //
-// Environment: APIM_RLS_TEST_CONCURRENCY (files at once; default: the cores (at least 2) plus one),
-// APIM_RLS_TEST_TIMEOUT_MS (default 600000). Node 20's --test-timeout bounds each file as a whole
-// (the runner treats a file as one test; measured) as well as every test in it, so it is a bound
-// for the slowest file on a loaded machine: a hung test fails the run instead of hanging CI.
+// Environment (docs/testing.md): APIM_RLS_TEST_CONCURRENCY (worker processes; default: the cores,
+// at least 2), APIM_RLS_TEST_TIMEOUT_MS (a file's bound, default 600000: a bound for the slowest
+// file on a loaded machine, so that a hung test fails the run instead of hanging CI),
+// APIM_RLS_TEST_ISOLATE, APIM_RLS_TEST_SHUFFLE, APIM_RLS_TEST_DURATIONS, APIM_RLS_TEST_DIR,
+// APIM_RLS_TEST_EXIT_GRACE_MS (below).
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -26,17 +27,23 @@ import { tsImport } from 'tsx/esm/api';
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
 
+// APIM_RLS_TEST_DIR: another folder to run (the runner's own tests run it on test/fixtures/runner);
+// fixtures folders are never walked into
+const testDir = join(root, process.env.APIM_RLS_TEST_DIR ?? 'test');
+
 function walk(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...walk(p));
+    if (statSync(p).isDirectory()) {
+      if (name !== 'fixtures' || dir !== join(root, 'test')) out.push(...walk(p));
+    }
     else if (name.endsWith('.test.ts')) out.push(relative(root, p));
   }
   return out;
 }
 
-const files = walk(join(root, 'test'))
+const files = walk(testDir)
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {
@@ -49,10 +56,15 @@ if (files.length === 0) {
 const usesServer = /\/(postgres-server|backends|sample-backends)\.js'/;
 const needsServer = files.some((f) => usesServer.test(readFileSync(join(root, f), 'utf8')));
 
-// one more file than cores: most heavy files wait on a spawned process, a server or a timer part of
-// the time (measured on 2 vCPUs, runs back to back: 226 s at 2 files at once, 207 s at 3; docs/testing.md)
-const concurrency = Number(process.env.APIM_RLS_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()) + 1);
+// one worker per core (at least 2): on 2 vCPUs, runs back to back, 129 s at 2 workers against
+// 140 s at 3, which cost more CPU (docs/testing.md)
+const concurrency = Number(process.env.APIM_RLS_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
 const timeout = Number(process.env.APIM_RLS_TEST_TIMEOUT_MS ?? 600_000);
+// a worker runs its share of the suite, 30 minutes at most (a file that hangs is cancelled at its
+// own bound and the worker goes on; this bounds what is left: a test that blocks the event loop)
+const workerTimeout = Math.max(timeout, 30 * 60_000);
+// how long a worker may live on after its last file (it then fails: a file left something open)
+const exitGraceMs = Number(process.env.APIM_RLS_TEST_EXIT_GRACE_MS ?? 30_000);
 
 let server = null;
 const env = { ...process.env };
@@ -103,25 +115,36 @@ if (seed) {
   process.stderr.write(`files in a random order: APIM_RLS_TEST_SHUFFLE=${seed}\n`);
 }
 
-const queue = join(scratch, 'queue');
-for (const d of ['todo', 'running', 'done']) mkdirSync(join(queue, d), { recursive: true });
-queued.forEach((f, i) => writeFileSync(join(queue, 'todo', String(i).padStart(4, '0')), f));
-env.APIM_RLS_TEST_QUEUE = queue;
+// A queue for the workers to share, and one of its own for each file that runs alone
 const workerModule = pathToFileURL(join(root, 'scripts', 'test-worker.mjs')).href;
-const workers = Array.from({ length: Math.min(concurrency, queued.length) }, (_, i) => {
-  const entry = join(scratch, `worker-${i + 1}.mjs`);
-  writeFileSync(entry, `import ${JSON.stringify(workerModule)};\n`);
+const queues = [];
+function makeQueue(name, queueFiles) {
+  const queue = join(scratch, name);
+  for (const d of ['todo', 'running', 'done']) mkdirSync(join(queue, d), { recursive: true });
+  queueFiles.forEach((f, i) => writeFileSync(join(queue, 'todo', String(i).padStart(4, '0')), f));
+  queues.push(queue);
+  return queue;
+}
+function workerEntry(name, queue) {
+  const entry = join(scratch, `${name}.mjs`);
+  writeFileSync(entry, `import { runQueue } from ${JSON.stringify(workerModule)};\nawait runQueue(${JSON.stringify(queue)}, ${JSON.stringify({ fileTimeoutMs: timeout, exitGraceMs })});\n`);
   return entry;
-});
+}
+const entries = alone.map((f, i) => workerEntry(`alone-${i + 1}`, makeQueue(`alone-${i + 1}`, [f])));
+if (queued.length > 0) {
+  const pool = makeQueue('pool', queued);
+  for (let i = 1; i <= Math.min(concurrency, queued.length); i++) entries.push(workerEntry(`worker-${i}`, pool));
+}
 
 const child = spawn(
   process.execPath,
   [
     '--import', 'tsx', '--test',
-    // the files that run alone do not take a worker's place
-    `--test-concurrency=${isolate ? concurrency : workers.length + alone.length}`,
-    `--test-timeout=${timeout}`, '--test-reporter=spec',
-    ...alone, ...workers,
+    // the files that run alone do not take a worker's place (with APIM_RLS_TEST_ISOLATE, all do)
+    `--test-concurrency=${isolate ? concurrency : entries.length}`,
+    // each file is bounded by the timeout inside its worker; a worker as a whole by this
+    `--test-timeout=${workerTimeout}`, '--test-reporter=spec',
+    ...entries,
   ],
   { cwd: root, stdio: 'inherit', env },
 );
@@ -129,11 +152,14 @@ const child = spawn(
 // Node 20's reporter shows a worker's results when the worker ends: say which files are done meanwhile
 const done = new Map();
 function progress() {
-  for (const ticket of readdirSync(join(queue, 'done')).sort()) {
-    if (done.has(ticket)) continue;
-    const { file, ms } = JSON.parse(readFileSync(join(queue, 'done', ticket), 'utf8'));
-    done.set(ticket, { file, ms });
-    process.stderr.write(`  done ${file} (${(ms / 1000).toFixed(1)} s) [${done.size}/${queued.length}]\n`);
+  for (const queue of queues) {
+    for (const ticket of readdirSync(join(queue, 'done')).sort()) {
+      const key = join(queue, ticket);
+      if (done.has(key)) continue;
+      const { file, ms } = JSON.parse(readFileSync(join(queue, 'done', ticket), 'utf8'));
+      done.set(key, { file, ms });
+      process.stderr.write(`  done ${file} (${(ms / 1000).toFixed(1)} s) [${done.size}/${files.length}]\n`);
+    }
   }
 }
 const ticker = setInterval(progress, 1000);
@@ -141,8 +167,10 @@ const ticker = setInterval(progress, 1000);
 /** Files no worker finished: it crashed in one, or every worker ended before the queue did. */
 function unfinished() {
   const left = [];
-  for (const [d, why] of [['todo', 'not started'], ['running', 'did not finish']]) {
-    for (const t of readdirSync(join(queue, d))) left.push(`${readFileSync(join(queue, d, t), 'utf8')} (${why})`);
+  for (const queue of queues) {
+    for (const [d, why] of [['todo', 'not started'], ['running', 'did not finish']]) {
+      for (const t of readdirSync(join(queue, d))) left.push(`${readFileSync(join(queue, d, t), 'utf8')} (${why})`);
+    }
   }
   return left;
 }
