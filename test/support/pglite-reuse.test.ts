@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { reusedPglite } from './pglite-reuse.js';
+import { pgliteLender, reusedPglite } from './pglite-reuse.js';
 
 describe('reusedPglite', () => {
   it('wipe() drops the schemas, roles, grants and session settings a borrower made; close() of a lent cluster is a no-op', async () => {
@@ -35,6 +35,29 @@ describe('reusedPglite', () => {
       await assert.rejects(cluster.wipe(), /not as new after a test/);
     } finally {
       await cluster.close();
+    }
+  });
+
+  it('pgliteLender: the one cluster, wiped, once returned; while a borrower holds it, a new cluster of its own', async () => {
+    const lender = pgliteLender();
+    try {
+      const a = await lender.take();
+      await a.exec('create schema held');
+      const b = await lender.take();
+      // b is another cluster: it does not see a's schema, and a's is not wiped under it
+      assert.equal((await b.query("select 1 from pg_namespace where nspname = 'held'")).rows.length, 0);
+      await b.exec('create schema other');
+      assert.equal((await a.query("select 1 from pg_namespace where nspname in ('held', 'other')")).rows.length, 1);
+      await b.close();
+      await a.close();
+      const c = await lender.take();
+      assert.equal((await c.query("select 1 from pg_namespace where nspname in ('held', 'other')")).rows.length, 0);
+      // c is a's cluster (returned, then wiped): a query through a still reaches it
+      await c.exec('create schema again');
+      assert.equal((await a.query("select 1 from pg_namespace where nspname = 'again'")).rows.length, 1);
+      await c.close();
+    } finally {
+      await lender.close();
     }
   });
 });

@@ -9,6 +9,12 @@
  * checks that the cluster is as it was: same schemas, roles and ACLs, the same number of rows in
  * the catalogs that hold objects, privileges and settings, the same session settings. A test that
  * leaves anything else behind fails there, so no test sees another's writes.
+ *
+ * One difference stays, and no query can see it: a custom setting a borrower set (`app.tenant_id`)
+ * reads '' instead of NULL through `current_setting(name, true)` afterwards — PostgreSQL keeps the
+ * placeholder for the session, and it is not in pg_settings. Every SQL the product emits reads
+ * such settings through `nullif(current_setting(name, true), '')` (rls/emit/postgres.ts), for which
+ * the two are the same; a test of SQL that tells '' from NULL needs a cluster of its own.
  */
 import type { PGlite } from '@electric-sql/pglite';
 import { freshPglite } from './pglite.js';
@@ -29,6 +35,49 @@ const fingerprintSql = `select json_build_object(
   'session', json_build_object('user', current_user, 'session_user', session_user,
     'settings', (select json_agg(name || '=' || setting order by name) from pg_settings where source = 'session'))
 ) as f`;
+
+/**
+ * Hands out the one cluster when it is free (wiped and checked first), else — a borrower still
+ * has it — a new cluster of the borrower's own. Either way the borrower closes what it got.
+ */
+export interface PgliteLender {
+  take(): Promise<PGlite>;
+  close(): Promise<void>;
+}
+
+export function pgliteLender(): PgliteLender {
+  let cluster: Promise<ReusedPglite> | undefined;
+  let out = false;
+  return {
+    async take() {
+      if (out) return freshPglite();
+      out = true;
+      try {
+        const c = await (cluster ??= reusedPglite());
+        await c.wipe();
+        const lent = c.lend();
+        let returned = false;
+        return new Proxy(lent, {
+          get(target, key) {
+            if (key === 'close') {
+              return async () => {
+                if (!returned) out = false;
+                returned = true;
+              };
+            }
+            return Reflect.get(target, key, target) as unknown;
+          },
+        });
+      } catch (err) {
+        out = false;
+        throw err;
+      }
+    },
+    async close() {
+      if (cluster) await (await cluster).close();
+    },
+  };
+}
 
 export interface ReusedPglite {
   /** The cluster, its `close()` a no-op (the owner closes it). */

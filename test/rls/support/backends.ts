@@ -6,7 +6,9 @@
 import { after } from 'node:test';
 import { openDatabase } from '../../../rls/db/open.js';
 import type { Database } from '../../../rls/db/types.js';
+import { fromPglite } from '../../../rls/db/pglite.js';
 import { freshPgliteDatabase } from '../../support/pglite.js';
+import { pgliteLender } from '../../support/pglite-reuse.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../../support/postgres-server.js';
 
 export interface Backend {
@@ -21,6 +23,16 @@ after(async () => {
   for (const d of created) await d.drop();
 });
 
+const serverBackend: Backend = {
+  name: 'postgres-server',
+  async open() {
+    const d = await createTestDatabase();
+    if (!d) return { skip: postgresUnavailableReason };
+    created.push(d);
+    return { db: await openDatabase(d.url), url: d.url };
+  },
+};
+
 export const backends: Backend[] = [
   {
     name: 'pglite',
@@ -29,22 +41,33 @@ export const backends: Backend[] = [
       return { db: await freshPgliteDatabase(), url: 'pglite:memory' };
     },
   },
-  {
-    name: 'postgres-server',
-    async open() {
-      const d = await createTestDatabase();
-      if (!d) return { skip: postgresUnavailableReason };
-      created.push(d);
-      return { db: await openDatabase(d.url), url: d.url };
-    },
-  },
+  serverBackend,
 ];
+
+/**
+ * The same two backends, but PGlite is one in-memory cluster for the calling file, wiped and
+ * checked as new for each test (test/support/pglite-reuse.ts; a test that holds it when another
+ * opens gets a new cluster), closed when the file ends. Call it at the top level of a test file.
+ * For tests of the product's SQL, which reads every custom setting through nullif(…, '') — the
+ * one difference from a new cluster (see there).
+ */
+export function backendsReusingPglite(): Backend[] {
+  const lender = pgliteLender();
+  after(() => lender.close());
+  return [
+    {
+      name: 'pglite',
+      async open() {
+        return { db: fromPglite(await lender.take()), url: 'pglite:memory' };
+      },
+    },
+    serverBackend,
+  ];
+}
 
 /** The server's superuser URL for a fresh database, or null (skip) — for CLI tests. */
 export async function serverDatabaseUrl(): Promise<string | null> {
-  const b = backends[1];
-  if (!b) return null;
-  const r = await b.open();
+  const r = await serverBackend.open();
   if ('skip' in r) return null;
   await r.db.close();
   return r.url;

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { testPgliteCache } from '../../support/pglite.js';
-import { reusedPglite, type ReusedPglite } from '../../support/pglite-reuse.js';
+import { pgliteLender } from '../../support/pglite-reuse.js';
 import { ordersClaimMap } from '../../../functions/identity/claim-map.js';
 import { parseCases, type VerifyCaseInput } from '../../../rls/cases.js';
 import { ordersSpec, sampleCases } from '../../../rls/sample/index.js';
@@ -36,17 +36,11 @@ const aliceWrites = caseNamed('alice (Orders.Read, Orders.Write)');
 let dir: string;
 let policy: string;
 let globalPolicy: string;
-let cluster: ReusedPglite;
+const cluster = pgliteLender();
 /** The proof's database on the file's one cluster, wiped and checked as new first. */
-const onSharedCluster = (): Pick<ProveInput, 'openPglite'> => ({
-  openPglite: async () => {
-    await cluster.wipe();
-    return cluster.lend();
-  },
-});
+const onSharedCluster = (): Pick<ProveInput, 'openPglite'> => ({ openPglite: () => cluster.take() });
 
 before(async () => {
-  cluster = await reusedPglite();
   dir = mkdtempSync(join(tmpdir(), 'apim-rls-prove-test-'));
   const built = buildPolicies({ outDir: dir, form: 'xml' });
   const text = (name: string) => readFileSync(built.find((b) => b.name === name)!.path, 'utf8');
