@@ -230,8 +230,11 @@ class CaseRunner {
 
   /**
    * The policy compiled for each API operation, with fresh rate-limit counters (one per case:
-   * cases are independent callers). The operations are compiled once per proof: a compiled
-   * emulator keeps no state between requests but its counters, which start empty for each case.
+   * cases are independent callers). The operations are compiled once per proof. What a compiled
+   * emulator keeps between requests: the rate-limit and quota counters (empty again for each
+   * case), limit-concurrency's counts (back to zero when each request ends) and the gateway's own
+   * managed-identity token, reused for every caller while it is fresh, as APIM caches it
+   * (policies/emulator/elements/identity.ts).
    */
   gateway(): Record<string, Emulator> {
     this.limitCounters.nextCase();
