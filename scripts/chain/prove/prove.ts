@@ -233,8 +233,9 @@ class CaseRunner {
    * cases are independent callers). The operations are compiled once per proof. What a compiled
    * emulator keeps between requests: the rate-limit and quota counters (empty again for each
    * case), limit-concurrency's counts (back to zero when each request ends) and the gateway's own
-   * managed-identity token, reused for every caller while it is fresh, as APIM caches it
-   * (policies/emulator/elements/identity.ts).
+   * managed-identity token, reused for every caller while it is fresh (policies/emulator/
+   * elements/identity.ts): "API Management caches the token until it expires"
+   * (https://learn.microsoft.com/azure/api-management/authentication-managed-identity-policy).
    */
   gateway(): Record<string, Emulator> {
     this.limitCounters.nextCase();
