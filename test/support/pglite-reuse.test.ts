@@ -56,6 +56,14 @@ describe('reusedPglite', () => {
       await c.exec('create schema again');
       assert.equal((await a.query("select 1 from pg_namespace where nspname = 'again'")).rows.length, 1);
       await c.close();
+      // a borrower that leaves what wipe() cannot remove: the next take fails, the one after gets a new cluster
+      const dirty = await lender.take();
+      await dirty.exec('create table public.left_behind (x int)');
+      await dirty.close();
+      await assert.rejects(lender.take(), /not as new after a test/);
+      const next = await lender.take();
+      assert.equal((await next.query("select 1 from pg_class where relname = 'left_behind'")).rows.length, 0);
+      await next.close();
     } finally {
       await lender.close();
     }

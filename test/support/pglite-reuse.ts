@@ -54,7 +54,15 @@ export function pgliteLender(): PgliteLender {
       out = true;
       try {
         const c = await (cluster ??= reusedPglite());
-        await c.wipe();
+        try {
+          await c.wipe();
+        } catch (err) {
+          // the test that fails here is the one after the test that left the cluster dirty (the
+          // message says what is left); the next borrower gets a new cluster
+          cluster = undefined;
+          await c.close().catch(() => undefined);
+          throw err;
+        }
         const lent = c.lend();
         let returned = false;
         return new Proxy(lent, {
