@@ -15,7 +15,7 @@ import { createRuntime, type Runtime } from '../../../functions/runtime.js';
 import { createPGliteSession, type PGliteLike } from '../../../functions/session/pglite.js';
 import { oidForSubject } from '../../../local/issuer/mint.js';
 import { ordersApi } from '../../../local/gateway/routes.js';
-import { emulate, EmulatorError, KeyCache, LimitCounters, type Emulator, type EmulatorResult, type FetchLike } from '../../../policies/emulator/index.js';
+import { emulate, EmulatorError, KeyCache, LimitCounters, toPolicyTree, type Emulator, type EmulatorResult, type FetchLike } from '../../../policies/emulator/index.js';
 import { PolicyXmlError } from '../../../policies/xml/index.js';
 import { applySpec } from '../../../rls/apply.js';
 import type { VerifyCase } from '../../../rls/cases.js';
@@ -106,9 +106,18 @@ function identityHeaders(headers: Record<string, string>, prefix: string): Recor
   return out;
 }
 
-function compileCheck(input: ProveInput): void {
+/** The policy, its scopes and fragments as XML trees: parsed once per proof, compiled once per operation (and once here). */
+type ParsedPolicies = Pick<ProveInput, 'policy' | 'scopes' | 'fragments'>;
+
+function compileCheck(input: ProveInput): ParsedPolicies {
   try {
-    emulate(input.policy, { scopes: input.scopes ?? [], fragments: input.fragments ?? {}, namedValues: input.namedValues ?? {}, backend: async () => ({ status: 200 }) });
+    const parsed = {
+      policy: toPolicyTree(input.policy),
+      scopes: (input.scopes ?? []).map(toPolicyTree),
+      fragments: Object.fromEntries(Object.entries(input.fragments ?? {}).map(([id, f]) => [id, toPolicyTree(f)])),
+    };
+    emulate(parsed.policy, { scopes: parsed.scopes, fragments: parsed.fragments, namedValues: input.namedValues ?? {}, backend: async () => ({ status: 200 }) });
+    return parsed;
   } catch (err) {
     if (err instanceof EmulatorError || err instanceof PolicyXmlError) throw new ProveError('CHAIN_PROVE_INPUT', `the policy cannot run: ${err.message}`);
     throw err;
@@ -123,7 +132,7 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
   const { spec, cases } = input;
   const database = input.database ?? sampleProveDatabase;
   // bad input is refused before anything starts: a policy that cannot run, a case naming an unknown table
-  compileCheck(input);
+  const parsed = compileCheck(input);
   try {
     for (const c of input.cases.cases) for (const t of [...Object.keys(c.rows), ...c.writes.map((w) => w.table)]) resolveTable(input.spec, t);
   } catch (err) {
@@ -149,7 +158,7 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
     await database.afterTruthTable?.(db);
     const session = createPGliteSession({ db: pg as unknown as PGliteLike, role: config.dbRole });
     runtime = await createRuntime({ config, session, keys: idp.backendKeys, now: () => new Date(now()), ...(input.claimMap ? { claimMap: input.claimMap } : {}) });
-    const run = new CaseRunner(input, config, idp, db, runtime, now, callTimeoutInMs);
+    const run = new CaseRunner({ ...input, ...parsed }, config, idp, db, runtime, now, callTimeoutInMs);
     const rows: ProveRow[] = [];
     const evidence: ProveCaseEvidence[] = [];
     // the truth table lists, per case in order, its rows checks then its writes (audit and hardening rows between and after)
