@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../../rls/db/open.js';
 import { sampleCases, sampleSchemaSql, seedSample } from '../../../rls/sample/index.js';
-import { serverDatabaseUrl } from '../../rls/support/backends.js';
+import { serverDatabaseUrls } from '../../rls/support/backends.js';
 import { repoRoot, runCli, spawnCli } from '../../support/cli.js';
 import { testPgliteCache } from '../../support/pglite.js';
 
@@ -72,7 +72,7 @@ describe('rls sql', () => {
 
 const targets: { name: string; url: () => Promise<string | null> }[] = [
   { name: 'a PGlite directory', url: async () => `pglite:${mkdtempSync(join(tmp, 'pglite-'))}/db` },
-  { name: 'the private PostgreSQL server', url: serverDatabaseUrl },
+  { name: 'the private PostgreSQL server', url: serverDatabaseUrls() },
 ];
 
 for (const target of targets) {
