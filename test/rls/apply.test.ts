@@ -6,12 +6,12 @@ import type { Database } from '../../rls/db/types.js';
 import { driftSpec } from '../../rls/drift.js';
 import { parseSpec } from '../../rls/spec/load.js';
 import { ordersSpec, ordersSpecInput, sampleSchemaSql, seedSample, setupSampleDatabase } from '../../rls/sample/index.js';
-import { backends } from './support/backends.js';
+import { freshBackends } from './support/backends.js';
 
 const policyOids = async (db: Database) =>
   (await db.query<{ oid: number; polname: string }>("select oid::int, polname from pg_policy where polrelid in ('app.orders'::regclass, 'app.tenants'::regclass) order by polname")).rows;
 
-for (const backend of backends) {
+for (const backend of freshBackends()) {
   describe(`apply and drift on ${backend.name}`, () => {
     async function fresh(t: { skip: (r: string) => void }): Promise<Database | null> {
       const r = await backend.open();

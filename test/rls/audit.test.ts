@@ -13,7 +13,7 @@ import type { Database, Executor } from '../../rls/db/types.js';
 import { driftSpec } from '../../rls/drift.js';
 import { ordersSpec, sampleCases, sampleUsers, setupSampleDatabase } from '../../rls/sample/index.js';
 import { formatTruthTable, verifySpec } from '../../rls/verify.js';
-import { backends } from './support/backends.js';
+import { backendsReusingPglite } from './support/backends.js';
 
 const { alice, bob, carol } = sampleUsers;
 const traceA = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -51,7 +51,8 @@ async function code(tx: Executor, sql: string, params: unknown[] = []): Promise<
   }
 }
 
-for (const backend of backends) {
+// one PGlite cluster for the file, as new for each test (test/support/pglite-reuse.ts)
+for (const backend of backendsReusingPglite()) {
   describe(`audit trail on ${backend.name}`, () => {
     async function sample(t: { skip: (r: string) => void }): Promise<Database | null> {
       const r = await backend.open();

@@ -4,7 +4,7 @@ import { parseCases } from '../../rls/cases.js';
 import type { Database, Executor } from '../../rls/db/types.js';
 import { formatTruthTable, probeStatement, sessionValuesFromClaims, verifySpec } from '../../rls/verify.js';
 import { ordersSpec, sampleCases, sampleUsers, setupSampleDatabase } from '../../rls/sample/index.js';
-import { backends } from './support/backends.js';
+import { backendsReusingPglite } from './support/backends.js';
 
 const { alice, bob, carol } = sampleUsers;
 
@@ -61,7 +61,8 @@ describe('probeStatement', () => {
   });
 });
 
-for (const backend of backends) {
+// one PGlite cluster for the file, as new for each test (test/support/pglite-reuse.ts)
+for (const backend of backendsReusingPglite()) {
   describe(`orders sample on ${backend.name}`, () => {
     async function sample(t: { skip: (r: string) => void }): Promise<Database | null> {
       const r = await backend.open();

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 async function runner(filters: string[], settings: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
@@ -53,5 +55,21 @@ describe('npm test runner', () => {
     assert.equal(code, 1, out);
     assert.match(out, /✖ test\/fixtures\/runner\/g-hangs\.test\.ts[^\n]*\n\s+'test timed out after 500ms'/);
     assert.match(out, /✔ test\/fixtures\/runner\/h-after-a-hang\.test\.ts/);
+  });
+
+  it('no shared test module registers a node:test hook at its top level (it would belong to the first file of a worker that imports it)', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (p !== join('test', 'fixtures')) walk(p);
+        } else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && /^(before|after|beforeEach|afterEach)\(/m.test(readFileSync(p, 'utf8'))) {
+          offenders.push(p);
+        }
+      }
+    };
+    walk('test');
+    assert.deepEqual(offenders, []);
   });
 });

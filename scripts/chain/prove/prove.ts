@@ -15,7 +15,7 @@ import { createRuntime, type Runtime } from '../../../functions/runtime.js';
 import { createPGliteSession, type PGliteLike } from '../../../functions/session/pglite.js';
 import { oidForSubject } from '../../../local/issuer/mint.js';
 import { ordersApi } from '../../../local/gateway/routes.js';
-import { emulate, EmulatorError, KeyCache, LimitCounters, type Emulator, type EmulatorResult, type FetchLike } from '../../../policies/emulator/index.js';
+import { emulate, EmulatorError, KeyCache, LimitCounters, toPolicyTree, type Emulator, type EmulatorResult, type FetchLike } from '../../../policies/emulator/index.js';
 import { PolicyXmlError } from '../../../policies/xml/index.js';
 import { applySpec } from '../../../rls/apply.js';
 import type { VerifyCase } from '../../../rls/cases.js';
@@ -106,9 +106,18 @@ function identityHeaders(headers: Record<string, string>, prefix: string): Recor
   return out;
 }
 
-function compileCheck(input: ProveInput): void {
+/** The policy, its scopes and fragments as XML trees: parsed once per proof, compiled once per operation (and once here). */
+type ParsedPolicies = Pick<ProveInput, 'policy' | 'scopes' | 'fragments'>;
+
+function compileCheck(input: ProveInput): ParsedPolicies {
   try {
-    emulate(input.policy, { scopes: input.scopes ?? [], fragments: input.fragments ?? {}, namedValues: input.namedValues ?? {}, backend: async () => ({ status: 200 }) });
+    const parsed = {
+      policy: toPolicyTree(input.policy),
+      scopes: (input.scopes ?? []).map(toPolicyTree),
+      fragments: Object.fromEntries(Object.entries(input.fragments ?? {}).map(([id, f]) => [id, toPolicyTree(f)])),
+    };
+    emulate(parsed.policy, { scopes: parsed.scopes, fragments: parsed.fragments, namedValues: input.namedValues ?? {}, backend: async () => ({ status: 200 }) });
+    return parsed;
   } catch (err) {
     if (err instanceof EmulatorError || err instanceof PolicyXmlError) throw new ProveError('CHAIN_PROVE_INPUT', `the policy cannot run: ${err.message}`);
     throw err;
@@ -123,7 +132,7 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
   const { spec, cases } = input;
   const database = input.database ?? sampleProveDatabase;
   // bad input is refused before anything starts: a policy that cannot run, a case naming an unknown table
-  compileCheck(input);
+  const parsed = compileCheck(input);
   try {
     for (const c of input.cases.cases) for (const t of [...Object.keys(c.rows), ...c.writes.map((w) => w.table)]) resolveTable(input.spec, t);
   } catch (err) {
@@ -149,7 +158,7 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
     await database.afterTruthTable?.(db);
     const session = createPGliteSession({ db: pg as unknown as PGliteLike, role: config.dbRole });
     runtime = await createRuntime({ config, session, keys: idp.backendKeys, now: () => new Date(now()), ...(input.claimMap ? { claimMap: input.claimMap } : {}) });
-    const run = new CaseRunner(input, config, idp, db, runtime, now, callTimeoutInMs);
+    const run = new CaseRunner({ ...input, ...parsed }, config, idp, db, runtime, now, callTimeoutInMs);
     const rows: ProveRow[] = [];
     const evidence: ProveCaseEvidence[] = [];
     // the truth table lists, per case in order, its rows checks then its writes (audit and hardening rows between and after)
@@ -184,11 +193,33 @@ export async function proveChain(input: ProveInput): Promise<ProveReport> {
   }
 }
 
+/**
+ * Rate-limit and quota counters that start empty for each case: the operations' emulators are
+ * compiled once with this object, and `nextCase()` gives them a new, empty set of counters.
+ */
+export class PerCaseLimitCounters extends LimitCounters {
+  private current = new LimitCounters();
+  nextCase(): void {
+    this.current = new LimitCounters();
+  }
+  override get size(): number {
+    return this.current.size;
+  }
+  override window(...args: Parameters<LimitCounters['window']>): ReturnType<LimitCounters['window']> {
+    return this.current.window(...args);
+  }
+  override period(...args: Parameters<LimitCounters['period']>): ReturnType<LimitCounters['period']> {
+    return this.current.period(...args);
+  }
+}
+
 class CaseRunner {
   private readonly backend;
   private readonly keyCache: KeyCache;
   private readonly credential;
   private readonly gatewayClientIds: readonly string[];
+  private readonly limitCounters = new PerCaseLimitCounters();
+  private compiled: Record<string, Emulator> | undefined;
 
   constructor(
     private readonly input: ProveInput,
@@ -206,9 +237,22 @@ class CaseRunner {
     this.credential = idp.credential(clientId, config.gatewayObjectIds[0] ?? oidForSubject('managed-identity:' + clientId));
   }
 
-  /** The policy compiled for each API operation, with fresh rate-limit counters (one per case: cases are independent callers). */
+  /**
+   * The policy compiled for each API operation, with fresh rate-limit counters (one per case:
+   * cases are independent callers). The operations are compiled once per proof. What a compiled
+   * emulator keeps between requests: the rate-limit and quota counters (empty again for each
+   * case), limit-concurrency's counts (back to zero when each request ends) and the gateway's own
+   * managed-identity token, reused for every caller while it is fresh (policies/emulator/
+   * elements/identity.ts): "API Management caches the token until it expires"
+   * (https://learn.microsoft.com/azure/api-management/authentication-managed-identity-policy).
+   */
   gateway(): Record<string, Emulator> {
-    const limitCounters = new LimitCounters();
+    this.limitCounters.nextCase();
+    return (this.compiled ??= this.compileGateway());
+  }
+
+  private compileGateway(): Record<string, Emulator> {
+    const limitCounters = this.limitCounters;
     const api = { id: ordersApi.name, name: ordersApi.name, path: ordersApi.path, serviceUrl: proveBackendUrl };
     const out: Record<string, Emulator> = {};
     for (const op of ordersApi.operations) {

@@ -5,7 +5,9 @@
  * the tenant; the request id not forwarded), the backend (its claim map fills the tenant key from
  * the wrong claim), the database (an RLS predicate changed after the truth table), and the
  * audience off by one character (every caller refused: the proof proves nothing).
- * Every proof makes its in-memory PGlite as the product does, from the run's cached initdb dump (rls/db/pglite-cluster.ts), and closes it.
+ * The first proof makes its in-memory PGlite as the product does, from the run's cached initdb dump
+ * (rls/db/pglite-cluster.ts), and closes it; the others share one cluster, wiped and checked as new
+ * before each proof (test/support/pglite-reuse.ts): a new cluster per proof was half this file's CPU.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { testPgliteCache } from '../../support/pglite.js';
+import { pgliteLender } from '../../support/pglite-reuse.js';
 import { ordersClaimMap } from '../../../functions/identity/claim-map.js';
 import { parseCases, type VerifyCaseInput } from '../../../rls/cases.js';
 import { ordersSpec, sampleCases } from '../../../rls/sample/index.js';
@@ -33,6 +36,9 @@ const aliceWrites = caseNamed('alice (Orders.Read, Orders.Write)');
 let dir: string;
 let policy: string;
 let globalPolicy: string;
+const cluster = pgliteLender();
+/** The proof's database on the file's one cluster, wiped and checked as new first. */
+const onSharedCluster = (): Pick<ProveInput, 'openPglite'> => ({ openPglite: () => cluster.take() });
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'apim-rls-prove-test-'));
@@ -42,8 +48,15 @@ before(async () => {
   globalPolicy = text('global');
 });
 after(async () => {
+  await cluster.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The input without `openPglite`: the proof makes its own cluster as the product does (and closes it). */
+function asTheProductDoes(input: ProveInput): ProveInput {
+  const { openPglite: _shared, ...own } = input;
+  return own;
+}
 
 /** The product's chain; the named values point the policy at what the settings trust. */
 function chain(overrides: Partial<ProveInput> = {}, tenant = 'contoso'): ProveInput {
@@ -61,8 +74,9 @@ function chain(overrides: Partial<ProveInput> = {}, tenant = 'contoso'): ProveIn
     settings,
     now,
     callTimeoutInMs: 60_000,
-    // the product's own default: a new in-memory cluster from the run's cached initdb dump
+    // without openPglite (asTheProductDoes): a new in-memory cluster from the run's cached initdb dump
     pgliteCache: testPgliteCache(),
+    ...onSharedCluster(),
     ...overrides,
   };
 }
@@ -76,7 +90,7 @@ const layers = (report: ProveReport) => [...new Set(report.rows.filter((r) => r.
 
 describe('chain check --prove on the product chain', () => {
   it('runs every verify case end to end and agrees with rls verify (one run per tenant the gateway admits)', async () => {
-    const contoso = await proveChain(chain());
+    const contoso = await proveChain(asTheProductDoes(chain()));
     const fabrikam = await proveChain(chain({ cases: parseCases({ cases: sampleCases.filter((c) => c.claims['tid'] === 'fabrikam') }) }, 'fabrikam'));
     for (const report of [contoso, fabrikam]) {
       assert.equal(report.truth.mismatches, 0, 'rls verify agrees with its cases');
@@ -133,6 +147,28 @@ describe('chain check --prove on the product chain', () => {
 });
 
 const pick = (r: ProveRow) => ({ operation: r.operation, truth: r.truth, api: r.api, outcome: r.outcome });
+
+describe('chain check --prove: the gateway of each case', () => {
+  it("starts each case with empty rate-limit counters (cases are separate callers), and counts a case's calls", async () => {
+    const limit = /<rate-limit-by-key calls="100" /;
+    assert.match(policy, limit);
+    const reads = { ...aliceWrites, rows: { 'app.orders': 3 }, writes: [] };
+    const insertOwn = aliceWrites.writes?.find((w) => w.name === 'insert own');
+    assert.ok(insertOwn);
+    // the same caller (one counter key) three times; two calls allowed per window: GET /me and GET /orders
+    const cases = parseCases({ cases: [{ ...reads, name: 'first' }, { ...reads, name: 'second' }, { ...reads, name: 'third, one call too many', writes: [insertOwn] }] });
+    const report = await proveChain(chain({ policy: policy.replace(limit, '<rate-limit-by-key calls="2" '), cases }));
+    assert.deepEqual(
+      report.rows.filter((r) => r.subject === 'app.orders' || r.subject === 'insert own').map((r) => [r.case, r.subject, r.api, r.outcome]),
+      [
+        ['first', 'app.orders', '3', 'agree'],
+        ['second', 'app.orders', '3', 'agree'],
+        ['third, one call too many', 'app.orders', '3', 'agree'],
+        ['third, one call too many', 'insert own', 'error (429 from the gateway (rate-limit-by-key: RateLimitExceeded))', 'mismatch'],
+      ],
+    );
+  });
+});
 
 describe('chain check --prove names the layer of a seeded mismatch', () => {
   const oneCase = (c: VerifyCaseInput) => parseCases({ cases: [c] });

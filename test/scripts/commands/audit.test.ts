@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../../rls/db/open.js';
 import { sampleUsers, setupSampleDatabase } from '../../../rls/sample/index.js';
-import { serverDatabaseUrl } from '../../rls/support/backends.js';
+import { serverDatabaseUrls } from '../../rls/support/backends.js';
 import { runCli, spawnCli } from '../../support/cli.js';
+import { testPgliteCache } from '../../support/pglite.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'apim-rls-audit-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -22,7 +23,8 @@ const cli = (...args: string[]) => runCli(['audit', ...args]);
 
 /** The sample, and three audited writes: two by alice in one request, one by carol. */
 async function prepare(url: string): Promise<void> {
-  const db = await openDatabase(url);
+  // a new PGlite folder from the run's cached dump, as the CLI makes it (not an initdb of its own)
+  const db = await openDatabase(url, { pgliteCache: testPgliteCache() });
   try {
     await setupSampleDatabase(db);
     await db.transaction(async (tx) => {
@@ -42,7 +44,7 @@ async function prepare(url: string): Promise<void> {
 
 const targets: { name: string; url: () => Promise<string | null> }[] = [
   { name: 'a PGlite directory', url: async () => `pglite:${mkdtempSync(join(tmp, 'pglite-'))}/db` },
-  { name: 'the private PostgreSQL server', url: serverDatabaseUrl },
+  { name: 'the private PostgreSQL server', url: serverDatabaseUrls() },
 ];
 
 for (const [i, target] of targets.entries()) {

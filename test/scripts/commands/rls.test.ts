@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../../rls/db/open.js';
 import { sampleCases, sampleSchemaSql, seedSample } from '../../../rls/sample/index.js';
-import { serverDatabaseUrl } from '../../rls/support/backends.js';
+import { serverDatabaseUrls } from '../../rls/support/backends.js';
 import { repoRoot, runCli, spawnCli } from '../../support/cli.js';
+import { testPgliteCache } from '../../support/pglite.js';
 
 const spec = join(repoRoot, 'rls', 'sample', 'spec.ts');
 const cases = join(repoRoot, 'rls', 'sample', 'cases.ts');
@@ -27,7 +28,8 @@ const badSpec = () => {
 };
 
 async function withDb<T>(url: string, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  const db = await openDatabase(url);
+  // a new PGlite folder from the run's cached dump, as the CLI makes it (not an initdb of its own)
+  const db = await openDatabase(url, { pgliteCache: testPgliteCache() });
   try {
     return await fn(db);
   } finally {
@@ -70,7 +72,7 @@ describe('rls sql', () => {
 
 const targets: { name: string; url: () => Promise<string | null> }[] = [
   { name: 'a PGlite directory', url: async () => `pglite:${mkdtempSync(join(tmp, 'pglite-'))}/db` },
-  { name: 'the private PostgreSQL server', url: serverDatabaseUrl },
+  { name: 'the private PostgreSQL server', url: serverDatabaseUrls() },
 ];
 
 for (const target of targets) {

@@ -1,0 +1,122 @@
+/**
+ * A new PGlite cluster in an empty folder unpacked with Node's fs from the cached dump
+ * (rls/db/pglite-unpack.ts, used by openPglite): the same database as PGlite's own loader makes,
+ * private modes, nothing written for a dump it refuses, nothing left of a failed unpack, and
+ * PGlite's loader (with its own fallback) when the unpacked cluster does not start.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { pgliteTemplateFile } from '../../../rls/db/pglite-cluster.js';
+import { openPglite } from '../../../rls/db/pglite.js';
+import { readDumpEntries, unpackDump } from '../../../rls/db/pglite-unpack.js';
+import { freshPglite } from '../../support/pglite.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'apim-rls-unpack-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A ustar archive of the given entries (type '5' folder, '0' file, or any other type byte). */
+function tar(entries: { name: string; type?: string; data?: string }[], options: { magic?: string; cut?: number } = {}): Uint8Array {
+  const blocks: Buffer[] = [];
+  for (const e of entries) {
+    const data = Buffer.from(e.data ?? '');
+    const h = Buffer.alloc(512);
+    h.write(e.name, 0, 'utf8');
+    h.write('0000600\0', 100);
+    h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+    h.write(e.type ?? '0', 156);
+    h.write(options.magic ?? 'ustar\0', 257);
+    blocks.push(h, Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]));
+  }
+  blocks.push(Buffer.alloc(1024));
+  const all = Buffer.concat(blocks);
+  return new Uint8Array(options.cut === undefined ? all : all.subarray(0, options.cut));
+}
+
+const emptyDir = (name: string) => {
+  const d = join(tmp, name);
+  mkdirSync(d);
+  return d;
+};
+
+describe('readDumpEntries / unpackDump', () => {
+  it('refuses, writing nothing, what is not a data folder dump of folders and files inside the folder', () => {
+    const ok = [{ name: '/PG_VERSION', data: '17\n' }];
+    const refused: [Uint8Array, RegExp][] = [
+      [tar([...ok, { name: '/base', type: '2' }]), /tar type "2"/],
+      [tar([...ok, { name: '../escape' }]), /does not stay inside/],
+      [tar([...ok, { name: '/base/./x' }]), /does not stay inside/],
+      [tar(ok, { magic: 'other\0' }), /not a ustar header/],
+      [tar([{ name: '/PG_VERSION', data: 'x'.repeat(600) }], { cut: 700 }), /cut short/],
+      [tar([{ name: '/base', type: '5' }]), /no PG_VERSION/],
+    ];
+    for (const [archive, why] of refused) {
+      const r = readDumpEntries(archive);
+      assert.ok(!Array.isArray(r));
+      assert.match(r.refused, why);
+      const dir = emptyDir(`refused-${Math.random().toString(36).slice(2)}`);
+      assert.equal(unpackDump(archive, dir), false);
+      assert.deepEqual(readdirSync(dir), []);
+    }
+  });
+
+  it('a write that fails removes what the unpack wrote, and never replaces a file', () => {
+    const dir = emptyDir('clash');
+    mkdirSync(join(dir, 'base'));
+    writeFileSync(join(dir, 'base', 'mine'), 'kept');
+    const archive = tar([{ name: '/PG_VERSION', data: '17\n' }, { name: '/global', type: '5' }, { name: '/global/x', data: 'x' }, { name: '/base/mine', data: 'theirs' }]);
+    assert.throws(() => unpackDump(archive, dir), { code: 'EEXIST' });
+    assert.deepEqual(readdirSync(dir).sort(), ['base']);
+    assert.equal(readFileSync(join(dir, 'base', 'mine'), 'utf8'), 'kept');
+  });
+});
+
+describe('openPglite in an empty folder with a cached dump', () => {
+  it('unpacks the dump (private modes) into a cluster that holds what PGlite makes, keeps its writes, and opens again', async () => {
+    const cache = join(tmp, 'cache');
+    mkdirSync(cache, { mode: 0o700 });
+    const source = await freshPglite();
+    const dump = new Uint8Array(await (await source.dumpDataDir('none')).arrayBuffer());
+    const catalog = (await source.query<{ n: number }>('select count(*)::int as n from pg_class')).rows[0]?.n;
+    await source.close();
+    writeFileSync(pgliteTemplateFile(cache), dump, { mode: 0o600 });
+
+    const dir = join(tmp, 'db'); // missing: created
+    const db = await openPglite(dir, cache);
+    try {
+      assert.equal((await db.query<{ n: number }>('select count(*)::int as n from pg_class')).rows[0]?.n, catalog);
+      await db.exec('create table kept (x int); insert into kept values (42)');
+    } finally {
+      await db.close();
+    }
+    // unpacked by Node's fs, not PGlite's loader: the folders 0700, the files 0600
+    assert.equal(statSync(join(dir, 'base')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dir, 'PG_VERSION')).mode & 0o777, 0o600);
+    const again = await openPglite(dir, cache);
+    try {
+      assert.deepEqual((await again.query('select x from kept')).rows, [{ x: 42 }]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a dump that unpacks but does not start: the folder is emptied and PGlite makes the cluster (the damaged dump replaced)', async () => {
+    const cache = join(tmp, 'cache-damaged');
+    mkdirSync(cache, { mode: 0o700 });
+    const file = pgliteTemplateFile(cache);
+    const damaged = tar([{ name: '/PG_VERSION', data: '17\n' }, { name: '/global', type: '5' }]);
+    writeFileSync(file, damaged, { mode: 0o600 });
+    const dir = join(tmp, 'db-damaged');
+    const db = await openPglite(dir, cache);
+    try {
+      assert.deepEqual((await db.query('select 1 as one')).rows, [{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
+    assert.ok(existsSync(join(dir, 'base')));
+    // the damaged dump was removed and initdb left a good one in its place
+    assert.ok(readFileSync(file).length > damaged.length);
+  });
+});
