@@ -20,7 +20,8 @@
  *   a process that needs a new cluster then waits for that dump (polling, at most
  *   {@link initdbWaitInMs}) and loads it instead of running a second initdb beside the first (the
  *   test workers, or `npm start` and `apim-rls rls apply` on a fresh machine). A lock whose process
- *   is gone is taken over; past the wait, or when the lock ends without a dump, it runs initdb itself.
+ *   is gone, or older than that wait, is taken over; past the wait, or when the lock ends without a
+ *   dump, it runs initdb itself.
  *
  * The cache folder is the caller's choice (the CLI and the Functions entry read
  * `APIM_RLS_PGLITE_CACHE`, docs/local-stack.md); without one, every new cluster runs initdb.
@@ -160,13 +161,16 @@ function lockInitdb(file: string): (() => void) | undefined {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined;
       let pid = NaN;
+      let fresh = false;
       try {
         pid = Number(readFileSync(path, 'utf8').trim());
+        // older than the longest wait: left behind (its pid may since belong to another process)
+        fresh = statSync(path).mtimeMs > Date.now() - initdbWaitInMs;
       } catch {
         // gone in between: take it on the next attempt
       }
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) return undefined;
-      rmSync(path, { force: true }); // stale: its process is gone
+      if (fresh && Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) return undefined;
+      rmSync(path, { force: true }); // stale: its process is gone, or it is too old
     }
   }
   return () => undefined; // it keeps coming back: initdb without it
