@@ -10,10 +10,11 @@
  * ustar entries, folders (type 5) and regular files (type 0), paths relative to the data folder.
  * Anything else — another entry type, a path that leaves the folder, a truncated entry, no
  * PG_VERSION — is refused before a file is written, and the caller falls back to PGlite's loader.
- * Folders are made 0700 and files 0600 (a database is its owner's alone).
+ * Folders are made 0700 and files 0600 (a database is its owner's alone), in a temporary folder
+ * renamed into place at the end ({@link unpackDump}).
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, normalize, sep } from 'node:path';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 
 export interface TarEntry {
   /** path inside the data folder, with `/` */
@@ -60,33 +61,52 @@ export function readDumpEntries(tar: Uint8Array): TarEntry[] | { refused: string
 }
 
 /**
- * Writes the dump's files into the existing folder `dir`; never replaces a file (another process
- * unpacking into the same folder makes this one fail, not mix the two). Returns false, writing
- * nothing, when the dump is refused; on a write error removes what it wrote and throws.
+ * Unpacks the dump into a private temporary folder beside `dir` and renames that folder to `dir`.
+ * Nothing is ever written through an existing path (review finding: a planted `base -> /elsewhere`
+ * symlink in `dir` was followed, and `dir`'s own owner and mode were kept), and a half-written
+ * unpack (an error, or the process killed) is a `.apim-rls-unpack-*` folder, never `dir` (review
+ * finding: a killed unpack left a folder PGlite could never open).
+ *
+ * What rename(2) does with a folder (https://man7.org/linux/man-pages/man2/rename.2.html,
+ * checked here on Linux): onto a missing path or an *empty* folder it replaces it atomically (the
+ * new `dir` is the temporary folder: the current user's, 0700, whoever made the empty one and
+ * whatever its mode); onto a folder that holds anything it fails with ENOTEMPTY or EEXIST
+ * (another process got there); onto a symbolic link or a file it fails with ENOTDIR (a link is
+ * not a folder: it is never followed). The temporary folder is in the same parent, so the rename
+ * never crosses file systems (EXDEV).
+ *
+ * Returns true when `dir` is the unpacked cluster; false, `dir` untouched and nothing left behind,
+ * when the dump is refused or `dir` is not missing or an empty folder. Any other error removes the
+ * whole temporary folder and is thrown.
  */
 export function unpackDump(tar: Uint8Array, dir: string): boolean {
   const entries = readDumpEntries(tar);
   if (!Array.isArray(entries)) return false;
-  const root = normalize(dir);
-  const made: string[] = [];
+  const target = resolve(dir);
+  // mkdtemp(3) makes the folder 0700 and fails rather than reuse a name
+  const tmp = mkdtempSync(join(dirname(target), '.apim-rls-unpack-'));
   try {
+    chmodSync(tmp, 0o700);
     for (const e of entries) {
-      const target = join(root, ...e.path.split('/'));
+      const path = join(tmp, ...e.path.split('/'));
       // readDumpEntries refused '..' and absolute paths: checked again where it is used
-      if (!target.startsWith(root + sep)) throw new Error(`dump entry ${e.path} leaves ${dir}`);
-      const parent = join(target, '..');
-      if (parent !== root && !existsSync(parent)) {
-        mkdirSync(parent, { recursive: true, mode: 0o700 });
-        made.push(parent);
+      if (!path.startsWith(tmp + sep)) throw new Error(`dump entry ${e.path} leaves ${dir}`);
+      // the temporary folder is new and the current user's alone: every path below it is this unpack's
+      mkdirSync(e.kind === 'dir' ? path : dirname(path), { recursive: true, mode: 0o700 });
+      if (e.kind === 'file') writeFileSync(path, e.data, { mode: 0o600, flag: 'wx' });
+    }
+    try {
+      renameSync(tmp, target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR') {
+        rmSync(tmp, { recursive: true, force: true });
+        return false;
       }
-      if (e.kind === 'dir') {
-        if (existsSync(target)) continue;
-        mkdirSync(target, { mode: 0o700 });
-      } else writeFileSync(target, e.data, { mode: 0o600, flag: 'wx' });
-      made.push(target);
+      throw err;
     }
   } catch (err) {
-    for (const p of made.reverse()) rmSync(p, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
   return true;

@@ -1,7 +1,7 @@
 /** The embedded PostgreSQL (PGlite) behind the Database interface. Its only user is a superuser: RLS needs SET ROLE. */
 import type { PGlite } from '@electric-sql/pglite';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { newPglite, pgliteTemplateFile, readTemplate } from './pglite-cluster.js';
 import { unpackDump } from './pglite-unpack.js';
 import type { Database, Executor, QueryResult, TransactionOptions } from './types.js';
@@ -59,6 +59,9 @@ export function fromPglite(pg: PGlite): Database {
  * `cacheDir`, a new cluster is loaded from the cached dump of a fresh initdb (pglite-cluster.ts).
  */
 export async function openPglite(dir?: string, cacheDir?: string | null): Promise<Database> {
+  // a symbolic link to a folder: its target (review finding: PGlite's file system failed on the
+  // link with a raw `ErrnoError {errno: 44}`, and the unpack's rename never goes through a link)
+  if (dir !== undefined && existsSync(dir)) dir = realpathSync(dir);
   if (dir !== undefined && cacheDir && (await unpackedFromDump(dir, cacheDir))) {
     try {
       return fromPglite(await newPglite(dir, cacheDir));
@@ -73,15 +76,17 @@ export async function openPglite(dir?: string, cacheDir?: string | null): Promis
 
 /**
  * A new cluster in a missing or empty folder, unpacked from the cached dump with Node's fs
- * (pglite-unpack.ts: a quarter of the CPU of PGlite's loader). False, nothing written, when the
- * folder holds anything, there is no usable dump, or it is not one this unpacks.
+ * (pglite-unpack.ts: a quarter of the CPU of PGlite's loader; into a temporary folder renamed
+ * onto `dir`, so the cluster is 0700 and the user's own). False, nothing written, when the folder
+ * holds anything, there is no usable dump, or it is not one this unpacks.
  */
 async function unpackedFromDump(dir: string, cacheDir: string): Promise<boolean> {
   if (existsSync(dir) && readdirSync(dir).length > 0) return false;
   const template = readTemplate(pgliteTemplateFile(cacheDir));
   if (template === undefined) return false;
   const bytes = new Uint8Array(await template.arrayBuffer());
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // the parents only: the unpacked folder is renamed onto `dir` (missing or empty)
+  mkdirSync(dirname(resolve(dir)), { recursive: true, mode: 0o700 });
   try {
     return unpackDump(bytes, dir);
   } catch {

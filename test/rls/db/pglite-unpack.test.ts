@@ -5,7 +5,8 @@
  * PGlite's loader (with its own fallback) when the unpacked cluster does not start.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import fs, { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -35,6 +36,17 @@ function tar(entries: { name: string; type?: string; data?: string }[], options:
   return new Uint8Array(options.cut === undefined ? all : all.subarray(0, options.cut));
 }
 
+/** A small dump of nested folders and files. */
+const dump = tar([
+  { name: '/PG_VERSION', data: '17\n' },
+  { name: '/base', type: '5' },
+  { name: '/base/1', type: '5' },
+  { name: '/base/1/f', data: 'one' },
+  { name: '/base/4/g', data: 'four' },
+  { name: '/global', type: '5' },
+]);
+let n = 0;
+
 const emptyDir = (name: string) => {
   const d = join(tmp, name);
   mkdirSync(d);
@@ -62,14 +74,78 @@ describe('readDumpEntries / unpackDump', () => {
     }
   });
 
-  it('a write that fails removes what the unpack wrote, and never replaces a file', () => {
-    const dir = emptyDir('clash');
-    mkdirSync(join(dir, 'base'));
+  it('a folder that holds anything is left as it is: false, nothing replaced, no temporary folder left', () => {
+    const parent = emptyDir(`clash-${n++}`);
+    const dir = join(parent, 'db');
+    mkdirSync(join(dir, 'base'), { recursive: true });
     writeFileSync(join(dir, 'base', 'mine'), 'kept');
     const archive = tar([{ name: '/PG_VERSION', data: '17\n' }, { name: '/global', type: '5' }, { name: '/global/x', data: 'x' }, { name: '/base/mine', data: 'theirs' }]);
-    assert.throws(() => unpackDump(archive, dir), { code: 'EEXIST' });
+    assert.equal(unpackDump(archive, dir), false);
     assert.deepEqual(readdirSync(dir).sort(), ['base']);
     assert.equal(readFileSync(join(dir, 'base', 'mine'), 'utf8'), 'kept');
+    assert.deepEqual(readdirSync(parent), ['db']);
+  });
+
+  it('never writes through a symbolic link in the folder (regression: a planted base -> elsewhere got base/1 written into elsewhere; failed before the fix)', () => {
+    const parent = emptyDir(`planted-${n++}`);
+    const elsewhere = emptyDir(`elsewhere-${n++}`);
+    const dir = join(parent, 'db');
+    mkdirSync(dir);
+    symlinkSync(elsewhere, join(dir, 'base'));
+    assert.equal(unpackDump(dump, dir), false);
+    assert.deepEqual(readdirSync(elsewhere), [], 'nothing written into the folder the link names');
+    assert.deepEqual(readdirSync(dir), ['base']);
+    assert.deepEqual(readdirSync(parent), ['db'], 'no temporary folder left');
+  });
+
+  it('never writes through the folder itself when it is a symbolic link or a file (rename(2): ENOTDIR)', () => {
+    const parent = emptyDir(`linked-${n++}`);
+    const target = emptyDir(`target-${n++}`);
+    symlinkSync(target, join(parent, 'db'));
+    assert.equal(unpackDump(dump, join(parent, 'db')), false);
+    assert.deepEqual(readdirSync(target), []);
+    writeFileSync(join(parent, 'file'), 'kept');
+    assert.equal(unpackDump(dump, join(parent, 'file')), false);
+    assert.equal(readFileSync(join(parent, 'file'), 'utf8'), 'kept');
+    assert.deepEqual(readdirSync(parent).sort(), ['db', 'file']);
+  });
+
+  it('an empty folder anyone may write to ends the current user\'s, 0700 (regression: a 0777 folder stayed 0777 with the cluster in it; failed before the fix)', { skip: !process.getuid }, () => {
+    const parent = emptyDir(`open-${n++}`);
+    const dir = join(parent, 'db');
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    assert.equal(unpackDump(dump, dir), true);
+    const st = statSync(dir);
+    assert.equal(st.mode & 0o777, 0o700);
+    assert.equal(st.uid, process.getuid!());
+    assert.deepEqual(readdirSync(dir).sort(), ['PG_VERSION', 'base', 'global']);
+    assert.equal(readFileSync(join(dir, 'base', '1', 'f'), 'utf8'), 'one');
+    assert.deepEqual(readdirSync(parent), ['db'], 'no temporary folder left');
+  });
+
+  it('a write that fails removes all the unpack wrote, parents too (regression: a/b/c removed, a and a/b left; failed before the fix)', () => {
+    const parent = emptyDir(`fails-${n++}`);
+    const dir = join(parent, 'db');
+    mkdirSync(dir);
+    const archive = tar([{ name: '/PG_VERSION', data: '17\n' }, { name: '/a/b/c/one', data: '1' }, { name: '/a/b/c/two', data: '2' }]);
+    // the third file write fails (a full disk): node:fs patched, its ES module bindings synced
+    const write = fs.writeFileSync;
+    let writes = 0;
+    fs.writeFileSync = ((...args: Parameters<typeof write>) => {
+      if (++writes === 3) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      return write(...args);
+    }) as typeof write;
+    syncBuiltinESMExports();
+    try {
+      assert.throws(() => unpackDump(archive, dir), { code: 'ENOSPC' });
+    } finally {
+      fs.writeFileSync = write;
+      syncBuiltinESMExports();
+    }
+    assert.equal(writes, 3);
+    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(readdirSync(parent), ['db'], 'no temporary folder left');
   });
 });
 
