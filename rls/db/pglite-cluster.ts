@@ -29,9 +29,10 @@
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { closeSync, constants, type Stats, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, type Stats, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
+import { readDumpEntries } from './pglite-unpack.js';
 
 /** Where the CLI and the Functions entry keep the dump unless told otherwise: `~/.cache/apim-rls`. */
 export function defaultPgliteCacheDir(): string {
@@ -212,6 +213,9 @@ function readFileSyncOrEmpty(path: string): string {
 export async function newPglite(dir: string | undefined, cacheDir: string | null | undefined): Promise<PGlite> {
   // loaded here, not at the top: the CLI reads the cache setting without loading PGlite
   const { PGlite } = await import('@electric-sql/pglite');
+  // a symbolic link to a folder: PGlite opens its target (review finding: PGlite's file system
+  // failed on the link itself with a raw `ErrnoError {errno: 44}`)
+  if (dir !== undefined && existsSync(dir)) dir = realpathSync(dir);
   // only a new cluster in memory or in an empty (or missing) folder comes from the dump
   const empty = dir === undefined || !existsSync(dir) || readdirSync(dir).length === 0;
   // PGlite makes only the last folder of the path: the parents too (pglite:.dev/db in a fresh clone)
@@ -242,11 +246,17 @@ export async function newPglite(dir: string | undefined, cacheDir: string | null
       // what the failed load wrote into the folder (it was empty) goes first
       if (dir !== undefined) for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
       // a damaged dump: gone (where the cache can be written), and this cluster is made by initdb
+      // (which writes a new dump). Removed only when the dump is at fault: one that reads as a
+      // complete dump, loaded into a folder, may have failed for the folder's sake (review
+      // finding: a symbolic link as the folder deleted the good dump)
       lastRead = undefined;
-      try {
-        rmSync(file, { force: true });
-      } catch {
-        // a read-only cache: initdb all the same (review finding: this threw)
+      const complete = Array.isArray(readDumpEntries(new Uint8Array(await template.arrayBuffer())));
+      if (dir === undefined || !complete) {
+        try {
+          rmSync(file, { force: true });
+        } catch {
+          // a read-only cache: initdb all the same (review finding: this threw)
+        }
       }
     }
   }

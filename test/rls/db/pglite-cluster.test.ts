@@ -139,6 +139,23 @@ describe('newPglite: a new cluster from the cached dump of a fresh initdb', () =
     await reopened.close();
   });
 
+  it('a symbolic link to an empty folder: the cluster is loaded from the dump into the folder it names, and the dump survives (regression: ErrnoError errno 44, and the good dump deleted as damaged; failed before the fix)', async () => {
+    const cache = await markedCache();
+    const file = pgliteTemplateFile(cache);
+    const target = folder('target');
+    mkdirSync(target);
+    const link = folder('link');
+    symlinkSync(target, link);
+    const pg = await newPglite(link, cache);
+    try {
+      assert.deepEqual(await tables(pg), ['marker_from_cache']);
+    } finally {
+      await pg.close();
+    }
+    assert.ok(existsSync(join(target, 'PG_VERSION')));
+    assert.ok(readFileSync(file).equals(marked!), 'the dump is kept as it was');
+  });
+
   it('a process that loads a cluster from the dump and never closes it still exits (regression: the Functions app in test mode hung)', async () => {
     const cache = await markedCache();
     const module = new URL('../../../rls/db/pglite-cluster.ts', import.meta.url).href;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs, { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pgliteTemplateFile } from '../../../rls/db/pglite-cluster.js';
@@ -149,16 +150,29 @@ describe('readDumpEntries / unpackDump', () => {
   });
 });
 
+/** A dump of a fresh initdb (made once) and the pg_class count it holds. */
+let fresh: { dump: Buffer; catalog: number | undefined } | undefined;
+/** A cache folder holding the dump of a fresh initdb. */
+async function realCache(name: string): Promise<{ cache: string; dump: Buffer; catalog: number | undefined }> {
+  fresh ??= await (async () => {
+    const source = await freshPglite();
+    try {
+      const dump = Buffer.from(await (await source.dumpDataDir('none')).arrayBuffer());
+      const catalog = (await source.query<{ n: number }>('select count(*)::int as n from pg_class')).rows[0]?.n;
+      return { dump, catalog };
+    } finally {
+      await source.close();
+    }
+  })();
+  const cache = join(tmp, name);
+  mkdirSync(cache, { mode: 0o700 });
+  writeFileSync(pgliteTemplateFile(cache), fresh.dump, { mode: 0o600 });
+  return { cache, ...fresh };
+}
+
 describe('openPglite in an empty folder with a cached dump', () => {
   it('unpacks the dump (private modes) into a cluster that holds what PGlite makes, keeps its writes, and opens again', async () => {
-    const cache = join(tmp, 'cache');
-    mkdirSync(cache, { mode: 0o700 });
-    const source = await freshPglite();
-    const dump = new Uint8Array(await (await source.dumpDataDir('none')).arrayBuffer());
-    const catalog = (await source.query<{ n: number }>('select count(*)::int as n from pg_class')).rows[0]?.n;
-    await source.close();
-    writeFileSync(pgliteTemplateFile(cache), dump, { mode: 0o600 });
-
+    const { cache, catalog } = await realCache('cache');
     const dir = join(tmp, 'db'); // missing: created
     const db = await openPglite(dir, cache);
     try {
@@ -176,6 +190,51 @@ describe('openPglite in an empty folder with a cached dump', () => {
     } finally {
       await again.close();
     }
+  });
+
+  it('a process killed mid-unpack leaves the data folder missing, and the next open succeeds (regression: a half-written folder failed every later open with "reading \'call\'"; failed before the fix)', async () => {
+    const { cache } = await realCache('cache-killed');
+    const parent = join(tmp, 'killed');
+    const dir = join(parent, 'db');
+    // the child kills itself (SIGKILL: no clean-up runs) at its 300th file write, mid-unpack
+    const module = new URL('../../../rls/db/pglite.ts', import.meta.url).href;
+    const script = [
+      "import fs from 'node:fs'; import { syncBuiltinESMExports } from 'node:module';",
+      'const write = fs.writeFileSync; let n = 0;',
+      "fs.writeFileSync = (...a) => { if (++n === 300) process.kill(process.pid, 'SIGKILL'); return write(...a); };",
+      'syncBuiltinESMExports();',
+      `const { openPglite } = await import(${JSON.stringify(module)});`,
+      'await openPglite(process.env.DIR, process.env.CACHE);',
+      "console.log('not killed');",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, DIR: dir, CACHE: cache } });
+    assert.equal(r.signal, 'SIGKILL', r.stdout + r.stderr);
+    assert.ok(!existsSync(dir), 'the data folder was never made');
+    const left = readdirSync(parent);
+    assert.equal(left.length, 1);
+    assert.match(left[0]!, /^\.apim-rls-unpack-/, 'the half-written unpack is a temporary folder');
+    const db = await openPglite(dir, cache);
+    try {
+      assert.deepEqual((await db.query('select 1 as one')).rows, [{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('pglite:LINK where LINK is a symbolic link to an empty folder opens, in that folder, and the dump survives (regression: ErrnoError errno 44, and the good dump deleted; failed before the fix)', async () => {
+    const { cache, dump } = await realCache('cache-link');
+    const target = join(tmp, 'link-target');
+    mkdirSync(target);
+    const link = join(tmp, 'link');
+    symlinkSync(target, link);
+    const db = await openPglite(link, cache);
+    try {
+      assert.deepEqual((await db.query('select 1 as one')).rows, [{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
+    assert.ok(existsSync(join(target, 'PG_VERSION')), 'the cluster is in the folder the link names');
+    assert.ok(readFileSync(pgliteTemplateFile(cache)).equals(dump), 'the dump is kept as it was');
   });
 
   it('a dump that unpacks but does not start: the folder is emptied and PGlite makes the cluster (the damaged dump replaced)', async () => {
