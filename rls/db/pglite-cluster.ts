@@ -29,7 +29,7 @@
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { closeSync, constants, type Stats, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, type Stats, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { readDumpEntries } from './pglite-unpack.js';
@@ -219,7 +219,13 @@ export async function newPglite(dir: string | undefined, cacheDir: string | null
   // only a new cluster in memory or in an empty (or missing) folder comes from the dump
   const empty = dir === undefined || !existsSync(dir) || readdirSync(dir).length === 0;
   // PGlite makes only the last folder of the path: the parents too (pglite:.dev/db in a fresh clone)
-  if (dir !== undefined) mkdirSync(dir, { recursive: true });
+  if (dir !== undefined) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // a new cluster's folder is its owner's alone, as initdb leaves it ("initdb therefore revokes
+  // access permissions from everyone but the PostgreSQL user, and optionally, group":
+  // https://www.postgresql.org/docs/current/creating-cluster.html); PGlite's file system does not,
+  // so an empty folder others may write to is made 0700 here, and one of another user's is refused
+  // (chmod fails with EPERM). Review finding: an empty 0777 folder stayed 0777 with the cluster in it
+  if (dir !== undefined && empty) chmodSync(dir, 0o700);
   // The dump is taken from a running cluster (as PGlite's own clone() does), so a loaded cluster —
   // like any folder not closed cleanly — starts with PostgreSQL's crash recovery, which arms its
   // startup-progress timer (log_startup_progress_interval, 10 s); PGlite's single-user mode never

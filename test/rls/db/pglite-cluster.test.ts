@@ -156,6 +156,20 @@ describe('newPglite: a new cluster from the cached dump of a fresh initdb', () =
     assert.ok(readFileSync(file).equals(marked!), 'the dump is kept as it was');
   });
 
+  it('an empty folder anyone may write to ends 0700 with the new cluster in it, loaded by PGlite (regression: it stayed 0777; failed before the fix)', { skip: !process.getuid }, async () => {
+    const cache = await markedCache();
+    const dir = folder('open');
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    const pg = await newPglite(dir, cache);
+    try {
+      assert.deepEqual(await tables(pg), ['marker_from_cache']);
+    } finally {
+      await pg.close();
+    }
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+  });
+
   it('a process that loads a cluster from the dump and never closes it still exits (regression: the Functions app in test mode hung)', async () => {
     const cache = await markedCache();
     const module = new URL('../../../rls/db/pglite-cluster.ts', import.meta.url).href;
