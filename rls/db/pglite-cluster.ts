@@ -225,7 +225,13 @@ export async function newPglite(dir: string | undefined, cacheDir: string | null
   // https://www.postgresql.org/docs/current/creating-cluster.html); PGlite's file system does not,
   // so an empty folder others may write to is made 0700 here, and one of another user's is refused
   // (chmod fails with EPERM). Review finding: an empty 0777 folder stayed 0777 with the cluster in it
-  if (dir !== undefined && empty) chmodSync(dir, 0o700);
+  if (dir !== undefined && empty) {
+    try {
+      chmodSync(dir, 0o700);
+    } catch (err) {
+      throw new Error(`${dir} cannot be made private to this user (${(err as NodeJS.ErrnoException).code ?? String(err)}): a new PGlite cluster needs a folder of its own`, { cause: err });
+    }
+  }
   // The dump is taken from a running cluster (as PGlite's own clone() does), so a loaded cluster —
   // like any folder not closed cleanly — starts with PostgreSQL's crash recovery, which arms its
   // startup-progress timer (log_startup_progress_interval, 10 s); PGlite's single-user mode never
