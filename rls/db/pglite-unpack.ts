@@ -13,7 +13,7 @@
  * Folders are made 0700 and files 0600 (a database is its owner's alone), in a temporary folder
  * renamed into place at the end ({@link unpackDump}).
  */
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 
 export interface TarEntry {
@@ -60,12 +60,36 @@ export function readDumpEntries(tar: Uint8Array): TarEntry[] | { refused: string
   return entries;
 }
 
+const tempPrefix = '.apim-rls-unpack-';
+/** A temporary folder older than this is left by a process that was killed mid-unpack (an unpack takes seconds). */
+export const staleUnpackInMs = 60 * 60_000;
+
+/**
+ * Removes what killed unpacks left in `parent`: `.apim-rls-unpack-*` folders (never a link: lstat)
+ * of the current user's, older than {@link staleUnpackInMs}. Best effort: a folder that cannot be
+ * read or removed is left.
+ */
+function removeStaleUnpacks(parent: string): void {
+  try {
+    const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+    for (const name of readdirSync(parent)) {
+      if (!name.startsWith(tempPrefix)) continue;
+      const path = join(parent, name);
+      const st = lstatSync(path);
+      if (st.isDirectory() && (uid === undefined || st.uid === uid) && st.mtimeMs < Date.now() - staleUnpackInMs) rmSync(path, { recursive: true, force: true });
+    }
+  } catch {
+    // a parent that cannot be read: the unpack below fails or goes on as it may
+  }
+}
+
 /**
  * Unpacks the dump into a private temporary folder beside `dir` and renames that folder to `dir`.
  * Nothing is ever written through an existing path (review finding: a planted `base -> /elsewhere`
  * symlink in `dir` was followed, and `dir`'s own owner and mode were kept), and a half-written
  * unpack (an error, or the process killed) is a `.apim-rls-unpack-*` folder, never `dir` (review
- * finding: a killed unpack left a folder PGlite could never open).
+ * finding: a killed unpack left a folder PGlite could never open); one a killed process left is
+ * removed by a later unpack in the same parent folder once it is an hour old.
  *
  * What rename(2) does with a folder (https://man7.org/linux/man-pages/man2/rename.2.html,
  * checked here on Linux): onto a missing path or an *empty* folder it replaces it atomically (the
@@ -83,8 +107,9 @@ export function unpackDump(tar: Uint8Array, dir: string): boolean {
   const entries = readDumpEntries(tar);
   if (!Array.isArray(entries)) return false;
   const target = resolve(dir);
+  removeStaleUnpacks(dirname(target));
   // mkdtemp(3) makes the folder 0700 and fails rather than reuse a name
-  const tmp = mkdtempSync(join(dirname(target), '.apim-rls-unpack-'));
+  const tmp = mkdtempSync(join(dirname(target), tempPrefix));
   try {
     chmodSync(tmp, 0o700);
     for (const e of entries) {

@@ -5,7 +5,7 @@
  * PGlite's loader (with its own fallback) when the unpacked cluster does not start.
  */
 import assert from 'node:assert/strict';
-import fs, { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import fs, { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, lutimesSync, utimesSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pgliteTemplateFile } from '../../../rls/db/pglite-cluster.js';
 import { openPglite } from '../../../rls/db/pglite.js';
-import { readDumpEntries, unpackDump } from '../../../rls/db/pglite-unpack.js';
+import { readDumpEntries, staleUnpackInMs, unpackDump } from '../../../rls/db/pglite-unpack.js';
 import { freshPglite } from '../../support/pglite.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'apim-rls-unpack-'));
@@ -123,6 +123,26 @@ describe('readDumpEntries / unpackDump', () => {
     assert.deepEqual(readdirSync(dir).sort(), ['PG_VERSION', 'base', 'global']);
     assert.equal(readFileSync(join(dir, 'base', '1', 'f'), 'utf8'), 'one');
     assert.deepEqual(readdirSync(parent), ['db'], 'no temporary folder left');
+  });
+
+  it('removes what a killed unpack left beside the folder once it is an hour old (the user\'s own folders only, never a link)', () => {
+    const parent = emptyDir(`stale-${n++}`);
+    const old = new Date(Date.now() - staleUnpackInMs - 60_000);
+    const stale = join(parent, '.apim-rls-unpack-stale1');
+    mkdirSync(join(stale, 'base'), { recursive: true });
+    utimesSync(stale, old, old);
+    const fresh = join(parent, '.apim-rls-unpack-fresh1');
+    mkdirSync(fresh);
+    const elsewhere = emptyDir(`stale-target-${n++}`);
+    const link = join(parent, '.apim-rls-unpack-link1');
+    symlinkSync(elsewhere, link);
+    lutimesSync(link, old, old);
+    const other = join(parent, 'other-old');
+    mkdirSync(other);
+    utimesSync(other, old, old);
+    assert.equal(unpackDump(dump, join(parent, 'db')), true);
+    assert.deepEqual(readdirSync(parent).sort(), ['.apim-rls-unpack-fresh1', '.apim-rls-unpack-link1', 'db', 'other-old']);
+    assert.ok(existsSync(elsewhere));
   });
 
   it('a write that fails removes all the unpack wrote, parents too (regression: a/b/c removed, a and a/b left; failed before the fix)', () => {
