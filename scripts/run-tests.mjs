@@ -58,13 +58,24 @@ const needsServer = files.some((f) => usesServer.test(readFileSync(join(root, f)
 
 // one worker per core (at least 2): on 2 vCPUs, runs back to back, 129 s at 2 workers against
 // 140 s at 3, which cost more CPU (docs/testing.md)
-const concurrency = Number(process.env.APIM_RLS_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
-const timeout = Number(process.env.APIM_RLS_TEST_TIMEOUT_MS ?? 600_000);
+/** A positive whole number from the environment, or the default; anything else ends the run (NaN would switch a bound off). */
+function positiveInteger(name, fallback) {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^[1-9][0-9]*$/.test(text)) {
+    console.error(`${name} must be a positive whole number, not ${JSON.stringify(text)}`);
+    process.exit(1);
+  }
+  return Number(text);
+}
+
+const concurrency = positiveInteger('APIM_RLS_TEST_CONCURRENCY', Math.max(2, availableParallelism()));
+const timeout = positiveInteger('APIM_RLS_TEST_TIMEOUT_MS', 600_000);
 // a worker runs its share of the suite, 30 minutes at most (a file that hangs is cancelled at its
 // own bound and the worker goes on; this bounds what is left: a test that blocks the event loop)
 const workerTimeout = Math.max(timeout, 30 * 60_000);
 // how long a worker may live on after its last file (it then fails: a file left something open)
-const exitGraceMs = Number(process.env.APIM_RLS_TEST_EXIT_GRACE_MS ?? 30_000);
+const exitGraceMs = positiveInteger('APIM_RLS_TEST_EXIT_GRACE_MS', 30_000);
 
 let server = null;
 const env = { ...process.env };

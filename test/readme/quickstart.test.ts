@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPorts, startStack, type Stack } from '../../local/stack.js';
+import { testPgliteCache } from '../support/pglite.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
@@ -57,7 +58,7 @@ describe('README quickstart', () => {
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'apim-rls-readme-'));
-    stack = await startStack({ gatewayPort: 0, issuerPort: 0, functionsPort: 0, issuerKeyDir: join(dir, 'keys'), functionsLog: () => undefined });
+    stack = await startStack({ gatewayPort: 0, issuerPort: 0, functionsPort: 0, issuerKeyDir: join(dir, 'keys'), pgliteCache: testPgliteCache(), functionsLog: () => undefined });
   });
   after(async () => {
     await stack?.close();

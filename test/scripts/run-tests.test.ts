@@ -72,4 +72,12 @@ describe('npm test runner', () => {
     walk('test');
     assert.deepEqual(offenders, []);
   });
+
+  it('a setting that is not a positive whole number ends the run at once, naming it (a NaN bound would switch the bound off)', { timeout: 60_000 }, async () => {
+    for (const [name, value] of [['APIM_RLS_TEST_TIMEOUT_MS', 'abc'], ['APIM_RLS_TEST_CONCURRENCY', '0'], ['APIM_RLS_TEST_EXIT_GRACE_MS', '-5']] as const) {
+      const { code, out } = await runner(['a-hooks'], { [name]: value });
+      assert.equal(code, 1, out);
+      assert.equal(out, `${name} must be a positive whole number, not ${JSON.stringify(value)}\n`);
+    }
+  });
 });

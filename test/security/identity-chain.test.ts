@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { startStack, stackBackendResource, stackGatewayClientId, type Stack } from '../../local/stack.js';
 import type { MintRequest } from '../../local/issuer/index.js';
 import { sampleUsers } from '../../rls/sample/index.js';
+import { testPgliteCache } from '../support/pglite.js';
 
 const NOW_MS = Date.UTC(2026, 0, 1, 12);
 const NOW = NOW_MS / 1000;
@@ -27,7 +28,7 @@ describe('identity chain under attack (through the gateway)', () => {
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'apim-rls-security-'));
-    stack = await startStack({ gatewayPort: 0, issuerPort: 0, functionsPort: 0, issuerKeyDir: join(dir, 'keys'), clock: () => NOW_MS, functionsLog: () => undefined });
+    stack = await startStack({ gatewayPort: 0, issuerPort: 0, functionsPort: 0, issuerKeyDir: join(dir, 'keys'), pgliteCache: testPgliteCache(), clock: () => NOW_MS, functionsLog: () => undefined });
   });
   after(async () => {
     await stack?.close();
