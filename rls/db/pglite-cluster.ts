@@ -128,7 +128,8 @@ function writeTemplate(file: string, bytes: Uint8Array): void {
 export const initdbWaitInMs = 60_000;
 const initdbPollInMs = 100;
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs (signal 0 probes without sending; EPERM: it runs, as another user). Also the data-folder lock of `start`. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

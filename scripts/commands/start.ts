@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
-import { pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
+import { isAlive, pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
 import { defaultPorts } from '../../local/ports.js';
 import type { Stack, StackOptions } from '../../local/stack.js';
 import { jsonLineLog, type GatewayLogEntry } from '../../local/gateway/log.js';
@@ -46,15 +46,6 @@ export function lockDataDir(dataDir: string): () => void {
     }
   }
   throw new CliError(`cannot lock ${dataDir}: ${path} keeps coming back`, ExitCode.RuntimeFailure);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

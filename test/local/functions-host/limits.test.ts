@@ -8,7 +8,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createOpenIdKeySource } from '../../../functions/identity/keys.js';
@@ -20,6 +19,7 @@ import { sampleUsers } from '../../../rls/sample/index.js';
 import { freshPglite } from '../../support/pglite.js';
 import { fixedNow, startTestIssuer, testConfig, type TestIssuer } from '../../functions/support/issuer.js';
 import { sampleBackends, type SampleBackend } from '../../functions/support/sample-backends.js';
+import { refused } from '../../support/net.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -70,18 +70,6 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
     await new Promise((r) => setTimeout(r, 5));
   }
   assert.fail(`timed out waiting for ${what}`);
-}
-
-/** True when a new TCP connection to the port is refused. */
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
-  });
 }
 
 /** One request on its own connection (no agent pooling): status, headers, body, or the socket error. */

@@ -2,12 +2,13 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { request as httpRequest, type ClientRequest } from 'node:http';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleUsers } from '../../../rls/sample/index.js';
+import { refused } from '../../support/net.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'apim-rls-start-'));
@@ -45,17 +46,6 @@ function assertNothingOpened(loaded: string[]) {
   for (const re of [/\/local\/stack\./, /@electric-sql\/pglite/, /\/local\/(issuer|gateway|functions-host)\/(index|server)\./]) {
     assert.deepEqual(loaded.filter((u) => re.test(u)), [], `nothing matching ${re} is loaded`);
   }
-}
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
-  });
 }
 
 /** A POST whose headers and first half of the body are sent now; `finish()` sends the rest. */
