@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
 import { isAlive, pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
@@ -24,12 +24,53 @@ function port(value: string, flag: string): number {
 }
 
 /**
- * Takes `DIR.lock` beside a PGlite data folder, holding this process's id, so a second
- * `start --data-dir DIR` refuses instead of opening a database another process has open. A lock
- * whose process is gone is taken over. Returns the release function.
+ * The path a data folder is known by, links resolved: `start --data-dir A` and `--data-dir L`
+ * (L a symlink to A) must take the same lock, as PGlite opens the folder the link points to
+ * (rls/db/pglite-cluster.ts). A folder not made yet: its nearest existing parent resolved.
+ */
+export function canonicalDataDir(dataDir: string): string {
+  const rest: string[] = [];
+  let dir = resolve(dataDir);
+  for (;;) {
+    try {
+      return join(realpathSync(dir), ...rest.reverse());
+    } catch (err) {
+      const parent = dirname(dir);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === dir) throw err;
+      rest.push(basename(dir));
+      dir = parent;
+    }
+  }
+}
+
+/** The pid in a lock file, read without following a link or blocking on a FIFO; null when it is not a lock file of this user's. */
+function lockHolder(path: string): number | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return NaN; // gone in between: take it
+    return null; // ELOOP: a link
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || (process.getuid !== undefined && st.uid !== process.getuid())) return null;
+    const buf = Buffer.alloc(32);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return Number(buf.subarray(0, n).toString('utf8').trim());
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Takes `DIR.lock` beside a PGlite data folder (DIR with links resolved), holding this process's
+ * id, so a second `start --data-dir DIR` refuses instead of opening a database another process
+ * has open. A lock whose process is gone is taken over; a lock that is not a regular file of this
+ * user's (a link, a FIFO, another user's file) is refused, never read. Returns the release function.
  */
 export function lockDataDir(dataDir: string): () => void {
-  const path = `${dataDir}.lock`;
+  const path = `${canonicalDataDir(dataDir)}.lock`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');
@@ -38,7 +79,8 @@ export function lockDataDir(dataDir: string): () => void {
       return () => rmSync(path, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError(`cannot lock ${dataDir}: ${(err as Error).message}`, ExitCode.RuntimeFailure);
-      const pid = Number(readFileSync(path, 'utf8').trim());
+      const pid = lockHolder(path);
+      if (pid === null) throw new CliError(`cannot lock ${dataDir}: ${path} is not a lock file of this user's (a link, a FIFO or another user's file); remove it if no apim-rls start uses ${dataDir}`, ExitCode.RuntimeFailure);
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
         throw new CliError(`${dataDir} is in use by another apim-rls start (pid ${pid}); stop it, or choose another --data-dir`, ExitCode.RuntimeFailure);
       }
@@ -162,7 +204,8 @@ export function registerStart(program: Command, io: CommandIo): void {
         release();
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${e.message.replace(/^.*EADDRINUSE:?\s*/, '')}); choose another with --gateway-port / --issuer-port / --functions-port`, ExitCode.RuntimeFailure);
-        throw new CliError(`the local stack could not start: ${e.message}`, ExitCode.RuntimeFailure);
+        // PGlite's file-system errors are plain objects ({ name: 'ErrnoError', errno }), not Errors
+        throw new CliError(`the local stack could not start: ${err instanceof Error ? err.message : JSON.stringify(err)}`, ExitCode.RuntimeFailure);
       }
       running.stack = stack;
       if (!stopRequested) {
