@@ -33,6 +33,7 @@ import { chmodSync, closeSync, constants, type Stats, existsSync, fstatSync, mkd
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { readDumpEntries } from './pglite-unpack.js';
+import { isAlive, readLockHolder, takePidLock } from './pid-lock.js';
 
 /** Where the CLI and the Functions entry keep the dump unless told otherwise: `~/.cache/apim-rls`. */
 export function defaultPgliteCacheDir(): string {
@@ -128,54 +129,27 @@ function writeTemplate(file: string, bytes: Uint8Array): void {
 export const initdbWaitInMs = 60_000;
 const initdbPollInMs = 100;
 
-/** Whether a process with this id runs (signal 0 probes without sending; EPERM: it runs, as another user). Also the data-folder lock of `start`. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** This process's initdb in progress, per dump file (a second cluster of the same process waits for it too). */
 const making = new Map<string, Promise<void>>();
 
 /**
- * Takes `FILE.lock` for this process's initdb: the release function, or undefined while another
- * live process holds it. A lock of a process that is gone (or that cannot be read) is removed and
- * taken. A cache that cannot be written: a release that does nothing (initdb all the same).
+ * Takes `FILE.lock` for this process's initdb (pid-lock.ts): the release function, or undefined
+ * while another live process holds it. A lock of a process that is gone, or older than the longest
+ * wait, is taken over. A cache that cannot be written, or a lock that is not a file of this
+ * user's: a release that does nothing (initdb all the same).
  */
 function lockInitdb(file: string): (() => void) | undefined {
-  const path = `${file}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      // a folder others may write to: its dump is never used (readTemplate), so nobody is waited for either
-      if (!privateToUser(statSync(dirname(file)))) return () => undefined;
-      const fd = openSync(path, 'wx', 0o600);
-      try {
-        writeFileSync(fd, String(process.pid));
-      } finally {
-        closeSync(fd);
-      }
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined;
-      let pid = NaN;
-      let fresh = false;
-      try {
-        pid = Number(readFileSync(path, 'utf8').trim());
-        // older than the longest wait: left behind (its pid may since belong to another process)
-        fresh = statSync(path).mtimeMs > Date.now() - initdbWaitInMs;
-      } catch {
-        // gone in between: take it on the next attempt
-      }
-      if (fresh && Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) return undefined;
-      rmSync(path, { force: true }); // stale: its process is gone, or it is too old
-    }
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // a folder others may write to: its dump is never used (readTemplate), so nobody is waited for either
+    if (!privateToUser(statSync(dirname(file)))) return () => undefined;
+    // older than the longest wait: left behind (its pid may since belong to another process)
+    const lock = takePidLock(`${file}.lock`, { maxAgeMs: initdbWaitInMs });
+    if (lock.kind === 'held') return undefined;
+    return lock.kind === 'taken' ? lock.release : () => undefined;
+  } catch {
+    return () => undefined;
   }
-  return () => undefined; // it keeps coming back: initdb without it
 }
 
 /**
@@ -191,19 +165,12 @@ async function dumpMadeByOthers(file: string): Promise<Blob | undefined> {
     if (template !== undefined) return template;
     if (!existsSync(`${file}.lock`)) return undefined;
     // the holder is gone (this process's own lock without an initdb in progress: left by nobody alive)
-    const lockPid = Number(readFileSyncOrEmpty(`${file}.lock`).trim());
+    const holder = readLockHolder(`${file}.lock`);
+    const lockPid = typeof holder === 'object' ? holder.pid : NaN;
     if (Number.isInteger(lockPid) && lockPid > 0 && (lockPid === process.pid ? !making.has(file) : !isAlive(lockPid))) return undefined;
     await new Promise((resolve) => setTimeout(resolve, initdbPollInMs));
   }
   return undefined;
-}
-
-function readFileSyncOrEmpty(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /**

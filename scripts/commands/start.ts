@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
-import { isAlive, pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
+import { pgliteCacheDirFromEnv } from '../../rls/db/pglite-cluster.js';
+import { takePidLock, type PidLock } from '../../rls/db/pid-lock.js';
 import { defaultPorts } from '../../local/ports.js';
 import type { Stack, StackOptions } from '../../local/stack.js';
 import { jsonLineLog, type GatewayLogEntry } from '../../local/gateway/log.js';
@@ -43,51 +44,31 @@ export function canonicalDataDir(dataDir: string): string {
   }
 }
 
-/** The pid in a lock file, read without following a link or blocking on a FIFO; null when it is not a lock file of this user's. */
-function lockHolder(path: string): number | null {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return NaN; // gone in between: take it
-    return null; // ELOOP: a link
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || (process.getuid !== undefined && st.uid !== process.getuid())) return null;
-    const buf = Buffer.alloc(32);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return Number(buf.subarray(0, n).toString('utf8').trim());
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Takes `DIR.lock` beside a PGlite data folder (DIR with links resolved), holding this process's
- * id, so a second `start --data-dir DIR` refuses instead of opening a database another process
- * has open. A lock whose process is gone is taken over; a lock that is not a regular file of this
- * user's (a link, a FIFO, another user's file) is refused, never read. Returns the release function.
+ * id (rls/db/pid-lock.ts), so a second `start --data-dir DIR` refuses instead of opening a database
+ * another process has open. A lock whose process is gone is taken over; a lock that is not a
+ * regular file of this user's (a link, a FIFO, another user's file) is refused, never read.
+ * Returns the release function.
  */
 export function lockDataDir(dataDir: string): () => void {
   const path = `${canonicalDataDir(dataDir)}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError(`cannot lock ${dataDir}: ${(err as Error).message}`, ExitCode.RuntimeFailure);
-      const pid = lockHolder(path);
-      if (pid === null) throw new CliError(`cannot lock ${dataDir}: ${path} is not a lock file of this user's (a link, a FIFO or another user's file); remove it if no apim-rls start uses ${dataDir}`, ExitCode.RuntimeFailure);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new CliError(`${dataDir} is in use by another apim-rls start (pid ${pid}); stop it, or choose another --data-dir`, ExitCode.RuntimeFailure);
-      }
-      rmSync(path, { force: true }); // stale: its process is gone
-    }
+  let lock: PidLock;
+  try {
+    lock = takePidLock(path);
+  } catch (err) {
+    throw new CliError(`cannot lock ${dataDir}: ${(err as Error).message}`, ExitCode.RuntimeFailure);
   }
-  throw new CliError(`cannot lock ${dataDir}: ${path} keeps coming back`, ExitCode.RuntimeFailure);
+  switch (lock.kind) {
+    case 'taken':
+      return lock.release;
+    case 'held':
+      throw new CliError(`${dataDir} is in use by another apim-rls start (pid ${lock.pid}); stop it, or choose another --data-dir`, ExitCode.RuntimeFailure);
+    case 'foreign':
+      throw new CliError(`cannot lock ${dataDir}: ${path} is not a lock file of this user's (a link, a FIFO or another user's file); remove it if no apim-rls start uses ${dataDir}`, ExitCode.RuntimeFailure);
+    case 'contested':
+      throw new CliError(`cannot lock ${dataDir}: ${path} keeps coming back`, ExitCode.RuntimeFailure);
+  }
 }
 
 /**
