@@ -54,7 +54,8 @@ if (files.length === 0) {
 // the server is started when a selected file imports a helper that uses it (a file the pattern
 // misses still works: it starts a private server of its own)
 const usesServer = /\/(postgres-server|backends|sample-backends)\.js'/;
-const needsServer = files.some((f) => usesServer.test(readFileSync(join(root, f), 'utf8')));
+const sources = new Map(files.map((f) => [f, readFileSync(join(root, f), 'utf8')]));
+const needsServer = files.some((f) => usesServer.test(sources.get(f)));
 
 /** A positive whole number from the environment, or the default; anything else ends the run (NaN would switch a bound off). */
 function positiveInteger(name, fallback) {
@@ -101,10 +102,10 @@ process.on('exit', stopServer);
 // a suite of its own: node and tsx start once per worker instead of once per file (0.3–0.5 s of
 // CPU each; docs/testing.md). A file that changes its process for good (registers a global SDK,
 // say) starts with the line `// npm test: own process` and runs alone, beside the workers.
-// APIM_RLS_TEST_ISOLATE=1 runs every file in a process of its own, as `node --test` does.
+// APIM_RLS_TEST_ISOLATE=1 runs every file in a worker process of its own (still in its suite).
 const isolate = process.env.APIM_RLS_TEST_ISOLATE === '1';
 const ownProcess = /^\/\/ npm test: own process\b/m;
-const alone = isolate ? files : files.filter((f) => ownProcess.test(readFileSync(join(root, f), 'utf8')));
+const alone = isolate ? files : files.filter((f) => ownProcess.test(sources.get(f)));
 const pooled = files.filter((f) => !alone.includes(f));
 
 // The slowest files first, so that the run does not end waiting for one (test/durations.json: each
